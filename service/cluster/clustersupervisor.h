@@ -1,0 +1,75 @@
+#pragma once
+
+#include "shared/core/result.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QProcess>
+#include <QStringList>
+#include <QTimer>
+
+#include <chrono>
+
+namespace Kiln::Cluster {
+
+struct ClusterOptions
+{
+    int targets = 3;
+    QString dataDir;
+    QString host = QStringLiteral("127.0.0.1");
+    int port = 8080; // proxy port; 0 = any free port
+    QStringList logLevels;
+    std::chrono::milliseconds keepaliveInterval{1000};
+    std::chrono::milliseconds keepaliveTimeout{5000};
+    std::chrono::milliseconds readyTimeout{60000};
+};
+
+// `kilnd cluster`: runs one proxy and N targets as child processes of this one, each a
+// `kilnd proxy|target` with its own data folder, restarts a node that crashes, and takes them
+// all down on SIGINT/SIGTERM (children also get SIGTERM if this process dies, via
+// PR_SET_PDEATHSIG, so nothing is orphaned). Lives on the main thread.
+class ClusterSupervisor final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ClusterSupervisor(ClusterOptions options, QObject *parent = nullptr);
+    ~ClusterSupervisor() override;
+
+    Result<void> start();
+    void shutdown();
+    QString endpoint() const;
+
+Q_SIGNALS:
+    void ready(const QString &endpoint);
+    void finished(int exitCode);
+
+private:
+    struct Child
+    {
+        QString name; // "proxy", "target-1", ...
+        QStringList arguments;
+        QProcess *process = nullptr;
+        QList<qint64> crashTimes;
+    };
+
+    void startChild(Child &child);
+    void onChildFinished(Child &child, int exitCode, QProcess::ExitStatus status);
+    void pollReady();
+    void fail(const QString &why);
+    void maybeFinish();
+
+    ClusterOptions m_options;
+    quint16 m_port = 0;
+    QList<Child *> m_children;
+    QNetworkAccessManager m_nam;
+    QTimer m_readyPoll;
+    QTimer m_killTimer;
+    QElapsedTimer m_clock;
+    bool m_ready = false;
+    bool m_stopping = false;
+    int m_exitCode = 0;
+};
+
+} // namespace Kiln::Cluster

@@ -1,0 +1,31 @@
+#include "service/http/bodysource.h"
+
+namespace Kiln::Http {
+
+FileBodySource::FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint64 length,
+                               QObject *parent)
+    : BodySource(parent)
+    , m_file(std::move(file))
+    , m_length(length)
+    , m_remaining(length)
+{
+    if (!m_file->seek(offset))
+        m_error = QStringLiteral("seek failed: %1").arg(m_file->errorString());
+}
+
+QByteArray FileBodySource::read(qint64 maxBytes)
+{
+    if (atEnd())
+        return {};
+    QByteArray chunk = m_file->read(std::min(maxBytes, m_remaining));
+    if (chunk.isEmpty()) {
+        // The file shrank under us (deleted and truncated objects are replaced by rename, so this
+        // means the disk failed): stop rather than send fewer bytes than announced.
+        m_error = QStringLiteral("read failed: %1").arg(m_file->errorString());
+        return {};
+    }
+    m_remaining -= chunk.size();
+    return chunk;
+}
+
+} // namespace Kiln::Http

@@ -1,0 +1,472 @@
+#include "service/http/connection.h"
+
+#include "service/http/bodysource.h"
+#include "service/http/errors.h"
+#include "service/http/router.h"
+#include "shared/core/logging.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QTcpSocket>
+
+namespace Kiln::Http {
+namespace {
+
+Connection *self(http_parser *p)
+{
+    return static_cast<Connection *>(p->data);
+}
+
+QByteArray httpDate()
+{
+    return QLocale::c()
+        .toString(QDateTime::currentDateTimeUtc(),
+                  QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
+        .toLatin1();
+}
+
+} // namespace
+
+Connection::Connection(QTcpSocket *socket, const ServerContext &context, QObject *parent)
+    : QObject(parent)
+    , m_context(context)
+    , m_socket(socket)
+{
+    m_socket->setParent(this);
+    // Bound what Qt buffers from a fast uploader while a slow disk catches up.
+    m_socket->setReadBufferSize(4 * 1024 * 1024);
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+    connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        m_idleTimer.start();
+        if (m_source)
+            pumpSource();
+    });
+    connect(m_socket, &QTcpSocket::disconnected, this, &Connection::closeConnection);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        if (e != QAbstractSocket::RemoteHostClosedError)
+            Log::http().debug("connection {}: socket error {}", m_socket->peerPort(),
+                              m_socket->errorString());
+        closeConnection();
+    });
+    m_idleTimer.setSingleShot(true);
+    m_idleTimer.setInterval(m_context.idleTimeoutMs);
+    connect(&m_idleTimer, &QTimer::timeout, this, &Connection::onIdleTimeout);
+    m_idleTimer.start();
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &Connection::onReadyRead, Qt::QueuedConnection);
+}
+
+Connection::~Connection()
+{
+    abortReader();
+}
+
+void Connection::onReadyRead()
+{
+    if (m_closed)
+        return;
+    m_idleTimer.start();
+    if (m_paused) {
+        // Keep at most one read buffer's worth queued; the socket holds the rest (TCP pushes back).
+        if (m_pending.size() < 4 * 1024 * 1024)
+            m_pending += m_socket->readAll();
+        return;
+    }
+    m_pending += m_socket->readAll();
+    parsePending();
+}
+
+void Connection::parsePending()
+{
+    while (!m_closed && !m_paused && !m_pending.isEmpty()) {
+        const size_t parsed = http_parser_execute(&m_parser, &parserSettings(),
+                                                  m_pending.constData(), size_t(m_pending.size()));
+        if (m_closed)
+            return;
+        const auto err = HTTP_PARSER_ERRNO(&m_parser);
+        m_pending.remove(0, qsizetype(parsed));
+        if (err == HPE_PAUSED) {
+            http_parser_pause(&m_parser, 0);
+            m_paused = true;
+            maybeNextRequest();
+            continue;
+        }
+        if (err != HPE_OK) {
+            Log::http().debug("connection {}: malformed request: {}", m_socket->peerPort(),
+                              http_errno_description(err));
+            abortReader();
+            m_pending.clear();
+            if (m_responseStarted && !m_responseDone) {
+                closeConnection();
+                return;
+            }
+            const int status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
+            m_keepAlive = false;
+            m_paused = true; // nothing more is parsed on this connection
+            if (!m_responseStarted)
+                failEarly(status,
+                          QStringLiteral("malformed HTTP request: %1")
+                              .arg(QString::fromLatin1(http_errno_description(err))));
+            return;
+        }
+        if (m_parser.upgrade) {
+            m_pending.clear();
+            m_keepAlive = false;
+            m_paused = true;
+            if (!m_responseStarted)
+                failEarly(501, QStringLiteral("protocol upgrade is not supported here"));
+            return;
+        }
+    }
+}
+
+void Connection::resume()
+{
+    if (m_closed || !m_paused)
+        return;
+    m_paused = false;
+    m_pending += m_socket->readAll();
+    parsePending();
+}
+
+int Connection::onMessageBegin(http_parser *p)
+{
+    Connection *c = self(p);
+    ++c->m_sequence;
+    c->m_request = std::make_shared<Request>();
+    c->m_request->peer = c->m_socket->peerAddress();
+    c->m_request->peerPort = c->m_socket->peerPort();
+    c->m_field.clear();
+    c->m_value.clear();
+    c->m_inValue = false;
+    c->m_headerBytes = 0;
+    c->m_route = nullptr;
+    c->m_params.clear();
+    c->m_streaming = false;
+    c->m_buffering = false;
+    c->m_body.clear();
+    c->m_reader = {};
+    c->m_messageComplete = false;
+    c->m_closeAfter = false;
+    c->m_responseStarted = false;
+    c->m_responseDone = false;
+    c->m_headOnly = false;
+    c->m_chunkedOut = false;
+    c->m_source.reset();
+    return 0;
+}
+
+int Connection::onUrl(http_parser *p, const char *at, size_t length)
+{
+    Connection *c = self(p);
+    c->m_request->target.append(at, qsizetype(length));
+    return c->m_request->target.size() > MaxUrlBytes ? 1 : 0;
+}
+
+void Connection::flushHeaderPair()
+{
+    if (!m_field.isEmpty())
+        m_request->headers.append({m_field.toLower(), m_value.trimmed()});
+    m_field.clear();
+    m_value.clear();
+}
+
+int Connection::onHeaderField(http_parser *p, const char *at, size_t length)
+{
+    Connection *c = self(p);
+    if (c->m_inValue) {
+        c->flushHeaderPair();
+        c->m_inValue = false;
+    }
+    c->m_field.append(at, qsizetype(length));
+    return 0;
+}
+
+int Connection::onHeaderValue(http_parser *p, const char *at, size_t length)
+{
+    Connection *c = self(p);
+    c->m_inValue = true;
+    c->m_value.append(at, qsizetype(length));
+    return 0;
+}
+
+int Connection::onHeadersComplete(http_parser *p)
+{
+    Connection *c = self(p);
+    c->flushHeaderPair();
+    Request &r = *c->m_request;
+    r.method = http_method_str(static_cast<http_method>(p->method));
+    const qsizetype q = r.target.indexOf('?');
+    r.rawPath = q < 0 ? r.target : r.target.left(q);
+    if (q >= 0)
+        r.query = QUrlQuery(QString::fromUtf8(r.target.mid(q + 1)));
+    r.chunked = (p->flags & F_CHUNKED) != 0;
+    const QByteArray length = r.header("content-length");
+    r.contentLength = length.isEmpty() ? -1 : qint64(p->content_length);
+    c->m_keepAlive = http_should_keep_alive(p) != 0;
+    c->m_headOnly = r.isHead();
+    const bool expectContinue = r.header("expect").toLower() == "100-continue";
+
+    Log::http().debug("{} {} from {}:{}", r.method, r.target, r.peer.toString(), r.peerPort);
+
+    Router::Match match = c->m_context.router->match(r.method, r.rawPath);
+    if (!match.route) {
+        c->failEarly(match.status,
+                     match.status == 405 ? QStringLiteral("method %1 is not allowed on %2")
+                                               .arg(QString::fromLatin1(r.method), r.path())
+                                         : QStringLiteral("invalid route %1 %2")
+                                               .arg(QString::fromLatin1(r.method), r.path()),
+                     match.allow);
+    } else if (match.route->options.streamBody) {
+        c->m_streaming = true;
+        c->dispatch(*match.route, match.params, {});
+    } else if (r.contentLength > match.route->options.maxBody) {
+        c->failEarly(413,
+                     QStringLiteral("request body of %1 bytes is over the %2-byte limit")
+                         .arg(r.contentLength)
+                         .arg(match.route->options.maxBody));
+    } else {
+        c->m_route = match.route;
+        c->m_params = std::move(match.params);
+        c->m_buffering = true;
+    }
+    if (c->m_closed)
+        return 0;
+    if (expectContinue && r.hasBody()) {
+        if (c->m_responseStarted)
+            c->m_closeAfter = true; // the client may or may not send the body now
+        else
+            c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    return 0;
+}
+
+int Connection::onBody(http_parser *p, const char *at, size_t length)
+{
+    Connection *c = self(p);
+    if (c->m_reader.onData) {
+        if (!c->m_reader.onData(at, qsizetype(length)))
+            c->m_reader = {};
+    } else if (c->m_buffering) {
+        if (c->m_body.size() + qint64(length) > c->m_route->options.maxBody) {
+            c->m_buffering = false;
+            c->m_body.clear();
+            c->failEarly(413,
+                         QStringLiteral("request body is over the %1-byte limit")
+                             .arg(c->m_route->options.maxBody));
+        } else {
+            c->m_body.append(at, qsizetype(length));
+        }
+    }
+    return 0;
+}
+
+int Connection::onMessageComplete(http_parser *p)
+{
+    Connection *c = self(p);
+    c->m_messageComplete = true;
+    if (c->m_reader.onEnd) {
+        auto onEnd = std::move(c->m_reader.onEnd);
+        c->m_reader = {};
+        onEnd();
+    } else if (c->m_buffering && c->m_route) {
+        c->m_buffering = false;
+        c->dispatch(*c->m_route, c->m_params, std::move(c->m_body));
+    }
+    // Pipelined requests wait until this one is answered.
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+void Connection::dispatch(const Route &route, const Params &params, QByteArray body)
+{
+    Exchange exchange(QPointer<Connection>(this), m_sequence, m_request, params, std::move(body));
+    route.handler(exchange);
+}
+
+void Connection::failEarly(int status, const QString &message, const QByteArray &allow)
+{
+    Headers headers;
+    if (!allow.isEmpty())
+        headers.append({QByteArray("Allow"), allow});
+    const Error error{
+        status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument, message, {}};
+    Request fallback;
+    const Request &req = m_request ? *m_request : fallback;
+    QByteArray body = aisErrorBody(error, status, req, m_context.nodeName);
+    if (req.isHead()) {
+        headers.append({QByteArray("Hdr-Error"), body});
+        body.clear();
+    }
+    headers.append({QByteArray("Content-Type"), QByteArray("application/json")});
+    sendResponse(m_sequence, status, headers, body, nullptr);
+}
+
+void Connection::setBodyReader(quint64 sequence, BodyReader reader)
+{
+    if (!isCurrent(sequence) || !m_streaming || m_messageComplete)
+        return;
+    m_reader = std::move(reader);
+}
+
+void Connection::sendResponse(quint64 sequence, int status, const Headers &headers,
+                              const QByteArray &body, std::unique_ptr<BodySource> source)
+{
+    if (!isCurrent(sequence) || m_responseStarted)
+        return;
+    m_responseStarted = true;
+    // An answer before the body has fully arrived: drain the rest (keeps the connection usable),
+    // unless the client's Expect handshake makes the remaining length unknowable.
+    if (!m_messageComplete && m_reader.onData) {
+        abortReader();
+    }
+    const qint64 length = source ? source->size() : body.size();
+    m_chunkedOut = source && length < 0;
+    const bool close = !m_keepAlive || m_closeAfter;
+
+    QByteArray head;
+    head.reserve(256);
+    head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    head += "Date: " + httpDate() + "\r\nServer: kilnd\r\n";
+    bool hasType = false;
+    bool hasLength = false; // a HEAD answer states the object's length itself
+    for (const auto &[name, value] : headers) {
+        head += name + ": " + value + "\r\n";
+        hasType = hasType || name.compare("content-type", Qt::CaseInsensitive) == 0;
+        hasLength = hasLength || name.compare("content-length", Qt::CaseInsensitive) == 0;
+    }
+    if (!hasType && length != 0)
+        head += "Content-Type: application/octet-stream\r\n";
+    if (m_chunkedOut)
+        head += "Transfer-Encoding: chunked\r\n";
+    else if (!hasLength)
+        head += "Content-Length: " + QByteArray::number(length) + "\r\n";
+    head += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
+    m_keepAlive = !close;
+    m_socket->write(head);
+    if (m_headOnly || (status >= 100 && status < 200) || status == 204 || status == 304) {
+        finishResponse();
+        return;
+    }
+    if (!source) {
+        if (!body.isEmpty())
+            m_socket->write(body);
+        finishResponse();
+        return;
+    }
+    m_source = std::move(source);
+    connect(m_source.get(), &BodySource::readyRead, this, &Connection::pumpSource);
+    connect(m_source.get(), &BodySource::failed, this, &Connection::pumpSource);
+    pumpSource();
+}
+
+void Connection::pumpSource()
+{
+    if (m_closed || !m_source)
+        return;
+    while (m_socket->bytesToWrite() < HighWater) {
+        QByteArray chunk = m_source->read(ChunkSize);
+        if (!m_source->errorString().isEmpty()) {
+            // The status line is gone already: cutting the connection is the only honest signal.
+            Log::http().error("response body for {} failed: {}", m_request->target,
+                              m_source->errorString());
+            m_socket->abort();
+            closeConnection();
+            return;
+        }
+        if (chunk.isEmpty()) {
+            if (!m_source->atEnd())
+                return; // wait for readyRead
+            if (m_chunkedOut)
+                m_socket->write("0\r\n\r\n");
+            m_source.release()->deleteLater();
+            finishResponse();
+            return;
+        }
+        if (m_chunkedOut) {
+            m_socket->write(QByteArray::number(chunk.size(), 16) + "\r\n");
+            m_socket->write(chunk);
+            m_socket->write("\r\n");
+        } else {
+            m_socket->write(chunk);
+        }
+    }
+}
+
+void Connection::finishResponse()
+{
+    m_responseDone = true;
+    if (!m_keepAlive) {
+        m_closed = true;
+        abortReader();
+        m_socket->disconnectFromHost(); // flushes what is queued first
+        deleteLater();
+        return;
+    }
+    if (m_paused && m_messageComplete)
+        QMetaObject::invokeMethod(this, &Connection::maybeNextRequest, Qt::QueuedConnection);
+}
+
+void Connection::maybeNextRequest()
+{
+    if (m_closed || !m_paused)
+        return;
+    if (m_messageComplete && m_responseDone)
+        resume();
+}
+
+void Connection::abortReader()
+{
+    if (auto onAbort = std::move(m_reader.onAbort)) {
+        m_reader = {};
+        onAbort();
+    }
+    m_reader = {};
+}
+
+void Connection::closeConnection()
+{
+    if (m_closed && !m_socket->isOpen())
+        return;
+    const bool first = !m_closed;
+    m_closed = true;
+    abortReader();
+    m_source.reset();
+    if (first) {
+        m_socket->abort();
+        deleteLater();
+    }
+}
+
+void Connection::onIdleTimeout()
+{
+    // Only a connection with nothing in flight is idle; a handler may legitimately take long.
+    const bool waitingForHandler = m_request && m_messageComplete && !m_responseDone;
+    if (waitingForHandler || m_source) {
+        m_idleTimer.start();
+        return;
+    }
+    Log::http().debug("connection {}: idle, closing", m_socket->peerPort());
+    closeConnection();
+}
+
+const http_parser_settings &Connection::parserSettings()
+{
+    static const http_parser_settings s = [] {
+        http_parser_settings init;
+        http_parser_settings_init(&init);
+        init.on_message_begin = &Connection::onMessageBegin;
+        init.on_url = &Connection::onUrl;
+        init.on_header_field = &Connection::onHeaderField;
+        init.on_header_value = &Connection::onHeaderValue;
+        init.on_headers_complete = &Connection::onHeadersComplete;
+        init.on_body = &Connection::onBody;
+        init.on_message_complete = &Connection::onMessageComplete;
+        return init;
+    }();
+    return s;
+}
+
+} // namespace Kiln::Http

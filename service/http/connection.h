@@ -1,0 +1,109 @@
+#pragma once
+
+#include "service/http/exchange.h"
+#include "service/http/request.h"
+
+#include <http_parser.h>
+
+#include <QByteArray>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+class QTcpSocket;
+
+namespace Kiln::Http {
+
+class BodySource;
+class Router;
+struct Route;
+
+// Server-side settings every connection shares.
+struct ServerContext
+{
+    const Router *router = nullptr;
+    QString nodeName; // "p[id]" / "t[id]" in error bodies
+    int idleTimeoutMs = 120000; // an idle keep-alive connection is closed after this
+};
+
+// One client connection: parses requests with http-parser as bytes arrive, routes them, and
+// writes responses. Bodies stream both ways; a response body is pulled from its source only
+// while the socket holds less than HighWater bytes. Requests on one connection are answered in
+// order: parsing pauses after a request until its answer is complete. Lives on the server thread,
+// owns its socket, deletes itself when the peer leaves.
+class Connection final : public QObject
+{
+    Q_OBJECT
+public:
+    Connection(QTcpSocket *socket, const ServerContext &context, QObject *parent = nullptr);
+    ~Connection() override;
+
+    // Called through Exchange; sequence guards against answers to an older request.
+    void sendResponse(quint64 sequence, int status, const Headers &headers, const QByteArray &body,
+                      std::unique_ptr<BodySource> source);
+    void setBodyReader(quint64 sequence, BodyReader reader);
+    bool isCurrent(quint64 sequence) const { return !m_closed && sequence == m_sequence; }
+    const ServerContext &context() const { return m_context; }
+
+    static constexpr qint64 HighWater = 4 * 1024 * 1024;
+    static constexpr qint64 ChunkSize = 1024 * 1024;
+    static constexpr int MaxUrlBytes = 16 * 1024;
+
+private:
+    static const http_parser_settings &parserSettings();
+    static int onMessageBegin(http_parser *p);
+    static int onUrl(http_parser *p, const char *at, size_t length);
+    static int onHeaderField(http_parser *p, const char *at, size_t length);
+    static int onHeaderValue(http_parser *p, const char *at, size_t length);
+    static int onHeadersComplete(http_parser *p);
+    static int onBody(http_parser *p, const char *at, size_t length);
+    static int onMessageComplete(http_parser *p);
+
+    void onReadyRead();
+    void parsePending();
+    void resume();
+    void dispatch(const Route &route, const Params &params, QByteArray body);
+    void failEarly(int status, const QString &message, const QByteArray &allow = {});
+    void pumpSource();
+    void finishResponse();
+    void maybeNextRequest();
+    void abortReader();
+    void closeConnection();
+    void onIdleTimeout();
+    void flushHeaderPair();
+
+    ServerContext m_context;
+    QTcpSocket *m_socket; // owned (child)
+    http_parser m_parser;
+    QByteArray m_pending; // received but not yet parsed (while paused)
+    bool m_paused = false; // parser paused until the current answer is complete
+    bool m_closed = false;
+    QTimer m_idleTimer;
+
+    // The request being received.
+    quint64 m_sequence = 0;
+    std::shared_ptr<Request> m_request;
+    QByteArray m_field, m_value;
+    bool m_inValue = false;
+    int m_headerBytes = 0;
+    const Route *m_route = nullptr;
+    Params m_params;
+    bool m_streaming = false; // route reads the body itself
+    bool m_buffering = false; // collecting the body for a non-streaming route
+    QByteArray m_body;
+    BodyReader m_reader;
+    bool m_messageComplete = false;
+    bool m_keepAlive = true;
+    bool m_closeAfter = false; // answer given before the body ended in an unknowable way
+
+    // The response being sent.
+    bool m_responseStarted = false;
+    bool m_responseDone = false;
+    bool m_headOnly = false;
+    bool m_chunkedOut = false;
+    std::unique_ptr<BodySource> m_source;
+};
+
+} // namespace Kiln::Http

@@ -1,0 +1,44 @@
+#include "service/http/httpserver.h"
+
+#include "shared/core/logging.h"
+
+#include <QTcpSocket>
+
+namespace Kiln::Http {
+
+HttpServer::HttpServer(QObject *parent)
+    : QObject(parent)
+{
+    m_context.router = &m_router;
+    connect(&m_server, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<quint16> HttpServer::listen(const QHostAddress &address, quint16 port)
+{
+    m_server.setMaxPendingConnections(1024);
+    if (!m_server.listen(address, port))
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot listen on %1:%2: %3")
+                             .arg(address.toString())
+                             .arg(port)
+                             .arg(m_server.errorString()));
+    Log::http().info("listening on {}:{}", address.toString(), m_server.serverPort());
+    return m_server.serverPort();
+}
+
+void HttpServer::close()
+{
+    m_server.close();
+}
+
+void HttpServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        new Connection(socket, m_context, this);
+    }
+}
+
+} // namespace Kiln::Http

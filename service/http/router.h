@@ -1,0 +1,55 @@
+#pragma once
+
+#include "service/http/request.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <functional>
+
+namespace Kiln::Http {
+
+class Exchange;
+
+using Handler = std::function<void(Exchange)>;
+
+struct RouteOptions
+{
+    // Streaming routes are called as soon as the request head is in and read the body through
+    // Exchange::readBody; the others are called once the whole body (up to maxBody) is buffered.
+    bool streamBody = false;
+    qint64 maxBody = 16 * 1024 * 1024;
+};
+
+struct Route
+{
+    QList<QByteArray> methods;
+    QStringList segments; // "v1", "{bucket}", "{*object}"
+    Handler handler;
+    RouteOptions options;
+};
+
+// Maps method + path to a handler. Patterns are '/'-separated; "{name}" matches one segment,
+// "{*name}" the (non-empty) rest of the path. Segments are percent-decoded after splitting, so
+// an encoded "%2F" stays inside its segment.
+class Router final
+{
+public:
+    struct Match
+    {
+        const Route *route = nullptr;
+        Params params;
+        int status = 404; // 0 when route is set; else 404 (no path) or 405 (wrong method)
+        QByteArray allow; // for 405
+    };
+
+    void add(QList<QByteArray> methods, const QString &pattern, Handler handler,
+             RouteOptions options = {});
+    Match match(const QByteArray &method, const QByteArray &rawPath) const;
+
+private:
+    QList<Route> m_routes;
+};
+
+} // namespace Kiln::Http

@@ -1,0 +1,100 @@
+// kilnd: one binary, three roles (proxy, target, cluster). See `kilnd --help`.
+#include "service/cluster/clustersupervisor.h"
+#include "service/node/commandline.h"
+#include "service/node/signalwatcher.h"
+#include "service/proxy/proxynode.h"
+#include "service/target/targetnode.h"
+#include "shared/core/logging.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <memory>
+
+using namespace Kiln;
+
+namespace {
+
+int runNode(const Node::Command &cmd)
+{
+    Node::NodeConfig config = cmd.node;
+    if (config.id.isEmpty()) {
+        auto id = Node::loadOrCreateNodeId(config.dataDir);
+        if (!id) {
+            Log::core().critical("{}", id.error().message);
+            return 1;
+        }
+        config.id = *id;
+    }
+    std::unique_ptr<QObject> node;
+    Result<void> started;
+    if (cmd.kind == Node::Command::Kind::Proxy) {
+        auto proxy = std::make_unique<Proxy::ProxyNode>(config);
+        started = proxy->start();
+        node = std::move(proxy);
+    } else {
+        auto target = std::make_unique<Target::TargetNode>(config);
+        started = target->start();
+        node = std::move(target);
+    }
+    if (!started) {
+        Log::core().critical("{}", started.error().message);
+        return 1;
+    }
+    Node::SignalWatcher signals;
+    QObject::connect(&signals, &Node::SignalWatcher::terminationRequested, [](int sig) {
+        Log::core().info("signal {}: shutting down", sig);
+        QCoreApplication::quit();
+    });
+    const int code = QCoreApplication::exec();
+    node.reset(); // aborts in-flight writes (their temporary files go) before exit
+    return code;
+}
+
+int runCluster(const Node::Command &cmd)
+{
+    Cluster::ClusterSupervisor supervisor(cmd.cluster);
+    Node::SignalWatcher signals;
+    QObject::connect(&signals, &Node::SignalWatcher::terminationRequested, &supervisor,
+                     [&supervisor](int sig) {
+                         Log::cluster().info("signal {}: stopping", sig);
+                         supervisor.shutdown();
+                     });
+    QObject::connect(&supervisor, &Cluster::ClusterSupervisor::finished,
+                     [](int code) { QCoreApplication::exit(code); });
+    if (auto started = supervisor.start(); !started) {
+        Log::cluster().critical("{}", started.error().message);
+        return 1;
+    }
+    return QCoreApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("kilnd");
+    QCoreApplication::setApplicationVersion(KILN_VERSION);
+    Log::installQtMessageHandler();
+
+    auto cmd = Node::parseCommandLine(QCoreApplication::arguments());
+    if (!cmd) {
+        std::fprintf(stderr, "kilnd: %s\n", qPrintable(cmd.error().message));
+        return 2;
+    }
+    switch (cmd->kind) {
+    case Node::Command::Kind::Help:
+        std::fputs(qPrintable(cmd->helpText), stdout);
+        return 0;
+    case Node::Command::Kind::Version:
+        std::printf("kilnd %s\n", KILN_VERSION);
+        return 0;
+    case Node::Command::Kind::Cluster:
+        return runCluster(*cmd);
+    case Node::Command::Kind::Proxy:
+    case Node::Command::Kind::Target:
+        return runNode(*cmd);
+    }
+    return 2;
+}

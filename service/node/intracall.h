@@ -1,0 +1,47 @@
+#pragma once
+
+#include "shared/cluster/snode.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+class QNetworkAccessManager;
+
+namespace Kiln::Node {
+
+// The answer of one node to an intra-cluster call.
+struct IntraReply
+{
+    Cluster::Snode node;
+    int status = 0; // 0: no HTTP answer (connection refused, timeout)
+    QByteArray body;
+    QString error; // transport error text when status is 0
+    bool ok() const { return status >= 200 && status < 300; }
+};
+
+struct IntraRequest
+{
+    QByteArray method = "GET";
+    QString pathAndQuery; // "/v1/daemon/bmd?x=y"
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    int timeoutMs = 30000;
+};
+
+// Node-to-node HTTP calls over a shared QNetworkAccessManager. Both calls return at once;
+// the callback runs on context's thread, and not at all if context is gone.
+void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const IntraRequest &request,
+              QObject *context, std::function<void(IntraReply)> done);
+// The same call to every node; the callback gets all replies, in the order of nodes.
+void callNodes(QNetworkAccessManager &nam, const QList<Cluster::Snode> &nodes,
+               const IntraRequest &request, QObject *context,
+               std::function<void(QList<IntraReply>)> done);
+
+// Header that marks a call as intra-cluster (internal list format, and so on).
+inline constexpr char IntraHeader[] = "Kiln-Intra";
+
+} // namespace Kiln::Node

@@ -1,0 +1,174 @@
+#include "service/node/nodeconfig.h"
+
+#include "shared/core/duration.h"
+#include "shared/core/fileutil.h"
+#include "shared/core/logging.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <QDir>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+#include <QUrl>
+
+namespace Kiln::Node {
+namespace {
+
+Error configError(const QString &path, const YAML::Mark &mark, const QString &what)
+{
+    return makeError(ErrorCode::InvalidArgument,
+                     mark.is_null()
+                         ? QStringLiteral("%1: %2").arg(path, what)
+                         : QStringLiteral("%1:%2: %3").arg(path).arg(mark.line + 1).arg(what));
+}
+
+} // namespace
+
+quint16 NodeConfig::effectivePort() const
+{
+    if (port >= 0)
+        return quint16(port);
+    return role == Role::Proxy ? 8080 : 0;
+}
+
+QStringList NodeConfig::effectiveMountpaths() const
+{
+    if (!mountpaths.isEmpty())
+        return mountpaths;
+    return {dataDir + QStringLiteral("/mp1")};
+}
+
+Result<void> NodeConfig::loadYaml(const QString &path)
+{
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(QFile::encodeName(path).toStdString());
+    } catch (const YAML::BadFile &) {
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("cannot read config file %1").arg(path));
+    } catch (const YAML::Exception &e) {
+        return configError(path, e.mark, QString::fromStdString(e.msg));
+    }
+    if (root.IsNull())
+        return {};
+    if (!root.IsMap())
+        return configError(path, root.Mark(), "the config must be a mapping");
+    static const QStringList known{"node",      "data_dir",  "mountpaths",
+                                   "proxy_url", "keepalive", "log"};
+    try {
+        for (const auto &item : root) {
+            const QString key = QString::fromStdString(item.first.as<std::string>());
+            if (!known.contains(key))
+                return configError(
+                    path, item.first.Mark(),
+                    QStringLiteral("unknown key \"%1\" (known: %2)").arg(key, known.join(", ")));
+        }
+        if (const YAML::Node node = root["node"]) {
+            if (node["id"])
+                id = QString::fromStdString(node["id"].as<std::string>());
+            if (node["host"])
+                host = QString::fromStdString(node["host"].as<std::string>());
+            if (node["port"])
+                port = node["port"].as<int>();
+        }
+        if (root["data_dir"])
+            dataDir = QString::fromStdString(root["data_dir"].as<std::string>());
+        if (const YAML::Node mps = root["mountpaths"]) {
+            if (!mps.IsSequence())
+                return configError(path, mps.Mark(), "mountpaths must be a list of folders");
+            mountpaths.clear();
+            for (const auto &mp : mps)
+                mountpaths.append(QString::fromStdString(mp.as<std::string>()));
+        }
+        if (root["proxy_url"])
+            proxyUrl = QString::fromStdString(root["proxy_url"].as<std::string>());
+        if (const YAML::Node ka = root["keepalive"]) {
+            for (const char *key : {"interval", "timeout"}) {
+                if (!ka[key])
+                    continue;
+                auto d = parseDuration(QString::fromStdString(ka[key].as<std::string>()));
+                if (!d)
+                    return configError(
+                        path, ka[key].Mark(),
+                        QStringLiteral("keepalive.%1: %2").arg(key, d.error().message));
+                (std::string(key) == "interval" ? keepaliveInterval : keepaliveTimeout) = *d;
+            }
+        }
+        if (const YAML::Node log = root["log"]) {
+            if (log["level"])
+                logLevels.prepend(QString::fromStdString(log["level"].as<std::string>()));
+            if (const YAML::Node subs = log["subsystems"]) {
+                for (const auto &item : subs)
+                    logLevels.append(QString::fromStdString(item.first.as<std::string>() + "="
+                                                            + item.second.as<std::string>()));
+            }
+        }
+    } catch (const YAML::Exception &e) {
+        return configError(path, e.mark, QString::fromStdString(e.msg));
+    }
+    return {};
+}
+
+Result<void> NodeConfig::validate() const
+{
+    QStringList problems;
+    if (port < -1 || port > 65535)
+        problems << QStringLiteral("port %1 is out of range (0-65535)").arg(port);
+    if (host.isEmpty())
+        problems << QStringLiteral("host is empty");
+    if (dataDir.isEmpty())
+        problems << QStringLiteral("no data folder (--data or data_dir)");
+    if (!id.isEmpty()) {
+        for (const QChar c : id) {
+            if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != '-' && c != '_') {
+                problems << QStringLiteral(
+                                "node id \"%1\" may only hold letters, digits, '-' and '_'")
+                                .arg(id);
+                break;
+            }
+        }
+    }
+    if (role == Role::Target) {
+        const QUrl url(proxyUrl);
+        if (proxyUrl.isEmpty())
+            problems << QStringLiteral("a target needs the proxy's URL (--proxy-url or proxy_url)");
+        else if (!url.isValid() || url.scheme() != "http" || url.host().isEmpty()
+                 || url.port() <= 0)
+            problems << QStringLiteral("proxy URL \"%1\" is not of the form http://host:port")
+                            .arg(proxyUrl);
+    }
+    if (keepaliveInterval.count() < 100)
+        problems << QStringLiteral("keepalive interval must be at least 100ms");
+    if (keepaliveTimeout < keepaliveInterval * 2)
+        problems << QStringLiteral("keepalive timeout must be at least twice the interval");
+    if (!problems.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, problems.join("; "));
+    return {};
+}
+
+QString defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/kiln");
+}
+
+Result<QString> loadOrCreateNodeId(const QString &dataDir)
+{
+    const QString path = dataDir + QStringLiteral("/node.id");
+    if (auto existing = readWholeFile(path)) {
+        const QString id = QString::fromUtf8(*existing).trimmed();
+        if (!id.isEmpty())
+            return id;
+    }
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    QString id;
+    for (int i = 0; i < 8; ++i)
+        id += QChar(alphabet[QRandomGenerator::global()->bounded(int(sizeof alphabet) - 1)]);
+    if (!QDir().mkpath(dataDir))
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(dataDir));
+    if (auto written = writeFileAtomically(path, id.toUtf8()); !written)
+        return written.error();
+    return id;
+}
+
+} // namespace Kiln::Node

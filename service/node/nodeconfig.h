@@ -1,0 +1,43 @@
+#pragma once
+
+#include "shared/core/result.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+
+namespace Kiln::Node {
+
+enum class Role { Proxy, Target };
+
+// Everything one kilnd proxy or target process is configured with. Defaults first, then the
+// YAML file (--config), then command-line flags; validate() states every problem it finds.
+struct NodeConfig
+{
+    Role role = Role::Proxy;
+    QString id; // empty: generated once and kept in <data_dir>/node.id
+    QString host = QStringLiteral("127.0.0.1");
+    int port = -1; // -1: role default (proxy 8080, target 0 = any free port)
+    QString dataDir;
+    QStringList mountpaths; // target; default <data_dir>/mp1
+    QString proxyUrl; // target: the primary proxy, e.g. http://127.0.0.1:8080
+    std::chrono::milliseconds keepaliveInterval{1000};
+    std::chrono::milliseconds keepaliveTimeout{5000};
+    QStringList logLevels; // "info", "http=debug", ...
+
+    quint16 effectivePort() const;
+    QStringList effectiveMountpaths() const;
+
+    // Merges a YAML config file into this config.
+    Result<void> loadYaml(const QString &path);
+    Result<void> validate() const;
+};
+
+// The default data folder: $XDG_DATA_HOME/kiln (or ~/.local/share/kiln).
+QString defaultDataDir();
+
+// Reads <data_dir>/node.id, or creates it with a fresh random id.
+Result<QString> loadOrCreateNodeId(const QString &dataDir);
+
+} // namespace Kiln::Node

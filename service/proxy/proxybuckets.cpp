@@ -1,0 +1,185 @@
+// Bucket requests on the proxy: create, destroy, HEAD, list buckets, and list objects merged
+// from every target's share.
+#include "service/http/exchange.h"
+#include "service/node/intracall.h"
+#include "service/proxy/proxynode.h"
+#include "shared/api/actmsg.h"
+#include "shared/api/json.h"
+#include "shared/api/lso.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+#include "shared/core/logging.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrlQuery>
+#include <QUuid>
+
+namespace Kiln::Proxy {
+
+bool ProxyNode::checkProvider(Http::Exchange &ex)
+{
+    const QString provider = ex.request().queryValue(Api::Query::Provider);
+    if (!provider.isEmpty() && provider != Api::ProviderAis) {
+        ex.fail(makeError(ErrorCode::Unsupported,
+                          QStringLiteral("provider \"%1\" is not supported: Kiln stores ais:// "
+                                         "buckets only")
+                              .arg(provider)));
+        return false;
+    }
+    return true;
+}
+
+bool ProxyNode::checkBucket(Http::Exchange &ex, const QString &bucket)
+{
+    if (!checkProvider(ex))
+        return false;
+    if (auto valid = Api::validateBucketName(bucket); !valid) {
+        ex.fail(valid.error());
+        return false;
+    }
+    if (!m_bmd.contains(bucket)) {
+        ex.fail(
+            makeError(ErrorCode::NotFound,
+                      QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket)),
+                      "ErrBckNotFound"));
+        return false;
+    }
+    return true;
+}
+
+void ProxyNode::onBucketsGet(Http::Exchange ex)
+{
+    if (!checkProvider(ex))
+        return;
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    if (!act->action.isEmpty() && act->action != Api::Action::List)
+        return ex.fail(makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("invalid action \"%1\" for GET /v1/buckets").arg(act->action)));
+    const QString bucket = ex.param("bucket");
+    if (!bucket.isEmpty()) {
+        if (!checkBucket(ex, bucket))
+            return;
+        return listObjects(ex, bucket, act->value);
+    }
+    QJsonArray list;
+    for (const Api::BucketProps &props : m_bmd.buckets()) {
+        list.append(QJsonObject{{"name", props.name},
+                                {"provider", Api::ProviderAis},
+                                {"namespace", QJsonObject{{"uuid", ""}, {"name", ""}}}});
+    }
+    ex.json(QJsonDocument(list).toJson(QJsonDocument::Compact));
+}
+
+void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue)
+{
+    auto msg = Api::LsoMsg::fromJson(lsoValue);
+    if (!msg)
+        return ex.fail(msg.error());
+    if (msg->uuid.isEmpty())
+        msg->uuid = QUuid::createUuid().toString(QUuid::WithoutBraces).left(13);
+    if (m_smap.targets().isEmpty())
+        return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster"));
+    const Api::ActMsg forward{Api::Action::List, {}, msg->toJson()};
+    Node::IntraRequest request{"GET",
+                               QStringLiteral("/v1/buckets/%1?provider=ais")
+                                   .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket))),
+                               forward.toJson(),
+                               {},
+                               120000};
+    const bool msgpack = ex.request().header("accept").contains(Api::MimeMsgpack);
+    Node::callNodes(
+        m_nam, m_smap.targets(), request, this,
+        [ex, msg = *msg, msgpack](const QList<Node::IntraReply> &replies) mutable {
+            Api::LsoPage merged;
+            merged.uuid = msg.uuid;
+            bool more = false;
+            for (const Node::IntraReply &r : replies) {
+                if (!r.ok())
+                    return ex.fail(makeError(
+                        r.status == 404 ? ErrorCode::NotFound : ErrorCode::Unavailable,
+                        QStringLiteral("listing on target %1 failed: %2")
+                            .arg(r.node.id,
+                                 r.status ? QString::fromUtf8(r.body.left(500)) : r.error)));
+                auto json = Api::parseObject(r.body, "target list page");
+                auto page = json ? Api::LsoPage::fromInternalJson(*json)
+                                 : Result<Api::LsoPage>(json.error());
+                if (!page)
+                    return ex.fail(page.error());
+                more = more || !page->continuationToken.isEmpty();
+                merged.entries.append(page->entries);
+            }
+            std::sort(
+                merged.entries.begin(), merged.entries.end(),
+                [](const Api::LsoEntry &a, const Api::LsoEntry &b) { return a.name < b.name; });
+            // Each target sent its first pageSize names after the token, so the
+            // first pageSize of the union are exactly the cluster's next page.
+            const int pageSize = msg.effectivePageSize();
+            if (merged.entries.size() > pageSize) {
+                merged.entries.resize(pageSize);
+                more = true;
+            }
+            if (more && !merged.entries.isEmpty())
+                merged.continuationToken = merged.entries.last().name;
+            if (msgpack)
+                return ex.respond(200, merged.toMsgpack(msg), Api::MimeMsgpack);
+            ex.json(Api::compact(merged.toJson(msg)));
+        });
+}
+
+void ProxyNode::onBucketPost(Http::Exchange ex)
+{
+    if (!checkProvider(ex))
+        return;
+    const QString bucket = ex.param("bucket");
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    if (act->action != Api::Action::CreateBucket)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 act->action.isEmpty()
+                                     ? QStringLiteral("POST on a bucket needs an action")
+                                     : QStringLiteral("invalid action \"%1\" on bucket %2")
+                                           .arg(act->action, Api::bucketCname(bucket))));
+    if (auto valid = Api::validateBucketName(bucket); !valid)
+        return ex.fail(valid.error());
+    auto added = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000);
+    if (!added)
+        return ex.fail(added.error());
+    Log::proxy().info("bucket {} created (bmd v{})", Api::bucketCname(bucket), m_bmd.version());
+    bmdUpdated([ex]() mutable { ex.ok(); });
+}
+
+void ProxyNode::onBucketDelete(Http::Exchange ex)
+{
+    const QString bucket = ex.param("bucket");
+    if (!checkBucket(ex, bucket))
+        return;
+    if (!ex.body().trimmed().isEmpty()) {
+        auto act = Api::ActMsg::parse(ex.body());
+        if (!act)
+            return ex.fail(act.error());
+        if (!act->action.isEmpty() && act->action != Api::Action::DestroyBucket)
+            return ex.fail(makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("invalid action \"%1\" for DELETE on a bucket").arg(act->action)));
+    }
+    m_bmd.remove(bucket);
+    Log::proxy().info("bucket {} destroyed (bmd v{})", Api::bucketCname(bucket), m_bmd.version());
+    bmdUpdated([ex]() mutable { ex.ok(); });
+}
+
+void ProxyNode::onBucketHead(Http::Exchange ex)
+{
+    const QString bucket = ex.param("bucket");
+    if (!checkBucket(ex, bucket))
+        return;
+    ex.respond(200, {}, {},
+               {{Api::Header::BucketProps, Api::compact(m_bmd.bucket(bucket)->toAisProps())}});
+}
+
+} // namespace Kiln::Proxy

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "service/http/httpserver.h"
+#include "service/node/nodeconfig.h"
+#include "shared/api/bmd.h"
+#include "shared/cluster/smap.h"
+#include "shared/core/result.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QTimer>
+
+namespace Kiln::Http {
+class Exchange;
+}
+
+namespace Kiln::Proxy {
+
+// The primary proxy: the gateway clients talk to. Keeps the versioned cluster map (targets
+// join and keep alive; one that stops answering is dropped), owns the bucket metadata, and
+// redirects object requests to the target HRW picks. Never touches object data. Lives on the
+// main thread.
+class ProxyNode final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ProxyNode(Node::NodeConfig config, QObject *parent = nullptr);
+    ~ProxyNode() override;
+
+    Result<void> start();
+    const Cluster::Smap &smap() const { return m_smap; }
+
+Q_SIGNALS:
+    void smapChanged(qint64 version, int targets);
+
+private:
+    // Cluster membership (proxynode.cpp).
+    void registerRoutes();
+    void onHealth(Http::Exchange ex);
+    void onDaemonGet(Http::Exchange ex);
+    void onClusterGet(Http::Exchange ex);
+    void onJoin(Http::Exchange ex);
+    void onKeepalive(Http::Exchange ex);
+    void checkTargets();
+    void smapUpdated();
+    void bmdUpdated(std::function<void()> done);
+    void saveSmap();
+    bool isReady() const { return !m_smap.targets().isEmpty(); }
+
+    // Buckets (proxybuckets.cpp).
+    void onBucketsGet(Http::Exchange ex);
+    void onBucketPost(Http::Exchange ex);
+    void onBucketDelete(Http::Exchange ex);
+    void onBucketHead(Http::Exchange ex);
+    void listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue);
+    bool checkProvider(Http::Exchange &ex);
+    bool checkBucket(Http::Exchange &ex, const QString &bucket);
+
+    // Objects (proxyobjects.cpp).
+    void onObject(Http::Exchange ex);
+
+    Node::NodeConfig m_config;
+    Cluster::Snode m_self;
+    Http::HttpServer m_server;
+    QNetworkAccessManager m_nam;
+    Cluster::Smap m_smap;
+    Api::Bmd m_bmd;
+    QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
+    QTimer m_checkTimer;
+    QElapsedTimer m_uptime;
+};
+
+} // namespace Kiln::Proxy

@@ -1,0 +1,307 @@
+#include "service/target/objectstore.h"
+
+#include "service/target/objectwriter.h"
+#include "service/target/xattrs.h"
+#include "shared/api/names.h"
+#include "shared/cluster/hrw.h"
+#include "shared/core/logging.h"
+
+#include <xxhash.h>
+
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QtConcurrent>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace Kiln::Target {
+namespace {
+
+qint64 ns(const struct timespec &t)
+{
+    return qint64(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+QString randomSuffix()
+{
+    return QString::number(QRandomGenerator::global()->generate64(), 36);
+}
+
+} // namespace
+
+ObjectStore::ObjectStore(const QStringList &mountpaths, QObject *parent)
+    : QObject(parent)
+    , m_mountpaths(mountpaths)
+{
+    m_pool.setObjectName("kiln-io");
+    m_pool.setMaxThreadCount(std::max(4, QThread::idealThreadCount() * 2));
+}
+
+ObjectStore::~ObjectStore()
+{
+    m_pool.waitForDone();
+}
+
+Result<void> ObjectStore::open()
+{
+    if (m_mountpaths.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, "a target needs at least one mountpath");
+    for (const QString &mp : m_mountpaths) {
+        for (const char *sub : {"buckets", "tmp", "trash"}) {
+            const QString dir = mp + '/' + sub;
+            if (!QDir().mkpath(dir))
+                return makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(dir));
+        }
+        // Whatever is in tmp/ was a write that never committed (crash, kill): it never was an
+        // object, so it goes. trash/ holds buckets whose removal was cut short.
+        for (const char *sub : {"tmp", "trash"}) {
+            QDir dir(mp + '/' + sub);
+            const auto entries = dir.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot
+                                                   | QDir::Hidden | QDir::System);
+            for (const QFileInfo &entry : entries) {
+                if (entry.isDir())
+                    QDir(entry.filePath()).removeRecursively();
+                else
+                    QFile::remove(entry.filePath());
+            }
+            if (!entries.isEmpty())
+                Log::store().info("{}: removed {} leftover entries from {}/", mp, entries.size(),
+                                  sub);
+        }
+        const QString probe = mp + "/tmp/.xattr-probe";
+        const int fd = ::open(QFile::encodeName(probe).constData(), O_CREAT | O_WRONLY, 0600);
+        const bool xattrOk = fd >= 0 && Xattrs::set(fd, Xattrs::Version, "0");
+        if (fd >= 0)
+            ::close(fd);
+        QFile::remove(probe);
+        if (!xattrOk)
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("mountpath %1 does not support user extended "
+                                            "attributes, which hold object checksums and versions")
+                                 .arg(mp));
+    }
+    return {};
+}
+
+QString ObjectStore::bucketDir(const QString &mountpath, const QString &bucket) const
+{
+    return mountpath + QStringLiteral("/buckets/") + bucket;
+}
+
+QString ObjectStore::tempDir(const QString &mountpath) const
+{
+    return mountpath + QStringLiteral("/tmp");
+}
+
+QString ObjectStore::objectPath(const QString &mountpath, const QString &bucket,
+                                const QString &name) const
+{
+    return bucketDir(mountpath, bucket) + '/' + name;
+}
+
+QString ObjectStore::mountpathFor(const QString &bucket, const QString &name) const
+{
+    if (m_mountpaths.size() == 1)
+        return m_mountpaths.first();
+    const quint64 digest = Cluster::nameDigest(Cluster::objectUname(bucket, name));
+    QString best;
+    quint64 bestWeight = 0;
+    for (const QString &mp : m_mountpaths) {
+        const QByteArray key = mp.toUtf8();
+        const quint64 weight = Cluster::hrwMix(
+            XXH64(key.constData(), size_t(key.size()), Cluster::HrwSeed) ^ digest);
+        if (best.isEmpty() || weight > bestWeight) {
+            best = mp;
+            bestWeight = weight;
+        }
+    }
+    return best;
+}
+
+Result<void> ObjectStore::createBucket(const QString &bucket)
+{
+    for (const QString &mp : m_mountpaths) {
+        if (!QDir().mkpath(bucketDir(mp, bucket)))
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot create bucket folder on %1").arg(mp));
+    }
+    return {};
+}
+
+Result<void> ObjectStore::destroyBucket(const QString &bucket)
+{
+    QStringList moved;
+    for (const QString &mp : m_mountpaths) {
+        const QString dir = bucketDir(mp, bucket);
+        if (!QFileInfo::exists(dir))
+            continue;
+        const QString trash = mp + "/trash/" + bucket + '.' + randomSuffix();
+        if (!QDir().rename(dir, trash))
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot remove bucket folder %1").arg(dir));
+        moved.append(trash);
+    }
+    if (!moved.isEmpty()) {
+        (void)QtConcurrent::run(&m_pool, [moved] {
+            for (const QString &dir : moved)
+                QDir(dir).removeRecursively();
+        });
+    }
+    return {};
+}
+
+QStringList ObjectStore::localBuckets() const
+{
+    QSet<QString> names;
+    for (const QString &mp : m_mountpaths) {
+        for (const QString &name :
+             QDir(mp + "/buckets").entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+            names.insert(name);
+    }
+    QStringList list(names.begin(), names.end());
+    list.sort();
+    return list;
+}
+
+Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name) const
+{
+    ObjectInfo info;
+    info.bucket = bucket;
+    info.name = name;
+    info.mountpath = mountpathFor(bucket, name);
+    info.path = objectPath(info.mountpath, bucket, name);
+    const QByteArray path = QFile::encodeName(info.path);
+    struct stat st
+    { };
+    if (::stat(path.constData(), &st) != 0 || !S_ISREG(st.st_mode))
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
+                         "ErrObjNotFound");
+    info.size = st.st_size;
+    info.atimeNs = ns(st.st_atim);
+    info.mtimeNs = ns(st.st_mtim);
+    info.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
+    info.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
+    return info;
+}
+
+Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) const
+{
+    auto file = std::make_unique<QFile>(info.path);
+    if (!file->open(QIODevice::ReadOnly | QIODevice::Unbuffered))
+        return makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("%1 does not exist").arg(Api::objectCname(info.bucket, info.name)),
+            "ErrObjNotFound");
+    return file;
+}
+
+Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &bucket,
+                                                              const QString &name)
+{
+    ObjectInfo target;
+    target.bucket = bucket;
+    target.name = name;
+    target.mountpath = mountpathFor(bucket, name);
+    target.path = objectPath(target.mountpath, bucket, name);
+    const QString temp = tempDir(target.mountpath) + "/put." + randomSuffix();
+    const int fd = ::open(QFile::encodeName(temp).constData(),
+                          O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot create a temporary file: %1")
+                             .arg(QString::fromLocal8Bit(strerror(errno))));
+    return std::unique_ptr<ObjectWriter>(new ObjectWriter(this, target, temp, fd));
+}
+
+Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
+{
+    const QString mp = mountpathFor(bucket, name);
+    const QString path = objectPath(mp, bucket, name);
+    struct stat st
+    { };
+    const QByteArray encoded = QFile::encodeName(path);
+    if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode))
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
+                         "ErrObjNotFound");
+    if (::unlink(encoded.constData()) != 0)
+        return makeError(
+            ErrorCode::Internal,
+            QStringLiteral("cannot delete %1: %2")
+                .arg(Api::objectCname(bucket, name), QString::fromLocal8Bit(strerror(errno))));
+    // Drop the virtual directories the name left behind, up to the bucket folder.
+    const QString root = bucketDir(mp, bucket);
+    QString dir = QFileInfo(path).path();
+    while (dir.size() > root.size() && dir.startsWith(root)) {
+        if (::rmdir(QFile::encodeName(dir).constData()) != 0)
+            break;
+        dir = QFileInfo(dir).path();
+    }
+    return {};
+}
+
+QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api::LsoMsg &msg,
+                                                const QString &locationTag) const
+{
+    QStringList roots;
+    for (const QString &mp : m_mountpaths)
+        roots.append(bucketDir(mp, bucket));
+    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
+        const QString after = std::max(msg.continuationToken, msg.startAfter);
+        QList<Api::LsoEntry> entries;
+        for (const QString &root : roots) {
+            // Start from the deepest folder the prefix names, not the whole bucket.
+            QString start = root;
+            if (const qsizetype slash = msg.prefix.lastIndexOf('/'); slash > 0)
+                start = root + '/' + msg.prefix.left(slash);
+            if (!QFileInfo(start).isDir())
+                continue;
+            QDirIterator it(start, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                it.next();
+                const QString name = it.filePath().mid(root.size() + 1);
+                if (!name.startsWith(msg.prefix) || (!after.isEmpty() && name <= after))
+                    continue;
+                Api::LsoEntry e;
+                e.name = name;
+                const QByteArray path = QFile::encodeName(it.filePath());
+                struct stat st
+                { };
+                if (::stat(path.constData(), &st) != 0)
+                    continue; // deleted while we walked
+                e.size = st.st_size;
+                e.atimeNs = ns(st.st_atim);
+                if (msg.wants("checksum"))
+                    e.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
+                if (msg.wants("version"))
+                    e.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
+                e.location = locationTag;
+                e.flags = Api::LsoEntry::FlagCached;
+                entries.append(e);
+            }
+        }
+        std::sort(entries.begin(), entries.end(),
+                  [](const Api::LsoEntry &a, const Api::LsoEntry &b) { return a.name < b.name; });
+        Api::LsoPage page;
+        page.uuid = msg.uuid;
+        const int pageSize = msg.effectivePageSize();
+        if (entries.size() > pageSize) {
+            entries.resize(pageSize);
+            page.continuationToken = entries.last().name;
+        }
+        page.entries = std::move(entries);
+        return page;
+    });
+}
+
+} // namespace Kiln::Target

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "service/target/objectinfo.h"
+#include "shared/api/lso.h"
+#include "shared/core/result.h"
+
+#include <QFuture>
+#include <QObject>
+#include <QStringList>
+#include <QThreadPool>
+
+#include <memory>
+
+class QFile;
+
+namespace Kiln::Target {
+
+class ObjectWriter;
+
+// A target's objects on its mountpaths. Layout per mountpath:
+//   <mp>/buckets/<bucket>/<object name as a relative path>   the objects
+//   <mp>/tmp/                                                 writes in flight (same filesystem)
+//   <mp>/trash/                                               destroyed buckets being removed
+// Object metadata (checksum, version) lives in the file's extended attributes, written before
+// the atomic rename. Cheap calls run on the caller's thread; fsync, rename, listing and bucket
+// removal run on the store's own I/O pool and return futures.
+class ObjectStore final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ObjectStore(const QStringList &mountpaths, QObject *parent = nullptr);
+    ~ObjectStore() override;
+
+    // Creates the layout and removes what a crash left in tmp/ and trash/.
+    Result<void> open();
+    const QStringList &mountpaths() const { return m_mountpaths; }
+    QThreadPool *ioPool() { return &m_pool; }
+
+    Result<void> createBucket(const QString &bucket);
+    // Moves the bucket's folders to trash/ at once and deletes them in the background.
+    Result<void> destroyBucket(const QString &bucket);
+    QStringList localBuckets() const;
+
+    Result<ObjectInfo> stat(const QString &bucket, const QString &name) const;
+    Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
+    Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
+    Result<void> remove(const QString &bucket, const QString &name);
+
+    // One page of names after msg's continuation token / start_after, filtered by prefix.
+    QFuture<Result<Api::LsoPage>> list(const QString &bucket, const Api::LsoMsg &msg,
+                                       const QString &locationTag) const;
+
+    // The mountpath that holds (or will hold) this object: HRW over the mountpaths.
+    QString mountpathFor(const QString &bucket, const QString &name) const;
+    QString objectPath(const QString &mountpath, const QString &bucket, const QString &name) const;
+    QString bucketDir(const QString &mountpath, const QString &bucket) const;
+
+private:
+    friend class ObjectWriter;
+    QString tempDir(const QString &mountpath) const;
+
+    QStringList m_mountpaths;
+    mutable QThreadPool m_pool;
+};
+
+} // namespace Kiln::Target

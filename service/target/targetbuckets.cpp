@@ -1,0 +1,76 @@
+// Bucket requests a target answers: listing its share of a bucket (for the proxy's merge, or a
+// direct client) and HEAD.
+#include "service/http/exchange.h"
+#include "service/node/intracall.h"
+#include "service/target/targetnode.h"
+#include "shared/api/actmsg.h"
+#include "shared/api/json.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+
+namespace Kiln::Target {
+
+bool TargetNode::checkBucket(Http::Exchange &ex, const QString &bucket)
+{
+    const QString provider = ex.request().queryValue(Api::Query::Provider);
+    if (!provider.isEmpty() && provider != Api::ProviderAis) {
+        ex.fail(makeError(ErrorCode::Unsupported,
+                          QStringLiteral("provider \"%1\" is not supported: Kiln stores ais:// "
+                                         "buckets only")
+                              .arg(provider)));
+        return false;
+    }
+    if (auto valid = Api::validateBucketName(bucket); !valid) {
+        ex.fail(valid.error());
+        return false;
+    }
+    if (!m_bmd.contains(bucket)) {
+        ex.fail(
+            makeError(ErrorCode::NotFound,
+                      QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket)),
+                      "ErrBckNotFound"));
+        return false;
+    }
+    return true;
+}
+
+void TargetNode::onBucketList(Http::Exchange ex)
+{
+    const QString bucket = ex.param("bucket");
+    if (!checkBucket(ex, bucket))
+        return;
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    if (!act->action.isEmpty() && act->action != Api::Action::List)
+        return ex.fail(makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("invalid action \"%1\" for GET on a bucket").arg(act->action)));
+    auto msg = Api::LsoMsg::fromJson(act->value);
+    if (!msg)
+        return ex.fail(msg.error());
+    const bool intra = !ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
+    const bool msgpack = ex.request().header("accept").contains(Api::MimeMsgpack);
+    const QString location = m_self.tag();
+    m_store.list(bucket, *msg, location)
+        .then(this, [ex, msg = *msg, intra, msgpack](const Result<Api::LsoPage> &page) mutable {
+            if (!page)
+                return ex.fail(page.error());
+            if (intra)
+                return ex.json(Api::compact(page->toInternalJson()));
+            if (msgpack)
+                return ex.respond(200, page->toMsgpack(msg), Api::MimeMsgpack);
+            ex.json(Api::compact(page->toJson(msg)));
+        });
+}
+
+void TargetNode::onBucketHead(Http::Exchange ex)
+{
+    const QString bucket = ex.param("bucket");
+    if (!checkBucket(ex, bucket))
+        return;
+    const Api::BucketProps *props = m_bmd.bucket(bucket);
+    ex.respond(200, {}, {}, {{Api::Header::BucketProps, Api::compact(props->toAisProps())}});
+}
+
+} // namespace Kiln::Target

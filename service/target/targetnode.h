@@ -1,0 +1,79 @@
+#pragma once
+
+#include "service/http/httpserver.h"
+#include "service/node/nodeconfig.h"
+#include "service/target/objectstore.h"
+#include "shared/api/bmd.h"
+#include "shared/cluster/smap.h"
+#include "shared/core/result.h"
+
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QTimer>
+
+namespace Kiln::Http {
+class Exchange;
+}
+
+namespace Kiln::Target {
+
+// A storage target: owns the objects HRW places on it, serves them over the AIS object API
+// (redirected to it by the proxy, or asked directly), registers with the primary proxy and
+// keeps its copies of the cluster map (Smap) and bucket metadata (BMD) current through
+// keepalives. Lives on the main thread.
+class TargetNode final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TargetNode(Node::NodeConfig config, QObject *parent = nullptr);
+    ~TargetNode() override;
+
+    Result<void> start();
+    const Cluster::Snode &self() const { return m_self; }
+    bool isJoined() const { return m_joined; }
+
+Q_SIGNALS:
+    void joined();
+
+private:
+    // Control plane (targetnode.cpp).
+    void registerRoutes();
+    void join();
+    void sendKeepalive();
+    void applyClusterState(const QJsonObject &json);
+    void applySmap(const Cluster::Smap &smap);
+    void applyBmd(const Api::Bmd &bmd);
+    void onHealth(Http::Exchange ex);
+    void onDaemonGet(Http::Exchange ex);
+    void onDaemonPut(Http::Exchange ex);
+
+    // Buckets (targetbuckets.cpp).
+    void onBucketList(Http::Exchange ex);
+    void onBucketHead(Http::Exchange ex);
+    // Checks provider and bucket of an object or bucket request; false when it answered already.
+    bool checkBucket(Http::Exchange &ex, const QString &bucket);
+
+    // Objects (targetobjects.cpp).
+    void onObjectGet(Http::Exchange ex);
+    void onObjectHead(Http::Exchange ex);
+    void onObjectPut(Http::Exchange ex);
+    void onObjectDelete(Http::Exchange ex);
+    bool checkObject(Http::Exchange &ex, QString *bucket, QString *object);
+    QString notFoundMessage(const QString &bucket, const QString &object) const;
+
+    Node::NodeConfig m_config;
+    Cluster::Snode m_self;
+    Cluster::Snode m_proxy; // where joins and keepalives go
+    ObjectStore m_store;
+    Http::HttpServer m_server;
+    QNetworkAccessManager m_nam;
+    Cluster::Smap m_smap;
+    Api::Bmd m_bmd;
+    QTimer m_keepaliveTimer;
+    QTimer m_joinRetryTimer;
+    bool m_joined = false;
+    bool m_keepaliveInFlight = false;
+    int m_failedKeepalives = 0;
+};
+
+} // namespace Kiln::Target

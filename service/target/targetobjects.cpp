@@ -1,0 +1,201 @@
+// Object requests on a target: GET (with Range), HEAD, PUT (streamed to a temporary file and
+// renamed into place), DELETE.
+#include "service/http/bodysource.h"
+#include "service/http/exchange.h"
+#include "service/target/objectwriter.h"
+#include "service/target/targetnode.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+#include "shared/core/logging.h"
+
+#include <QFile>
+
+namespace Kiln::Target {
+namespace {
+
+struct ByteRange
+{
+    qint64 offset = 0;
+    qint64 length = 0;
+};
+
+// Parses a single "bytes=a-b" range against the object's size. nullopt with *bad == false:
+// no Range header. Multi-range requests are served whole, as HTTP allows.
+std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool *unsatisfiable)
+{
+    *unsatisfiable = false;
+    if (header.isEmpty() || !header.startsWith("bytes=") || header.contains(','))
+        return std::nullopt;
+    const QByteArray spec = header.mid(6).trimmed();
+    const qsizetype dash = spec.indexOf('-');
+    if (dash < 0)
+        return std::nullopt;
+    bool okA = true, okB = true;
+    const QByteArray a = spec.left(dash).trimmed(), b = spec.mid(dash + 1).trimmed();
+    ByteRange r;
+    if (a.isEmpty()) { // suffix: the last N bytes
+        const qint64 n = b.toLongLong(&okB);
+        if (!okB || n <= 0) {
+            *unsatisfiable = okB;
+            return std::nullopt;
+        }
+        r.offset = std::max<qint64>(0, size - n);
+        r.length = size - r.offset;
+        return r;
+    }
+    const qint64 start = a.toLongLong(&okA);
+    const qint64 end = b.isEmpty() ? size - 1 : b.toLongLong(&okB);
+    if (!okA || !okB || start < 0 || end < start)
+        return std::nullopt; // syntactically invalid: ignore, as HTTP says
+    if (start >= size) {
+        *unsatisfiable = true;
+        return std::nullopt;
+    }
+    r.offset = start;
+    r.length = std::min(end, size - 1) - start + 1;
+    return r;
+}
+
+Http::Headers objectHeaders(const ObjectInfo &info)
+{
+    Http::Headers h{{Api::Header::ChecksumType, Api::ChecksumXxhash},
+                    {Api::Header::ChecksumValue, info.checksum.toLatin1()},
+                    {Api::Header::Atime, QByteArray::number(info.atimeNs)},
+                    {Api::Header::Version, info.version.toLatin1()},
+                    {Api::Header::Present, "true"},
+                    {"Accept-Ranges", "bytes"}};
+    return h;
+}
+
+} // namespace
+
+QString TargetNode::notFoundMessage(const QString &bucket, const QString &object) const
+{
+    return QStringLiteral("%1: %2 does not exist")
+        .arg(m_self.tag(), Api::objectCname(bucket, object));
+}
+
+bool TargetNode::checkObject(Http::Exchange &ex, QString *bucket, QString *object)
+{
+    *bucket = ex.param("bucket");
+    *object = ex.param("object");
+    if (!checkBucket(ex, *bucket))
+        return false;
+    if (auto valid = Api::validateObjectName(*object); !valid) {
+        ex.fail(valid.error());
+        return false;
+    }
+    return true;
+}
+
+void TargetNode::onObjectGet(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    auto info = m_store.stat(bucket, object);
+    if (!info)
+        return ex.fail(
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+    auto file = m_store.openForRead(*info);
+    if (!file)
+        return ex.fail(
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+    bool unsatisfiable = false;
+    const auto range = parseRange(ex.request().header("range"), info->size, &unsatisfiable);
+    Http::Headers headers = objectHeaders(*info);
+    if (unsatisfiable) {
+        headers.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
+        return ex.respond(416, {}, {}, headers);
+    }
+    int status = 200;
+    qint64 offset = 0, length = info->size;
+    if (range) {
+        status = 206;
+        offset = range->offset;
+        length = range->length;
+        headers.emplaceBack("Content-Range",
+                            QStringLiteral("bytes %1-%2/%3")
+                                .arg(offset)
+                                .arg(offset + length - 1)
+                                .arg(info->size)
+                                .toLatin1());
+    }
+    auto source = std::make_unique<Http::FileBodySource>(std::move(*file), offset, length);
+    ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
+}
+
+void TargetNode::onObjectHead(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    auto info = m_store.stat(bucket, object);
+    if (!info)
+        return ex.fail(
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+    Http::Headers headers = objectHeaders(*info);
+    headers.emplaceBack(Api::Header::Name, object.toUtf8());
+    headers.emplaceBack(Api::Header::Location,
+                        QStringLiteral("%1:%2").arg(m_self.tag(), info->mountpath).toUtf8());
+    headers.emplaceBack(Api::Header::MirrorPaths, info->mountpath.toUtf8());
+    headers.emplaceBack(Api::Header::MirrorCopies, "1");
+    headers.emplaceBack(Api::Header::BucketName, bucket.toUtf8());
+    headers.emplaceBack(Api::Header::BucketProvider, Api::ProviderAis);
+    headers.emplaceBack("Content-Length", QByteArray::number(info->size));
+    ex.respond(200, {}, Api::MimeOctets, headers);
+}
+
+void TargetNode::onObjectPut(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    auto writer = m_store.beginWrite(bucket, object);
+    if (!writer)
+        return ex.fail(writer.error());
+    // The writer lives as long as the body reader; if the client leaves mid-body the connection
+    // drops the reader and the writer's destructor removes the temporary file.
+    auto state = std::make_shared<std::unique_ptr<ObjectWriter>>(std::move(*writer));
+    Http::BodyReader reader;
+    reader.onData = [state, ex](const char *data, qsizetype size) mutable {
+        if (!*state)
+            return false;
+        if (auto written = (*state)->write(data, size); !written) {
+            state->reset();
+            ex.fail(written.error());
+            return false;
+        }
+        return true;
+    };
+    reader.onEnd = [this, state, ex, bucket, object]() mutable {
+        if (!*state)
+            return;
+        std::unique_ptr<ObjectWriter> w = std::move(*state);
+        w->commit().then(this, [ex, bucket, object](const Result<ObjectInfo> &info) mutable {
+            if (!info)
+                return ex.fail(info.error());
+            Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(bucket, object),
+                               info->size, info->version);
+            ex.respond(200);
+        });
+    };
+    reader.onAbort = [state]() { state->reset(); };
+    ex.readBody(std::move(reader));
+}
+
+void TargetNode::onObjectDelete(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    if (auto removed = m_store.remove(bucket, object); !removed) {
+        if (removed.error().code == ErrorCode::NotFound)
+            return ex.fail(
+                makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+        return ex.fail(removed.error());
+    }
+    ex.ok();
+}
+
+} // namespace Kiln::Target

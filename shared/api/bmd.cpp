@@ -1,0 +1,93 @@
+#include "shared/api/bmd.h"
+
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+
+#include <QJsonArray>
+
+namespace Kiln::Api {
+
+QJsonObject BucketProps::toAisProps() const
+{
+    // Counters AIS tags ",string" go out quoted.
+    return QJsonObject{
+        {"provider", ProviderAis},
+        {"bid", QString::number(bid)},
+        {"created", QString::number(createdNs)},
+        {"access", "0"},
+        {"features", "0"},
+        {"versioning", QJsonObject{{"enabled", true}, {"validate_warm_get", false}}},
+        {"checksum", QJsonObject{{"type", ChecksumXxhash}, {"validate_cold_get", false}}},
+        {"mirror", QJsonObject{{"copies", 1}, {"enabled", false}}},
+        {"write_policy", QJsonObject{{"data", ""}, {"md", ""}}},
+    };
+}
+
+QJsonObject BucketProps::toJson() const
+{
+    return QJsonObject{{"name", name}, {"bid", qint64(bid)}, {"created", createdNs}};
+}
+
+BucketProps BucketProps::fromJson(const QJsonObject &json)
+{
+    BucketProps props;
+    props.name = json.value("name").toString();
+    props.bid = quint64(json.value("bid").toInteger());
+    props.createdNs = json.value("created").toInteger();
+    return props;
+}
+
+const BucketProps *Bmd::bucket(const QString &name) const
+{
+    const auto it = m_buckets.constFind(name);
+    return it == m_buckets.constEnd() ? nullptr : &*it;
+}
+
+Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs)
+{
+    if (m_buckets.contains(name))
+        return makeError(ErrorCode::AlreadyExists,
+                         QStringLiteral("bucket \"%1\" already exists").arg(bucketCname(name)),
+                         "ErrBckAlreadyExists");
+    BucketProps props{name, m_nextBid++, createdNs};
+    m_buckets.insert(name, props);
+    ++m_version;
+    return props;
+}
+
+bool Bmd::remove(const QString &name)
+{
+    if (m_buckets.remove(name) == 0)
+        return false;
+    ++m_version;
+    return true;
+}
+
+QJsonObject Bmd::toJson() const
+{
+    QJsonArray list;
+    for (const BucketProps &props : m_buckets)
+        list.append(props.toJson());
+    return QJsonObject{{"version", m_version}, {"next_bid", qint64(m_nextBid)}, {"buckets", list}};
+}
+
+Result<Bmd> Bmd::fromJson(const QJsonObject &json)
+{
+    Bmd bmd;
+    bmd.m_version = json.value("version").toInteger();
+    bmd.m_nextBid = quint64(std::max<qint64>(1, json.value("next_bid").toInteger()));
+    const QJsonValue buckets = json.value("buckets");
+    if (!buckets.isArray() && !buckets.isUndefined())
+        return makeError(ErrorCode::InvalidArgument, "bmd: buckets is not a list");
+    for (const QJsonValue &v : buckets.toArray()) {
+        const BucketProps props = BucketProps::fromJson(v.toObject());
+        if (!validateBucketName(props.name))
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("bmd: bad bucket name \"%1\"").arg(props.name));
+        bmd.m_buckets.insert(props.name, props);
+        bmd.m_nextBid = std::max(bmd.m_nextBid, props.bid + 1);
+    }
+    return bmd;
+}
+
+} // namespace Kiln::Api

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "shared/core/result.h"
+
+#include <QJsonObject>
+#include <QMap>
+#include <QString>
+
+namespace Kiln::Api {
+
+// Properties of one ais:// bucket.
+struct BucketProps
+{
+    QString name;
+    quint64 bid = 0; // bucket id, unique within the cluster's lifetime
+    qint64 createdNs = 0; // unix nanoseconds
+
+    // The JSON AIS puts in the Ais-Bucket-Props header (the Go client parses it).
+    QJsonObject toAisProps() const;
+    QJsonObject toJson() const;
+    static BucketProps fromJson(const QJsonObject &json);
+};
+
+// Bucket metadata: the versioned set of buckets. The primary proxy owns it; targets hold copies.
+class Bmd
+{
+public:
+    qint64 version() const { return m_version; }
+    const QMap<QString, BucketProps> &buckets() const { return m_buckets; }
+    const BucketProps *bucket(const QString &name) const;
+    bool contains(const QString &name) const { return m_buckets.contains(name); }
+
+    // Both bump the version; add refuses a name already present.
+    Result<BucketProps> add(const QString &name, qint64 createdNs);
+    bool remove(const QString &name);
+
+    QJsonObject toJson() const;
+    static Result<Bmd> fromJson(const QJsonObject &json);
+
+private:
+    qint64 m_version = 0;
+    quint64 m_nextBid = 1;
+    QMap<QString, BucketProps> m_buckets;
+};
+
+} // namespace Kiln::Api

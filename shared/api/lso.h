@@ -1,0 +1,64 @@
+#pragma once
+
+#include "shared/core/result.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QSet>
+#include <QString>
+
+namespace Kiln::Api {
+
+// List-objects request (AIS "LsoMsg") as clients send it in the action message's value.
+struct LsoMsg
+{
+    QString prefix;
+    int pageSize = 0; // 0 = server maximum
+    QString uuid;
+    QString continuationToken;
+    QString startAfter;
+    QSet<QString> props; // empty = name and size
+    quint64 flags = 0;
+
+    bool wants(const QString &prop) const { return props.contains(prop); }
+    int effectivePageSize() const;
+
+    static Result<LsoMsg> fromJson(const QJsonValue &value);
+    QJsonObject toJson() const;
+};
+
+// One listed object.
+struct LsoEntry
+{
+    QString name;
+    qint64 size = 0;
+    QString checksum; // hex value
+    qint64 atimeNs = 0;
+    QString version;
+    QString location; // "t[<tid>]:mp[<path>]"
+    quint32 flags = 0;
+
+    static constexpr quint32 FlagCached = 64;
+};
+
+// One page of a listing; the continuation token is "" on the last page.
+struct LsoPage
+{
+    QString uuid;
+    QString continuationToken;
+    QList<LsoEntry> entries;
+    quint32 flags = 0;
+
+    // Public wire forms; msg decides which optional properties go out.
+    QByteArray toMsgpack(const LsoMsg &msg) const;
+    QJsonObject toJson(const LsoMsg &msg) const;
+    // Node-to-node form: every property, sizes as numbers.
+    QJsonObject toInternalJson() const;
+    static Result<LsoPage> fromInternalJson(const QJsonObject &json);
+};
+
+// RFC 1123 time as AIS formats atime in listings when no time format is asked for.
+QString formatAtime(qint64 unixNs);
+
+} // namespace Kiln::Api

@@ -1,0 +1,71 @@
+#pragma once
+
+// Every wire name Kiln shares with AIStore, spelled as AIS spells it (see
+// shared/reference/ais-rest-api.md). Nothing else in the code base writes these literals.
+
+namespace Kiln::Api {
+
+namespace Path {
+inline constexpr char Version[] = "v1";
+inline constexpr char Buckets[] = "buckets";
+inline constexpr char Objects[] = "objects";
+inline constexpr char Cluster[] = "cluster";
+inline constexpr char Daemon[] = "daemon";
+inline constexpr char Health[] = "health";
+inline constexpr char Etl[] = "etl";
+} // namespace Path
+
+namespace Query {
+inline constexpr char Provider[] = "provider";
+inline constexpr char Namespace[] = "namespace";
+inline constexpr char What[] = "what";
+inline constexpr char ProxyId[] = "pid";
+inline constexpr char UnixTime[] = "utm";
+inline constexpr char Readiness[] = "readiness";
+inline constexpr char PrimaryReady[] = "prr";
+} // namespace Query
+
+namespace What {
+inline constexpr char Smap[] = "smap";
+inline constexpr char Bmd[] = "bmd";
+inline constexpr char NodeStatus[] = "node_status";
+inline constexpr char ClusterConfig[] = "cluster_config";
+} // namespace What
+
+namespace Action {
+inline constexpr char CreateBucket[] = "create-bck";
+inline constexpr char DestroyBucket[] = "destroy-bck";
+inline constexpr char List[] = "list";
+} // namespace Action
+
+namespace Header {
+inline constexpr char Error[] = "Hdr-Error";
+inline constexpr char BucketProps[] = "Ais-Bucket-Props";
+inline constexpr char ChecksumType[] = "Ais-Checksum-Type";
+inline constexpr char ChecksumValue[] = "Ais-Checksum-Value";
+inline constexpr char Atime[] = "Ais-Atime";
+inline constexpr char Version[] = "Ais-Version";
+inline constexpr char CustomMd[] = "Ais-Custom-Md";
+inline constexpr char Present[] = "Ais-Present";
+inline constexpr char Name[] = "Ais-Name";
+inline constexpr char Location[] = "Ais-Location";
+inline constexpr char BucketName[] = "Ais-Bucket-Name";
+inline constexpr char BucketProvider[] = "Ais-Bucket-Provider";
+inline constexpr char MirrorCopies[] = "Ais-Mirror-Copies";
+inline constexpr char MirrorPaths[] = "Ais-Mirror-Paths";
+inline constexpr char NodeUptime[] = "Ais-Node-Uptime";
+inline constexpr char ClusterUptime[] = "Ais-Cluster-Uptime";
+inline constexpr char NodeId[] = "Ais-Node-Id";
+} // namespace Header
+
+inline constexpr char ProviderAis[] = "ais";
+inline constexpr char ChecksumXxhash[] = "xxhash";
+inline constexpr char MimeJson[] = "application/json";
+inline constexpr char MimeMsgpack[] = "application/msgpack";
+inline constexpr char MimeOctets[] = "application/octet-stream";
+inline constexpr char MimeText[] = "text/plain; charset=utf-8";
+
+// Largest page a list-objects call returns, as AIS caps it.
+inline constexpr int MaxPageSize = 10000;
+
+} // namespace Kiln::Api
