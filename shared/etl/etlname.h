@@ -1,0 +1,34 @@
+#pragma once
+
+#include "shared/core/result.h"
+
+#include <QString>
+
+namespace Kiln::Etl {
+
+// A valid ETL name. The rule is seed 000's, in one place so kilnd and the console agree:
+// starts with a letter; only letters, digits, '_' and '-'; 6 to 20 characters.
+class EtlName
+{
+public:
+    static constexpr int MinLength = 6;
+    static constexpr int MaxLength = 20;
+
+    static Result<EtlName> parse(const QString &text);
+    // Empty when valid; otherwise the rule the text breaks, written for the user.
+    static QString brokenRule(const QString &text);
+
+    const QString &toString() const { return m_name; }
+    // Kubernetes object names derived from it: lower case, '_' turned into '-'.
+    QString k8sName() const;
+
+    bool operator==(const EtlName &) const = default;
+
+private:
+    explicit EtlName(QString name)
+        : m_name(std::move(name))
+    { }
+    QString m_name;
+};
+
+} // namespace Kiln::Etl
