@@ -91,7 +91,9 @@ Result<void> ClusterSupervisor::start()
                       QStringList{"target", "--data",
                                   QStringLiteral("%1/target-%2").arg(m_options.dataDir).arg(i),
                                   "--proxy-url", endpoint()}
-                          + common});
+                          + common
+                          + (m_options.venvDir.isEmpty() ? QStringList()
+                                                         : QStringList{"--venv-dir", m_options.venvDir})});
     }
     for (Child *c : m_children)
         startChild(*c);

@@ -21,6 +21,7 @@ struct ClusterOptions
     QString host = QStringLiteral("127.0.0.1");
     int port = 8080; // proxy port; 0 = any free port
     QStringList logLevels;
+    QString venvDir; // passed to the targets; empty: their default
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     std::chrono::milliseconds readyTimeout{60000};

@@ -401,8 +401,12 @@ void Connection::finishResponse()
     if (!m_keepAlive) {
         m_closed = true;
         abortReader();
-        m_socket->disconnectFromHost(); // flushes what is queued first
-        deleteLater();
+        // Deleting the socket now would discard the queued answer: disconnectFromHost() sends it
+        // first, and the connection goes on the socket's disconnected() (or error, or idle
+        // timeout for a peer that stopped reading).
+        m_socket->disconnectFromHost();
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            closeConnection();
         return;
     }
     if (m_paused && m_messageComplete)
@@ -428,16 +432,14 @@ void Connection::abortReader()
 
 void Connection::closeConnection()
 {
-    if (m_closed && !m_socket->isOpen())
+    if (m_deleting)
         return;
-    const bool first = !m_closed;
+    m_deleting = true; // abort() below emits disconnected(), which lands here again
     m_closed = true;
     abortReader();
     m_source.reset();
-    if (first) {
-        m_socket->abort();
-        deleteLater();
-    }
+    m_socket->abort();
+    deleteLater();
 }
 
 void Connection::onIdleTimeout()

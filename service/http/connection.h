@@ -79,7 +79,8 @@ private:
     http_parser m_parser;
     QByteArray m_pending; // received but not yet parsed (while paused)
     bool m_paused = false; // parser paused until the current answer is complete
-    bool m_closed = false;
+    bool m_closed = false; // no more requests or answers; the socket may still be flushing
+    bool m_deleting = false; // socket aborted, deleteLater() called
     QTimer m_idleTimer;
 
     // The request being received.

@@ -24,6 +24,8 @@ Options:
   --proxy-url URL            target: the primary proxy, e.g. http://127.0.0.1:8080
   --mountpath DIR            target: an object folder (repeat for several; default DIR/mp1)
   --targets N                cluster: number of targets (default 3)
+  --venv-dir DIR             target, cluster: shared Python venvs of ETLs
+                             (default $XDG_CACHE_HOME/kiln/venvs)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
@@ -57,8 +59,9 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     const QCommandLineOption kaInterval("keepalive-interval", "interval", "DUR");
     const QCommandLineOption kaTimeout("keepalive-timeout", "timeout", "DUR");
     const QCommandLineOption logLevel("log-level", "level", "LEVEL");
+    const QCommandLineOption venvDir("venv-dir", "venvs", "DIR");
     parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath, targets,
-                       kaInterval, kaTimeout, logLevel});
+                       kaInterval, kaTimeout, logLevel, venvDir});
     parser.addPositionalArgument("role", "role");
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -149,6 +152,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         if (c.keepaliveTimeout < c.keepaliveInterval * 2)
             return usageError("--keepalive-timeout must be at least twice --keepalive-interval");
         c.logLevels = parser.values(logLevel);
+        if (parser.isSet(venvDir))
+            c.venvDir = parser.value(venvDir);
         return cmd;
     }
     if (parser.isSet(targets))
@@ -187,6 +192,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         n.proxyUrl = parser.value(proxyUrl);
     if (parser.isSet(mountpath))
         n.mountpaths = parser.values(mountpath);
+    if (parser.isSet(venvDir))
+        n.venvDir = parser.value(venvDir);
     if (parser.isSet(kaInterval)) {
         auto d = durationValue(kaInterval);
         if (!d)

@@ -38,6 +38,14 @@ QStringList NodeConfig::effectiveMountpaths() const
     return {dataDir + QStringLiteral("/mp1")};
 }
 
+QString NodeConfig::effectiveVenvDir() const
+{
+    if (!venvDir.isEmpty())
+        return venvDir;
+    return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
+           + QStringLiteral("/kiln/venvs");
+}
+
 Result<void> NodeConfig::loadYaml(const QString &path)
 {
     YAML::Node root;
@@ -94,6 +102,14 @@ Result<void> NodeConfig::loadYaml(const QString &path)
                 (std::string(key) == "interval" ? keepaliveInterval : keepaliveTimeout) = *d;
             }
         }
+        if (const YAML::Node etl = root["etl"]) {
+            if (etl["runtime"])
+                etlRuntime = QString::fromStdString(etl["runtime"].as<std::string>());
+            if (etl["venv_dir"])
+                venvDir = QString::fromStdString(etl["venv_dir"].as<std::string>());
+            if (etl["python"])
+                python = QString::fromStdString(etl["python"].as<std::string>());
+        }
         if (const YAML::Node log = root["log"]) {
             if (log["level"])
                 logLevels.prepend(QString::fromStdString(log["level"].as<std::string>()));
@@ -137,6 +153,10 @@ Result<void> NodeConfig::validate() const
             problems << QStringLiteral("proxy URL \"%1\" is not of the form http://host:port")
                             .arg(proxyUrl);
     }
+    if (etlRuntime != "local")
+        problems << QStringLiteral("etl.runtime \"%1\" is not available (use local)").arg(etlRuntime);
+    if (python.isEmpty())
+        problems << QStringLiteral("etl.python is empty");
     if (keepaliveInterval.count() < 100)
         problems << QStringLiteral("keepalive interval must be at least 100ms");
     if (keepaliveTimeout < keepaliveInterval * 2)

@@ -25,9 +25,14 @@ struct NodeConfig
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     QStringList logLevels; // "info", "http=debug", ...
+    // ETL runtime (targets): where shared Python venvs live, and the interpreter.
+    QString etlRuntime = QStringLiteral("local");
+    QString venvDir; // default: $XDG_CACHE_HOME/kiln/venvs
+    QString python = QStringLiteral("python3");
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;
+    QString effectiveVenvDir() const;
 
     // Merges a YAML config file into this config.
     Result<void> loadYaml(const QString &path);

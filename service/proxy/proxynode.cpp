@@ -16,6 +16,7 @@ namespace Kiln::Proxy {
 ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_etl(m_nam, m_smap, m_config.dataDir)
 {
     m_checkTimer.setInterval(int(std::max<qint64>(100, m_config.keepaliveInterval.count() / 2)));
     connect(&m_checkTimer, &QTimer::timeout, this, &ProxyNode::checkTargets);
@@ -63,6 +64,9 @@ Result<void> ProxyNode::start()
                 QStringLiteral("%1/bmd.json: %2").arg(m_config.dataDir, bmd.error().message));
         m_bmd = *bmd;
     }
+    if (auto loaded = m_etl.load(); !loaded)
+        return loaded;
+    m_etl.setNodeTag(m_self.tag());
     registerRoutes();
     m_checkTimer.start();
     Log::proxy().info("primary proxy {} serving {} (cluster {}, smap v{}, {} buckets)", m_self.id,
@@ -89,6 +93,7 @@ void ProxyNode::registerRoutes()
     // Streaming so a redirected PUT's body is never buffered here, only drained.
     r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
+    m_etl.registerRoutes(r);
 }
 
 void ProxyNode::onHealth(Http::Exchange ex)
@@ -145,7 +150,8 @@ void ProxyNode::onJoin(Http::Exchange ex)
                           m_smap.version());
         smapUpdated();
     }
-    ex.json(Api::compact(QJsonObject{{"smap", m_smap.toJson()}, {"bmd", m_bmd.toJson()}}));
+    ex.json(Api::compact(QJsonObject{
+        {"smap", m_smap.toJson()}, {"bmd", m_bmd.toJson()}, {"etlmd", m_etl.md().toJson()}}));
 }
 
 void ProxyNode::onKeepalive(Http::Exchange ex)
@@ -163,6 +169,8 @@ void ProxyNode::onKeepalive(Http::Exchange ex)
         reply.insert("smap", m_smap.toJson());
     if (json->value("bmd_version").toInteger() != m_bmd.version())
         reply.insert("bmd", m_bmd.toJson());
+    if (json->value("etlmd_version").toInteger(-1) != m_etl.md().version())
+        reply.insert("etlmd", m_etl.md().toJson());
     ex.json(Api::compact(reply));
 }
 

@@ -2,6 +2,7 @@
 
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/proxy/etlcontrol.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
@@ -68,6 +69,7 @@ private:
     Cluster::Smap m_smap;
     Api::Bmd m_bmd;
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
+    EtlControl m_etl;
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

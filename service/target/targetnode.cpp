@@ -17,7 +17,11 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_store(m_config.effectiveMountpaths())
+    , m_runtime(Runtime::LocalRuntimeConfig{m_config.python, m_config.effectiveVenvDir()})
+    , m_etl(&m_runtime, m_config.dataDir, m_config.id)
+    , m_comm(&m_etl, &m_nam)
 {
+    connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
     m_proxy = Cluster::Snode::make(QStringLiteral("primary"), Cluster::NodeType::Proxy,
                                    proxyUrl.host(), quint16(proxyUrl.port()));
@@ -53,6 +57,8 @@ Result<void> TargetNode::start()
     m_server.setNodeName(m_self.tag());
     Log::setNodeTag(m_self.tag().toStdString());
     registerRoutes();
+    m_etl.setTargetUrl(m_self.url());
+    m_etl.restore();
     Log::target().info("target {} serving {} on {} (mountpaths: {})", m_self.id, m_self.url(),
                        m_config.dataDir, m_store.mountpaths().join(", "));
     join();
@@ -75,6 +81,7 @@ void TargetNode::registerRoutes()
     r.add({"DELETE"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectDelete));
     r.add({"PUT"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPut),
           Http::RouteOptions{.streamBody = true});
+    registerEtlRoutes();
 }
 
 void TargetNode::join()
@@ -147,6 +154,14 @@ void TargetNode::applyClusterState(const QJsonObject &json)
         else
             Log::target().error("bad smap from proxy: {}", smap.error().message);
     }
+    if (json.contains("etlmd")) {
+        if (auto md = Etl::EtlMd::fromJson(json.value("etlmd").toObject())) {
+            m_etlMdVersion = md->version();
+            m_etl.reconcile(*md);
+        } else {
+            Log::target().error("bad etl metadata from proxy: {}", md.error().message);
+        }
+    }
     if (json.contains("bmd")) {
         if (auto bmd = Api::Bmd::fromJson(json.value("bmd").toObject()))
             applyBmd(*bmd);
@@ -215,7 +230,7 @@ void TargetNode::onDaemonPut(Http::Exchange ex)
     if (!json)
         return ex.fail(json.error());
     const QString what = ex.param("what");
-    if (what != Api::What::Smap && what != Api::What::Bmd)
+    if (what != Api::What::Smap && what != Api::What::Bmd && what != "etlmd")
         return ex.fail(makeError(ErrorCode::NotFound,
                                  QStringLiteral("invalid route PUT /v1/daemon/%1").arg(what)));
     applyClusterState(QJsonObject{{what, *json}});

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "service/etl/communicator.h"
+#include "service/etl/etlmanager.h"
 #include "service/http/httpserver.h"
+#include "service/runtime/localruntime.h"
 #include "service/node/nodeconfig.h"
 #include "service/target/objectstore.h"
 #include "shared/api/bmd.h"
@@ -53,6 +56,22 @@ private:
     // Checks provider and bucket of an object or bucket request; false when it answered already.
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
 
+    // ETLs (targetetl.cpp).
+    void registerEtlRoutes();
+    void onEtlBegin(Http::Exchange ex);
+    void onEtlCommit(Http::Exchange ex);
+    void onEtlAbort(Http::Exchange ex);
+    void onEtlDelete(Http::Exchange ex);
+    void onEtlList(Http::Exchange ex);
+    void onEtlDetails(Http::Exchange ex);
+    void onEtlLogs(Http::Exchange ex);
+    void onEtlHealth(Http::Exchange ex);
+    void onEtlMetrics(Http::Exchange ex);
+    void onEtlObject(Http::Exchange ex);
+    void onInlineTransform(Http::Exchange ex, const QString &etlName, const ObjectInfo &info);
+    void reportEtlFailure(const QString &name, const QString &xid, const QString &error);
+    Etl::EtlEntry *findEtl(Http::Exchange &ex);
+
     // Objects (targetobjects.cpp).
     void onObjectGet(Http::Exchange ex);
     void onObjectHead(Http::Exchange ex);
@@ -69,6 +88,10 @@ private:
     QNetworkAccessManager m_nam;
     Cluster::Smap m_smap;
     Api::Bmd m_bmd;
+    qint64 m_etlMdVersion = -1;
+    Runtime::LocalRuntime m_runtime;
+    Etl::EtlManager m_etl;
+    Etl::Communicator m_comm;
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;

@@ -97,6 +97,12 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     if (!info)
         return ex.fail(
             makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+    // Inline transform: etl_name, or the seed-era uuid when etl_name is absent.
+    QString etlName = ex.request().queryValue("etl_name");
+    if (etlName.isEmpty())
+        etlName = ex.request().queryValue("uuid");
+    if (!etlName.isEmpty())
+        return onInlineTransform(ex, etlName, *info);
     auto file = m_store.openForRead(*info);
     if (!file)
         return ex.fail(

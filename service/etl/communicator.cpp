@@ -1,0 +1,377 @@
+#include "service/etl/communicator.h"
+
+#include "service/etl/etlmanager.h"
+#include "service/etl/transformsources.h"
+#include "service/runtime/instance.h"
+#include "shared/api/names.h"
+#include "shared/cluster/hrw.h"
+#include "shared/core/duration.h"
+#include "shared/core/logging.h"
+
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <csignal>
+#include <unistd.h>
+
+namespace Kiln::Etl {
+namespace {
+
+constexpr qint64 MaxErrorBody = 64 * 1024;
+
+QString escapedUname(const TransformJob &job)
+{
+    // The whole uname travels as one path segment: '/' -> %2F, '#' -> %23, '@' kept.
+    return QString::fromLatin1(
+        QUrl::toPercentEncoding(QString::fromUtf8(Cluster::objectUname(job.bucket, job.object)), "@"));
+}
+
+} // namespace
+
+Communicator::Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObject *parent)
+    : QObject(parent)
+    , m_manager(manager)
+    , m_nam(nam)
+{}
+
+void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)
+{
+    if (EtlEntry *e = m_manager->find(etl); e && ok) {
+        ++e->objCount;
+        e->inBytes += in;
+        e->outBytes += out;
+    }
+}
+
+void Communicator::recordError(const TransformJob &job, const QString &message, int status)
+{
+    if (EtlEntry *e = m_manager->find(job.etlName))
+        e->addError(ObjError{Api::objectCname(job.bucket, job.object), message, status});
+}
+
+QUrl Communicator::pullUrl(const TransformJob &job) const
+{
+    EtlEntry *entry = m_manager->find(job.etlName);
+    if (!entry || !entry->instance)
+        return {};
+    QUrl url = entry->instance->endpoint();
+    url.setPath('/' + escapedUname(job), QUrl::StrictMode);
+    QUrlQuery q;
+    if (!job.etlArgs.isEmpty())
+        q.addQueryItem("etl_args", QString::fromLatin1(QUrl::toPercentEncoding(job.etlArgs)));
+    url.setQuery(q);
+    return url;
+}
+
+void Communicator::transform(const TransformJob &job, QObject *context, Done done)
+{
+    EtlEntry *entry = m_manager->find(job.etlName);
+    if (!entry || !entry->isRunning())
+        return done(nullptr, 404,
+                    makeError(ErrorCode::NotFound,
+                              QStringLiteral("%1 does not exist - try starting new ETL with "
+                                             "\"/v1/etl/init\" endpoint")
+                                  .arg(job.etlName)));
+    Runtime::Instance *instance = entry->instance;
+    switch (entry->record.msg.comm) {
+    case CommType::Io:
+        return transformIo(job, instance, context, std::move(done));
+    case CommType::Ws:
+        return done(nullptr, 501,
+                    makeError(ErrorCode::Unsupported,
+                              QStringLiteral("ETL %1: inline ws:// transforms are not available yet "
+                                             "(use hpush://, hpull://, hrev:// or io://)")
+                                  .arg(job.etlName)));
+    case CommType::Hpull:
+    case CommType::Hrev:
+        return transformHttp(job, instance, CommType::Hrev, false, context, std::move(done));
+    case CommType::Hpush:
+        return transformHttp(job, instance, CommType::Hpush, m_postOnly.contains(job.etlName), context,
+                             std::move(done));
+    }
+}
+
+void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                                 bool usePost, QObject *context, Done done)
+{
+    EtlEntry *entry = m_manager->find(job.etlName);
+    const InitMsg &msg = entry->record.msg;
+    QUrl url = instance->endpoint();
+    QUrlQuery query;
+    if (!job.etlArgs.isEmpty())
+        query.addQueryItem("etl_args", QString::fromLatin1(QUrl::toPercentEncoding(job.etlArgs)));
+    // FQN mode: the instance shares this machine's disk, so a path replaces the bytes, when the
+    // ETL said it can read files (arg type fqn, or the SDK's ETL_DIRECT_FQN).
+    bool fqnMode = msg.argType == ArgType::Fqn;
+    for (const EnvVar &v : msg.allEnv())
+        fqnMode = fqnMode || (v.name == "ETL_DIRECT_FQN" && v.value.toLower() == "true");
+
+    std::unique_ptr<QFile> file;
+    QNetworkReply *reply = nullptr;
+    if (comm == CommType::Hpush) {
+        url.setPath('/' + job.bucket + '/' + job.object);
+        if (fqnMode)
+            query.addQueryItem("etl_fqn", QString::fromLatin1(QUrl::toPercentEncoding(job.fqn)));
+        url.setQuery(query);
+        QNetworkRequest request(url);
+        request.setHeader(QNetworkRequest::ContentTypeHeader, "application/octet-stream");
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        if (fqnMode) {
+            request.setHeader(QNetworkRequest::ContentLengthHeader, 0);
+            reply = m_nam->sendCustomRequest(request, usePost ? "POST" : "PUT", QByteArray());
+        } else {
+            file = std::make_unique<QFile>(job.fqn);
+            if (!file->open(QIODevice::ReadOnly))
+                return done(nullptr, 404,
+                            makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
+            request.setHeader(QNetworkRequest::ContentLengthHeader, job.size);
+            reply = m_nam->sendCustomRequest(request, usePost ? "POST" : "PUT", file.get());
+        }
+    } else {
+        url.setPath('/' + escapedUname(job), QUrl::StrictMode);
+        if (fqnMode)
+            query.addQueryItem("etl_fqn", QString::fromLatin1(QUrl::toPercentEncoding(job.fqn)));
+        url.setQuery(query);
+        QNetworkRequest request(url);
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        reply = m_nam->get(request);
+    }
+    if (file)
+        file.release()->setParent(reply); // the upload device lives as long as the reply
+    // Bounded buffering: a slow client slows the instance down instead of growing the target.
+    reply->setReadBufferSize(2 * 1024 * 1024);
+
+    struct State
+    {
+        bool answered = false;
+        QByteArray errorBody;
+        QTimer timer;
+    };
+    auto state = std::make_shared<State>();
+    state->timer.setSingleShot(true);
+    state->timer.setInterval(int(std::min<qint64>(msg.objTimeout.count(), INT_MAX)));
+    QPointer<QObject> ctx(context);
+    const QString etl = job.etlName;
+    const qint64 inBytes = job.size;
+    const std::chrono::milliseconds timeout = msg.objTimeout;
+
+    auto fail = [this, job, state, done, ctx](int status, const Error &error) {
+        if (std::exchange(state->answered, true))
+            return;
+        state->timer.stop();
+        recordError(job, error.message, status);
+        if (ctx)
+            done(nullptr, status, error);
+    };
+    connect(&state->timer, &QTimer::timeout, reply, [reply, fail, etl, timeout, state] {
+        if (!state->answered) {
+            fail(504, makeError(ErrorCode::Timeout,
+                                QStringLiteral("ETL %1: the instance did not answer within the object "
+                                               "timeout (%2)")
+                                    .arg(etl, formatDuration(timeout))));
+        }
+        reply->abort();
+    });
+    state->timer.start();
+
+    auto onHead = [this, reply, state, done, ctx, etl, inBytes, fail, job, comm, usePost, instance, timeout,
+                   context]() {
+        if (state->answered)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 0)
+            return; // headers not in yet
+        if (comm == CommType::Hpush && !usePost && (status == 501 || status == 405)) {
+            // A seed-era server (python http.server with do_POST only): ask again with POST.
+            state->answered = true;
+            state->timer.stop();
+            reply->abort();
+            reply->deleteLater();
+            m_postOnly.insert(etl);
+            Log::etl().info("etl[{}] refuses PUT ({}); using POST from now on", etl, status);
+            if (ctx)
+                transformHttp(job, instance, comm, true, context, done);
+            return;
+        }
+        if (status >= 400)
+            return; // collect the error body until finished
+        if (status == 204) {
+            // Delivered elsewhere by direct put: nothing to stream.
+            return;
+        }
+        state->answered = true;
+        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).isValid()
+                                  ? reply->header(QNetworkRequest::ContentLengthHeader).toLongLong()
+                                  : -1;
+        QPointer<Communicator> self(this);
+        auto source = std::make_unique<ReplyBodySource>(
+            reply, length, [self, etl, inBytes, state](qint64 out, bool ok) {
+                state->timer.stop();
+                if (self)
+                    self->account(etl, inBytes, out, ok);
+            });
+        // The timeout covers the whole exchange (as AIS's client timeout does).
+        ReplyBodySource *raw = source.get();
+        connect(&state->timer, &QTimer::timeout, raw, [raw, etl, timeout] {
+            raw->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming").arg(etl, formatDuration(timeout)));
+        });
+        if (ctx)
+            done(std::move(source), 200, {});
+    };
+    connect(reply, &QNetworkReply::metaDataChanged, this, onHead);
+    connect(reply, &QNetworkReply::readyRead, this, [reply, state, onHead] {
+        onHead();
+        if (state->answered)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status >= 400 && state->errorBody.size() < MaxErrorBody)
+            state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, state, fail, onHead, done, ctx, etl, inBytes] {
+        onHead();
+        if (state->answered)
+            return;
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 204) {
+            state->answered = true;
+            state->timer.stop();
+            account(etl, inBytes, 0, true);
+            if (ctx)
+                done(std::make_unique<ReplyBodySource>(reply, 0, nullptr), 200, {});
+            return;
+        }
+        if (status >= 400) {
+            if (state->errorBody.size() < MaxErrorBody)
+                state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
+            return fail(status, makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
+                                          QStringLiteral("ETL error: %1")
+                                              .arg(QString::fromUtf8(state->errorBody).trimmed())));
+        }
+        fail(502, makeError(ErrorCode::Unavailable,
+                            QStringLiteral("ETL %1: the instance did not answer: %2").arg(etl, reply->errorString())));
+    });
+}
+
+void Communicator::transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context,
+                               Done done)
+{
+    const auto command = instance->ioCommand();
+    if (!command)
+        return done(nullptr, 503, makeError(ErrorCode::Unavailable,
+                                            QStringLiteral("ETL %1 is not ready").arg(job.etlName)));
+    EtlEntry *entry = m_manager->find(job.etlName);
+    const std::chrono::milliseconds timeout = entry->record.msg.objTimeout;
+    auto file = std::make_shared<QFile>(job.fqn);
+    if (!file->open(QIODevice::ReadOnly))
+        return done(nullptr, 404, makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
+
+    // One process per object: the seeds' io:// programs read stdin to the end and exit, so
+    // nothing can be reused between objects.
+    auto *process = new QProcess(this);
+    QProcessEnvironment env = command->environment;
+    if (!job.etlArgs.isEmpty())
+        env.insert("ETL_ARGS", job.etlArgs);
+    process->setProcessEnvironment(env);
+    process->setWorkingDirectory(command->workDir);
+    process->setChildProcessModifier([] { ::setpgid(0, 0); });
+
+    struct State
+    {
+        bool answered = false;
+        QByteArray stderrTail;
+        QTimer timer;
+    };
+    auto state = std::make_shared<State>();
+    QPointer<QObject> ctx(context);
+    const QString etl = job.etlName;
+    const qint64 inBytes = job.size;
+    auto fail = [this, job, state, done, ctx, process](int status, const Error &error) {
+        if (std::exchange(state->answered, true))
+            return;
+        state->timer.stop();
+        recordError(job, error.message, status);
+        if (process->state() != QProcess::NotRunning)
+            ::kill(-pid_t(process->processId()), SIGKILL);
+        if (ctx)
+            done(nullptr, status, error);
+    };
+    state->timer.setSingleShot(true);
+    state->timer.setInterval(int(std::min<qint64>(timeout.count(), INT_MAX)));
+    connect(&state->timer, &QTimer::timeout, process, [fail, etl, timeout] {
+        fail(504, makeError(ErrorCode::Timeout, QStringLiteral("ETL %1: the io:// process did not finish "
+                                                               "within the object timeout (%2)")
+                                                    .arg(etl, formatDuration(timeout))));
+    });
+    connect(process, &QProcess::readyReadStandardError, process, [process, state] {
+        state->stderrTail += process->readAllStandardError();
+        if (state->stderrTail.size() > 8192)
+            state->stderrTail.remove(0, state->stderrTail.size() - 8192);
+    });
+    // Feed stdin in chunks as the pipe drains, so a large object never sits in memory.
+    auto feed = [process, file] {
+        while (process->bytesToWrite() < 1024 * 1024 && !file->atEnd()) {
+            const QByteArray chunk = file->read(256 * 1024);
+            if (chunk.isEmpty())
+                break;
+            process->write(chunk);
+        }
+        if (file->atEnd() && process->bytesToWrite() == 0 && file->isOpen()) {
+            file->close();
+            process->closeWriteChannel();
+        }
+    };
+    connect(process, &QProcess::bytesWritten, process, feed);
+    connect(process, &QProcess::started, process, feed);
+    auto startStream = [this, process, state, done, ctx, etl, inBytes](QByteArray first) {
+        if (std::exchange(state->answered, true))
+            return;
+        QPointer<Communicator> self(this);
+        process->disconnect(process, &QProcess::readyReadStandardOutput, nullptr, nullptr);
+        auto source = std::make_unique<ProcessBodySource>(process, std::move(first),
+                                                          [self, etl, inBytes, state](qint64 out, bool ok) {
+                                                              state->timer.stop();
+                                                              if (self)
+                                                                  self->account(etl, inBytes, out, ok);
+                                                          });
+        ProcessBodySource *raw = source.get();
+        connect(&state->timer, &QTimer::timeout, raw, [raw] { raw->fail("object timeout while streaming"); });
+        if (ctx)
+            done(std::move(source), 200, {});
+    };
+    connect(process, &QProcess::readyReadStandardOutput, process, [process, startStream] {
+        startStream(process->readAllStandardOutput());
+    });
+    connect(process, &QProcess::finished, process,
+            [this, process, state, fail, startStream, etl](int code, QProcess::ExitStatus status) {
+                if (state->answered) {
+                    if (process->parent() == this) // failed before streaming (timeout)
+                        process->deleteLater();
+                    return;
+                }
+                if (status == QProcess::NormalExit && code == 0)
+                    return startStream(process->readAllStandardOutput()); // empty output is valid
+                fail(500, makeError(ErrorCode::InvalidArgument,
+                                    QStringLiteral("ETL error: the io:// process exited with status "
+                                                   "%1: %2")
+                                        .arg(code)
+                                        .arg(QString::fromUtf8(state->stderrTail).trimmed())));
+                process->deleteLater();
+            });
+    connect(process, &QProcess::errorOccurred, process, [process, fail, etl](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart) {
+            fail(500, makeError(ErrorCode::Internal, QStringLiteral("ETL %1: cannot start the io:// "
+                                                                    "process: %2")
+                                                         .arg(etl, process->errorString())));
+            process->deleteLater();
+        }
+    });
+    state->timer.start();
+    process->start(command->program, command->arguments);
+}
+
+} // namespace Kiln::Etl

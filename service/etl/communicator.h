@@ -1,0 +1,69 @@
+#pragma once
+
+#include "service/http/bodysource.h"
+#include "shared/core/error.h"
+#include "shared/etl/commtype.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QUrl>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace Kiln::Runtime {
+class Instance;
+}
+
+namespace Kiln::Etl {
+
+class EtlManager;
+
+// One object to transform inline.
+struct TransformJob
+{
+    QString etlName;
+    QString bucket;
+    QString object;
+    QString fqn;     // the object's file on this target
+    qint64 size = 0;
+    QString etlArgs; // passed through as AIS does (query etl_args)
+};
+
+// Hands objects to ETL instances over their communication type and streams the results back:
+// hpush (PUT the bytes, or the path in FQN mode), hrev (the target GETs the object through the
+// instance), io (a process per object, object on stdin). hpull is a redirect the caller answers
+// itself (see pullUrl). Counts objects and bytes and records errors on the ETL's entry.
+// Lives on the target's main thread.
+class Communicator final : public QObject
+{
+    Q_OBJECT
+public:
+    Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObject *parent = nullptr);
+
+    // Exactly one call of done: a body to stream (status 200), or an error with the status the
+    // client should get (the instance's own status for its errors, 504 on timeout).
+    using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status, Kiln::Error error)>;
+    void transform(const TransformJob &job, QObject *context, Done done);
+
+    // The instance URL an hpull client is redirected to for this object.
+    QUrl pullUrl(const TransformJob &job) const;
+
+private:
+    void transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                       bool usePost, QObject *context, Done done);
+    void transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context, Done done);
+    void account(const QString &etl, qint64 in, qint64 out, bool ok);
+    void recordError(const TransformJob &job, const QString &message, int status);
+
+    EtlManager *m_manager;
+    QNetworkAccessManager *m_nam;
+    // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
+    QSet<QString> m_postOnly;
+};
+
+} // namespace Kiln::Etl

@@ -1,0 +1,139 @@
+#include "service/etl/transformsources.h"
+
+#include <QNetworkReply>
+
+#include <csignal>
+
+namespace Kiln::Etl {
+
+ReplyBodySource::ReplyBodySource(QNetworkReply *reply, qint64 size,
+                                 std::function<void(qint64, bool)> done, QObject *parent)
+    : Http::BodySource(parent)
+    , m_reply(reply)
+    , m_size(size)
+    , m_done(std::move(done))
+{
+    reply->setParent(this);
+    connect(reply, &QNetworkReply::readyRead, this, &BodySource::readyRead);
+    connect(reply, &QNetworkReply::finished, this, [this] {
+        m_finished = true;
+        if (m_reply->error() != QNetworkReply::NoError && m_reply->bytesAvailable() == 0) {
+            fail(m_reply->error() == QNetworkReply::OperationCanceledError
+                     ? QStringLiteral("the ETL instance took longer than the object timeout")
+                     : m_reply->errorString());
+            return;
+        }
+        Q_EMIT readyRead();
+    });
+}
+
+ReplyBodySource::~ReplyBodySource()
+{
+    finish(m_error.isEmpty() && atEnd());
+    if (m_reply && m_reply->isRunning())
+        m_reply->abort();
+}
+
+QByteArray ReplyBodySource::read(qint64 maxBytes)
+{
+    if (!m_reply || !m_error.isEmpty())
+        return {};
+    QByteArray chunk = m_reply->read(maxBytes);
+    m_sent += chunk.size();
+    if (chunk.isEmpty() && atEnd())
+        finish(true);
+    return chunk;
+}
+
+bool ReplyBodySource::atEnd() const
+{
+    return !m_error.isEmpty() || !m_reply || (m_finished && m_reply->bytesAvailable() == 0);
+}
+
+void ReplyBodySource::fail(const QString &why)
+{
+    if (!m_error.isEmpty())
+        return;
+    m_error = why;
+    if (m_reply && m_reply->isRunning())
+        m_reply->abort();
+    finish(false);
+    Q_EMIT failed();
+}
+
+void ReplyBodySource::finish(bool ok)
+{
+    if (std::exchange(m_reported, true))
+        return;
+    if (m_done)
+        m_done(m_sent, ok);
+}
+
+ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
+                                     std::function<void(qint64, bool)> done, QObject *parent)
+    : Http::BodySource(parent)
+    , m_process(process)
+    , m_pending(std::move(firstChunk))
+    , m_done(std::move(done))
+{
+    process->setParent(this);
+    connect(process, &QProcess::readyReadStandardOutput, this, &BodySource::readyRead);
+    connect(process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+        m_exited = true;
+        if (status != QProcess::NormalExit || code != 0) {
+            fail(QStringLiteral("the io:// process exited with status %1 mid-stream").arg(code));
+            return;
+        }
+        Q_EMIT readyRead();
+    });
+}
+
+ProcessBodySource::~ProcessBodySource()
+{
+    if (!std::exchange(m_reported, true) && m_done)
+        m_done(m_sent, false);
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        ::kill(-pid_t(m_process->processId()), SIGKILL);
+        m_process->kill();
+        m_process->waitForFinished(1000);
+    }
+}
+
+QByteArray ProcessBodySource::read(qint64 maxBytes)
+{
+    if (!m_error.isEmpty() || !m_process)
+        return {};
+    QByteArray chunk;
+    if (!m_pending.isEmpty()) {
+        chunk = m_pending.left(maxBytes);
+        m_pending.remove(0, chunk.size());
+    } else {
+        chunk = m_process->readAllStandardOutput();
+        if (chunk.size() > maxBytes) {
+            m_pending = chunk.mid(maxBytes);
+            chunk.truncate(maxBytes);
+        }
+    }
+    m_sent += chunk.size();
+    if (chunk.isEmpty() && atEnd() && !std::exchange(m_reported, true) && m_done)
+        m_done(m_sent, true);
+    return chunk;
+}
+
+bool ProcessBodySource::atEnd() const
+{
+    return !m_error.isEmpty() || !m_process
+           || (m_exited && m_pending.isEmpty() && m_process->bytesAvailable() == 0);
+}
+
+void ProcessBodySource::fail(const QString &why)
+{
+    if (!m_error.isEmpty())
+        return;
+    m_error = why;
+    if (!std::exchange(m_reported, true) && m_done)
+        m_done(m_sent, false);
+    Q_EMIT failed();
+}
+
+} // namespace Kiln::Etl

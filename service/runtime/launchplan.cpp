@@ -1,0 +1,191 @@
+#include "service/runtime/launchplan.h"
+
+#include <QFile>
+#include <QRegularExpression>
+
+namespace Kiln::Runtime {
+
+QString expandKubeVars(const QString &text, const QProcessEnvironment &env)
+{
+    QString out;
+    out.reserve(text.size());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '$' && i + 2 < text.size()
+            && text[i + 2] == '(') {
+            out += '$'; // $$(...) -> literal $(...)
+            ++i;
+            continue;
+        }
+        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '(') {
+            const qsizetype close = text.indexOf(')', i + 2);
+            if (close > 0) {
+                const QString name = text.mid(i + 2, close - i - 2);
+                if (env.contains(name)) {
+                    out += env.value(name);
+                    i = close;
+                    continue;
+                }
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+QStringList overridePort(const QStringList &arguments, int containerPort, int port)
+{
+    if (containerPort <= 0 || containerPort == port)
+        return arguments;
+    const QString from = QString::number(containerPort);
+    const QString to = QString::number(port);
+    static const QStringList portFlags{"--port", "-p", "--listen-port", "--http-port"};
+    QStringList out = arguments;
+    for (qsizetype i = 0; i < out.size(); ++i) {
+        QString &a = out[i];
+        if (i > 0 && portFlags.contains(out[i - 1]) && a == from) {
+            a = to;
+        } else if (a.startsWith("--port=") && a.mid(7) == from) {
+            a = "--port=" + to;
+        } else if (a.endsWith(':' + from) && !a.contains('/')) {
+            a = a.left(a.size() - from.size()) + to; // host:port
+        }
+    }
+    return out;
+}
+
+bool isPythonImage(const QString &image)
+{
+    QString repo = image.section('@', 0, 0); // drop a digest
+    const qsizetype slash = repo.lastIndexOf('/');
+    const qsizetype colon = repo.lastIndexOf(':');
+    if (colon > slash)
+        repo = repo.left(colon); // drop the tag
+    for (const QString &prefix : {QStringLiteral("docker.io/"), QStringLiteral("library/")}) {
+        if (repo.startsWith(prefix))
+            repo = repo.mid(prefix.size());
+    }
+    if (repo.startsWith("library/"))
+        repo = repo.mid(8);
+    return repo == "python" || repo == "aistorage/runtime_python";
+}
+
+namespace {
+
+void putEnv(QProcessEnvironment &env, const QList<Etl::EnvVar> &vars)
+{
+    for (const Etl::EnvVar &v : vars)
+        env.insert(v.name, expandKubeVars(v.value, env));
+}
+
+Error cannotRunLocally(const QString &image)
+{
+    return makeError(ErrorCode::InvalidArgument,
+                     QStringLiteral("image \"%1\" cannot run on the local runtime: it runs python "
+                                    "images (python:*, aistorage/runtime_python:*) with the command "
+                                    "the spec gives, and init code; run other images with the "
+                                    "Kubernetes runtime (runtime: kubernetes in kilnd's config)")
+                         .arg(image));
+}
+
+} // namespace
+
+Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram)
+{
+    const Etl::InitMsg &msg = spec.msg;
+    LaunchPlan plan;
+    plan.io = msg.comm == Etl::CommType::Io;
+    plan.port = plan.io ? 0 : port;
+    plan.workDir = spec.workDir;
+    plan.probePath = QStringLiteral("/health");
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("PYTHONUNBUFFERED", "1");
+    env.insert("AIS_TARGET_URL", spec.aisTargetUrl);
+    env.insert("KILN_ETL_NAME", msg.name);
+    env.insert("KILN_TARGET_ID", spec.targetId);
+    // AIS emits the lower-case name; its Python framework reads the upper-case one: set both.
+    env.insert("direct_put", msg.supportDirectPut ? "true" : "false");
+    env.insert("DIRECT_PUT", msg.supportDirectPut ? "true" : "false");
+    env.insert("COMM_TYPE", Etl::commTypeName(msg.comm));
+    env.insert("ARG_TYPE", Etl::argTypeName(msg.argType));
+    if (!plan.io)
+        env.insert("PORT", QString::number(port));
+
+    switch (msg.kind) {
+    case Etl::InitKind::Code: {
+        for (const QString &line : QString::fromUtf8(msg.dependencies).split('\n')) {
+            const QString req = line.trimmed();
+            if (!req.isEmpty() && !req.startsWith('#'))
+                plan.requirements.append(req);
+        }
+        plan.files.append({"code.py", msg.code});
+        env.insert("KILN_CODE_FILE", spec.workDir + "/code.py");
+        env.insert("KILN_TRANSFORM_FUNC", msg.transformFunc);
+        env.insert("MOD_NAME", "code");
+        env.insert("FUNC_TRANSFORM", msg.transformFunc);
+        env.insert("CHUNK_SIZE", QString::number(msg.chunkSize));
+        putEnv(env, msg.env);
+        plan.program = "python3";
+        if (plan.io) {
+            plan.arguments = {spec.workDir + "/code.py"};
+        } else {
+            QFile server(":/kiln/python/kiln_code_server.py");
+            if (!server.open(QIODevice::ReadOnly))
+                return makeError(ErrorCode::Internal, "kilnd was built without its code server");
+            plan.files.append({"kiln_code_server.py", server.readAll()});
+            plan.arguments = {spec.workDir + "/kiln_code_server.py"};
+        }
+        break;
+    }
+    case Etl::InitKind::EtlSpec:
+    case Etl::InitKind::PodSpec: {
+        const QString image = msg.effectiveImage();
+        if (!isPythonImage(image))
+            return cannotRunLocally(image);
+        QStringList command;
+        int containerPort = Etl::DefaultContainerPort;
+        if (msg.kind == Etl::InitKind::PodSpec) {
+            putEnv(env, msg.pod.env);
+            for (const Etl::EnvVar &v : msg.pod.env) {
+                if (v.fromField)
+                    return makeError(ErrorCode::InvalidArgument,
+                                     QStringLiteral("env %1 uses valueFrom, which only Kubernetes can "
+                                                    "fill in; give it a value for the local runtime")
+                                         .arg(v.name));
+            }
+            command = msg.pod.command + msg.pod.args;
+            if (msg.pod.containerPort > 0)
+                containerPort = msg.pod.containerPort;
+            if (!msg.pod.probePath.isEmpty())
+                plan.probePath = msg.pod.probePath;
+            if (!msg.pod.workingDir.isEmpty())
+                plan.workDir = msg.pod.workingDir;
+        } else {
+            command = msg.command;
+        }
+        putEnv(env, msg.env);
+        putEnv(env, msg.runtimeEnv);
+        const QString packages = env.value("PACKAGES");
+        for (const QString &p : packages.split(',', Qt::SkipEmptyParts))
+            plan.requirements.append(p.trimmed());
+        if (command.isEmpty())
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("image \"%1\" has no command in the spec: the local "
+                                            "runtime runs the container's command (it cannot read "
+                                            "the image's entrypoint)")
+                                 .arg(image));
+        for (QString &c : command)
+            c = expandKubeVars(c, env);
+        if (!plan.io)
+            command = overridePort(command, containerPort, port);
+        plan.program = command.takeFirst();
+        plan.arguments = command;
+        break;
+    }
+    }
+    plan.environment = env;
+    Q_UNUSED(pythonProgram);
+    return plan;
+}
+
+} // namespace Kiln::Runtime

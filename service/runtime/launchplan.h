@@ -1,0 +1,42 @@
+#pragma once
+
+#include "service/runtime/instance.h"
+#include "shared/core/result.h"
+
+#include <QProcessEnvironment>
+#include <QStringList>
+
+namespace Kiln::Runtime {
+
+// How the local runtime runs one instance: the program, its environment, and what it needs
+// first (a venv with these requirements, files written into its work dir).
+struct LaunchPlan
+{
+    QString program;          // as given: resolved against the venv's bin/ and PATH at start
+    QStringList arguments;
+    QProcessEnvironment environment;
+    QString workDir;
+    QStringList requirements; // empty: no venv, the system interpreter
+    QList<QPair<QString, QByteArray>> files; // relative path in workDir -> content
+    int port = 0;             // 0 for io://
+    QString probePath;        // readiness GET path (HTTP instances)
+    bool io = false;          // io://: no server; the program runs once per object
+};
+
+// Kubernetes' $(VAR) expansion in command, args and env values: $(VAR) becomes VAR's value when
+// VAR is defined, $$(VAR) is a literal $(VAR), anything else stays as written.
+QString expandKubeVars(const QString &text, const QProcessEnvironment &env);
+
+// Rewrites a hard-coded container port in arguments ("--port 8000", "--port=8000", "-p 8000",
+// "0.0.0.0:8000") to the port this instance really gets, so instances of many targets can share
+// one machine.
+QStringList overridePort(const QStringList &arguments, int containerPort, int port);
+
+// True for images that are a Python interpreter plus the command the spec gives: python:*,
+// aistorage/runtime_python:*.
+bool isPythonImage(const QString &image);
+
+// Builds the plan for a spec, or says why this machine cannot run it locally.
+Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram);
+
+} // namespace Kiln::Runtime

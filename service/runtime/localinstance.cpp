@@ -1,0 +1,326 @@
+#include "service/runtime/localinstance.h"
+
+#include "service/runtime/venvcache.h"
+#include "shared/core/duration.h"
+#include "shared/core/logging.h"
+
+#include <QDir>
+#include <QFile>
+#include <QNetworkReply>
+#include <QStandardPaths>
+
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace Kiln::Runtime {
+
+LocalInstance::LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venvs, QObject *parent)
+    : Instance(parent)
+    , m_spec(std::move(spec))
+    , m_plan(std::move(plan))
+    , m_venvs(venvs)
+{
+    m_probeTimer.setInterval(std::clamp(m_spec.msg.kind == Etl::InitKind::PodSpec
+                                            ? m_spec.msg.pod.probePeriodSeconds * 1000
+                                            : 250,
+                                        100, 500));
+    connect(&m_probeTimer, &QTimer::timeout, this, &LocalInstance::probe);
+    m_initTimer.setSingleShot(true);
+    m_initTimer.setInterval(int(std::min<qint64>(m_spec.msg.initTimeout.count(), INT_MAX)));
+    connect(&m_initTimer, &QTimer::timeout, this, [this] {
+        failStart(makeError(ErrorCode::InvalidArgument,
+                            QStringLiteral("ETL %1 on target %2 did not become ready within %3%4")
+                                .arg(m_spec.msg.name, m_spec.targetId,
+                                     formatDuration(m_spec.msg.initTimeout),
+                                     m_log.tail(5).isEmpty()
+                                         ? QString()
+                                         : QStringLiteral("; last output: ")
+                                               + QString::fromUtf8(m_log.tail(5)))));
+    });
+    m_killTimer.setSingleShot(true);
+    m_killTimer.setInterval(2000); // AIS's abort grace
+    connect(&m_killTimer, &QTimer::timeout, this, [this] { killGroup(SIGKILL); });
+}
+
+LocalInstance::~LocalInstance()
+{
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        killGroup(SIGKILL);
+        m_process->waitForFinished(1000); // reaps the child; the group is already dead
+    }
+}
+
+void LocalInstance::start()
+{
+    if (m_state != State::Created)
+        return;
+    m_state = State::Preparing;
+    m_started.start();
+    m_initTimer.start();
+    if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(m_spec.workDir))
+        return failStart(makeError(ErrorCode::Internal,
+                                   QStringLiteral("cannot create %1").arg(m_spec.workDir)));
+    for (const auto &[name, content] : m_plan.files) {
+        QFile f(m_spec.workDir + '/' + name);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(content) != content.size())
+            return failStart(makeError(ErrorCode::Internal,
+                                       QStringLiteral("cannot write %1").arg(f.fileName())));
+    }
+    if (m_plan.requirements.isEmpty()) {
+        QMetaObject::invokeMethod(this, [this] { onVenvReady(QString()); }, Qt::QueuedConnection);
+        return;
+    }
+    m_log.append("kiln: preparing a python venv for: " + m_plan.requirements.join(", ").toUtf8() + '\n');
+    m_venvs->ensure(
+        m_plan.requirements, this, [this](Result<QString> venv) { onVenvReady(venv); },
+        [this](const QByteArray &out) { m_log.append(out); });
+}
+
+void LocalInstance::onVenvReady(const Result<QString> &venv)
+{
+    if (m_state != State::Preparing)
+        return;
+    if (!venv)
+        return failStart(venv.error());
+    m_venvDir = *venv;
+    if (!m_venvDir.isEmpty()) {
+        m_plan.environment.insert("VIRTUAL_ENV", m_venvDir);
+        m_plan.environment.insert("PATH", m_venvDir + "/bin:" + m_plan.environment.value("PATH"));
+    }
+    if (resolveProgram(m_plan.program).isEmpty())
+        return failStart(makeError(ErrorCode::InvalidArgument,
+                                   QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
+                                       .arg(m_spec.msg.name, m_plan.program)));
+    if (m_plan.io) {
+        // Nothing runs between objects; ready means the interpreter and code are in place.
+        m_state = State::Ready;
+        m_initTimer.stop();
+        Log::runtime().info("etl[{}] io:// instance ready on target {}", m_spec.msg.name, m_spec.targetId);
+        Q_EMIT ready();
+        return;
+    }
+    launch();
+}
+
+QString LocalInstance::resolveProgram(const QString &program) const
+{
+    if (program.contains('/'))
+        return QFileInfo(program).isExecutable() ? program : QString();
+    const QStringList path = m_plan.environment.value("PATH").split(':', Qt::SkipEmptyParts);
+    QString found = QStandardPaths::findExecutable(program, path);
+    // Debian has python3 but no "python" unless a venv provides one.
+    if (found.isEmpty() && program == "python")
+        found = QStandardPaths::findExecutable("python3", path);
+    return found;
+}
+
+void LocalInstance::launch()
+{
+    m_state = State::Starting;
+    m_process = new QProcess(this);
+    m_process->setProgram(resolveProgram(m_plan.program));
+    m_process->setArguments(m_plan.arguments);
+    m_process->setProcessEnvironment(m_plan.environment);
+    m_process->setWorkingDirectory(m_plan.workDir);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setChildProcessModifier([] {
+        // Own process group (stop kills all of it); die with the target, never orphaned.
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    });
+    connect(m_process, &QProcess::readyReadStandardOutput, this,
+            [this] { m_log.append(m_process->readAllStandardOutput()); });
+    connect(m_process, &QProcess::started, this, [this] {
+        m_pgid = m_process->processId();
+        m_stats.setGroup(pid_t(m_pgid));
+        Log::runtime().info("etl[{}] started pid {} on port {} for target {}", m_spec.msg.name,
+                            m_pgid, m_plan.port, m_spec.targetId);
+        m_probeTimer.start();
+        probe();
+    });
+    connect(m_process, &QProcess::finished, this, &LocalInstance::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart)
+            failStart(makeError(ErrorCode::InvalidArgument,
+                                QStringLiteral("ETL %1: cannot start \"%2\": %3")
+                                    .arg(m_spec.msg.name, m_plan.program, m_process->errorString())));
+    });
+    m_process->start();
+}
+
+void LocalInstance::probe()
+{
+    if (m_state != State::Starting || m_probeInFlight)
+        return;
+    QUrl url = endpoint();
+    url.setPath(m_plan.probePath);
+    QNetworkRequest request(url);
+    const int timeoutSeconds = m_spec.msg.kind == Etl::InitKind::PodSpec
+                                   ? m_spec.msg.pod.probeTimeoutSeconds
+                                   : 5;
+    request.setTransferTimeout(timeoutSeconds * 1000);
+    m_probeInFlight = true;
+    QNetworkReply *reply = m_nam.get(request);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        m_probeInFlight = false;
+        if (m_state != State::Starting)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status >= 200 && status < 400) {
+            m_state = State::Ready;
+            m_probeTimer.stop();
+            m_initTimer.stop();
+            Log::runtime().info("etl[{}] ready on target {} after {} ms", m_spec.msg.name,
+                                m_spec.targetId, m_started.elapsed());
+            Q_EMIT ready();
+        }
+    });
+}
+
+QString LocalInstance::exitDescription(int exitCode, QProcess::ExitStatus status) const
+{
+    QString how = status == QProcess::CrashExit
+                      ? QStringLiteral("was killed (exit status %1)").arg(exitCode)
+                      : QStringLiteral("exited with status %1").arg(exitCode);
+    const QByteArray tail = m_log.tail(10);
+    if (!tail.isEmpty())
+        how += QStringLiteral("; last output:\n") + QString::fromUtf8(tail);
+    return how;
+}
+
+void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    m_log.append(m_process->readAllStandardOutput());
+    killGroup(SIGKILL); // whatever it spawned goes with it
+    m_probeTimer.stop();
+    m_killTimer.stop();
+    switch (m_state) {
+    case State::Stopping:
+        m_state = State::Stopped;
+        Q_EMIT stopped();
+        return;
+    case State::Starting:
+    case State::Preparing:
+        return failStart(makeError(ErrorCode::InvalidArgument,
+                                   QStringLiteral("ETL %1 on target %2: the container %3")
+                                       .arg(m_spec.msg.name, m_spec.targetId,
+                                            exitDescription(exitCode, status))));
+    case State::Ready: {
+        m_state = State::Exited;
+        const Error why = makeError(ErrorCode::Aborted,
+                                    QStringLiteral("ETL %1 on target %2: the container %3")
+                                        .arg(m_spec.msg.name, m_spec.targetId,
+                                             exitDescription(exitCode, status)));
+        Log::runtime().warn("{}", why.message);
+        Q_EMIT exited(why);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+void LocalInstance::failStart(const Error &error)
+{
+    if (m_state == State::Failed || m_state == State::Stopped || m_state == State::Ready)
+        return;
+    m_state = State::Failed;
+    m_initTimer.stop();
+    m_probeTimer.stop();
+    killGroup(SIGKILL);
+    Log::runtime().warn("etl[{}] failed to start on target {}: {}", m_spec.msg.name,
+                        m_spec.targetId, error.message);
+    Q_EMIT failed(error);
+}
+
+void LocalInstance::stop()
+{
+    if (m_state == State::Stopping || m_state == State::Stopped)
+        return;
+    m_initTimer.stop();
+    m_probeTimer.stop();
+    const bool running = m_process && m_process->state() != QProcess::NotRunning;
+    if (!running) {
+        m_state = State::Stopped;
+        killGroup(SIGKILL);
+        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
+        return;
+    }
+    m_state = State::Stopping;
+    killGroup(SIGTERM);
+    m_killTimer.start();
+}
+
+void LocalInstance::killGroup(int signal)
+{
+    if (m_pgid > 1)
+        ::kill(-pid_t(m_pgid), signal);
+}
+
+QUrl LocalInstance::endpoint() const
+{
+    if (m_plan.io)
+        return {};
+    QUrl url;
+    url.setScheme("http");
+    url.setHost("127.0.0.1");
+    url.setPort(m_plan.port);
+    return url;
+}
+
+QString LocalInstance::phase() const
+{
+    switch (m_state) {
+    case State::Created:
+    case State::Preparing:
+    case State::Starting:
+        return QStringLiteral("Pending");
+    case State::Ready:
+        return QStringLiteral("Running");
+    case State::Stopping:
+    case State::Stopped:
+        return QStringLiteral("Succeeded");
+    case State::Failed:
+    case State::Exited:
+        return QStringLiteral("Failed");
+    }
+    return QStringLiteral("Unknown");
+}
+
+Usage LocalInstance::usage()
+{
+    Usage u;
+    const ProcStats::Sample s = m_stats.sample();
+    u.cpuCores = s.cpuCores;
+    u.memBytes = s.rssBytes;
+    const Etl::InitMsg &msg = m_spec.msg;
+    QString cpu = msg.kind == Etl::InitKind::PodSpec ? msg.pod.cpuLimit : QString();
+    QString mem = msg.kind == Etl::InitKind::PodSpec ? msg.pod.memoryLimit : QString();
+    const QJsonObject limits = msg.resources.value("limits").toObject();
+    if (cpu.isEmpty())
+        cpu = limits.value("cpu").toVariant().toString();
+    if (mem.isEmpty())
+        mem = limits.value("memory").toVariant().toString();
+    u.cpuLimit = Etl::parseCpuQuantity(cpu).value_or(0);
+    u.memLimit = Etl::parseMemoryQuantity(mem).value_or(0);
+    return u;
+}
+
+std::optional<IoCommand> LocalInstance::ioCommand() const
+{
+    if (!m_plan.io || m_state != State::Ready)
+        return std::nullopt;
+    return IoCommand{resolveProgram(m_plan.program), m_plan.arguments, m_plan.environment,
+                     m_plan.workDir};
+}
+
+QList<qint64> LocalInstance::pids() const
+{
+    if (m_process && m_process->state() != QProcess::NotRunning)
+        return {m_process->processId()};
+    return {};
+}
+
+} // namespace Kiln::Runtime

@@ -1,0 +1,225 @@
+// ETL requests on a target: the proxy's 2-phase init and lifecycle calls, per-target health,
+// metrics and logs, the object endpoint ETL instances read from, and inline transforms.
+#include "service/http/exchange.h"
+#include "service/node/intracall.h"
+#include "service/target/targetnode.h"
+#include "shared/api/json.h"
+#include "shared/api/names.h"
+#include "shared/core/logging.h"
+#include "shared/etl/etlname.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrl>
+
+namespace Kiln::Target {
+
+void TargetNode::registerEtlRoutes()
+{
+    Http::Router &r = m_server.router();
+    auto bind = [this](void (TargetNode::*method)(Http::Exchange)) {
+        return [this, method](Http::Exchange ex) { (this->*method)(std::move(ex)); };
+    };
+    // Intra-cluster calls from the proxy. ETL names start with a letter, so "_..." never clashes.
+    r.add({"POST"}, "/v1/etl/_begin", bind(&TargetNode::onEtlBegin));
+    r.add({"GET"}, "/v1/etl/_list", bind(&TargetNode::onEtlList));
+    r.add({"GET", "HEAD"}, "/v1/etl/_object/{etl}/{secret}/{*uname}", bind(&TargetNode::onEtlObject));
+    r.add({"POST"}, "/v1/etl/{etl}/_commit", bind(&TargetNode::onEtlCommit));
+    r.add({"POST"}, "/v1/etl/{etl}/_abort", bind(&TargetNode::onEtlAbort));
+    r.add({"POST"}, "/v1/etl/{etl}/_stop", bind(&TargetNode::onEtlAbort));
+    r.add({"DELETE"}, "/v1/etl/{etl}/_delete", bind(&TargetNode::onEtlDelete));
+    r.add({"GET"}, "/v1/etl/{etl}/_details", bind(&TargetNode::onEtlDetails));
+    r.add({"GET"}, "/v1/etl/{etl}/logs", bind(&TargetNode::onEtlLogs));
+    r.add({"GET"}, "/v1/etl/{etl}/health", bind(&TargetNode::onEtlHealth));
+    r.add({"GET"}, "/v1/etl/{etl}/metrics", bind(&TargetNode::onEtlMetrics));
+}
+
+Etl::EtlEntry *TargetNode::findEtl(Http::Exchange &ex)
+{
+    const QString name = ex.param("etl");
+    Etl::EtlEntry *entry = m_etl.find(name);
+    if (!entry)
+        ex.fail(makeError(ErrorCode::NotFound,
+                          QStringLiteral("%1: etl job %2 does not exist").arg(m_self.tag(), name)));
+    return entry;
+}
+
+void TargetNode::onEtlBegin(Http::Exchange ex)
+{
+    auto json = Api::parseObject(ex.body(), "etl begin");
+    if (!json)
+        return ex.fail(json.error());
+    auto record = Etl::EtlRecord::fromJson(*json);
+    if (!record)
+        return ex.fail(record.error());
+    m_etl.begin(*record, this, [ex](Result<void> started) mutable {
+        if (started)
+            return ex.ok();
+        ex.fail(started.error().code == ErrorCode::Internal ? 500 : 400, started.error());
+    });
+}
+
+void TargetNode::onEtlCommit(Http::Exchange ex)
+{
+    const auto committed = m_etl.commit(ex.param("etl"), ex.request().queryValue("xid"));
+    if (!committed)
+        return ex.fail(committed.error());
+    ex.ok();
+}
+
+void TargetNode::onEtlAbort(Http::Exchange ex)
+{
+    const QString name = ex.param("etl");
+    const QString xid = ex.request().queryValue("xid");
+    Etl::EtlEntry *entry = m_etl.find(name);
+    if (!entry || (!xid.isEmpty() && entry->record.xid != xid))
+        return ex.ok(); // already gone (or a newer run): nothing to stop
+    m_etl.stop(name, QString::fromUtf8(ex.body()), this, [ex]() mutable { ex.ok(); });
+}
+
+void TargetNode::onEtlDelete(Http::Exchange ex)
+{
+    m_etl.remove(ex.param("etl"), this, [ex]() mutable { ex.ok(); });
+}
+
+void TargetNode::onEtlList(Http::Exchange ex)
+{
+    QJsonArray list;
+    for (const Etl::EtlEntry &e : m_etl.entries()) {
+        QJsonArray pids;
+        if (e.instance) {
+            for (qint64 pid : e.instance->pids())
+                pids.append(pid);
+        }
+        list.append(QJsonObject{{"name", e.record.msg.name},
+                                {"stage", Etl::stageName(e.record.stage)},
+                                {"xid", e.record.xid},
+                                {"obj_count", e.objCount},
+                                {"in_bytes", e.inBytes},
+                                {"out_bytes", e.outBytes},
+                                {"error", e.error},
+                                {"pids", pids}});
+    }
+    ex.json(QJsonDocument(list).toJson(QJsonDocument::Compact));
+}
+
+void TargetNode::onEtlDetails(Http::Exchange ex)
+{
+    Etl::EtlEntry *entry = findEtl(ex);
+    if (!entry)
+        return;
+    QJsonArray errors;
+    for (const Etl::ObjError &e : entry->objErrors)
+        errors.append(QJsonObject{{"obj_name", e.objName}, {"msg", e.message}, {"ecode", e.code}});
+    ex.json(Api::compact(QJsonObject{{"stage", Etl::stageName(entry->record.stage)},
+                                     {"error", entry->error},
+                                     {"obj_errors", errors}}));
+}
+
+void TargetNode::onEtlLogs(Http::Exchange ex)
+{
+    Etl::EtlEntry *entry = findEtl(ex);
+    if (!entry)
+        return;
+    ex.respond(200, entry->instance ? entry->instance->logs() : QByteArray(), "text/plain; charset=utf-8");
+}
+
+void TargetNode::onEtlHealth(Http::Exchange ex)
+{
+    Etl::EtlEntry *entry = findEtl(ex);
+    if (!entry)
+        return;
+    const QString phase = entry->instance ? entry->instance->phase() : QStringLiteral("Unknown");
+    ex.respond(200, phase.toUtf8(), "text/plain; charset=utf-8");
+}
+
+void TargetNode::onEtlMetrics(Http::Exchange ex)
+{
+    Etl::EtlEntry *entry = findEtl(ex);
+    if (!entry)
+        return;
+    Runtime::Usage u;
+    if (entry->instance)
+        u = entry->instance->usage();
+    ex.json(Api::compact(QJsonObject{{"cpu", u.cpuCores},
+                                     {"mem", u.memBytes},
+                                     {"cpu_limit", u.cpuLimit},
+                                     {"mem_limit", u.memLimit}}));
+}
+
+void TargetNode::onEtlObject(Http::Exchange ex)
+{
+    // The instances' way back to the objects (hpull, hrev): authorised by the run's secret only.
+    Etl::EtlEntry *entry = m_etl.find(ex.param("etl"));
+    if (!entry || entry->record.secret != ex.param("secret"))
+        return ex.fail(makeError(ErrorCode::NotFound, QStringLiteral("%1: unknown ETL or secret").arg(m_self.tag())));
+    // "ais/@#/bucket/object" (the uname arrives escaped as one segment and is decoded already).
+    const QString uname = ex.param("uname");
+    const QStringList parts = uname.split('/');
+    if (parts.size() < 4 || parts[0] != "ais")
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("bad object reference \"%1\" (expected ais/@#/bucket/object)").arg(uname)));
+    const QString bucket = parts[2];
+    const QString object = parts.mid(3).join('/');
+    if (!m_bmd.contains(bucket))
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket))));
+    if (auto valid = Api::validateObjectName(object); !valid)
+        return ex.fail(valid.error());
+    auto info = m_store.stat(bucket, object);
+    if (!info)
+        return ex.fail(makeError(ErrorCode::NotFound, notFoundMessage(bucket, object)));
+    if (ex.request().isHead())
+        return ex.respond(200, {}, "application/octet-stream",
+                          {{"Content-Length", QByteArray::number(info->size)}});
+    auto file = m_store.openForRead(*info);
+    if (!file)
+        return ex.fail(file.error());
+    ex.respondStream(200, std::make_unique<Http::FileBodySource>(std::move(*file), 0, info->size),
+                     "application/octet-stream");
+}
+
+void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, const ObjectInfo &info)
+{
+    Etl::TransformJob job;
+    job.etlName = etlName;
+    job.bucket = info.bucket;
+    job.object = info.name;
+    job.fqn = info.path;
+    job.size = info.size;
+    job.etlArgs = ex.request().queryValue("etl_args");
+    if (job.etlArgs.isEmpty())
+        job.etlArgs = ex.request().queryValue("etl_meta"); // the short-lived earlier name
+    Etl::EtlEntry *entry = m_etl.find(etlName);
+    if (entry && entry->isRunning() && entry->record.msg.comm == Etl::CommType::Hpull) {
+        // hpull: the client fetches the result from the instance itself, as AIS redirects it.
+        const QUrl url = m_comm.pullUrl(job);
+        ++entry->objCount;
+        return ex.redirect(307, url.toEncoded());
+    }
+    const QString tag = m_self.tag();
+    m_comm.transform(job, this,
+                     [ex, tag](std::unique_ptr<Http::BodySource> body, int status, const Error &error) mutable {
+                         if (!body) {
+                             Error e = error;
+                             if (status == 404 && !e.message.startsWith("ETL error"))
+                                 e.message = QStringLiteral("%1: %2").arg(tag, e.message);
+                             return ex.fail(status, e);
+                         }
+                         ex.respondStream(200, std::move(body), "application/octet-stream");
+                     });
+}
+
+void TargetNode::reportEtlFailure(const QString &name, const QString &xid, const QString &error)
+{
+    const QJsonObject body{{"target", m_self.id}, {"xid", xid}, {"error", error}};
+    Node::IntraRequest request{"POST", QStringLiteral("/v1/etl/%1/_failed").arg(name), Api::compact(body)};
+    request.timeoutMs = 10000;
+    Node::callNode(m_nam, m_proxy, request, this, [name](Node::IntraReply reply) {
+        if (!reply.ok())
+            Log::etl().warn("etl[{}]: could not tell the proxy about the failure ({})", name,
+                            reply.status ? QString::number(reply.status) : reply.error);
+    });
+}
+
+} // namespace Kiln::Target
