@@ -102,11 +102,23 @@ void Connection::parsePending()
                 closeConnection();
                 return;
             }
-            const int status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
             m_keepAlive = false;
             m_paused = true; // nothing more is parsed on this connection
-            if (!m_responseStarted)
-                failEarly(status,
+            if (m_responseDone && !m_messageComplete) {
+                // This request was answered early and the rest of it is broken: the answer goes
+                // out, then the connection closes.
+                closeAfterFlush();
+                return;
+            }
+            // Bytes where the next request should start get an answer of their own.
+            if (m_responseDone)
+                onMessageBegin(&m_parser);
+            // on_url refuses targets over MaxUrlBytes; http-parser caps the whole head at 80 KiB.
+            if (err == HPE_CB_url)
+                failEarly(414,
+                          QStringLiteral("request target is longer than %1 bytes").arg(MaxUrlBytes));
+            else
+                failEarly(err == HPE_HEADER_OVERFLOW ? 431 : 400,
                           QStringLiteral("malformed HTTP request: %1")
                               .arg(QString::fromLatin1(http_errno_description(err))));
             return;
@@ -207,7 +219,10 @@ int Connection::onHeadersComplete(http_parser *p)
     r.contentLength = length.isEmpty() ? -1 : qint64(p->content_length);
     c->m_keepAlive = http_should_keep_alive(p) != 0;
     c->m_headOnly = r.isHead();
-    const bool expectContinue = r.header("expect").toLower() == "100-continue";
+    const bool expectContinue = r.header("expect").toLower() == "100-continue" && r.hasBody();
+    // A final answer before "100 Continue" leaves the client free to skip the body it announced,
+    // so where its next request would start is unknowable: such an answer closes the connection.
+    c->m_closeAfter = expectContinue;
 
     Log::http().debug("{} {} from {}:{}", r.method, r.target, r.peer.toString(), r.peerPort);
 
@@ -234,11 +249,9 @@ int Connection::onHeadersComplete(http_parser *p)
     }
     if (c->m_closed)
         return 0;
-    if (expectContinue && r.hasBody()) {
-        if (c->m_responseStarted)
-            c->m_closeAfter = true; // the client may or may not send the body now
-        else
-            c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    if (expectContinue && !c->m_responseStarted) {
+        c->m_closeAfter = false;
+        c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     }
     return 0;
 }
@@ -399,14 +412,7 @@ void Connection::finishResponse()
 {
     m_responseDone = true;
     if (!m_keepAlive) {
-        m_closed = true;
-        abortReader();
-        // Deleting the socket now would discard the queued answer: disconnectFromHost() sends it
-        // first, and the connection goes on the socket's disconnected() (or error, or idle
-        // timeout for a peer that stopped reading).
-        m_socket->disconnectFromHost();
-        if (m_socket->state() == QAbstractSocket::UnconnectedState)
-            closeConnection();
+        closeAfterFlush();
         return;
     }
     if (m_paused && m_messageComplete)
@@ -428,6 +434,18 @@ void Connection::abortReader()
         onAbort();
     }
     m_reader = {};
+}
+
+void Connection::closeAfterFlush()
+{
+    m_closed = true;
+    abortReader();
+    // Deleting the socket now would discard the queued answer: disconnectFromHost() sends it
+    // first, and the connection goes on the socket's disconnected() (or error, or idle timeout
+    // for a peer that stopped reading).
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        closeConnection();
 }
 
 void Connection::closeConnection()

@@ -70,6 +70,7 @@ private:
     void finishResponse();
     void maybeNextRequest();
     void abortReader();
+    void closeAfterFlush();
     void closeConnection();
     void onIdleTimeout();
     void flushHeaderPair();

@@ -133,6 +133,18 @@ void EtlControl::onInit(Http::Exchange ex)
     auto msg = Etl::InitMsg::fromJson(ex.body());
     if (!msg)
         return ex.fail(msg.error());
+    // An SDK init_class pickle refers to the SDK's own classes: remember which SDK sent it
+    // ("ais/python/1.25.0") so the runtime installs the same one.
+    const QByteArray agent = ex.request().header("user-agent");
+    const bool pickled = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
+                                     [](const Etl::EnvVar &v) { return v.name == "ETL_CLASS_PAYLOAD"; });
+    if (pickled && agent.startsWith("ais/python/")) {
+        const QString version = QString::fromLatin1(agent.mid(11)).section(' ', 0, 0);
+        const bool given = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
+                                       [](const Etl::EnvVar &v) { return v.name == "KILN_SDK_VERSION"; });
+        if (!given && !version.isEmpty())
+            msg->runtimeEnv.append(Etl::EnvVar{"KILN_SDK_VERSION", version, false});
+    }
     initialize(ex, *msg);
 }
 

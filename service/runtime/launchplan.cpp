@@ -168,6 +168,17 @@ Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QSt
         const QString packages = env.value("PACKAGES");
         for (const QString &p : packages.split(',', Qt::SkipEmptyParts))
             plan.requirements.append(p.trimmed());
+        if (command.isEmpty() && env.contains("ETL_CLASS_PAYLOAD")) {
+            // The SDK's init_class: a pickled ETLServer subclass, served by aistore[etl] of the
+            // client's own version (the pickle refers to its classes).
+            QFile runtime(":/kiln/python/kiln_class_runtime.py");
+            if (!runtime.open(QIODevice::ReadOnly))
+                return makeError(ErrorCode::Internal, "kilnd was built without its class runtime");
+            plan.files.append({"kiln_class_runtime.py", runtime.readAll()});
+            const QString version = env.value("KILN_SDK_VERSION", QString::fromLatin1(DefaultSdkVersion));
+            plan.requirements.prepend(QStringLiteral("aistore[etl]==") + version);
+            command = QStringList{"python3", spec.workDir + "/kiln_class_runtime.py"};
+        }
         if (command.isEmpty())
             return makeError(ErrorCode::InvalidArgument,
                              QStringLiteral("image \"%1\" has no command in the spec: the local "

@@ -8,6 +8,9 @@
 
 namespace Kiln::Runtime {
 
+// The aistore SDK version init_class ETLs get when the client did not say its own.
+inline constexpr char DefaultSdkVersion[] = "1.25.0";
+
 // How the local runtime runs one instance: the program, its environment, and what it needs
 // first (a venv with these requirements, files written into its work dir).
 struct LaunchPlan

@@ -237,8 +237,13 @@ void LocalInstance::failStart(const Error &error)
 
 void LocalInstance::stop()
 {
-    if (m_state == State::Stopping || m_state == State::Stopped)
+    if (m_state == State::Stopping)
+        return; // stopped() follows when the group is gone
+    if (m_state == State::Stopped) {
+        // Callers wait for stopped(): say it again for this call.
+        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
         return;
+    }
     m_initTimer.stop();
     m_probeTimer.stop();
     const bool running = m_process && m_process->state() != QProcess::NotRunning;

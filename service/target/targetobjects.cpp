@@ -44,13 +44,15 @@ std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool 
         return r;
     }
     const qint64 start = a.toLongLong(&okA);
-    const qint64 end = b.isEmpty() ? size - 1 : b.toLongLong(&okB);
-    if (!okA || !okB || start < 0 || end < start)
+    const qint64 last = b.isEmpty() ? -1 : b.toLongLong(&okB);
+    if (!okA || !okB || start < 0 || (!b.isEmpty() && last < start))
         return std::nullopt; // syntactically invalid: ignore, as HTTP says
+    // A first byte at or past the end (also "bytes=0-" of an empty object) is unsatisfiable.
     if (start >= size) {
         *unsatisfiable = true;
         return std::nullopt;
     }
+    const qint64 end = b.isEmpty() ? size - 1 : last;
     r.offset = start;
     r.length = std::min(end, size - 1) - start + 1;
     return r;
