@@ -1,0 +1,174 @@
+"""The official aistore Python SDK (1.25.0) against `kilnd cluster`: buckets, objects, listing
+with paging, direct reads (the SDK computes HRW itself), cluster calls, and the SDK's error
+classes, which it derives from Kiln's status codes and message texts.
+"""
+
+import random
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import xxhash
+from aistore.sdk import Client
+from aistore.sdk.errors import AISError, ErrBckAlreadyExists, ErrBckNotFound, ErrObjNotFound
+from aistore.sdk.retry_config import RetryConfig
+from tenacity import Retrying, stop_after_attempt, wait_fixed
+from urllib3.util.retry import Retry
+
+import kilnharness as kh
+
+
+@pytest.fixture(scope="module")
+def client(kiln):
+    # The SDK's default policy replays a 5xx for ~90 s; a Kiln bug should fail fast instead.
+    retry = RetryConfig(
+        http_retry=Retry(total=1, backoff_factor=0.1, status_forcelist=[429, 500, 502, 503, 504],
+                         connect=0, read=0),
+        network_retry=Retrying(stop=stop_after_attempt(2), wait=wait_fixed(0.2), reraise=True),
+    )
+    return Client(kiln.url, timeout=(3, 30), retry_config=retry)
+
+
+@pytest.fixture
+def bucket(client, request):
+    name = "sdk-" + request.node.name.replace("_", "-")[5:40].strip("-")
+    b = client.bucket(name)
+    b.create(exist_ok=True)
+    yield b
+    b.delete(missing_ok=True)
+
+
+def test_cluster_info_and_readiness(client, kiln):
+    smap = client.cluster().get_info()
+    assert len(smap.tmap) == 3 and len(smap.pmap) == 1
+    assert smap.proxy_si.daemon_type == "proxy"
+    assert urlsplit(smap.proxy_si.public_net.direct_url).port == urlsplit(kiln.url).port
+    assert all(t.daemon_type == "target" and t.id_digest for t in smap.tmap.values())
+    assert client.cluster().get_primary_url() == kiln.url
+    assert client.cluster().get_uuid() == smap.uuid != ""
+    assert client.cluster().is_ready() is True
+
+
+def test_bucket_lifecycle_and_errors(client):
+    b = client.bucket("sdk-lifecycle")
+    assert "sdk-lifecycle" not in [x.name for x in client.cluster().list_buckets()]
+    b.create()
+    with pytest.raises(ErrBckAlreadyExists):
+        b.create()
+    b.create(exist_ok=True)
+    listed = client.cluster().list_buckets()
+    assert "sdk-lifecycle" in [x.name for x in listed]
+    assert all(x.provider == "ais" for x in listed)
+    headers = b.head()
+    assert "Ais-Bucket-Props" in headers
+    b.delete()
+    with pytest.raises(ErrBckNotFound):
+        b.delete()
+    b.delete(missing_ok=True)
+    assert "sdk-lifecycle" not in [x.name for x in client.cluster().list_buckets()]
+
+
+def test_missing_bucket_errors(client):
+    b = client.bucket("sdk-never-created")
+    with pytest.raises(ErrBckNotFound):
+        b.list_objects()
+    with pytest.raises(ErrBckNotFound):
+        b.object("o").get_reader().read_all()
+    with pytest.raises(ErrBckNotFound):
+        b.object("o").get_writer().put_content(b"x")
+    with pytest.raises(AISError) as e:
+        b.head()  # HEAD has no body: the SDK sees only the status
+    assert e.value.status_code == 404
+
+
+def test_put_get_head_delete(bucket):
+    data = random.randbytes(300_000)
+    obj = bucket.object("dir/sub dir/ünïcode obj.bin")
+    obj.get_writer().put_content(data)
+    assert obj.get_reader().read_all() == data
+    headers = obj.head()
+    assert headers["Content-Length"] == str(len(data))
+    assert headers["Ais-Checksum-Type"] == "xxhash"
+    assert headers["Ais-Checksum-Value"] == xxhash.xxh64(data).hexdigest()
+    attrs = obj.get_reader().attributes
+    assert attrs.size == len(data)
+    assert attrs.checksum_type == "xxhash"
+    assert attrs.checksum_value == xxhash.xxh64(data).hexdigest()
+    assert obj.get_reader(byte_range="bytes=10-19").read_all() == data[10:20]
+
+    obj.get_writer().put_content(b"v2")
+    assert obj.get_reader().read_all() == b"v2"
+    assert obj.head()["Ais-Version"] == "2"
+
+    obj.delete()
+    with pytest.raises(ErrObjNotFound):
+        obj.get_reader().read_all()
+    with pytest.raises(ErrObjNotFound):
+        obj.delete()
+    with pytest.raises(AISError) as e:
+        obj.head()
+    assert e.value.status_code == 404
+
+
+def test_empty_object(bucket):
+    obj = bucket.object("empty")
+    obj.get_writer().put_content(b"")
+    assert obj.get_reader().read_all() == b""
+    assert obj.head()["Content-Length"] == "0"
+
+
+def test_list_objects_pages(bucket):
+    names = sorted(f"p{i % 3}/obj-{i:03d}" for i in range(250))
+    for n in names:
+        bucket.object(n).get_writer().put_content(n.encode())
+
+    first = bucket.list_objects(page_size=100)
+    assert len(first.entries) == 100
+    assert first.continuation_token
+    seen = [e.name for e in first.entries]
+    page = first
+    while page.continuation_token:
+        page = bucket.list_objects(page_size=100, uuid=page.uuid,
+                                   continuation_token=page.continuation_token)
+        assert len(page.entries) <= 100
+        seen += [e.name for e in page.entries]
+    assert sorted(seen) == names and len(seen) == len(set(seen))
+
+    every = bucket.list_all_objects(page_size=37)
+    assert sorted(e.name for e in every) == names
+    assert all(e.size == len(e.name) for e in every)
+    p1 = bucket.list_all_objects(prefix="p1/", page_size=10)
+    assert sorted(e.name for e in p1) == [n for n in names if n.startswith("p1/")]
+    assert sorted(e.name for e in bucket.list_objects_iter(prefix="p2/", page_size=7)) == [
+        n for n in names if n.startswith("p2/")]
+    assert bucket.list_all_objects(prefix="nothing-here/") == []
+
+
+def test_direct_reads_pick_the_same_target_as_kiln(bucket, client, kiln):
+    """The SDK's own HRW (xxhash64 of the uname, seeded, XOR id_digest, xoshiro) must land on
+    the target the proxy redirects to, or direct reads miss."""
+    smap = client.cluster().get_info()
+    rng = random.Random(5)
+    objs = {f"direct/{i}-{rng.random():.6f} ü": rng.randbytes(rng.randint(0, 5000))
+            for i in range(60)}
+    per_target = {}
+    for name, data in objs.items():
+        obj = bucket.object(name)
+        obj.get_writer().put_content(data)
+        sdk_choice = smap.get_target_for_object(obj.uname)
+        r = requests.get(kiln.url + kh.obj_path(bucket.name, name), params={"provider": "ais"},
+                         allow_redirects=False, timeout=10)
+        assert r.status_code == 301
+        kiln_port = urlsplit(r.headers["Location"]).port
+        assert kiln_port == urlsplit(sdk_choice.public_net.direct_url).port, name
+        per_target[sdk_choice.daemon_id] = per_target.get(sdk_choice.daemon_id, 0) + 1
+        assert obj.get_reader(direct=True).read_all() == data
+    assert len(per_target) == 3, per_target
+
+
+def test_object_not_found_vs_bucket_not_found(bucket, client):
+    with pytest.raises(ErrObjNotFound) as e:
+        bucket.object("nope/nothing").get_reader().read_all()
+    assert e.value.status_code == 404
+    with pytest.raises(ErrBckNotFound):
+        client.bucket("sdk-absent").object("nothing").get_reader().read_all()

@@ -1,0 +1,87 @@
+"""Fixtures for the integration suite: real kilnd processes on 127.0.0.1, data in tmp_path.
+
+- `cluster` / `module_cluster`: one proxy and three target processes started separately
+  (the topology of a real deployment), ready once the proxy's smap lists all three targets.
+- `kilnd_cluster`: the embedded `kilnd cluster --targets 3 --port 0` supervisor, ready once it
+  prints its ready line.
+- `launcher`: for tests that start and stop processes themselves.
+A session check fails the run if any kilnd started here outlives the tests.
+"""
+
+import uuid
+
+import pytest
+import requests
+
+import kilnharness as kh
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_kilnd_outlives_the_tests(tmp_path_factory):
+    assert kh.KILND.is_file(), f"kilnd not built at {kh.KILND} (set KILND)"
+    yield
+    kh.assert_nothing_outlived(tmp_path_factory.getbasetemp())
+
+
+class Launcher:
+    """Starts clusters and single processes; close() stops every one of them."""
+
+    def __init__(self, base):
+        self.base = base
+        self.clusters = []
+        self.supervisors = []
+
+    def cluster(self, targets=3, keepalive=("1s", "5s"), name="cluster"):
+        c = kh.Cluster(self.base / f"{name}-{len(self.clusters)}", targets, keepalive)
+        self.clusters.append(c)
+        return c
+
+    def supervisor(self, targets=3, extra=(), wait=True):
+        d = self.base / f"supervisor-{len(self.supervisors)}"
+        s = kh.Supervisor(d / "data", d, targets=targets, extra=extra)
+        self.supervisors.append(s)
+        if wait:
+            s.wait_ready()
+        return s
+
+    def close(self):
+        for s in self.supervisors:
+            s.close()
+        for c in self.clusters:
+            c.close()
+
+
+@pytest.fixture
+def launcher(tmp_path):
+    lnch = Launcher(tmp_path)
+    yield lnch
+    lnch.close()
+
+
+@pytest.fixture
+def cluster(launcher):
+    return launcher.cluster(3)
+
+
+@pytest.fixture(scope="module")
+def module_cluster(tmp_path_factory):
+    lnch = Launcher(tmp_path_factory.mktemp("module"))
+    yield lnch.cluster(3)
+    lnch.close()
+
+
+@pytest.fixture
+def kilnd_cluster(launcher):
+    return launcher.supervisor(3)
+
+
+@pytest.fixture
+def http():
+    with requests.Session() as s:
+        yield s
+
+
+@pytest.fixture
+def bucket(module_cluster):
+    """A fresh bucket on the module cluster (names differ so tests do not see each other)."""
+    return kh.create_bucket(module_cluster.url, "b-" + uuid.uuid4().hex[:10])
