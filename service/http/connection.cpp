@@ -89,8 +89,9 @@ void Connection::parsePending()
         m_pending.remove(0, qsizetype(parsed));
         if (err == HPE_PAUSED) {
             http_parser_pause(&m_parser, 0);
-            m_paused = true;
-            maybeNextRequest();
+            // A request answered at once is done with: parse the next one in this loop, as
+            // resume() from here would recurse once per pipelined request and overflow the stack.
+            m_paused = !(m_messageComplete && m_responseDone);
             continue;
         }
         if (err != HPE_OK) {
@@ -115,8 +116,8 @@ void Connection::parsePending()
                 onMessageBegin(&m_parser);
             // on_url refuses targets over MaxUrlBytes; http-parser caps the whole head at 80 KiB.
             if (err == HPE_CB_url)
-                failEarly(414,
-                          QStringLiteral("request target is longer than %1 bytes").arg(MaxUrlBytes));
+                failEarly(
+                    414, QStringLiteral("request target is longer than %1 bytes").arg(MaxUrlBytes));
             else
                 failEarly(err == HPE_HEADER_OVERFLOW ? 431 : 400,
                           QStringLiteral("malformed HTTP request: %1")

@@ -43,7 +43,7 @@ QString NodeConfig::effectiveVenvDir() const
     if (!venvDir.isEmpty())
         return venvDir;
     return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
-           + QStringLiteral("/kiln/venvs");
+        + QStringLiteral("/kiln/venvs");
 }
 
 Result<void> NodeConfig::loadYaml(const QString &path)
@@ -61,8 +61,8 @@ Result<void> NodeConfig::loadYaml(const QString &path)
         return {};
     if (!root.IsMap())
         return configError(path, root.Mark(), "the config must be a mapping");
-    static const QStringList known{"node",      "data_dir",  "mountpaths",
-                                   "proxy_url", "keepalive", "log"};
+    static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
+                                   "keepalive", "log",      "etl"};
     try {
         for (const auto &item : root) {
             const QString key = QString::fromStdString(item.first.as<std::string>());
@@ -154,7 +154,8 @@ Result<void> NodeConfig::validate() const
                             .arg(proxyUrl);
     }
     if (etlRuntime != "local")
-        problems << QStringLiteral("etl.runtime \"%1\" is not available (use local)").arg(etlRuntime);
+        problems
+            << QStringLiteral("etl.runtime \"%1\" is not available (use local)").arg(etlRuntime);
     if (python.isEmpty())
         problems << QStringLiteral("etl.python is empty");
     if (keepaliveInterval.count() < 100)

@@ -257,13 +257,16 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
         roots.append(bucketDir(mp, bucket));
     return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
         const QString after = std::max(msg.continuationToken, msg.startAfter);
+        // Walk from the deepest folder the prefix names, not the whole bucket. No object name
+        // holds an empty, "." or ".." component, so a prefix whose folder does matches nothing,
+        // and walking that folder ("../other-bucket") would leave the bucket.
+        const qsizetype slash = msg.prefix.lastIndexOf('/');
+        const QString prefixDir = slash > 0 ? msg.prefix.left(slash) : QString();
+        const bool walkable = prefixDir.isEmpty() || Api::validateObjectName(prefixDir);
         QList<Api::LsoEntry> entries;
         for (const QString &root : roots) {
-            // Start from the deepest folder the prefix names, not the whole bucket.
-            QString start = root;
-            if (const qsizetype slash = msg.prefix.lastIndexOf('/'); slash > 0)
-                start = root + '/' + msg.prefix.left(slash);
-            if (!QFileInfo(start).isDir())
+            const QString start = prefixDir.isEmpty() ? root : root + '/' + prefixDir;
+            if (!walkable || !QFileInfo(start).isDir())
                 continue;
             QDirIterator it(start, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
                             QDirIterator::Subdirectories);

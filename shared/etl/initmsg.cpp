@@ -21,9 +21,13 @@ Error invalid(const QString &message)
 QByteArray decodeBlob(const QJsonValue &value)
 {
     const QByteArray raw = value.toString().toUtf8();
+    const QByteArray trimmed = raw.trimmed();
+    // Go's encoding pads to a multiple of 4; anything else is text, however short.
+    if (trimmed.isEmpty() || trimmed.size() % 4 != 0)
+        return raw;
     const auto decoded
-        = QByteArray::fromBase64Encoding(raw.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
-    if (decoded && !raw.trimmed().isEmpty())
+        = QByteArray::fromBase64Encoding(trimmed, QByteArray::AbortOnBase64DecodingErrors);
+    if (decoded && !decoded.decoded.isEmpty())
         return decoded.decoded;
     return raw;
 }
