@@ -26,8 +26,8 @@ constexpr qint64 MaxErrorBody = 64 * 1024;
 QString escapedUname(const TransformJob &job)
 {
     // The whole uname travels as one path segment: '/' -> %2F, '#' -> %23, '@' kept.
-    return QString::fromLatin1(
-        QUrl::toPercentEncoding(QString::fromUtf8(Cluster::objectUname(job.bucket, job.object)), "@"));
+    return QString::fromLatin1(QUrl::toPercentEncoding(
+        QString::fromUtf8(Cluster::objectUname(job.bucket, job.object)), "@"));
 }
 
 } // namespace
@@ -36,7 +36,7 @@ Communicator::Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObj
     : QObject(parent)
     , m_manager(manager)
     , m_nam(nam)
-{}
+{ }
 
 void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)
 {
@@ -77,26 +77,34 @@ void Communicator::transform(const TransformJob &job, QObject *context, Done don
                                              "\"/v1/etl/init\" endpoint")
                                   .arg(job.etlName)));
     Runtime::Instance *instance = entry->instance;
+    if (instance->phase() != QStringLiteral("Running")) {
+        // Restarted with its target and not ready yet: clients retry a 503.
+        return done(nullptr, 503,
+                    makeError(ErrorCode::Unavailable,
+                              QStringLiteral("ETL %1 is starting on this target; try again shortly")
+                                  .arg(job.etlName)));
+    }
     switch (entry->record.msg.comm) {
     case CommType::Io:
         return transformIo(job, instance, context, std::move(done));
     case CommType::Ws:
-        return done(nullptr, 501,
-                    makeError(ErrorCode::Unsupported,
-                              QStringLiteral("ETL %1: inline ws:// transforms are not available yet "
-                                             "(use hpush://, hpull://, hrev:// or io://)")
-                                  .arg(job.etlName)));
+        return done(
+            nullptr, 501,
+            makeError(ErrorCode::Unsupported,
+                      QStringLiteral("ETL %1: inline ws:// transforms are not available yet "
+                                     "(use hpush://, hpull://, hrev:// or io://)")
+                          .arg(job.etlName)));
     case CommType::Hpull:
     case CommType::Hrev:
         return transformHttp(job, instance, CommType::Hrev, false, context, std::move(done));
     case CommType::Hpush:
-        return transformHttp(job, instance, CommType::Hpush, m_postOnly.contains(job.etlName), context,
-                             std::move(done));
+        return transformHttp(job, instance, CommType::Hpush, m_postOnly.contains(job.etlName),
+                             context, std::move(done));
     }
 }
 
-void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
-                                 bool usePost, QObject *context, Done done)
+void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *instance,
+                                 CommType comm, bool usePost, QObject *context, Done done)
 {
     EtlEntry *entry = m_manager->find(job.etlName);
     const InitMsg &msg = entry->record.msg;
@@ -169,17 +177,18 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     };
     connect(&state->timer, &QTimer::timeout, reply, [reply, fail, etl, timeout, state] {
         if (!state->answered) {
-            fail(504, makeError(ErrorCode::Timeout,
-                                QStringLiteral("ETL %1: the instance did not answer within the object "
-                                               "timeout (%2)")
-                                    .arg(etl, formatDuration(timeout))));
+            fail(504,
+                 makeError(ErrorCode::Timeout,
+                           QStringLiteral("ETL %1: the instance did not answer within the object "
+                                          "timeout (%2)")
+                               .arg(etl, formatDuration(timeout))));
         }
         reply->abort();
     });
     state->timer.start();
 
-    auto onHead = [this, reply, state, done, ctx, etl, inBytes, fail, job, comm, usePost, instance, timeout,
-                   context]() {
+    auto onHead = [this, reply, state, done, ctx, etl, inBytes, fail, job, comm, usePost, instance,
+                   timeout, context]() {
         if (state->answered)
             return;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -199,14 +208,16 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         }
         if (status >= 400)
             return; // collect the error body until finished
+        if (comm == CommType::Hpush && usePost)
+            m_postOnly.insert(etl); // POST works where PUT did not: keep to it
         if (status == 204) {
             // Delivered elsewhere by direct put: nothing to stream.
             return;
         }
         state->answered = true;
         const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).isValid()
-                                  ? reply->header(QNetworkRequest::ContentLengthHeader).toLongLong()
-                                  : -1;
+            ? reply->header(QNetworkRequest::ContentLengthHeader).toLongLong()
+            : -1;
         QPointer<Communicator> self(this);
         auto source = std::make_unique<ReplyBodySource>(
             reply, length, [self, etl, inBytes, state](qint64 out, bool ok) {
@@ -217,7 +228,8 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         // The timeout covers the whole exchange (as AIS's client timeout does).
         ReplyBodySource *raw = source.get();
         connect(&state->timer, &QTimer::timeout, raw, [raw, etl, timeout] {
-            raw->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming").arg(etl, formatDuration(timeout)));
+            raw->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming")
+                          .arg(etl, formatDuration(timeout)));
         });
         if (ctx)
             done(std::move(source), 200, {});
@@ -231,44 +243,63 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         if (status >= 400 && state->errorBody.size() < MaxErrorBody)
             state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
     });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, state, fail, onHead, done, ctx, etl, inBytes] {
-        onHead();
-        if (state->answered)
-            return;
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 204) {
-            state->answered = true;
-            state->timer.stop();
-            account(etl, inBytes, 0, true);
-            if (ctx)
-                done(std::make_unique<ReplyBodySource>(reply, 0, nullptr), 200, {});
-            return;
-        }
-        if (status >= 400) {
-            if (state->errorBody.size() < MaxErrorBody)
-                state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
-            return fail(status, makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                                          QStringLiteral("ETL error: %1")
-                                              .arg(QString::fromUtf8(state->errorBody).trimmed())));
-        }
-        fail(502, makeError(ErrorCode::Unavailable,
-                            QStringLiteral("ETL %1: the instance did not answer: %2").arg(etl, reply->errorString())));
-    });
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, state, fail, onHead, done, ctx, etl, inBytes, comm, usePost, job,
+             instance, context] {
+                onHead();
+                if (state->answered)
+                    return;
+                reply->deleteLater();
+                const int status
+                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (status == 204) {
+                    state->answered = true;
+                    state->timer.stop();
+                    account(etl, inBytes, 0, true);
+                    if (ctx)
+                        done(std::make_unique<ReplyBodySource>(reply, 0, nullptr), 200, {});
+                    return;
+                }
+                if (status >= 400) {
+                    if (state->errorBody.size() < MaxErrorBody)
+                        state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
+                    return fail(
+                        status,
+                        makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
+                                  QStringLiteral("ETL error: %1")
+                                      .arg(QString::fromUtf8(state->errorBody).trimmed())));
+                }
+                if (comm == CommType::Hpush && !usePost && status == 0 && ctx) {
+                    // A seed-era server that only does POST may answer 501 and hang up before it
+                    // has read a large body, and the status is lost with the upload: ask once more
+                    // with POST.
+                    state->answered = true;
+                    state->timer.stop();
+                    Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST", etl,
+                                     reply->errorString());
+                    return transformHttp(job, instance, comm, true, context, done);
+                }
+                fail(502,
+                     makeError(ErrorCode::Unavailable,
+                               QStringLiteral("ETL %1: the instance did not answer: %2")
+                                   .arg(etl, reply->errorString())));
+            });
 }
 
-void Communicator::transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context,
-                               Done done)
+void Communicator::transformIo(const TransformJob &job, Runtime::Instance *instance,
+                               QObject *context, Done done)
 {
     const auto command = instance->ioCommand();
     if (!command)
-        return done(nullptr, 503, makeError(ErrorCode::Unavailable,
-                                            QStringLiteral("ETL %1 is not ready").arg(job.etlName)));
+        return done(nullptr, 503,
+                    makeError(ErrorCode::Unavailable,
+                              QStringLiteral("ETL %1 is not ready").arg(job.etlName)));
     EtlEntry *entry = m_manager->find(job.etlName);
     const std::chrono::milliseconds timeout = entry->record.msg.objTimeout;
     auto file = std::make_shared<QFile>(job.fqn);
     if (!file->open(QIODevice::ReadOnly))
-        return done(nullptr, 404, makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
+        return done(nullptr, 404,
+                    makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
 
     // One process per object: the seeds' io:// programs read stdin to the end and exit, so
     // nothing can be reused between objects.
@@ -303,9 +334,11 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
     state->timer.setSingleShot(true);
     state->timer.setInterval(int(std::min<qint64>(timeout.count(), INT_MAX)));
     connect(&state->timer, &QTimer::timeout, process, [fail, etl, timeout] {
-        fail(504, makeError(ErrorCode::Timeout, QStringLiteral("ETL %1: the io:// process did not finish "
-                                                               "within the object timeout (%2)")
-                                                    .arg(etl, formatDuration(timeout))));
+        fail(504,
+             makeError(ErrorCode::Timeout,
+                       QStringLiteral("ETL %1: the io:// process did not finish "
+                                      "within the object timeout (%2)")
+                           .arg(etl, formatDuration(timeout))));
     });
     connect(process, &QProcess::readyReadStandardError, process, [process, state] {
         state->stderrTail += process->readAllStandardError();
@@ -332,20 +365,20 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
             return;
         QPointer<Communicator> self(this);
         process->disconnect(process, &QProcess::readyReadStandardOutput, nullptr, nullptr);
-        auto source = std::make_unique<ProcessBodySource>(process, std::move(first),
-                                                          [self, etl, inBytes, state](qint64 out, bool ok) {
-                                                              state->timer.stop();
-                                                              if (self)
-                                                                  self->account(etl, inBytes, out, ok);
-                                                          });
+        auto source = std::make_unique<ProcessBodySource>(
+            process, std::move(first), [self, etl, inBytes, state](qint64 out, bool ok) {
+                state->timer.stop();
+                if (self)
+                    self->account(etl, inBytes, out, ok);
+            });
         ProcessBodySource *raw = source.get();
-        connect(&state->timer, &QTimer::timeout, raw, [raw] { raw->fail("object timeout while streaming"); });
+        connect(&state->timer, &QTimer::timeout, raw,
+                [raw] { raw->fail("object timeout while streaming"); });
         if (ctx)
             done(std::move(source), 200, {});
     };
-    connect(process, &QProcess::readyReadStandardOutput, process, [process, startStream] {
-        startStream(process->readAllStandardOutput());
-    });
+    connect(process, &QProcess::readyReadStandardOutput, process,
+            [process, startStream] { startStream(process->readAllStandardOutput()); });
     connect(process, &QProcess::finished, process,
             [this, process, state, fail, startStream, etl](int code, QProcess::ExitStatus status) {
                 if (state->answered) {
@@ -355,21 +388,25 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
                 }
                 if (status == QProcess::NormalExit && code == 0)
                     return startStream(process->readAllStandardOutput()); // empty output is valid
-                fail(500, makeError(ErrorCode::InvalidArgument,
-                                    QStringLiteral("ETL error: the io:// process exited with status "
-                                                   "%1: %2")
-                                        .arg(code)
-                                        .arg(QString::fromUtf8(state->stderrTail).trimmed())));
+                fail(500,
+                     makeError(ErrorCode::InvalidArgument,
+                               QStringLiteral("ETL error: the io:// process exited with status "
+                                              "%1: %2")
+                                   .arg(code)
+                                   .arg(QString::fromUtf8(state->stderrTail).trimmed())));
                 process->deleteLater();
             });
-    connect(process, &QProcess::errorOccurred, process, [process, fail, etl](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart) {
-            fail(500, makeError(ErrorCode::Internal, QStringLiteral("ETL %1: cannot start the io:// "
-                                                                    "process: %2")
-                                                         .arg(etl, process->errorString())));
-            process->deleteLater();
-        }
-    });
+    connect(process, &QProcess::errorOccurred, process,
+            [process, fail, etl](QProcess::ProcessError e) {
+                if (e == QProcess::FailedToStart) {
+                    fail(500,
+                         makeError(ErrorCode::Internal,
+                                   QStringLiteral("ETL %1: cannot start the io:// "
+                                                  "process: %2")
+                                       .arg(etl, process->errorString())));
+                    process->deleteLater();
+                }
+            });
     state->timer.start();
     process->start(command->program, command->arguments);
 }

@@ -219,6 +219,15 @@ int Connection::onHeadersComplete(http_parser *p)
     const QByteArray length = r.header("content-length");
     r.contentLength = length.isEmpty() ? -1 : qint64(p->content_length);
     c->m_keepAlive = http_should_keep_alive(p) != 0;
+    if (p->http_major != 1) {
+        // Only HTTP/1.x is spoken here (Go's net/http, which AIS runs on, answers the same).
+        c->m_keepAlive = false;
+        c->failEarly(505,
+                     QStringLiteral("HTTP version %1.%2 is not supported")
+                         .arg(p->http_major)
+                         .arg(p->http_minor));
+        return 0;
+    }
     c->m_headOnly = r.isHead();
     const bool expectContinue = r.header("expect").toLower() == "100-continue" && r.hasBody();
     // A final answer before "100 Continue" leaves the client free to skip the body it announced,

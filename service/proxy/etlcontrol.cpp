@@ -52,7 +52,7 @@ EtlControl::EtlControl(QNetworkAccessManager &nam, const Cluster::Smap &smap, QS
     , m_nam(nam)
     , m_smap(smap)
     , m_dataDir(std::move(dataDir))
-{}
+{ }
 
 Result<void> EtlControl::load()
 {
@@ -122,9 +122,11 @@ Etl::EtlRecord *EtlControl::record(Http::Exchange &ex, const QString &nameParam)
 
 void EtlControl::changed()
 {
-    if (auto saved = writeFileAtomically(m_dataDir + "/etlmd.json", Api::compact(m_md.toJson())); !saved)
+    if (auto saved = writeFileAtomically(m_dataDir + "/etlmd.json", Api::compact(m_md.toJson()));
+        !saved)
         Log::etl().error("saving ETL metadata: {}", saved.error().message);
-    const Node::IntraRequest push{"PUT", "/v1/daemon/etlmd", Api::compact(m_md.toJson()), {}, 10000};
+    const Node::IntraRequest push{
+        "PUT", "/v1/daemon/etlmd", Api::compact(m_md.toJson()), {}, 10000};
     Node::callNodes(m_nam, m_smap.targets(), push, this, [](const QList<Node::IntraReply> &) {});
 }
 
@@ -136,12 +138,14 @@ void EtlControl::onInit(Http::Exchange ex)
     // An SDK init_class pickle refers to the SDK's own classes: remember which SDK sent it
     // ("ais/python/1.25.0") so the runtime installs the same one.
     const QByteArray agent = ex.request().header("user-agent");
-    const bool pickled = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
-                                     [](const Etl::EnvVar &v) { return v.name == "ETL_CLASS_PAYLOAD"; });
+    const bool pickled
+        = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
+                      [](const Etl::EnvVar &v) { return v.name == "ETL_CLASS_PAYLOAD"; });
     if (pickled && agent.startsWith("ais/python/")) {
         const QString version = QString::fromLatin1(agent.mid(11)).section(' ', 0, 0);
-        const bool given = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
-                                       [](const Etl::EnvVar &v) { return v.name == "KILN_SDK_VERSION"; });
+        const bool given
+            = std::any_of(msg->runtimeEnv.begin(), msg->runtimeEnv.end(),
+                          [](const Etl::EnvVar &v) { return v.name == "KILN_SDK_VERSION"; });
         if (!given && !version.isEmpty())
             msg->runtimeEnv.append(Etl::EnvVar{"KILN_SDK_VERSION", version, false});
     }
@@ -150,8 +154,8 @@ void EtlControl::onInit(Http::Exchange ex)
 
 void EtlControl::onInitYaml(Http::Exchange ex)
 {
-    const QByteArray body = ex.body().trimmed();
-    if (body.startsWith('{'))
+    const QByteArray body = ex.body(); // stored as sent, byte for byte
+    if (body.trimmed().startsWith('{'))
         return onInit(ex); // JSON sent to the seed path
     const Http::Request &req = ex.request();
     QString name = req.queryValue("name");
@@ -166,10 +170,12 @@ void EtlControl::onInitYaml(Http::Exchange ex)
 void EtlControl::initialize(Http::Exchange ex, const Etl::InitMsg &msg)
 {
     if (m_md.find(msg.name))
-        return ex.fail(makeError(ErrorCode::AlreadyExists,
-                                 QStringLiteral("%1: etl job %2 already exists").arg(m_tag, msg.name)));
+        return ex.fail(
+            makeError(ErrorCode::AlreadyExists,
+                      QStringLiteral("%1: etl job %2 already exists").arg(m_tag, msg.name)));
     if (m_smap.targets().isEmpty())
-        return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster to run the ETL"));
+        return ex.fail(
+            makeError(ErrorCode::Unavailable, "no targets in the cluster to run the ETL"));
     Etl::EtlRecord record;
     record.msg = msg;
     record.createdNs = QDateTime::currentMSecsSinceEpoch() * 1000000;
@@ -193,35 +199,42 @@ void EtlControl::runInit(Http::Exchange ex, const QString &name)
     Node::IntraRequest begin{"POST", "/v1/etl/_begin", Api::compact(r->toJson())};
     begin.timeoutMs = int(std::min<qint64>(r->msg.initTimeout.count() + 15000, INT_MAX));
     const QList<Cluster::Snode> targets = m_smap.targets();
-    Node::callNodes(m_nam, targets, begin, this, [this, ex, name, xid, targets](QList<Node::IntraReply> replies) mutable {
-        Etl::EtlRecord *r = m_md.find(name);
-        if (!r || r->xid != xid) {
-            return ex.fail(makeError(ErrorCode::Conflict,
-                                     QStringLiteral("etl job %1 was stopped or deleted during its init").arg(name)));
-        }
-        const bool allReady = std::all_of(replies.begin(), replies.end(),
-                                          [](const Node::IntraReply &rep) { return rep.ok(); });
-        if (!allReady)
-            return abortInit(ex, name, xid, replies);
-        // Phase 2: commit.
-        const Node::IntraRequest commit{"POST", QStringLiteral("/v1/etl/%1/_commit?xid=%2").arg(name, xid),
-                                        {}, {}, 10000};
-        Node::callNodes(m_nam, targets, commit, this, [this, ex, name, xid](QList<Node::IntraReply> replies) mutable {
+    Node::callNodes(
+        m_nam, targets, begin, this,
+        [this, ex, name, xid, targets](QList<Node::IntraReply> replies) mutable {
             Etl::EtlRecord *r = m_md.find(name);
-            if (!r || r->xid != xid)
-                return ex.fail(makeError(ErrorCode::Conflict,
-                                         QStringLiteral("etl job %1 was stopped or deleted during its init").arg(name)));
-            for (const Node::IntraReply &rep : replies) {
-                if (!rep.ok())
-                    return abortInit(ex, name, xid, replies);
+            if (!r || r->xid != xid) {
+                return ex.fail(makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("etl job %1 was stopped or deleted during its init").arg(name)));
             }
-            r->stage = Etl::Stage::Running;
-            m_md.touch();
-            changed();
-            Log::etl().info("etl[{}] running ({})", name, xid);
-            ex.respond(200, xid.toUtf8(), "text/plain; charset=utf-8");
+            const bool allReady = std::all_of(replies.begin(), replies.end(),
+                                              [](const Node::IntraReply &rep) { return rep.ok(); });
+            if (!allReady)
+                return abortInit(ex, name, xid, replies);
+            // Phase 2: commit.
+            const Node::IntraRequest commit{
+                "POST", QStringLiteral("/v1/etl/%1/_commit?xid=%2").arg(name, xid), {}, {}, 10000};
+            Node::callNodes(
+                m_nam, targets, commit, this,
+                [this, ex, name, xid](QList<Node::IntraReply> replies) mutable {
+                    Etl::EtlRecord *r = m_md.find(name);
+                    if (!r || r->xid != xid)
+                        return ex.fail(makeError(
+                            ErrorCode::Conflict,
+                            QStringLiteral("etl job %1 was stopped or deleted during its init")
+                                .arg(name)));
+                    for (const Node::IntraReply &rep : replies) {
+                        if (!rep.ok())
+                            return abortInit(ex, name, xid, replies);
+                    }
+                    r->stage = Etl::Stage::Running;
+                    m_md.touch();
+                    changed();
+                    Log::etl().info("etl[{}] running ({})", name, xid);
+                    ex.respond(200, xid.toUtf8(), "text/plain; charset=utf-8");
+                });
         });
-    });
 }
 
 void EtlControl::abortInit(Http::Exchange ex, const QString &name, const QString &xid,
@@ -245,51 +258,56 @@ void EtlControl::abortInit(Http::Exchange ex, const QString &name, const QString
     m_md.touch();
     Log::etl().warn("etl[{}] init {} failed: {}", name, xid, first);
     // Every target stops and cleans up what it started; then the caller hears why.
-    const Node::IntraRequest abort{"POST", QStringLiteral("/v1/etl/%1/_abort?xid=%2").arg(name, xid),
-                                   first.toUtf8(), {{"Content-Type", "text/plain"}}, 15000};
-    Node::callNodes(m_nam, m_smap.targets(), abort, this, [this, ex, first](const QList<Node::IntraReply> &) mutable {
-        changed();
-        // 400, never 5xx: clients retry 5xx answers to PUT for minutes.
-        ex.fail(400, makeError(ErrorCode::InvalidArgument, first));
-    });
+    const Node::IntraRequest abort{"POST",
+                                   QStringLiteral("/v1/etl/%1/_abort?xid=%2").arg(name, xid),
+                                   first.toUtf8(),
+                                   {{"Content-Type", "text/plain"}},
+                                   15000};
+    Node::callNodes(m_nam, m_smap.targets(), abort, this,
+                    [this, ex, first](const QList<Node::IntraReply> &) mutable {
+                        changed();
+                        // 400, never 5xx: clients retry 5xx answers to PUT for minutes.
+                        ex.fail(400, makeError(ErrorCode::InvalidArgument, first));
+                    });
 }
 
 void EtlControl::onList(Http::Exchange ex)
 {
     const Node::IntraRequest list{"GET", "/v1/etl/_list", {}, {}, 10000};
-    Node::callNodes(m_nam, m_smap.targets(), list, this, [this, ex](const QList<Node::IntraReply> &replies) mutable {
-        struct Counts
-        {
-            qint64 objs = 0, in = 0, out = 0;
-        };
-        QHash<QString, Counts> counts;
-        for (const Node::IntraReply &rep : replies) {
-            if (!rep.ok())
-                continue;
-            for (const QJsonValue &v : QJsonDocument::fromJson(rep.body).array()) {
-                const QJsonObject o = v.toObject();
-                const QString name = o.value("name").toString();
-                const Etl::EtlRecord *r = m_md.find(name);
-                if (!r || r->xid != o.value("xid").toString())
-                    continue;
-                Counts &c = counts[name];
-                c.objs += o.value("obj_count").toInteger();
-                c.in += o.value("in_bytes").toInteger();
-                c.out += o.value("out_bytes").toInteger();
-            }
-        }
-        QJsonArray out;
-        for (const Etl::EtlRecord &r : m_md.records()) {
-            const Counts c = counts.value(r.msg.name);
-            out.append(QJsonObject{{"id", r.msg.name},
-                                   {"stage", Etl::stageName(r.stage)},
-                                   {"xaction_id", r.xid},
-                                   {"obj_count", c.objs},
-                                   {"in_bytes", c.in},
-                                   {"out_bytes", c.out}});
-        }
-        ex.json(jsonArray(out));
-    });
+    Node::callNodes(m_nam, m_smap.targets(), list, this,
+                    [this, ex](const QList<Node::IntraReply> &replies) mutable {
+                        struct Counts
+                        {
+                            qint64 objs = 0, in = 0, out = 0;
+                        };
+                        QHash<QString, Counts> counts;
+                        for (const Node::IntraReply &rep : replies) {
+                            if (!rep.ok())
+                                continue;
+                            for (const QJsonValue &v : QJsonDocument::fromJson(rep.body).array()) {
+                                const QJsonObject o = v.toObject();
+                                const QString name = o.value("name").toString();
+                                const Etl::EtlRecord *r = m_md.find(name);
+                                if (!r || r->xid != o.value("xid").toString())
+                                    continue;
+                                Counts &c = counts[name];
+                                c.objs += o.value("obj_count").toInteger();
+                                c.in += o.value("in_bytes").toInteger();
+                                c.out += o.value("out_bytes").toInteger();
+                            }
+                        }
+                        QJsonArray out;
+                        for (const Etl::EtlRecord &r : m_md.records()) {
+                            const Counts c = counts.value(r.msg.name);
+                            out.append(QJsonObject{{"id", r.msg.name},
+                                                   {"stage", Etl::stageName(r.stage)},
+                                                   {"xaction_id", r.xid},
+                                                   {"obj_count", c.objs},
+                                                   {"in_bytes", c.in},
+                                                   {"out_bytes", c.out}});
+                        }
+                        ex.json(jsonArray(out));
+                    });
 }
 
 void EtlControl::onDetails(Http::Exchange ex)
@@ -298,40 +316,42 @@ void EtlControl::onDetails(Http::Exchange ex)
     if (!r)
         return;
     const QString name = r->msg.name;
-    const Node::IntraRequest details{"GET", QStringLiteral("/v1/etl/%1/_details").arg(name), {}, {}, 10000};
-    Node::callNodes(m_nam, m_smap.targets(), details, this, [this, ex, name](const QList<Node::IntraReply> &replies) mutable {
-        const Etl::EtlRecord *r = m_md.find(name);
-        if (!r)
-            return ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
-        QJsonArray objErrors;
-        QJsonObject targetErrors;
-        for (auto it = r->targetErrors.begin(); it != r->targetErrors.end(); ++it)
-            targetErrors.insert(it.key(), it.value());
-        for (const Node::IntraReply &rep : replies) {
-            if (!rep.ok())
-                continue;
-            const auto json = Api::parseObject(rep.body, "details");
-            if (!json)
-                continue;
-            for (const QJsonValue &e : json->value("obj_errors").toArray()) {
-                if (objErrors.size() < Etl::MaxObjErrors)
-                    objErrors.append(e);
-            }
-            const QString err = json->value("error").toString();
-            if (!err.isEmpty() && !targetErrors.contains(rep.node.id))
-                targetErrors.insert(rep.node.id, err);
-        }
-        QJsonObject out{{"init_msg", r->msg.toJson()},
-                        {"stage", Etl::stageName(r->stage)},
-                        {"xaction_id", r->xid}};
-        if (!objErrors.isEmpty())
-            out.insert("obj_errors", objErrors);
-        if (!r->error.isEmpty())
-            out.insert("error", r->error);
-        if (!targetErrors.isEmpty())
-            out.insert("target_errors", targetErrors);
-        ex.json(Api::compact(out));
-    });
+    const Node::IntraRequest details{
+        "GET", QStringLiteral("/v1/etl/%1/_details").arg(name), {}, {}, 10000};
+    Node::callNodes(m_nam, m_smap.targets(), details, this,
+                    [this, ex, name](const QList<Node::IntraReply> &replies) mutable {
+                        const Etl::EtlRecord *r = m_md.find(name);
+                        if (!r)
+                            return ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
+                        QJsonArray objErrors;
+                        QJsonObject targetErrors;
+                        for (auto it = r->targetErrors.begin(); it != r->targetErrors.end(); ++it)
+                            targetErrors.insert(it.key(), it.value());
+                        for (const Node::IntraReply &rep : replies) {
+                            if (!rep.ok())
+                                continue;
+                            const auto json = Api::parseObject(rep.body, "details");
+                            if (!json)
+                                continue;
+                            for (const QJsonValue &e : json->value("obj_errors").toArray()) {
+                                if (objErrors.size() < Etl::MaxObjErrors)
+                                    objErrors.append(e);
+                            }
+                            const QString err = json->value("error").toString();
+                            if (!err.isEmpty() && !targetErrors.contains(rep.node.id))
+                                targetErrors.insert(rep.node.id, err);
+                        }
+                        QJsonObject out{{"init_msg", r->msg.toJson()},
+                                        {"stage", Etl::stageName(r->stage)},
+                                        {"xaction_id", r->xid}};
+                        if (!objErrors.isEmpty())
+                            out.insert("obj_errors", objErrors);
+                        if (!r->error.isEmpty())
+                            out.insert("error", r->error);
+                        if (!targetErrors.isEmpty())
+                            out.insert("target_errors", targetErrors);
+                        ex.json(Api::compact(out));
+                    });
 }
 
 void EtlControl::onStop(Http::Exchange ex)
@@ -343,12 +363,14 @@ void EtlControl::onStop(Http::Exchange ex)
     r->stage = Etl::Stage::Aborted;
     r->error.clear();
     m_md.touch();
-    const Node::IntraRequest stop{"POST", QStringLiteral("/v1/etl/%1/_stop").arg(name), {}, {}, 15000};
-    Node::callNodes(m_nam, m_smap.targets(), stop, this, [this, ex, name](const QList<Node::IntraReply> &) mutable {
-        changed();
-        Log::etl().info("etl[{}] stopped", name);
-        ex.ok();
-    });
+    const Node::IntraRequest stop{
+        "POST", QStringLiteral("/v1/etl/%1/_stop").arg(name), {}, {}, 15000};
+    Node::callNodes(m_nam, m_smap.targets(), stop, this,
+                    [this, ex, name](const QList<Node::IntraReply> &) mutable {
+                        changed();
+                        Log::etl().info("etl[{}] stopped", name);
+                        ex.ok();
+                    });
 }
 
 void EtlControl::onStart(Http::Exchange ex)
@@ -361,7 +383,8 @@ void EtlControl::onStart(Http::Exchange ex)
                                  QStringLiteral("can't start ETL[%1] during %2 stage")
                                      .arg(r->msg.name, Etl::stageName(r->stage))));
     if (m_smap.targets().isEmpty())
-        return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster to run the ETL"));
+        return ex.fail(
+            makeError(ErrorCode::Unavailable, "no targets in the cluster to run the ETL"));
     runInit(ex, r->msg.name);
 }
 
@@ -371,13 +394,15 @@ void EtlControl::onDelete(Http::Exchange ex)
     if (!r)
         return;
     const QString name = r->msg.name;
-    const Node::IntraRequest del{"DELETE", QStringLiteral("/v1/etl/%1/_delete").arg(name), {}, {}, 15000};
-    Node::callNodes(m_nam, m_smap.targets(), del, this, [this, ex, name](const QList<Node::IntraReply> &) mutable {
-        m_md.remove(name);
-        changed();
-        Log::etl().info("etl[{}] deleted", name);
-        ex.ok();
-    });
+    const Node::IntraRequest del{
+        "DELETE", QStringLiteral("/v1/etl/%1/_delete").arg(name), {}, {}, 15000};
+    Node::callNodes(m_nam, m_smap.targets(), del, this,
+                    [this, ex, name](const QList<Node::IntraReply> &) mutable {
+                        m_md.remove(name);
+                        changed();
+                        Log::etl().info("etl[{}] deleted", name);
+                        ex.ok();
+                    });
 }
 
 void EtlControl::onLogs(Http::Exchange ex)
@@ -390,19 +415,25 @@ void EtlControl::onLogs(Http::Exchange ex)
     if (!only.isEmpty()) {
         const Cluster::Snode *t = m_smap.target(only);
         if (!t)
-            return ex.fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("unknown target \"%1\"").arg(only)));
+            return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                     QStringLiteral("unknown target \"%1\"").arg(only)));
         targets = {*t};
     }
-    const Node::IntraRequest logs{"GET", QStringLiteral("/v1/etl/%1/logs").arg(r->msg.name), {}, {}, 15000};
-    Node::callNodes(m_nam, targets, logs, this, [ex](const QList<Node::IntraReply> &replies) mutable {
-        QJsonArray out;
-        for (const Node::IntraReply &rep : replies) {
-            // Each entry says which target its lines come from; a target without the ETL has none.
-            out.append(QJsonObject{{"target_id", rep.node.id},
-                                   {"logs", QString::fromLatin1((rep.ok() ? rep.body : QByteArray()).toBase64())}});
-        }
-        ex.json(jsonArray(out));
-    });
+    const Node::IntraRequest logs{
+        "GET", QStringLiteral("/v1/etl/%1/logs").arg(r->msg.name), {}, {}, 15000};
+    Node::callNodes(
+        m_nam, targets, logs, this, [ex](const QList<Node::IntraReply> &replies) mutable {
+            QJsonArray out;
+            for (const Node::IntraReply &rep : replies) {
+                // Each entry says which target its lines come from; a target without the ETL has
+                // none.
+                out.append(QJsonObject{
+                    {"target_id", rep.node.id},
+                    {"logs",
+                     QString::fromLatin1((rep.ok() ? rep.body : QByteArray()).toBase64())}});
+            }
+            ex.json(jsonArray(out));
+        });
 }
 
 void EtlControl::onHealth(Http::Exchange ex)
@@ -410,17 +441,20 @@ void EtlControl::onHealth(Http::Exchange ex)
     Etl::EtlRecord *r = record(ex);
     if (!r)
         return;
-    const Node::IntraRequest health{"GET", QStringLiteral("/v1/etl/%1/health").arg(r->msg.name), {}, {}, 10000};
-    Node::callNodes(m_nam, m_smap.targets(), health, this, [ex](const QList<Node::IntraReply> &replies) mutable {
-        QJsonArray out;
-        for (const Node::IntraReply &rep : replies) {
-            const QString status = rep.ok() ? QString::fromUtf8(rep.body).trimmed()
-                                   : rep.status == 404 ? QStringLiteral("Unknown")
-                                                       : QStringLiteral("Unreachable");
-            out.append(QJsonObject{{"target_id", rep.node.id}, {"health_status", status}});
-        }
-        ex.json(jsonArray(out));
-    });
+    const Node::IntraRequest health{
+        "GET", QStringLiteral("/v1/etl/%1/health").arg(r->msg.name), {}, {}, 10000};
+    Node::callNodes(
+        m_nam, m_smap.targets(), health, this,
+        [ex](const QList<Node::IntraReply> &replies) mutable {
+            QJsonArray out;
+            for (const Node::IntraReply &rep : replies) {
+                const QString status = rep.ok() ? QString::fromUtf8(rep.body).trimmed()
+                    : rep.status == 404         ? QStringLiteral("Unknown")
+                                                : QStringLiteral("Unreachable");
+                out.append(QJsonObject{{"target_id", rep.node.id}, {"health_status", status}});
+            }
+            ex.json(jsonArray(out));
+        });
 }
 
 void EtlControl::onMetrics(Http::Exchange ex)
@@ -428,24 +462,28 @@ void EtlControl::onMetrics(Http::Exchange ex)
     Etl::EtlRecord *r = record(ex);
     if (!r)
         return;
-    const Node::IntraRequest metrics{"GET", QStringLiteral("/v1/etl/%1/metrics").arg(r->msg.name), {}, {}, 10000};
-    Node::callNodes(m_nam, m_smap.targets(), metrics, this, [ex](QList<Node::IntraReply> replies) mutable {
-        std::sort(replies.begin(), replies.end(),
-                  [](const Node::IntraReply &a, const Node::IntraReply &b) { return a.node.id < b.node.id; });
-        QJsonArray out;
-        for (const Node::IntraReply &rep : replies) {
-            QJsonObject o{{"target_id", rep.node.id}, {"cpu", 0.0}, {"mem", 0}};
-            if (rep.ok()) {
-                const auto json = Api::parseObject(rep.body, "metrics");
-                if (json) {
-                    for (auto it = json->begin(); it != json->end(); ++it)
-                        o.insert(it.key(), it.value());
-                }
-            }
-            out.append(o);
-        }
-        ex.json(jsonArray(out));
-    });
+    const Node::IntraRequest metrics{
+        "GET", QStringLiteral("/v1/etl/%1/metrics").arg(r->msg.name), {}, {}, 10000};
+    Node::callNodes(m_nam, m_smap.targets(), metrics, this,
+                    [ex](QList<Node::IntraReply> replies) mutable {
+                        std::sort(replies.begin(), replies.end(),
+                                  [](const Node::IntraReply &a, const Node::IntraReply &b) {
+                                      return a.node.id < b.node.id;
+                                  });
+                        QJsonArray out;
+                        for (const Node::IntraReply &rep : replies) {
+                            QJsonObject o{{"target_id", rep.node.id}, {"cpu", 0.0}, {"mem", 0}};
+                            if (rep.ok()) {
+                                const auto json = Api::parseObject(rep.body, "metrics");
+                                if (json) {
+                                    for (auto it = json->begin(); it != json->end(); ++it)
+                                        o.insert(it.key(), it.value());
+                                }
+                            }
+                            out.append(o);
+                        }
+                        ex.json(jsonArray(out));
+                    });
 }
 
 void EtlControl::onFailed(Http::Exchange ex)
@@ -464,9 +502,13 @@ void EtlControl::onFailed(Http::Exchange ex)
     r->targetErrors.insert(target, error);
     m_md.touch();
     Log::etl().warn("etl[{}] aborted: {}", r->msg.name, r->error);
-    const Node::IntraRequest abort{"POST", QStringLiteral("/v1/etl/%1/_abort?xid=%2").arg(r->msg.name, xid),
-                                   r->error.toUtf8(), {{"Content-Type", "text/plain"}}, 15000};
-    Node::callNodes(m_nam, m_smap.targets(), abort, this, [this](const QList<Node::IntraReply> &) { changed(); });
+    const Node::IntraRequest abort{"POST",
+                                   QStringLiteral("/v1/etl/%1/_abort?xid=%2").arg(r->msg.name, xid),
+                                   r->error.toUtf8(),
+                                   {{"Content-Type", "text/plain"}},
+                                   15000};
+    Node::callNodes(m_nam, m_smap.targets(), abort, this,
+                    [this](const QList<Node::IntraReply> &) { changed(); });
     ex.ok();
 }
 

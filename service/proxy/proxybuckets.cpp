@@ -113,9 +113,7 @@ void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJso
                 more = more || !page->continuationToken.isEmpty();
                 merged.entries.append(page->entries);
             }
-            std::sort(
-                merged.entries.begin(), merged.entries.end(),
-                [](const Api::LsoEntry &a, const Api::LsoEntry &b) { return a.name < b.name; });
+            Api::sortInAisOrder(merged.entries);
             // Each target sent its first pageSize names after the token, so the
             // first pageSize of the union are exactly the cluster's next page.
             const int pageSize = msg.effectivePageSize();

@@ -44,7 +44,8 @@ void VenvCache::ensure(const QStringList &requirements, QObject *context, Done d
     const QString key = keyFor(requirements);
     const QString dir = m_root + '/' + key;
     if (QFileInfo::exists(dir + "/.ready")) {
-        QMetaObject::invokeMethod(context, [done, dir] { done(dir); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [done, dir] { done(dir); }, Qt::QueuedConnection);
         return;
     }
     const bool building = m_waiters.contains(key);
@@ -59,7 +60,8 @@ void VenvCache::tryBuild(const QString &key, const QStringList &requirements)
     if (QFileInfo::exists(dir + "/.ready"))
         return finish(key, dir);
     if (!QDir().mkpath(m_root))
-        return finish(key, makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(m_root)));
+        return finish(
+            key, makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(m_root)));
     auto lock = std::make_shared<QLockFile>(m_root + '/' + key + ".lock");
     lock->setStaleLockTime(30 * 60 * 1000);
     if (!lock->tryLock(0)) {
@@ -76,7 +78,9 @@ void VenvCache::tryBuild(const QString &key, const QStringList &requirements)
     {
         QFile f(reqFile);
         if (!f.open(QIODevice::WriteOnly) || f.write(requirements.join('\n').toUtf8() + '\n') < 0)
-            return finish(key, makeError(ErrorCode::Internal, QStringLiteral("cannot write %1").arg(reqFile)));
+            return finish(
+                key,
+                makeError(ErrorCode::Internal, QStringLiteral("cannot write %1").arg(reqFile)));
     }
     auto output = std::make_shared<QByteArray>();
     auto runStep = std::make_shared<std::function<void(int)>>();
@@ -93,10 +97,16 @@ void VenvCache::tryBuild(const QString &key, const QStringList &requirements)
             ready.close();
             QDir(dir).removeRecursively();
             if (!QDir().rename(tmp, dir))
-                return finish(key, makeError(ErrorCode::Internal, QStringLiteral("cannot move %1 into place").arg(tmp)));
+                return finish(key,
+                              makeError(ErrorCode::Internal,
+                                        QStringLiteral("cannot move %1 into place").arg(tmp)));
             lock->unlock();
+            // Clearing runStep destroys this very closure: keep what finish() needs first.
+            const QString builtKey = key;
+            const QString builtDir = dir;
+            VenvCache *cache = this;
             *runStep = nullptr; // break the self-reference
-            return finish(key, dir);
+            return cache->finish(builtKey, builtDir);
         }
         auto *process = new QProcess(this);
         process->setProcessChannelMode(QProcess::MergedChannels);
@@ -110,20 +120,22 @@ void VenvCache::tryBuild(const QString &key, const QStringList &requirements)
                     w.log(chunk);
         });
         connect(process, &QProcess::finished, this,
-                [this, process, index, steps, output, key, tmp, lock, runStep](int code, QProcess::ExitStatus st) {
+                [this, process, index, steps, output, key, tmp, lock,
+                 runStep](int code, QProcess::ExitStatus st) {
                     process->deleteLater();
                     if (st != QProcess::NormalExit || code != 0) {
                         QDir(tmp).removeRecursively();
                         lock->unlock();
                         const QString tail = QString::fromUtf8(output->right(1500)).trimmed();
                         *runStep = nullptr;
-                        return finish(key, makeError(ErrorCode::InvalidArgument,
-                                                     QStringLiteral("installing the ETL's Python "
-                                                                    "dependencies failed (%1 exited "
-                                                                    "with %2): %3")
-                                                         .arg(steps[index].mid(1, 3).join(' '))
-                                                         .arg(code)
-                                                         .arg(tail)));
+                        return finish(key,
+                                      makeError(ErrorCode::InvalidArgument,
+                                                QStringLiteral("installing the ETL's Python "
+                                                               "dependencies failed (%1 exited "
+                                                               "with %2): %3")
+                                                    .arg(steps[index].mid(1, 3).join(' '))
+                                                    .arg(code)
+                                                    .arg(tail)));
                     }
                     (*runStep)(index + 1);
                 });

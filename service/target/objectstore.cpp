@@ -256,7 +256,10 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
     for (const QString &mp : m_mountpaths)
         roots.append(bucketDir(mp, bucket));
     return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
-        const QString after = std::max(msg.continuationToken, msg.startAfter);
+        const QString after = Api::aisNameLess(msg.continuationToken, msg.startAfter)
+            ? msg.startAfter
+            : msg.continuationToken;
+        const QByteArray afterUtf8 = after.toUtf8();
         // Walk from the deepest folder the prefix names, not the whole bucket. No object name
         // holds an empty, "." or ".." component, so a prefix whose folder does matches nothing,
         // and walking that folder ("../other-bucket") would leave the bucket.
@@ -273,7 +276,8 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
             while (it.hasNext()) {
                 it.next();
                 const QString name = it.filePath().mid(root.size() + 1);
-                if (!name.startsWith(msg.prefix) || (!after.isEmpty() && name <= after))
+                if (!name.startsWith(msg.prefix)
+                    || (!after.isEmpty() && name.toUtf8() <= afterUtf8))
                     continue;
                 Api::LsoEntry e;
                 e.name = name;
@@ -293,8 +297,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
                 entries.append(e);
             }
         }
-        std::sort(entries.begin(), entries.end(),
-                  [](const Api::LsoEntry &a, const Api::LsoEntry &b) { return a.name < b.name; });
+        Api::sortInAisOrder(entries);
         Api::LsoPage page;
         page.uuid = msg.uuid;
         const int pageSize = msg.effectivePageSize();

@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QMutex>
 #include <QtConcurrent>
 
 #include <cerrno>
@@ -17,6 +18,16 @@
 #include <unistd.h>
 
 namespace Kiln::Target {
+namespace {
+
+// Striped locks: one of 256 per object path, shared by every writer of this process.
+QMutex &commitLock(const QByteArray &path)
+{
+    static QMutex locks[256];
+    return locks[qHash(path) % 256];
+}
+
+} // namespace
 
 struct ObjectWriter::Hasher
 {
@@ -95,6 +106,9 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
                              : QStringLiteral("%1 %2: %3")
                                    .arg(what, info.name, QString::fromLocal8Bit(strerror(err))));
             };
+            // Concurrent PUTs of one object commit one at a time, so each bumps the version it
+            // replaces (AIS bumps under the object's lock too).
+            const QMutexLocker locker(&commitLock(final));
             // The version follows the object being replaced.
             qint64 version = 1;
             if (const QByteArray old = Xattrs::get(final, Xattrs::Version); !old.isEmpty())

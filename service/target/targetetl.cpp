@@ -23,7 +23,8 @@ void TargetNode::registerEtlRoutes()
     // Intra-cluster calls from the proxy. ETL names start with a letter, so "_..." never clashes.
     r.add({"POST"}, "/v1/etl/_begin", bind(&TargetNode::onEtlBegin));
     r.add({"GET"}, "/v1/etl/_list", bind(&TargetNode::onEtlList));
-    r.add({"GET", "HEAD"}, "/v1/etl/_object/{etl}/{secret}/{*uname}", bind(&TargetNode::onEtlObject));
+    r.add({"GET", "HEAD"}, "/v1/etl/_object/{etl}/{secret}/{*uname}",
+          bind(&TargetNode::onEtlObject));
     r.add({"POST"}, "/v1/etl/{etl}/_commit", bind(&TargetNode::onEtlCommit));
     r.add({"POST"}, "/v1/etl/{etl}/_abort", bind(&TargetNode::onEtlAbort));
     r.add({"POST"}, "/v1/etl/{etl}/_stop", bind(&TargetNode::onEtlAbort));
@@ -74,7 +75,11 @@ void TargetNode::onEtlAbort(Http::Exchange ex)
     Etl::EtlEntry *entry = m_etl.find(name);
     if (!entry || (!xid.isEmpty() && entry->record.xid != xid))
         return ex.ok(); // already gone (or a newer run): nothing to stop
-    m_etl.stop(name, QString::fromUtf8(ex.body()), this, [ex]() mutable { ex.ok(); });
+    // The reason (another target's failure, or the user) is the proxy's to keep: this target's
+    // own error stays empty unless its instance failed.
+    Log::etl().info("etl[{}] aborted by the proxy: {}", name,
+                    QString::fromUtf8(ex.body().left(300)));
+    m_etl.stop(name, {}, this, [ex]() mutable { ex.ok(); });
 }
 
 void TargetNode::onEtlDelete(Http::Exchange ex)
@@ -121,7 +126,8 @@ void TargetNode::onEtlLogs(Http::Exchange ex)
     Etl::EtlEntry *entry = findEtl(ex);
     if (!entry)
         return;
-    ex.respond(200, entry->instance ? entry->instance->logs() : QByteArray(), "text/plain; charset=utf-8");
+    ex.respond(200, entry->instance ? entry->instance->logs() : QByteArray(),
+               "text/plain; charset=utf-8");
 }
 
 void TargetNode::onEtlHealth(Http::Exchange ex)
@@ -152,18 +158,22 @@ void TargetNode::onEtlObject(Http::Exchange ex)
     // The instances' way back to the objects (hpull, hrev): authorised by the run's secret only.
     Etl::EtlEntry *entry = m_etl.find(ex.param("etl"));
     if (!entry || entry->record.secret != ex.param("secret"))
-        return ex.fail(makeError(ErrorCode::NotFound, QStringLiteral("%1: unknown ETL or secret").arg(m_self.tag())));
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("%1: unknown ETL or secret").arg(m_self.tag())));
     // "ais/@#/bucket/object" (the uname arrives escaped as one segment and is decoded already).
     const QString uname = ex.param("uname");
     const QStringList parts = uname.split('/');
     if (parts.size() < 4 || parts[0] != "ais")
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("bad object reference \"%1\" (expected ais/@#/bucket/object)").arg(uname)));
+        return ex.fail(
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("bad object reference \"%1\" (expected ais/@#/bucket/object)")
+                          .arg(uname)));
     const QString bucket = parts[2];
     const QString object = parts.mid(3).join('/');
     if (!m_bmd.contains(bucket))
-        return ex.fail(makeError(ErrorCode::NotFound,
-                                 QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket))));
+        return ex.fail(makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket))));
     if (auto valid = Api::validateObjectName(object); !valid)
         return ex.fail(valid.error());
     auto info = m_store.stat(bucket, object);
@@ -179,7 +189,8 @@ void TargetNode::onEtlObject(Http::Exchange ex)
                      "application/octet-stream");
 }
 
-void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, const ObjectInfo &info)
+void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName,
+                                   const ObjectInfo &info)
 {
     Etl::TransformJob job;
     job.etlName = etlName;
@@ -194,26 +205,30 @@ void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, co
     if (entry && entry->isRunning() && entry->record.msg.comm == Etl::CommType::Hpull) {
         // hpull: the client fetches the result from the instance itself, as AIS redirects it.
         const QUrl url = m_comm.pullUrl(job);
+        // The client reads the result from the instance: only what goes in is seen here.
         ++entry->objCount;
+        entry->inBytes += info.size;
         return ex.redirect(307, url.toEncoded());
     }
     const QString tag = m_self.tag();
-    m_comm.transform(job, this,
-                     [ex, tag](std::unique_ptr<Http::BodySource> body, int status, const Error &error) mutable {
-                         if (!body) {
-                             Error e = error;
-                             if (status == 404 && !e.message.startsWith("ETL error"))
-                                 e.message = QStringLiteral("%1: %2").arg(tag, e.message);
-                             return ex.fail(status, e);
-                         }
-                         ex.respondStream(200, std::move(body), "application/octet-stream");
-                     });
+    m_comm.transform(
+        job, this,
+        [ex, tag](std::unique_ptr<Http::BodySource> body, int status, const Error &error) mutable {
+            if (!body) {
+                Error e = error;
+                if (status == 404 && !e.message.startsWith("ETL error"))
+                    e.message = QStringLiteral("%1: %2").arg(tag, e.message);
+                return ex.fail(status, e);
+            }
+            ex.respondStream(200, std::move(body), "application/octet-stream");
+        });
 }
 
 void TargetNode::reportEtlFailure(const QString &name, const QString &xid, const QString &error)
 {
     const QJsonObject body{{"target", m_self.id}, {"xid", xid}, {"error", error}};
-    Node::IntraRequest request{"POST", QStringLiteral("/v1/etl/%1/_failed").arg(name), Api::compact(body)};
+    Node::IntraRequest request{"POST", QStringLiteral("/v1/etl/%1/_failed").arg(name),
+                               Api::compact(body)};
     request.timeoutMs = 10000;
     Node::callNode(m_nam, m_proxy, request, this, [name](Node::IntraReply reply) {
         if (!reply.ok())

@@ -81,6 +81,26 @@ QJsonObject LsoMsg::toJson() const
                        {"flags", QString::number(flags)}};
 }
 
+bool aisNameLess(const QString &a, const QString &b)
+{
+    return a.toUtf8() < b.toUtf8();
+}
+
+void sortInAisOrder(QList<LsoEntry> &entries)
+{
+    // Convert each name once, not once per comparison.
+    QList<std::pair<QByteArray, qsizetype>> keys;
+    keys.reserve(entries.size());
+    for (qsizetype i = 0; i < entries.size(); ++i)
+        keys.append({entries[i].name.toUtf8(), i});
+    std::sort(keys.begin(), keys.end());
+    QList<LsoEntry> sorted;
+    sorted.reserve(entries.size());
+    for (const auto &key : keys)
+        sorted.append(std::move(entries[key.second]));
+    entries = std::move(sorted);
+}
+
 QString formatAtime(qint64 unixNs)
 {
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(unixNs / 1000000, Qt::UTC);

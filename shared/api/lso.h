@@ -58,6 +58,11 @@ struct LsoPage
     static Result<LsoPage> fromInternalJson(const QJsonObject &json);
 };
 
+// AIS lists names in the order of their UTF-8 bytes (Go string order), which differs from
+// QString's UTF-16 order for characters beyond the BMP.
+bool aisNameLess(const QString &a, const QString &b);
+void sortInAisOrder(QList<LsoEntry> &entries);
+
 // RFC 1123 time as AIS formats atime in listings when no time format is asked for.
 QString formatAtime(qint64 unixNs);
 

@@ -1,0 +1,744 @@
+"""ETL control plane on a real cluster (a proxy and three targets, each running ETL instances as
+local child processes): init in its three message forms and the seed-era aliases, the name rule
+and spec validation, two-phase init failures, stop / start / delete, logs, health and metrics.
+
+The instances are the small servers in etl_servers/. Every instance command line carries a
+marker unique to the test, so psutil can tell which of them are alive; the module's cluster
+fixture fails if any instance outlives the cluster. test_etl_inline.py imports the helpers.
+"""
+
+import base64
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+import yaml
+
+import kilnharness as kh
+
+SERVERS = Path(__file__).resolve().parent / "etl_servers"
+ECHO = SERVERS / "echo_server.py"
+MD5_SERVER = SERVERS / "md5_server.py"
+XID_RE = re.compile(r"^etl-[0-9A-Za-z_-]+$")
+INIT_TIMEOUT = 120  # client timeout of an init request (the server's own limit is in the message)
+STOP_DEADLINE = 15.0  # an instance gets SIGTERM, then SIGKILL after a grace of a few seconds
+
+# Seed 004, "Simplified flow": transform(input_bytes) -> bytes.
+MD5_CODE = """import hashlib
+
+
+def transform(input_bytes):
+    md5 = hashlib.md5()
+    md5.update(input_bytes)
+    return md5.hexdigest().encode()
+"""
+
+# Seed 004, "Simplified flow with input/output", corrected: the seed iterates over the bytes of
+# stdin (`for chunk in sys.stdin.buffer.read()` yields ints, and md5.update(int) raises).
+MD5_IO_CODE = """import hashlib
+import sys
+
+md5 = hashlib.md5()
+for chunk in iter(lambda: sys.stdin.buffer.read(65536), b""):
+    md5.update(chunk)
+sys.stdout.buffer.write(md5.hexdigest().encode())
+"""
+
+
+def b64(data) -> str:
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+def message(r) -> str:
+    """The error message of an AIS JSON error body (or the raw text)."""
+    try:
+        return r.json()["message"]
+    except (ValueError, KeyError, TypeError):
+        return r.text
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def echo_command(marker: str, *extra) -> list[str]:
+    # `--port 8000` is the containerPort: the local runtime rewrites it to the port it picked.
+    return ["python3", str(ECHO), "--port", "8000", "--marker", marker, *[str(e) for e in extra]]
+
+
+def pod(name: str, command: list[str], comm: str | None = None, wait_timeout: str | None = None,
+        limits: dict | None = None) -> dict:
+    """A Kubernetes Pod as seed 000/004 describe it: one container, port `default`, probe."""
+    container = {
+        "name": "server",
+        "image": "python:3.11",
+        "ports": [{"name": "default", "containerPort": 8000}],
+        "command": command,
+        "readinessProbe": {"httpGet": {"path": "/health", "port": "default"}},
+    }
+    if limits:
+        container["resources"] = {"limits": limits}
+    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+           "spec": {"containers": [container]}}
+    annotations = {}
+    if comm:
+        annotations["communication_type"] = comm
+    if wait_timeout:
+        annotations["wait_timeout"] = wait_timeout
+    if annotations:
+        doc["metadata"]["annotations"] = annotations
+    return doc
+
+
+def pod_yaml(doc: dict) -> str:
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def spec_msg(name: str, doc_or_yaml, comm: str = "hpush://", init_timeout: str = "45s") -> dict:
+    text = doc_or_yaml if isinstance(doc_or_yaml, str) else pod_yaml(doc_or_yaml)
+    return {"name": name, "communication": comm, "init_timeout": init_timeout,
+            "obj_timeout": "30s", "spec": b64(text)}
+
+
+def echo_spec_msg(name: str, marker: str, comm: str = "hpush://", **kw) -> dict:
+    return spec_msg(name, pod(name, echo_command(marker)), comm=comm, **kw)
+
+
+def code_msg(name: str, code: str, comm: str, deps: str | None = None,
+             init_timeout: str = "45s") -> dict:
+    msg = {"name": name, "communication": comm, "runtime": "python3.11v2", "code": b64(code),
+           "init_timeout": init_timeout, "obj_timeout": "30s"}
+    if deps is not None:
+        msg["dependencies"] = b64(deps)
+    return msg
+
+
+def etl_spec_msg(name: str, command: list[str], comm: str = "hpush://", image="python:3.11",
+                 resources: dict | None = None) -> dict:
+    msg = {"name": name, "communication": comm, "init_timeout": "45s", "obj_timeout": "30s",
+           "runtime": {"image": image, "command": command}}
+    if resources:
+        msg["resources"] = resources
+    return msg
+
+
+# --- the ETL API --------------------------------------------------------------------------------
+
+
+class EtlApi:
+    """The proxy's /v1/etl endpoints, one method each; nothing here asserts."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.http = requests.Session()
+
+    def init(self, msg: dict):
+        return self.http.put(f"{self.url}/v1/etl", json=msg, timeout=INIT_TIMEOUT)
+
+    def init_ok(self, msg: dict) -> str:
+        t0 = time.monotonic()
+        r = self.init(msg)
+        assert r.status_code == 200, (
+            f"init {msg['name']}: {r.status_code} {r.text} after {time.monotonic() - t0:.1f} s")
+        xid = r.text.strip()
+        assert XID_RE.match(xid), f"init {msg['name']} answered {r.text!r}, not an xaction id"
+        return xid
+
+    def list(self) -> dict:
+        r = self.http.get(f"{self.url}/v1/etl", timeout=30)
+        assert r.status_code == 200, r.text
+        return {e["id"]: e for e in r.json()}
+
+    def details(self, name: str):
+        return self.http.get(f"{self.url}/v1/etl/{name}", timeout=30)
+
+    def post(self, name: str, action: str):
+        return self.http.post(f"{self.url}/v1/etl/{name}/{action}", timeout=INIT_TIMEOUT)
+
+    def delete(self, name: str):
+        return self.http.delete(f"{self.url}/v1/etl/{name}", timeout=INIT_TIMEOUT)
+
+    def get(self, name: str, what: str):
+        return self.http.get(f"{self.url}/v1/etl/{name}/{what}", timeout=30)
+
+    def stage(self, name: str) -> str | None:
+        entry = self.list().get(name)
+        return entry and entry["stage"]
+
+    def wait_stage(self, name: str, stage: str, timeout: float = 15.0) -> dict:
+        return kh.wait_until(lambda: (e := self.list().get(name)) and e["stage"] == stage and e,
+                             timeout, f"ETL {name} listed {stage}",
+                             on_fail=lambda: json.dumps(self.list()))
+
+    def inline(self, bucket: str, obj: str, name: str, param: str = "etl_name", **kw):
+        return self.http.get(self.url + kh.obj_path(bucket, obj),
+                             params={"provider": "ais", param: name}, timeout=60, **kw)
+
+
+def put_object(url: str, bucket: str, name: str, data: bytes) -> None:
+    r = requests.put(url + kh.obj_path(bucket, name), params={"provider": "ais"}, data=data,
+                     timeout=60)
+    assert r.status_code == 200, f"PUT {bucket}/{name}: {r.status_code} {r.text}"
+
+
+def owner(cluster, bucket: str, obj: str) -> kh.Target:
+    """The target the proxy redirects a GET of bucket/obj to."""
+    r = requests.get(cluster.url + kh.obj_path(bucket, obj), params={"provider": "ais"},
+                     allow_redirects=False, timeout=10)
+    assert r.status_code == 301, f"GET {bucket}/{obj} via the proxy: {r.status_code} {r.text}"
+    return cluster.target_for_url(r.headers["Location"])
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+
+def etl_procs(*needles: str) -> list[psutil.Process]:
+    """Live non-kilnd processes whose command line contains one of needles."""
+    found = []
+    for p in psutil.process_iter(["pid", "ppid", "cmdline", "status"]):
+        cmd = p.info["cmdline"] or []
+        if not cmd or Path(cmd[0]).name == "kilnd" or p.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        line = " ".join(cmd)
+        if any(n in line for n in needles):
+            found.append(p)
+    return found
+
+
+def describe(procs) -> str:
+    out = []
+    for p in procs:
+        try:
+            out.append(f"{p.pid} (parent {p.ppid()}): {' '.join(p.cmdline())}")
+        except psutil.Error:
+            out.append(f"{p.pid}: exited")
+    return "\n".join(out) or "(none)"
+
+
+def wait_instances(needle: str, count: int, timeout: float = 15.0) -> list[psutil.Process]:
+    """Waits until exactly `count` processes carry needle (0: all gone)."""
+    procs = []
+
+    def exact():
+        nonlocal procs
+        procs = etl_procs(needle)
+        return len(procs) == count
+
+    try:
+        kh.wait_until(exact, timeout, f"{count} process(es) with {needle!r} in the command line")
+    except TimeoutError as e:
+        raise AssertionError(f"{e}\nfound:\n{describe(procs)}") from None
+    return procs
+
+
+def instances_by_parent(needle: str) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for p in etl_procs(needle):
+        try:
+            out.setdefault(p.ppid(), []).append(p.pid)
+        except psutil.Error:
+            pass
+    return out
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+
+class EtlCluster(kh.Cluster):
+    """kh.Cluster whose targets keep their ETL venvs in a folder of this test run, so a
+    dependency install really runs pip and leaves nothing in the user's cache."""
+
+    def __init__(self, base: Path, targets: int, venv_dir: Path):
+        self.venv_dir = venv_dir
+        self.tag = f"kiln-etl-{uuid.uuid4().hex[:10]}"
+        super().__init__(base, targets)
+
+    def start_target(self, data: Path, name: str, wait: bool = True) -> kh.Target:
+        t = kh.Target(data, self.base, self.proxy.url, name=name,
+                      extra=[*self.keepalive, "--venv-dir", self.venv_dir])
+        self._all.append(t)
+        self.targets = sorted([x for x in self.targets if x.data != data] + [t],
+                              key=lambda x: x.name)
+        if wait:
+            self.wait_joined(t)
+        return t
+
+    def marker(self, label: str) -> str:
+        """A unique word to put on an instance's command line."""
+        return f"{self.tag}-{label}-{uuid.uuid4().hex[:6]}"
+
+    def target_ids(self) -> set[str]:
+        return set(self.smap()["tmap"])
+
+
+def make_etl_cluster(tmp_path_factory, label: str):
+    base = tmp_path_factory.mktemp(label)
+    c = EtlCluster(base / "cluster", 3, base / "venvs")
+    try:
+        yield c
+    finally:
+        c.close()
+        # Every instance is a child of a target: none may outlive the targets (test 11).
+        needles = (c.tag, str(base))
+        try:
+            kh.wait_until(lambda: not etl_procs(*needles), STOP_DEADLINE,
+                          "every ETL instance gone after the cluster stopped")
+        except TimeoutError:
+            left = etl_procs(*needles)
+            text = describe(left)
+            for p in left:
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            raise AssertionError(f"ETL instances outlived the cluster:\n{text}") from None
+
+
+@pytest.fixture(scope="module")
+def etl_cluster(tmp_path_factory):
+    yield from make_etl_cluster(tmp_path_factory, "etlctl")
+
+
+@pytest.fixture(scope="module")
+def api(etl_cluster):
+    return EtlApi(etl_cluster.url)
+
+
+def check_nodes_alive(cluster) -> None:
+    """Fails with the node's log if a kilnd of the cluster died (a crash, not a test's stop)."""
+    for node in [cluster.proxy, *cluster.targets]:
+        node.check_alive()
+
+
+def cleanup_etls(cluster, api) -> None:
+    """Deletes every ETL a test left behind and checks that their instances went with them."""
+    check_nodes_alive(cluster)
+    for name in api.list():
+        r = api.delete(name)
+        assert r.status_code == 200, f"DELETE {name}: {r.status_code} {r.text}"
+    assert api.list() == {}
+    wait_instances(cluster.tag, 0, STOP_DEADLINE)
+
+
+@pytest.fixture
+def etls(etl_cluster, api):
+    yield api
+    cleanup_etls(etl_cluster, api)
+
+
+@pytest.fixture(scope="module")
+def ebucket(etl_cluster):
+    return kh.create_bucket(etl_cluster.url, "etlctl")
+
+
+# --- tests: init forms ----------------------------------------------------------------------------
+
+
+def test_etl_spec_form_runs_the_command_with_port_and_target_url(etl_cluster, etls, ebucket):
+    """Form (a): runtime.image + command; `$(PORT)` expands, AIS_TARGET_URL lets hpull fetch."""
+    marker = etl_cluster.marker("spec")
+    cmd = ["python3", str(ECHO), "--port", "$(PORT)", "--marker", marker]
+    xid = etls.init_ok(etl_spec_msg("echo-etlspec", cmd, comm="hpull://"))
+    procs = wait_instances(marker, 3)
+    assert all("$(PORT)" not in " ".join(p.cmdline()) for p in procs), describe(procs)
+    data = b"runtime.image form \x00\xff" * 100
+    put_object(etl_cluster.url, ebucket, "spec/obj", data)
+    r = etls.inline(ebucket, "spec/obj", "echo-etlspec")
+    assert r.status_code == 200, r.text
+    assert r.content == data
+    entry = etls.list()["echo-etlspec"]
+    assert entry["stage"] == "Running" and entry["xaction_id"] == xid
+    d = etls.details("echo-etlspec").json()
+    assert d["init_msg"]["runtime"]["image"] == "python:3.11"
+    assert d["init_msg"]["runtime"]["command"] == cmd
+    assert d["init_msg"]["communication"] == "hpull://"
+
+
+def test_seed_era_init_yaml_honours_annotations(etl_cluster, etls, ebucket):
+    """POST /v1/etl/init with the raw pod YAML; comm type and init timeout from annotations,
+    the name from metadata.name; GET /v1/etl/list; ?uuid= inline; DELETE /v1/etl/stop/NAME."""
+    marker = etl_cluster.marker("seedinit")
+    text = pod_yaml(pod("seed-init-yaml", echo_command(marker), comm="hpull://",
+                        wait_timeout="40s"))
+    r = requests.post(f"{etl_cluster.url}/v1/etl/init", data=text.encode(),
+                      headers={"Content-Type": "application/x-yaml"}, timeout=INIT_TIMEOUT)
+    assert r.status_code == 200, r.text
+    xid = r.text.strip()
+    assert XID_RE.match(xid), r.text
+    msg = etls.details("seed-init-yaml").json()["init_msg"]
+    assert msg["name"] == "seed-init-yaml"
+    assert msg["communication"] == "hpull://"
+    assert msg["init_timeout"] == "40s"
+    assert base64.b64decode(msg["spec"]).decode() == text
+
+    r = requests.get(f"{etl_cluster.url}/v1/etl/list", timeout=30)
+    assert r.status_code == 200, r.text
+    listed = {e["id"]: e for e in r.json()}
+    assert listed["seed-init-yaml"]["stage"] == "Running"
+    assert listed["seed-init-yaml"]["xaction_id"] == xid
+
+    data = bytes(range(256)) * 41
+    put_object(etl_cluster.url, ebucket, "seed/uuid", data)
+    r = etls.inline(ebucket, "seed/uuid", "seed-init-yaml", param="uuid")
+    assert r.status_code == 200, r.text
+    assert r.content == data
+
+    wait_instances(marker, 3)
+    r = requests.delete(f"{etl_cluster.url}/v1/etl/stop/seed-init-yaml", timeout=INIT_TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert etls.stage("seed-init-yaml") == "Aborted"
+    wait_instances(marker, 0, STOP_DEADLINE)
+
+
+def test_seed_era_init_takes_the_name_from_the_query(etl_cluster, etls, ebucket):
+    marker = etl_cluster.marker("seedq")
+    doc = pod("ignored", echo_command(marker))
+    del doc["metadata"]["name"]
+    r = requests.post(f"{etl_cluster.url}/v1/etl/init", params={"name": "seed-query"},
+                      data=pod_yaml(doc).encode(), timeout=INIT_TIMEOUT)
+    assert r.status_code == 200, r.text
+    msg = etls.details("seed-query").json()["init_msg"]
+    assert msg["communication"] == "hpush://"
+    put_object(etl_cluster.url, ebucket, "seed/q", b"query named")
+    r = etls.inline(ebucket, "seed/q", "seed-query")
+    assert (r.status_code, r.content) == (200, b"query named")
+
+
+def test_seed_era_build_with_id(etl_cluster, etls, ebucket):
+    """POST /v1/etl/build: the code message with "id" for the name (seed 000's curl)."""
+    msg = code_msg("seed-build", MD5_CODE, "hpush://")
+    msg["id"] = msg.pop("name")
+    r = requests.post(f"{etl_cluster.url}/v1/etl/build", json=msg, timeout=INIT_TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert XID_RE.match(r.text.strip()), r.text
+    assert etls.list()["seed-build"]["stage"] == "Running"
+    data = b"some text :)\n"  # seed 004's object
+    put_object(etl_cluster.url, ebucket, "transform/shard.in", data)
+    r = etls.inline(ebucket, "transform/shard.in", "seed-build")
+    assert r.status_code == 200, r.text
+    assert r.content == b"393c6706efb128fbc442d3f7d084a426"  # the seed's expected output
+
+
+# --- tests: name rule and validation ------------------------------------------------------------
+
+VALID_NAMES = {
+    "six characters": "abcdef",
+    "twenty characters": "Abcdefghij0123456789",
+    "underscores": "etl_under_score",
+    "mixed case and hyphen": "MixedCase-Etl",
+}
+
+LENGTH_RULE = re.compile(r"6\D{1,6}20")  # "6 to 20", "6-20", "6..20"
+START_RULE = re.compile(r"start.*letter", re.I)
+CHARS_RULE = re.compile(r"letters.*digits.*_.*-", re.I)
+INVALID_NAMES = {
+    "five characters": ("abcde", LENGTH_RULE),
+    "twenty-one characters": ("Abcdefghij0123456789x", LENGTH_RULE),
+    "leading digit": ("1abcdef", START_RULE),
+    "leading hyphen": ("-abcdef", START_RULE),
+    "dot": ("etl.name", CHARS_RULE),
+    "space": ("etl name", CHARS_RULE),
+}
+
+
+@pytest.mark.parametrize("name", VALID_NAMES.values(), ids=VALID_NAMES.keys())
+def test_valid_name_is_accepted(etls, name):
+    etls.init_ok(code_msg(name, MD5_IO_CODE, "io://"))
+    assert etls.list()[name]["stage"] == "Running"
+    assert etls.details(name).json()["init_msg"]["name"] == name
+
+
+@pytest.mark.parametrize("name,rule", INVALID_NAMES.values(), ids=INVALID_NAMES.keys())
+def test_invalid_name_is_rejected_naming_the_rule(etls, name, rule):
+    r = etls.init(code_msg(name, MD5_IO_CODE, "io://"))
+    assert r.status_code == 400, r.text
+    assert rule.search(message(r)), f"the message does not state the rule: {message(r)}"
+    assert name in message(r)
+    assert etls.list() == {}
+
+
+def test_duplicate_name_is_409_in_any_stage(etl_cluster, etls):
+    etls.init_ok(code_msg("dup-name", MD5_IO_CODE, "io://"))
+    for again in (code_msg("dup-name", MD5_CODE, "hpush://"),
+                  echo_spec_msg("dup-name", etl_cluster.marker("dup"))):
+        r = etls.init(again)
+        assert r.status_code == 409, r.text
+        assert "etl job dup-name already exists" in message(r)
+    assert etls.post("dup-name", "stop").status_code == 200
+    r = etls.init(code_msg("dup-name", MD5_IO_CODE, "io://"))
+    assert r.status_code == 409, r.text
+    assert "etl job dup-name already exists" in message(r)
+    assert etls.stage("dup-name") == "Aborted"
+    assert etl_procs(etl_cluster.tag) == []
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "no-such-etl"),
+    ("POST", "no-such-etl/stop"),
+    ("POST", "no-such-etl/start"),
+    ("DELETE", "no-such-etl"),
+    ("GET", "no-such-etl/logs"),
+    ("GET", "no-such-etl/health"),
+    ("GET", "no-such-etl/metrics"),
+])
+def test_unknown_etl_is_404(etl_cluster, method, path):
+    r = requests.request(method, f"{etl_cluster.url}/v1/etl/{path}", timeout=30)
+    assert r.status_code == 404, r.text
+    assert "etl job no-such-etl" in message(r)
+
+
+def test_start_while_running_is_400(etls):
+    xid = etls.init_ok(code_msg("start-twice", MD5_IO_CODE, "io://"))
+    r = etls.post("start-twice", "start")
+    assert r.status_code == 400, r.text
+    assert "can't start ETL[start-twice] during Running stage" in message(r)
+    entry = etls.list()["start-twice"]
+    assert (entry["stage"], entry["xaction_id"]) == ("Running", xid)
+
+
+def _two_containers(doc):
+    c = dict(doc["spec"]["containers"][0], name="second")
+    doc["spec"]["containers"].append(c)
+
+
+def _no_image(doc):
+    del doc["spec"]["containers"][0]["image"]
+
+
+def _port_name(doc):
+    doc["spec"]["containers"][0]["ports"][0]["name"] = "http"
+
+
+def _node_affinity(doc):
+    doc["spec"]["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-1"]}]}]}}}
+
+
+def _no_probe(doc):
+    del doc["spec"]["containers"][0]["readinessProbe"]
+
+
+def _probe_port(doc):
+    # Not "default" and not the container's port (8000) either.
+    doc["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = "http"
+
+
+BAD_SPECS = {
+    "missing image": (_no_image, "spec.containers[0].image"),
+    "two containers": (_two_containers, "spec.containers"),
+    "port not named default": (_port_name, "spec.containers[0].ports[0].name"),
+    "nodeAffinity": (_node_affinity, "spec.affinity.nodeAffinity"),
+    "no readiness probe": (_no_probe, "spec.containers[0].readinessProbe"),
+    "probe port not default": (_probe_port, "spec.containers[0].readinessProbe.httpGet.port"),
+}
+
+
+@pytest.mark.parametrize("mutate,field", BAD_SPECS.values(), ids=BAD_SPECS.keys())
+def test_bad_pod_spec_is_400_naming_the_field(etl_cluster, etls, mutate, field):
+    marker = etl_cluster.marker("badspec")
+    doc = pod("bad-spec", echo_command(marker))
+    mutate(doc)
+    r = etls.init(spec_msg("bad-spec", doc))
+    assert r.status_code == 400, r.text
+    # The field itself, not one of its children ("spec.containers", not "spec.containers[0]").
+    assert re.search(re.escape(field) + r"(?![\w.\[])", message(r)), \
+        f"{field} not named in: {message(r)}"
+    assert "bad-spec" not in etls.list()
+    assert etl_procs(marker) == []
+
+
+def test_unknown_comm_type_is_400(etl_cluster, etls):
+    r = etls.init(echo_spec_msg("bad-comm", etl_cluster.marker("comm"), comm="hfoo://"))
+    assert r.status_code == 400, r.text
+    assert "hfoo" in message(r)
+    assert "bad-comm" not in etls.list()
+
+
+@pytest.mark.parametrize("form", ["pod spec", "etl-spec"])
+def test_image_that_cannot_run_locally_is_400(etl_cluster, etls, form):
+    cmd = ["nginx", "-g", "daemon off;"]
+    if form == "pod spec":
+        doc = pod("nginx-etl", cmd)
+        doc["spec"]["containers"][0]["image"] = "nginx:latest"
+        msg = spec_msg("nginx-etl", doc)
+    else:
+        msg = etl_spec_msg("nginx-etl", cmd, image="nginx:latest")
+    t0 = time.monotonic()
+    r = etls.init(msg)
+    assert r.status_code == 400, r.text
+    text = message(r)
+    assert "nginx:latest" in text and "cannot run" in text and "local" in text, text
+    assert time.monotonic() - t0 < 10
+    assert etls.stage("nginx-etl") in (None, "Aborted")
+
+
+# --- tests: failed init -------------------------------------------------------------------------
+
+
+def test_container_exiting_at_start_fails_init_fast(etl_cluster, etls, ebucket):
+    """One target's instance exits at start (the first to claim a flag file), the other two
+    start fine: init fails with that exit, well within wait_timeout, and all three are gone."""
+    marker = etl_cluster.marker("exit")
+    flag = etl_cluster.base / f"{marker}.flag"
+    doc = pod("exits-start", echo_command(marker, "--exit-at-start", 3, "--first-only", flag),
+              wait_timeout="30s")
+    t0 = time.monotonic()
+    r = etls.init(spec_msg("exits-start", doc, init_timeout="30s"))
+    elapsed = time.monotonic() - t0
+    assert r.status_code == 400, r.text
+    assert elapsed < 10, f"init failed after {elapsed:.1f} s, the instance exited at once"
+    text = message(r)
+    assert "status 3" in text, text
+    assert f"echo server {marker}: giving up at start with status 3" in text, text
+    assert any(tid in text for tid in etl_cluster.target_ids()), f"no target named: {text}"
+    assert flag.exists()
+    assert etls.stage("exits-start") == "Aborted"
+    wait_instances(marker, 0, STOP_DEADLINE)
+    assert etls.details("exits-start").status_code in (200, 404)
+
+    r = etls.delete("exits-start")
+    assert r.status_code == 200, r.text
+    assert "exits-start" not in etls.list()
+    marker2 = etl_cluster.marker("reuse")
+    etls.init_ok(echo_spec_msg("exits-start", marker2))
+    wait_instances(marker2, 3)
+    put_object(etl_cluster.url, ebucket, "reuse", b"name reused")
+    r = etls.inline(ebucket, "reuse", "exits-start")
+    assert (r.status_code, r.content) == (200, b"name reused")
+
+
+@pytest.mark.parametrize("form", ["PUT init_timeout", "seed-era wait_timeout annotation"])
+def test_never_ready_fails_after_the_init_timeout(etl_cluster, etls, form):
+    marker = etl_cluster.marker("unready")
+    doc = pod("never-ready", echo_command(marker, "--health-status", 500), wait_timeout="3s")
+    t0 = time.monotonic()
+    if form == "PUT init_timeout":
+        r = etls.init(spec_msg("never-ready", doc, init_timeout="3s"))
+    else:
+        r = requests.post(f"{etl_cluster.url}/v1/etl/init", data=pod_yaml(doc).encode(),
+                          timeout=INIT_TIMEOUT)
+    elapsed = time.monotonic() - t0
+    assert r.status_code == 400, r.text
+    assert 2.8 <= elapsed <= 9, f"init failed after {elapsed:.1f} s, the timeout is 3 s"
+    assert "ready" in message(r).lower(), message(r)
+    assert etls.stage("never-ready") == "Aborted"
+    wait_instances(marker, 0, STOP_DEADLINE)
+
+
+# --- tests: lifecycle ---------------------------------------------------------------------------
+
+
+def test_stop_start_delete(etl_cluster, etls, ebucket):
+    marker = etl_cluster.marker("life")
+    xid = etls.init_ok(echo_spec_msg("life-cycle", marker))
+    wait_instances(marker, 3)
+    data = b"lifecycle \x00 bytes" * 1000
+    put_object(etl_cluster.url, ebucket, "life", data)
+    assert etls.inline(ebucket, "life", "life-cycle").content == data
+
+    r = etls.post("life-cycle", "stop")
+    assert r.status_code == 200, r.text
+    entry = etls.list()["life-cycle"]
+    assert entry["stage"] == "Aborted"
+    wait_instances(marker, 0, STOP_DEADLINE)
+    r = etls.inline(ebucket, "life", "life-cycle")
+    assert r.status_code == 404, r.text
+    assert etls.post("life-cycle", "stop").status_code == 200  # stopping twice is fine
+
+    r = etls.post("life-cycle", "start")
+    assert r.status_code == 200, r.text
+    xid2 = r.text.strip()
+    assert XID_RE.match(xid2) and xid2 != xid, (xid, r.text)
+    entry = etls.list()["life-cycle"]
+    assert (entry["stage"], entry["xaction_id"]) == ("Running", xid2)
+    wait_instances(marker, 3)
+    r = etls.inline(ebucket, "life", "life-cycle")
+    assert (r.status_code, r.content) == (200, data)
+
+    workdirs = [t.data / "etl" / "life-cycle" for t in etl_cluster.targets]
+    assert all(d.is_dir() for d in workdirs), workdirs
+    r = etls.delete("life-cycle")
+    assert r.status_code == 200, r.text
+    assert "life-cycle" not in etls.list()
+    assert etls.details("life-cycle").status_code == 404
+    wait_instances(marker, 0, STOP_DEADLINE)
+    kh.wait_until(lambda: not any(d.exists() for d in workdirs), 10,
+                  f"ETL work dirs removed: {workdirs}")
+    for t in etl_cluster.targets:
+        saved = (t.data / "etl.json").read_text()
+        assert "life-cycle" not in saved, f"{t.name} etl.json still holds the ETL: {saved}"
+    assert "life-cycle" not in (etl_cluster.proxy.data / "etlmd.json").read_text()
+    r = etls.inline(ebucket, "life", "life-cycle")
+    assert r.status_code == 404, r.text
+
+
+# --- tests: logs, health, metrics ---------------------------------------------------------------
+
+
+def test_logs_health_metrics_answer_for_every_target(etl_cluster, etls):
+    marker = etl_cluster.marker("obs")
+    etls.init_ok(echo_spec_msg("observe-me", marker))
+    wait_instances(marker, 3)
+    tids = etl_cluster.target_ids()
+
+    r = etls.get("observe-me", "logs")
+    assert r.status_code == 200, r.text
+    logs = {e["target_id"]: base64.b64decode(e["logs"]).decode(errors="replace")
+            for e in r.json()}
+    assert len(r.json()) == 3 and set(logs) == tids, r.text
+    for tid, text in logs.items():
+        assert re.search(rf"echo server {marker} listening on 127\.0\.0\.1:\d+", text), (tid, text)
+
+    one = sorted(tids)[0]
+    r = etls.get("observe-me", f"logs/{one}")
+    assert r.status_code == 200, r.text
+    assert [e["target_id"] for e in r.json()] == [one]
+    assert f"echo server {marker} listening" in base64.b64decode(r.json()[0]["logs"]).decode()
+    r = etls.get("observe-me", "logs/nosuchtarget")
+    assert r.status_code == 400, r.text
+    assert "nosuchtarget" in message(r)
+
+    r = etls.get("observe-me", "health")
+    assert r.status_code == 200, r.text
+    assert {e["target_id"]: e["health_status"] for e in r.json()} == {t: "Running" for t in tids}
+
+    r = etls.get("observe-me", "metrics")
+    assert r.status_code == 200, r.text
+    metrics = r.json()
+    assert len(metrics) == 3 and {m["target_id"] for m in metrics} == tids, r.text
+    for m in metrics:
+        assert isinstance(m["mem"], int) and m["mem"] > 0, m
+        assert m["cpu"] >= 0, m
+
+
+@pytest.mark.parametrize("form", ["pod spec", "etl-spec"])
+def test_metrics_report_resource_limits(etl_cluster, etls, form):
+    marker = etl_cluster.marker("limits")
+    limits = {"cpu": "500m", "memory": "256Mi"}
+    if form == "pod spec":
+        msg = spec_msg("limited-etl", pod("limited-etl", echo_command(marker), limits=limits))
+    else:
+        msg = etl_spec_msg("limited-etl", echo_command(marker), resources={"limits": limits})
+    etls.init_ok(msg)
+    wait_instances(marker, 3)
+    r = etls.get("limited-etl", "metrics")
+    assert r.status_code == 200, r.text
+    got = {m["target_id"]: (m["cpu_limit"], m["mem_limit"]) for m in r.json()}
+    assert got == {t: (0.5, 268435456) for t in etl_cluster.target_ids()}, r.text
+    assert all(m["mem"] > 0 for m in r.json()), r.text
+
+
+def test_stopped_etl_health_is_not_running(etl_cluster, etls):
+    marker = etl_cluster.marker("health")
+    etls.init_ok(echo_spec_msg("health-stop", marker))
+    assert etls.post("health-stop", "stop").status_code == 200
+    wait_instances(marker, 0, STOP_DEADLINE)
+    r = etls.get("health-stop", "health")
+    assert r.status_code in (200, 404), r.text
+    if r.status_code == 200:
+        assert all(e["health_status"] != "Running" for e in r.json()), r.text
