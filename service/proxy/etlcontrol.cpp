@@ -3,6 +3,7 @@
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
+#include "service/proxy/jobcontrol.h"
 #include "shared/api/json.h"
 #include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
@@ -316,6 +317,22 @@ void EtlControl::onDetails(Http::Exchange ex)
     if (!r)
         return;
     const QString name = r->msg.name;
+    const QString jobId = ex.request().queryValue("uuid");
+    if (!jobId.isEmpty() && m_jobs) {
+        // The errors of one offline job (SDK Etl.view(job_id), CLI `ais etl show errors`).
+        m_jobs->jobErrors(jobId, this, [this, ex, name](Result<QJsonArray> errors) mutable {
+            const Etl::EtlRecord *r = m_md.find(name);
+            if (!r)
+                return ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
+            if (!errors)
+                return ex.fail(errors.error());
+            QJsonObject out{{"init_msg", r->msg.toJson()}, {"stage", Etl::stageName(r->stage)}};
+            if (!errors->isEmpty())
+                out.insert("obj_errors", *errors);
+            ex.json(Api::compact(out));
+        });
+        return;
+    }
     const Node::IntraRequest details{
         "GET", QStringLiteral("/v1/etl/%1/_details").arg(name), {}, {}, 10000};
     Node::callNodes(m_nam, m_smap.targets(), details, this,
@@ -363,6 +380,8 @@ void EtlControl::onStop(Http::Exchange ex)
     r->stage = Etl::Stage::Aborted;
     r->error.clear();
     m_md.touch();
+    if (m_jobs)
+        m_jobs->abortJobsOf(name, QStringLiteral("ETL %1 was stopped").arg(name));
     const Node::IntraRequest stop{
         "POST", QStringLiteral("/v1/etl/%1/_stop").arg(name), {}, {}, 15000};
     Node::callNodes(m_nam, m_smap.targets(), stop, this,

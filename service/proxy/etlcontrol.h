@@ -19,6 +19,8 @@ struct IntraReply;
 
 namespace Kiln::Proxy {
 
+class JobControl;
+
 // The proxy's ETL API (AIS paths and the seed-era aliases): init in two phases across every
 // target, list, details, stop, start, delete, and per-target logs, health and metrics. Owns the
 // ETL metadata (persisted in <data>/etlmd.json) and pushes it to the targets after each change.
@@ -34,6 +36,7 @@ public:
     void registerRoutes(Http::Router &router);
     void setNodeTag(const QString &tag) { m_tag = tag; }
     const Etl::EtlMd &md() const { return m_md; }
+    void setJobs(JobControl *jobs) { m_jobs = jobs; }
 
 private:
     void onInit(Http::Exchange ex);
@@ -61,6 +64,7 @@ private:
     QString m_dataDir;
     QString m_tag; // p[<id>]
     Etl::EtlMd m_md;
+    JobControl *m_jobs = nullptr; // offline jobs: stopped with their ETL, errors in details
 };
 
 } // namespace Kiln::Proxy

@@ -7,6 +7,7 @@
 #include "shared/api/json.h"
 #include "shared/api/lso.h"
 #include "shared/api/names.h"
+#include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
 
@@ -137,6 +138,9 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
+    if (act->action == Api::ActionEtlBucket || act->action == Api::ActionEtlListRange
+        || act->action == Api::ActionEtlBucketSeed)
+        return startTransform(ex, bucket, *act);
     if (act->action != Api::Action::CreateBucket)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  act->action.isEmpty()
@@ -178,6 +182,70 @@ void ProxyNode::onBucketHead(Http::Exchange ex)
         return;
     ex.respond(200, {}, {},
                {{Api::Header::BucketProps, Api::compact(m_bmd.bucket(bucket)->toAisProps())}});
+}
+
+void ProxyNode::startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act)
+{
+    if (!checkBucket(ex, bucket))
+        return;
+    const bool listRange = act.action == Api::ActionEtlListRange;
+    auto msg = Api::TcbMsg::fromJson(act.value, listRange);
+    if (!msg)
+        return ex.fail(msg.error());
+    if (msg->etlName.isEmpty())
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 "invalid transform request: the ETL name (id) is required"));
+    const Etl::EtlRecord *etl = m_etl.md().find(msg->etlName);
+    if (!etl)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("ETL %1 doesn't exist").arg(msg->etlName)));
+    if (etl->stage != Etl::Stage::Running)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("ETL %1 is not running (stage %2)")
+                                     .arg(msg->etlName, Etl::stageName(etl->stage))));
+    if (!msg->pipeline.isEmpty())
+        return ex.fail(makeError(ErrorCode::Unsupported,
+                                 "ETL pipelines in offline transforms are not supported"));
+    // Destination: bck_to=ais/@#/DST/ (today), the action's name (seed 001), tobck (list/range).
+    QString dst;
+    if (listRange) {
+        dst = msg->toBucket.isEmpty() ? bucket : msg->toBucket;
+    } else {
+        const QString bckTo = ex.request().queryValue("bck_to");
+        if (!bckTo.isEmpty()) {
+            auto name = Api::bucketFromUname(bckTo);
+            if (!name)
+                return ex.fail(name.error());
+            dst = *name;
+        } else {
+            dst = act.name;
+        }
+        if (dst.isEmpty())
+            return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                     "invalid transform request: no destination bucket "
+                                     "(bck_to=ais/@#/<bucket>/)"));
+    }
+    if (auto valid = Api::validateBucketName(dst); !valid)
+        return ex.fail(valid.error());
+    if (!listRange && dst == bucket && !msg->dryRun)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("cannot etl-bck bucket \"%1\" onto itself")
+                                     .arg(Api::bucketCname(bucket))));
+    Xact::JobSpec spec;
+    spec.id = JobControl::newJobId();
+    spec.kind = listRange ? Api::KindEtlListRange : Api::KindEtlBucket;
+    spec.srcBucket = bucket;
+    spec.dstBucket = dst;
+    spec.msg = *msg;
+    if (msg->dryRun || m_bmd.contains(dst))
+        return m_jobs.start(ex, spec);
+    // A missing ais:// destination is created first (as AIS does), known to every target
+    // before the first object arrives.
+    auto added = m_bmd.add(dst, QDateTime::currentMSecsSinceEpoch() * 1000000);
+    if (!added)
+        return ex.fail(added.error());
+    Log::proxy().info("bucket {} created for job {}", Api::bucketCname(dst), spec.id);
+    bmdUpdated([this, ex, spec]() mutable { m_jobs.start(ex, spec); });
 }
 
 } // namespace Kiln::Proxy

@@ -17,7 +17,9 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_etl(m_nam, m_smap, m_config.dataDir)
+    , m_jobs(m_nam, m_smap)
 {
+    m_etl.setJobs(&m_jobs);
     m_checkTimer.setInterval(int(std::max<qint64>(100, m_config.keepaliveInterval.count() / 2)));
     connect(&m_checkTimer, &QTimer::timeout, this, &ProxyNode::checkTargets);
 }
@@ -67,6 +69,7 @@ Result<void> ProxyNode::start()
     if (auto loaded = m_etl.load(); !loaded)
         return loaded;
     m_etl.setNodeTag(m_self.tag());
+    m_jobs.setNodeTag(m_self.tag());
     registerRoutes();
     m_checkTimer.start();
     Log::proxy().info("primary proxy {} serving {} (cluster {}, smap v{}, {} buckets)", m_self.id,
@@ -94,6 +97,9 @@ void ProxyNode::registerRoutes()
     r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
     m_etl.registerRoutes(r);
+    m_jobs.registerRoutes(r);
+    r.add({"PUT"}, "/v1/cluster",
+          [this](Http::Exchange ex) { m_jobs.onClusterPut(std::move(ex)); });
 }
 
 void ProxyNode::onHealth(Http::Exchange ex)
@@ -124,6 +130,8 @@ void ProxyNode::onDaemonGet(Http::Exchange ex)
 void ProxyNode::onClusterGet(Http::Exchange ex)
 {
     const QString what = ex.request().queryValue(Api::Query::What);
+    if (m_jobs.answerQuery(ex, what))
+        return;
     if (what == Api::What::Smap)
         return ex.json(Api::compact(m_smap.toJson()));
     if (what == Api::What::Bmd)

@@ -3,6 +3,7 @@
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
 #include "service/proxy/etlcontrol.h"
+#include "service/proxy/jobcontrol.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
@@ -15,6 +16,9 @@
 
 namespace Kiln::Http {
 class Exchange;
+}
+namespace Kiln::Api {
+struct ActMsg;
 }
 
 namespace Kiln::Proxy {
@@ -55,6 +59,7 @@ private:
     void onBucketPost(Http::Exchange ex);
     void onBucketDelete(Http::Exchange ex);
     void onBucketHead(Http::Exchange ex);
+    void startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act);
     void listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue);
     bool checkProvider(Http::Exchange &ex);
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
@@ -70,6 +75,7 @@ private:
     Api::Bmd m_bmd;
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
     EtlControl m_etl;
+    JobControl m_jobs;
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

@@ -310,4 +310,43 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
     });
 }
 
+QFuture<Result<QList<ObjectInfo>>> ObjectStore::walk(const QString &bucket,
+                                                     const QString &prefix) const
+{
+    QStringList mountpaths = m_mountpaths;
+    const ObjectStore *self = this;
+    return QtConcurrent::run(
+        &m_pool, [self, mountpaths, bucket, prefix]() -> Result<QList<ObjectInfo>> {
+            QList<ObjectInfo> out;
+            for (const QString &mp : mountpaths) {
+                const QString root = self->bucketDir(mp, bucket);
+                if (!QFileInfo(root).isDir())
+                    continue;
+                QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                                QDirIterator::Subdirectories);
+                while (it.hasNext()) {
+                    it.next();
+                    const QString name = it.filePath().mid(root.size() + 1);
+                    if (!name.startsWith(prefix))
+                        continue;
+                    struct stat st
+                    { };
+                    if (::stat(QFile::encodeName(it.filePath()).constData(), &st) != 0)
+                        continue;
+                    ObjectInfo info;
+                    info.bucket = bucket;
+                    info.name = name;
+                    info.path = it.filePath();
+                    info.mountpath = mp;
+                    info.size = st.st_size;
+                    out.append(info);
+                }
+            }
+            std::sort(out.begin(), out.end(), [](const ObjectInfo &a, const ObjectInfo &b) {
+                return Api::aisNameLess(a.name, b.name);
+            });
+            return out;
+        });
+}
+
 } // namespace Kiln::Target

@@ -50,6 +50,9 @@ public:
     QFuture<Result<Api::LsoPage>> list(const QString &bucket, const Api::LsoMsg &msg,
                                        const QString &locationTag) const;
 
+    // Every object of the bucket below a prefix (all mountpaths), in AIS name order.
+    QFuture<Result<QList<ObjectInfo>>> walk(const QString &bucket, const QString &prefix) const;
+
     // The mountpath that holds (or will hold) this object: HRW over the mountpaths.
     QString mountpathFor(const QString &bucket, const QString &name) const;
     QString objectPath(const QString &mountpath, const QString &bucket, const QString &name) const;

@@ -82,6 +82,7 @@ void TargetNode::registerRoutes()
     r.add({"PUT"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPut),
           Http::RouteOptions{.streamBody = true});
     registerEtlRoutes();
+    registerJobRoutes();
 }
 
 void TargetNode::join()

@@ -3,9 +3,10 @@
 #include "service/etl/communicator.h"
 #include "service/etl/etlmanager.h"
 #include "service/http/httpserver.h"
-#include "service/runtime/localruntime.h"
 #include "service/node/nodeconfig.h"
+#include "service/runtime/localruntime.h"
 #include "service/target/objectstore.h"
+#include "service/xact/offlinejob.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
@@ -72,6 +73,14 @@ private:
     void reportEtlFailure(const QString &name, const QString &xid, const QString &error);
     Etl::EtlEntry *findEtl(Http::Exchange &ex);
 
+    // Offline jobs (targetjobs.cpp).
+    void registerJobRoutes();
+    void onJobStart(Http::Exchange ex);
+    void onJobAbort(Http::Exchange ex);
+    void onJobGet(Http::Exchange ex);
+    void onJobList(Http::Exchange ex);
+    void countIncoming(const QString &jobId, qint64 bytes);
+
     // Objects (targetobjects.cpp).
     void onObjectGet(Http::Exchange ex);
     void onObjectHead(Http::Exchange ex);
@@ -92,6 +101,8 @@ private:
     Runtime::LocalRuntime m_runtime;
     Etl::EtlManager m_etl;
     Etl::Communicator m_comm;
+    QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
+    QStringList m_jobOrder;
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;

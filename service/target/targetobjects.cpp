@@ -180,13 +180,18 @@ void TargetNode::onObjectPut(Http::Exchange ex)
         if (!*state)
             return;
         std::unique_ptr<ObjectWriter> w = std::move(*state);
-        w->commit().then(this, [ex, bucket, object](const Result<ObjectInfo> &info) mutable {
-            if (!info)
-                return ex.fail(info.error());
-            Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(bucket, object),
-                               info->size, info->version);
-            ex.respond(200);
-        });
+        // A result another target sends within a job counts as that job's "in" on this one.
+        const QString jobId = ex.request().queryValue("uuid");
+        w->commit().then(
+            this, [this, ex, bucket, object, jobId](const Result<ObjectInfo> &info) mutable {
+                if (!info)
+                    return ex.fail(info.error());
+                Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(bucket, object),
+                                   info->size, info->version);
+                if (!jobId.isEmpty())
+                    countIncoming(jobId, info->size);
+                ex.respond(200);
+            });
     };
     reader.onAbort = [state]() { state->reset(); };
     ex.readBody(std::move(reader));

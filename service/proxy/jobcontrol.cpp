@@ -1,0 +1,312 @@
+#include "service/proxy/jobcontrol.h"
+
+#include "service/http/exchange.h"
+#include "service/http/router.h"
+#include "service/node/intracall.h"
+#include "shared/api/json.h"
+#include "shared/core/logging.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+
+#include <memory>
+
+namespace Kiln::Proxy {
+namespace {
+
+constexpr int MaxJobs = 256; // finished jobs kept for status queries
+
+QByteArray jsonArray(const QJsonArray &a)
+{
+    return QJsonDocument(a).toJson(QJsonDocument::Compact);
+}
+
+qint64 endNs(const QJsonObject &snap)
+{
+    return snap.value("end_ns").toInteger();
+}
+
+} // namespace
+
+JobControl::JobControl(QNetworkAccessManager &nam, const Cluster::Smap &smap, QObject *parent)
+    : QObject(parent)
+    , m_nam(nam)
+    , m_smap(smap)
+{ }
+
+QString JobControl::newJobId()
+{
+    static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    QString id;
+    for (int i = 0; i < 10; ++i)
+        id += QChar(alphabet[QRandomGenerator::global()->bounded(int(sizeof alphabet) - 1)]);
+    return id;
+}
+
+void JobControl::registerRoutes(Http::Router &r)
+{
+    r.add({"POST"}, "/v1/xactions/{id}/_failed",
+          [this](Http::Exchange ex) { onFailed(std::move(ex)); });
+}
+
+void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec)
+{
+    Job job{spec, m_smap.targets(), QDateTime::currentDateTimeUtc()};
+    m_jobs.insert(spec.id, job);
+    m_order.append(spec.id);
+    while (m_order.size() > MaxJobs)
+        m_jobs.remove(m_order.takeFirst());
+    const Node::IntraRequest request{
+        "POST", "/v1/xactions/_start", Api::compact(spec.toJson()), {}, 30000};
+    Node::callNodes(
+        m_nam, job.targets, request, this,
+        [this, ex, id = spec.id](const QList<Node::IntraReply> &replies) mutable {
+            for (const Node::IntraReply &r : replies) {
+                if (r.ok())
+                    continue;
+                const QString why
+                    = QStringLiteral("target %1 could not start the job: %2")
+                          .arg(r.node.id, r.status ? QString::fromUtf8(r.body.left(500)) : r.error);
+                abortJob(id, why, [] {});
+                return ex.fail(makeError(ErrorCode::Unavailable, why));
+            }
+            Log::proxy().info("job {} started on {} targets", id, replies.size());
+            ex.respond(200, id.toUtf8(), "text/plain; charset=utf-8");
+        });
+}
+
+void JobControl::collect(const Job &job, QObject *context,
+                         std::function<void(QList<QPair<QString, QJsonObject>>)> done)
+{
+    const Node::IntraRequest request{
+        "GET", QStringLiteral("/v1/xactions/%1").arg(job.spec.id), {}, {}, 10000};
+    const QString id = job.spec.id;
+    Node::callNodes(
+        m_nam, job.targets, request, context, [done, id](const QList<Node::IntraReply> &replies) {
+            QList<QPair<QString, QJsonObject>> snaps;
+            for (const Node::IntraReply &r : replies) {
+                auto json = r.ok() ? Api::parseObject(r.body, "job snapshot")
+                                   : Result<QJsonObject>(QJsonObject{});
+                if (r.ok() && json) {
+                    snaps.append({r.node.id, *json});
+                    continue;
+                }
+                // A target that restarted (or left) lost its part of the job: the job is aborted.
+                const QString why = r.status == 404
+                    ? QStringLiteral("target %1 no longer runs job %2 (it restarted)")
+                          .arg(r.node.id, id)
+                    : QStringLiteral("target %1 did not answer: %2").arg(r.node.id, r.error);
+                snaps.append({r.node.id,
+                              QJsonObject{{"id", id},
+                                          {"aborted", true},
+                                          {"abort-err", why},
+                                          {"err", why},
+                                          {"is_idle", true},
+                                          {"end_ns", 1}}});
+            }
+            done(snaps);
+        });
+}
+
+QJsonObject JobControl::statusOf(const Job &job,
+                                 const QList<QPair<QString, QJsonObject>> &snaps) const
+{
+    bool aborted = false;
+    bool finished = true;
+    qint64 end = 0;
+    QString err;
+    for (const auto &[tid, snap] : snaps) {
+        aborted = aborted || snap.value("aborted").toBool();
+        if (err.isEmpty())
+            err = snap.value("abort-err").toString();
+        const qint64 e = endNs(snap);
+        finished = finished && e > 0;
+        end = std::max(end, e);
+    }
+    QJsonObject status{{"kind", job.spec.kind},
+                       {"uuid", job.spec.id},
+                       {"err", err},
+                       {"end_time", finished ? end : 0},
+                       {"aborted", aborted}};
+    if (job.spec.kind == Api::KindEtlListRange)
+        status.insert("is_idle", finished);
+    return status;
+}
+
+bool JobControl::answerQuery(Http::Exchange &ex, const QString &what)
+{
+    static const QStringList queries{"status", "qryxstats", "status_all", "running_all"};
+    if (!queries.contains(what))
+        return false;
+    auto body = Api::parseObject(ex.body(), "xaction query");
+    if (!body) {
+        ex.fail(body.error());
+        return true;
+    }
+    const QString id = Api::valueCi(*body, u"id").toString();
+    const QString kind = Api::valueCi(*body, u"kind").toString();
+    QList<Job> selected;
+    if (!id.isEmpty()) {
+        if (!m_jobs.contains(id)) {
+            ex.fail(makeError(ErrorCode::NotFound,
+                              QStringLiteral("%1: xaction \"%2\" not found").arg(m_tag, id)));
+            return true;
+        }
+        const Job &job = m_jobs[id];
+        if (!kind.isEmpty() && kind != job.spec.kind && what == "status") {
+            ex.fail(makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("xaction %1 is of kind %2, not %3").arg(id, job.spec.kind, kind)));
+            return true;
+        }
+        selected.append(job);
+    } else {
+        for (const QString &jid : m_order) {
+            const Job &job = m_jobs[jid];
+            if (kind.isEmpty() || kind == job.spec.kind)
+                selected.append(job);
+        }
+    }
+    if (what == "status" && id.isEmpty()) {
+        ex.fail(makeError(ErrorCode::InvalidArgument, "what=status needs an xaction id"));
+        return true;
+    }
+    if (selected.isEmpty()) {
+        if (what == "status_all" || what == "running_all")
+            ex.json("[]");
+        else
+            ex.fail(
+                makeError(ErrorCode::NotFound,
+                          QStringLiteral("\"%1\" not found").arg(QString::fromUtf8(ex.body()))));
+        return true;
+    }
+    // Ask every target about every selected job, then answer.
+    struct Gather
+    {
+        QList<QPair<Job, QList<QPair<QString, QJsonObject>>>> results;
+        int pending = 0;
+    };
+    auto gather = std::make_shared<Gather>();
+    gather->pending = int(selected.size());
+    for (const Job &job : selected) {
+        collect(job, this,
+                [this, ex, what, gather, job](QList<QPair<QString, QJsonObject>> snaps) mutable {
+                    gather->results.append({job, snaps});
+                    if (--gather->pending > 0)
+                        return;
+                    if (what == "status")
+                        return ex.json(Api::compact(statusOf(gather->results.first().first,
+                                                             gather->results.first().second)));
+                    if (what == "status_all") {
+                        QJsonArray out;
+                        for (const auto &[j, s] : gather->results)
+                            out.append(statusOf(j, s));
+                        return ex.json(jsonArray(out));
+                    }
+                    if (what == "running_all") {
+                        QJsonArray out;
+                        for (const auto &[j, s] : gather->results) {
+                            if (statusOf(j, s).value("end_time").toInteger() == 0)
+                                out.append(QStringLiteral("%1[%2]").arg(j.spec.kind, j.spec.id));
+                        }
+                        return ex.json(jsonArray(out));
+                    }
+                    QJsonObject byTarget; // qryxstats
+                    for (const auto &[j, s] : gather->results) {
+                        for (const auto &[tid, snap] : s) {
+                            QJsonArray list = byTarget.value(tid).toArray();
+                            list.append(snap);
+                            byTarget.insert(tid, list);
+                        }
+                    }
+                    ex.json(Api::compact(byTarget));
+                });
+    }
+    return true;
+}
+
+void JobControl::onClusterPut(Http::Exchange ex)
+{
+    auto act = Api::parseObject(ex.body(), "cluster action");
+    if (!act)
+        return ex.fail(act.error());
+    const QString action = Api::valueCi(*act, u"action").toString();
+    if (action != "stop")
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("unsupported cluster action \"%1\"").arg(action)));
+    const QJsonObject value = Api::valueCi(*act, u"value").toObject();
+    const QString id = Api::valueCi(value, u"id").toString();
+    const QString kind = Api::valueCi(value, u"kind").toString();
+    QStringList ids;
+    if (!id.isEmpty()) {
+        if (!m_jobs.contains(id))
+            return ex.fail(
+                makeError(ErrorCode::NotFound, QStringLiteral("xaction \"%1\" not found").arg(id)));
+        ids.append(id);
+    } else {
+        for (const QString &jid : m_order) {
+            if (kind.isEmpty() || m_jobs[jid].spec.kind == kind)
+                ids.append(jid);
+        }
+    }
+    auto pending = std::make_shared<int>(int(ids.size()));
+    if (ids.isEmpty())
+        return ex.ok();
+    for (const QString &jid : ids) {
+        abortJob(jid, QStringLiteral("stopped by the user"), [ex, pending]() mutable {
+            if (--*pending == 0)
+                ex.ok();
+        });
+    }
+}
+
+void JobControl::abortJob(const QString &id, const QString &why, std::function<void()> done)
+{
+    const auto it = m_jobs.constFind(id);
+    if (it == m_jobs.constEnd())
+        return done();
+    Log::proxy().info("job {}: aborting: {}", id, why);
+    const Node::IntraRequest request{"POST",
+                                     QStringLiteral("/v1/xactions/%1/_abort").arg(id),
+                                     why.toUtf8(),
+                                     {{"Content-Type", "text/plain"}},
+                                     15000};
+    Node::callNodes(m_nam, it->targets, request, this,
+                    [done](const QList<Node::IntraReply> &) { done(); });
+}
+
+void JobControl::onFailed(Http::Exchange ex)
+{
+    abortJob(ex.param("id"), QString::fromUtf8(ex.body()), [] {});
+    ex.ok();
+}
+
+void JobControl::jobErrors(const QString &id, QObject *context,
+                           std::function<void(Result<QJsonArray>)> done)
+{
+    const auto it = m_jobs.constFind(id);
+    if (it == m_jobs.constEnd())
+        return done(makeError(ErrorCode::NotFound,
+                              QStringLiteral("%1: xaction \"%2\" not found").arg(m_tag, id)));
+    collect(*it, context, [done](const QList<QPair<QString, QJsonObject>> &snaps) {
+        QJsonArray errors;
+        for (const auto &[tid, snap] : snaps) {
+            for (const QJsonValue &e : snap.value("obj_errors").toArray()) {
+                if (errors.size() < 128)
+                    errors.append(e);
+            }
+        }
+        done(errors);
+    });
+}
+
+void JobControl::abortJobsOf(const QString &etlName, const QString &why)
+{
+    for (const Job &job : std::as_const(m_jobs)) {
+        if (job.spec.msg.etlName == etlName)
+            abortJob(job.spec.id, why, [] {});
+    }
+}
+
+} // namespace Kiln::Proxy

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "service/xact/offlinejob.h"
+#include "shared/cluster/smap.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+
+class QNetworkAccessManager;
+
+namespace Kiln::Http {
+class Exchange;
+class Router;
+} // namespace Kiln::Http
+
+namespace Kiln::Proxy {
+
+// The proxy's side of offline transform jobs (AIS xactions of kind etl-bck and etl-listrange):
+// starts a job on every target, answers the job API the SDK and CLI wait with
+// (GET /v1/cluster?what=status|qryxstats|status_all|running_all, PUT /v1/cluster stop) by asking
+// the targets, and aborts a job everywhere when one target stops it. Lives on the proxy's thread.
+class JobControl final : public QObject
+{
+    Q_OBJECT
+public:
+    JobControl(QNetworkAccessManager &nam, const Cluster::Smap &smap, QObject *parent = nullptr);
+
+    void registerRoutes(Http::Router &router);
+    void setNodeTag(const QString &tag) { m_tag = tag; }
+
+    // Starts a validated job on every target and answers the caller with its id.
+    void start(Http::Exchange ex, const Xact::JobSpec &spec);
+    // Answers the cluster query `what` (status, qryxstats, status_all, running_all); false when
+    // `what` is not a job query.
+    bool answerQuery(Http::Exchange &ex, const QString &what);
+    void onClusterPut(Http::Exchange ex);
+    // The first errors of one job, for GET /v1/etl/<name>?uuid=<job>.
+    void jobErrors(const QString &id, QObject *context,
+                   std::function<void(Result<QJsonArray>)> done);
+    // Stops the running jobs of an ETL (the ETL is being stopped).
+    void abortJobsOf(const QString &etlName, const QString &why);
+    static QString newJobId();
+
+private:
+    struct Job
+    {
+        Xact::JobSpec spec;
+        QList<Cluster::Snode> targets;
+        QDateTime created;
+    };
+    void onFailed(Http::Exchange ex);
+    void abortJob(const QString &id, const QString &why, std::function<void()> done);
+    // Every target's snapshot of the job (a target that does not know it counts as aborted).
+    void collect(const Job &job, QObject *context,
+                 std::function<void(QList<QPair<QString, QJsonObject>>)> done);
+    QJsonObject statusOf(const Job &job, const QList<QPair<QString, QJsonObject>> &snaps) const;
+
+    QNetworkAccessManager &m_nam;
+    const Cluster::Smap &m_smap;
+    QString m_tag;
+    QHash<QString, Job> m_jobs;
+    QStringList m_order; // job ids, oldest first (bounded)
+};
+
+} // namespace Kiln::Proxy

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "service/target/objectinfo.h"
+#include "shared/api/tcbmsg.h"
+#include "shared/cluster/snode.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+#include <deque>
+
+class QNetworkAccessManager;
+
+namespace Kiln::Http {
+class BodySource;
+}
+namespace Kiln::Cluster {
+class Smap;
+}
+namespace Kiln::Etl {
+class Communicator;
+}
+namespace Kiln::Target {
+class ObjectStore;
+}
+
+namespace Kiln::Xact {
+
+// What the proxy asks every target to run.
+struct JobSpec
+{
+    QString id;
+    QString kind; // etl-bck | etl-listrange
+    QString srcBucket;
+    QString dstBucket;
+    Api::TcbMsg msg;
+
+    QJsonObject toJson() const;
+    static Result<JobSpec> fromJson(const QJsonObject &json);
+};
+
+struct ObjError
+{
+    QString objName;
+    QString message;
+    int code = 0;
+};
+
+// One offline transform job on one target (an AIS "xaction"): walks the source objects this
+// target owns, hands each to the ETL through the communicator with N workers, and writes each
+// result to the target that owns the destination name (itself: atomically through the object
+// store; another: spooled to a temporary file, then PUT). Counts objects and bytes, keeps the
+// first 128 errors, aborts on the first error unless continue-on-error. Never modifies a source;
+// a destination object is either whole or absent. Lives on the target's main thread.
+class OfflineJob final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Deps
+    {
+        Target::ObjectStore *store = nullptr;
+        Etl::Communicator *comm = nullptr;
+        QNetworkAccessManager *nam = nullptr;
+        const Cluster::Smap *smap = nullptr;
+        Cluster::Snode self;
+    };
+    OfflineJob(JobSpec spec, Deps deps, QObject *parent = nullptr);
+    ~OfflineJob() override;
+
+    void start();
+    void abort(const QString &why);
+    bool isFinished() const { return m_finished; }
+    const JobSpec &spec() const { return m_spec; }
+    // AIS xaction snapshot (qryxstats), plus "obj_errors".
+    QJsonObject snap() const;
+    // A destination object of this job arrived from another target.
+    void countIncoming(qint64 bytes);
+
+Q_SIGNALS:
+    void finished();
+    // The job stopped itself (an error without continue-on-error): the proxy aborts it everywhere.
+    void failed(const QString &why);
+
+private:
+    void onSources(QList<Target::ObjectInfo> sources);
+    void pump();
+    void process(const Target::ObjectInfo &src);
+    void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
+    void writeLocal(const Target::ObjectInfo &src, const QString &dstName,
+                    std::unique_ptr<Http::BodySource> body);
+    void sendRemote(const Target::ObjectInfo &src, const QString &dstName,
+                    const Cluster::Snode &owner, std::unique_ptr<Http::BodySource> body);
+    void maybeFinish();
+
+    JobSpec m_spec;
+    Deps m_deps;
+    int m_workers = 4;
+    std::deque<Target::ObjectInfo> m_queue;
+    bool m_listed = false;
+    int m_inFlight = 0;
+    bool m_finished = false;
+    bool m_aborted = false;
+    QString m_abortErr;
+    QDateTime m_start;
+    QDateTime m_end;
+    qint64 m_locObjs = 0, m_locBytes = 0, m_outObjs = 0, m_outBytes = 0, m_inObjs = 0,
+           m_inBytes = 0;
+    QList<ObjError> m_errors;
+};
+
+} // namespace Kiln::Xact
