@@ -12,26 +12,10 @@ namespace Kiln::Target {
 
 bool TargetNode::checkBucket(Http::Exchange &ex, const QString &bucket)
 {
-    const QString provider = ex.request().queryValue(Api::Query::Provider);
-    if (!provider.isEmpty() && provider != Api::ProviderAis) {
-        ex.fail(makeError(ErrorCode::Unsupported,
-                          QStringLiteral("provider \"%1\" is not supported: Kiln stores ais:// "
-                                         "buckets only")
-                              .arg(provider)));
-        return false;
-    }
-    if (auto valid = Api::validateBucketName(bucket); !valid) {
-        ex.fail(valid.error());
-        return false;
-    }
-    if (!m_bmd.contains(bucket)) {
-        ex.fail(
-            makeError(ErrorCode::NotFound,
-                      QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket)),
-                      "ErrBckNotFound"));
-        return false;
-    }
-    return true;
+    auto ok = m_bmd.check(ex.request().queryValue(Api::Query::Provider), bucket);
+    if (!ok)
+        ex.fail(ok.error());
+    return bool(ok);
 }
 
 void TargetNode::onBucketList(Http::Exchange ex)

@@ -170,10 +170,8 @@ void TargetNode::onEtlObject(Http::Exchange ex)
                           .arg(uname)));
     const QString bucket = parts[2];
     const QString object = parts.mid(3).join('/');
-    if (!m_bmd.contains(bucket))
-        return ex.fail(makeError(
-            ErrorCode::NotFound,
-            QStringLiteral("bucket \"%1\" does not exist").arg(Api::bucketCname(bucket))));
+    if (auto known = m_bmd.check({}, bucket); !known)
+        return ex.fail(known.error());
     if (auto valid = Api::validateObjectName(object); !valid)
         return ex.fail(valid.error());
     auto info = m_store.stat(bucket, object);

@@ -37,10 +37,8 @@ void TargetNode::onJobStart(Http::Exchange ex)
     if (m_jobs.contains(spec->id))
         return ex.fail(makeError(ErrorCode::AlreadyExists,
                                  QStringLiteral("job %1 already runs here").arg(spec->id)));
-    if (!m_bmd.contains(spec->srcBucket))
-        return ex.fail(
-            makeError(ErrorCode::NotFound,
-                      QStringLiteral("bucket \"ais://%1\" does not exist").arg(spec->srcBucket)));
+    if (auto known = m_bmd.check({}, spec->srcBucket); !known)
+        return ex.fail(known.error());
     Xact::OfflineJob::Deps deps{&m_store, &m_comm, &m_nam, &m_smap, m_self};
     auto *job = new Xact::OfflineJob(*spec, deps, this);
     const QString id = spec->id;

@@ -43,6 +43,29 @@ const BucketProps *Bmd::bucket(const QString &name) const
     return it == m_buckets.constEnd() ? nullptr : &*it;
 }
 
+Result<void> checkProvider(const QString &provider)
+{
+    if (!provider.isEmpty() && provider != ProviderAis)
+        return makeError(
+            ErrorCode::Unsupported,
+            QStringLiteral("provider \"%1\" is not supported: Kiln stores ais:// buckets only")
+                .arg(provider));
+    return {};
+}
+
+Result<void> Bmd::check(const QString &provider, const QString &name) const
+{
+    if (auto ok = checkProvider(provider); !ok)
+        return ok;
+    if (auto valid = validateBucketName(name); !valid)
+        return valid;
+    if (!contains(name))
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("bucket \"%1\" does not exist").arg(bucketCname(name)),
+                         "ErrBckNotFound");
+    return {};
+}
+
 Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs)
 {
     if (m_buckets.contains(name))

@@ -8,6 +8,9 @@
 
 namespace Kiln::Api {
 
+// Only the ais provider is stored here; empty means ais.
+Result<void> checkProvider(const QString &provider);
+
 // Properties of one ais:// bucket.
 struct BucketProps
 {
@@ -29,6 +32,9 @@ public:
     const QMap<QString, BucketProps> &buckets() const { return m_buckets; }
     const BucketProps *bucket(const QString &name) const;
     bool contains(const QString &name) const { return m_buckets.contains(name); }
+    // The checks every bucket request starts with: provider (only ais), the name's rules, and
+    // that the bucket exists (404 with the message the SDK classifies as ErrBckNotFound).
+    Result<void> check(const QString &provider, const QString &name) const;
 
     // Both bump the version; add refuses a name already present.
     Result<BucketProps> add(const QString &name, qint64 createdNs);
