@@ -14,6 +14,12 @@ class Exchange;
 
 using Handler = std::function<void(Exchange)>;
 
+// A handler that calls a member function of object (which outlives the router's server).
+template<typename T> Handler bindHandler(T *object, void (T::*method)(Exchange))
+{
+    return [object, method](Exchange ex) { (object->*method)(std::move(ex)); };
+}
+
 struct RouteOptions
 {
     // Streaming routes are called as soon as the request head is in and read the body through

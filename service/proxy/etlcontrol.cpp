@@ -81,7 +81,7 @@ Result<void> EtlControl::load()
 void EtlControl::registerRoutes(Http::Router &r)
 {
     auto bind = [this](void (EtlControl::*method)(Http::Exchange)) {
-        return [this, method](Http::Exchange ex) { (this->*method)(std::move(ex)); };
+        return Http::bindHandler(this, method);
     };
     r.add({"PUT"}, "/v1/etl", bind(&EtlControl::onInit));
     r.add({"GET"}, "/v1/etl", bind(&EtlControl::onList));

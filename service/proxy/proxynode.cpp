@@ -81,7 +81,7 @@ void ProxyNode::registerRoutes()
 {
     Http::Router &r = m_server.router();
     auto bind = [this](void (ProxyNode::*method)(Http::Exchange)) {
-        return [this, method](Http::Exchange ex) { (this->*method)(std::move(ex)); };
+        return Http::bindHandler(this, method);
     };
     r.add({"GET", "HEAD"}, "/v1/health", bind(&ProxyNode::onHealth));
     r.add({"GET"}, "/v1/daemon", bind(&ProxyNode::onDaemonGet));

@@ -18,7 +18,7 @@ void TargetNode::registerEtlRoutes()
 {
     Http::Router &r = m_server.router();
     auto bind = [this](void (TargetNode::*method)(Http::Exchange)) {
-        return [this, method](Http::Exchange ex) { (this->*method)(std::move(ex)); };
+        return Http::bindHandler(this, method);
     };
     // Intra-cluster calls from the proxy. ETL names start with a letter, so "_..." never clashes.
     r.add({"POST"}, "/v1/etl/_begin", bind(&TargetNode::onEtlBegin));

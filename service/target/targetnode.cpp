@@ -69,7 +69,7 @@ void TargetNode::registerRoutes()
 {
     Http::Router &r = m_server.router();
     auto bind = [this](void (TargetNode::*method)(Http::Exchange)) {
-        return [this, method](Http::Exchange ex) { (this->*method)(std::move(ex)); };
+        return Http::bindHandler(this, method);
     };
     r.add({"GET", "HEAD"}, "/v1/health", bind(&TargetNode::onHealth));
     r.add({"GET"}, "/v1/daemon", bind(&TargetNode::onDaemonGet));
