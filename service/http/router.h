@@ -15,9 +15,11 @@ class Exchange;
 using Handler = std::function<void(Exchange)>;
 
 // A handler that calls a member function of object (which outlives the router's server).
-template<typename T> Handler bindHandler(T *object, void (T::*method)(Exchange))
+// (Ex is a parameter only so that Exchange may stay incomplete here.)
+template<typename T, typename Ex = Exchange>
+Handler bindHandler(T *object, void (T::*method)(Ex))
 {
-    return [object, method](Exchange ex) { (object->*method)(std::move(ex)); };
+    return [object, method](Ex ex) { (object->*method)(std::move(ex)); };
 }
 
 struct RouteOptions
