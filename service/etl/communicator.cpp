@@ -2,6 +2,7 @@
 
 #include "service/etl/etlmanager.h"
 #include "service/etl/transformsources.h"
+#include "service/etl/wscommunicator.h"
 #include "service/runtime/instance.h"
 #include "shared/api/names.h"
 #include "shared/cluster/hrw.h"
@@ -22,6 +23,13 @@ namespace Kiln::Etl {
 namespace {
 
 constexpr qint64 MaxErrorBody = 64 * 1024;
+// AIS direct put (protocol §1.5): an instance that could not forward a one-shot PUT body answers
+// 503 with this header, and the target replays the PUT. Wire strings belong in shared/api/.
+constexpr char RetryReasonHeader[] = "Ais-Etl-Retry-Reason";
+constexpr char DirectPutTransient[] = "direct-put-transient";
+// Replays of such a PUT and their backoff (100, 200, 400 ms); then the client gets the last answer.
+constexpr int MaxDirectPutReplays = 3;
+constexpr int FirstReplayDelayMs = 100;
 
 QString escapedUname(const TransformJob &job)
 {
@@ -36,7 +44,16 @@ Communicator::Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObj
     : QObject(parent)
     , m_manager(manager)
     , m_nam(nam)
+    , m_ws(new WsCommunicator(this))
 { }
+
+bool Communicator::fqnMode(const InitMsg &msg)
+{
+    bool fqn = msg.argType == ArgType::Fqn;
+    for (const EnvVar &v : msg.allEnv())
+        fqn = fqn || (v.name == "ETL_DIRECT_FQN" && v.value.toLower() == "true");
+    return fqn;
+}
 
 void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)
 {
@@ -88,12 +105,7 @@ void Communicator::transform(const TransformJob &job, QObject *context, Done don
     case CommType::Io:
         return transformIo(job, instance, context, std::move(done));
     case CommType::Ws:
-        return done(
-            nullptr, 501,
-            makeError(ErrorCode::Unsupported,
-                      QStringLiteral("ETL %1: inline ws:// transforms are not available yet "
-                                     "(use hpush://, hpull://, hrev:// or io://)")
-                          .arg(job.etlName)));
+        return m_ws->transform(job, *entry, context, std::move(done));
     case CommType::Hpull:
     case CommType::Hrev:
         return transformHttp(job, instance, CommType::Hrev, false, context, std::move(done));
@@ -104,19 +116,25 @@ void Communicator::transform(const TransformJob &job, QObject *context, Done don
 }
 
 void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *instance,
-                                 CommType comm, bool usePost, QObject *context, Done done)
+                                 CommType comm, bool usePost, QObject *context, Done done,
+                                 int replay)
 {
     EtlEntry *entry = m_manager->find(job.etlName);
+    if (!entry || !entry->isRunning() || entry->instance != instance) {
+        // A second try (POST fallback, replay) after the ETL was stopped or deleted meanwhile:
+        // instance may be gone, so it is only compared, never used.
+        return done(nullptr, 502,
+                    makeError(ErrorCode::Unavailable,
+                              QStringLiteral("ETL %1 was stopped while the object was in flight")
+                                  .arg(job.etlName)));
+    }
     const InitMsg &msg = entry->record.msg;
     QUrl url = instance->endpoint();
     QUrlQuery query;
     if (!job.etlArgs.isEmpty())
         query.addQueryItem("etl_args", QString::fromLatin1(QUrl::toPercentEncoding(job.etlArgs)));
-    // FQN mode: the instance shares this machine's disk, so a path replaces the bytes, when the
-    // ETL said it can read files (arg type fqn, or the SDK's ETL_DIRECT_FQN).
-    bool fqnMode = msg.argType == ArgType::Fqn;
-    for (const EnvVar &v : msg.allEnv())
-        fqnMode = fqnMode || (v.name == "ETL_DIRECT_FQN" && v.value.toLower() == "true");
+    // FQN mode: the instance shares this machine's disk, so a path replaces the bytes.
+    const bool fqnMode = Communicator::fqnMode(msg);
 
     std::unique_ptr<QFile> file;
     QNetworkReply *reply = nullptr;
@@ -188,7 +206,7 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     state->timer.start();
 
     auto onHead = [this, reply, state, done, ctx, etl, inBytes, fail, job, comm, usePost, instance,
-                   timeout, context]() {
+                   timeout, context, replay]() {
         if (state->answered)
             return;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -203,7 +221,7 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
             m_postOnly.insert(etl);
             Log::etl().info("etl[{}] refuses PUT ({}); using POST from now on", etl, status);
             if (ctx)
-                transformHttp(job, instance, comm, true, context, done);
+                transformHttp(job, instance, comm, true, context, done, replay);
             return;
         }
         if (status >= 400)
@@ -245,7 +263,7 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     });
     connect(reply, &QNetworkReply::finished, this,
             [this, reply, state, fail, onHead, done, ctx, etl, inBytes, comm, usePost, job,
-             instance, context] {
+             instance, context, replay] {
                 onHead();
                 if (state->answered)
                     return;
@@ -259,6 +277,13 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
                     if (ctx)
                         done(std::make_unique<ReplyBodySource>(reply, 0, nullptr), 200, {});
                     return;
+                }
+                if (comm == CommType::Hpush && status == 503 && replay < MaxDirectPutReplays
+                    && reply->rawHeader(RetryReasonHeader).trimmed() == DirectPutTransient) {
+                    // The instance could not pass the object on and cannot replay our body.
+                    state->answered = true;
+                    state->timer.stop();
+                    return replayPut(job, instance, usePost, ctx, done, replay);
                 }
                 if (status >= 400) {
                     if (state->errorBody.size() < MaxErrorBody)
@@ -277,13 +302,30 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
                     state->timer.stop();
                     Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST", etl,
                                      reply->errorString());
-                    return transformHttp(job, instance, comm, true, context, done);
+                    return transformHttp(job, instance, comm, true, context, done, replay);
                 }
                 fail(502,
                      makeError(ErrorCode::Unavailable,
                                QStringLiteral("ETL %1: the instance did not answer: %2")
                                    .arg(etl, reply->errorString())));
             });
+}
+
+void Communicator::replayPut(const TransformJob &job, Runtime::Instance *instance, bool usePost,
+                             QObject *context, Done done, int replay)
+{
+    const int delay = FirstReplayDelayMs << replay;
+    Log::etl().debug("etl[{}] {}/{}: direct put failed transiently; replaying the PUT in {} ms "
+                     "({} of {})",
+                     job.etlName, job.bucket, job.object, delay, replay + 1, MaxDirectPutReplays);
+    QPointer<QObject> ctx(context);
+    QPointer<Runtime::Instance> same(instance);
+    QTimer::singleShot(delay, this, [this, job, same, usePost, ctx, done, replay] {
+        if (!ctx)
+            return;
+        // transformHttp checks that the ETL still runs on this very instance.
+        transformHttp(job, same, CommType::Hpush, usePost, ctx, done, replay + 1);
+    });
 }
 
 void Communicator::transformIo(const TransformJob &job, Runtime::Instance *instance,

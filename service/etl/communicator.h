@@ -22,6 +22,8 @@ class Instance;
 namespace Kiln::Etl {
 
 class EtlManager;
+class WsCommunicator;
+struct InitMsg;
 
 // One object to transform inline.
 struct TransformJob
@@ -29,16 +31,16 @@ struct TransformJob
     QString etlName;
     QString bucket;
     QString object;
-    QString fqn;     // the object's file on this target
+    QString fqn; // the object's file on this target
     qint64 size = 0;
     QString etlArgs; // passed through as AIS does (query etl_args)
 };
 
 // Hands objects to ETL instances over their communication type and streams the results back:
 // hpush (PUT the bytes, or the path in FQN mode), hrev (the target GETs the object through the
-// instance), io (a process per object, object on stdin). hpull is a redirect the caller answers
-// itself (see pullUrl). Counts objects and bytes and records errors on the ETL's entry.
-// Lives on the target's main thread.
+// instance), io (a process per object, object on stdin), ws (a pool of websockets per ETL, see
+// WsCommunicator). hpull is a redirect the caller answers itself (see pullUrl). Counts objects
+// and bytes and records errors on the ETL's entry. Lives on the target's main thread.
 class Communicator final : public QObject
 {
     Q_OBJECT
@@ -47,21 +49,33 @@ public:
 
     // Exactly one call of done: a body to stream (status 200), or an error with the status the
     // client should get (the instance's own status for its errors, 504 on timeout).
-    using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status, Kiln::Error error)>;
+    using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status,
+                                    Kiln::Error error)>;
     void transform(const TransformJob &job, QObject *context, Done done);
 
     // The instance URL an hpull client is redirected to for this object.
     QUrl pullUrl(const TransformJob &job) const;
 
-private:
-    void transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
-                       bool usePost, QObject *context, Done done);
-    void transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context, Done done);
+    // Whether the instance gets the object's path instead of its bytes: the ETL said it reads
+    // files (arg type fqn, or the SDK's ETL_DIRECT_FQN=true).
+    static bool fqnMode(const InitMsg &msg);
+    // Counters and the error list of the ETL's entry (also fed by the ws:// pools).
     void account(const QString &etl, qint64 in, qint64 out, bool ok);
     void recordError(const TransformJob &job, const QString &message, int status);
 
+private:
+    // replay counts the PUTs already answered 503 + Ais-Etl-Retry-Reason: direct-put-transient.
+    void transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                       bool usePost, QObject *context, Done done, int replay = 0);
+    // Sends the PUT again after a backoff (AIS direct-put retry contract, protocol §1.5).
+    void replayPut(const TransformJob &job, Runtime::Instance *instance, bool usePost,
+                   QObject *context, Done done, int replay);
+    void transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context,
+                     Done done);
+
     EtlManager *m_manager;
     QNetworkAccessManager *m_nam;
+    WsCommunicator *m_ws; // child
     // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
     QSet<QString> m_postOnly;
 };
