@@ -66,6 +66,8 @@ void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)
 
 void Communicator::recordError(const TransformJob &job, const QString &message, int status)
 {
+    if (!job.inlineRequest)
+        return; // the job keeps its own errors
     if (EtlEntry *e = m_manager->find(job.etlName))
         e->addError(ObjError{Api::objectCname(job.bucket, job.object), message, status});
 }
@@ -179,11 +181,12 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     };
     auto state = std::make_shared<State>();
     state->timer.setSingleShot(true);
-    state->timer.setInterval(int(std::min<qint64>(msg.objTimeout.count(), INT_MAX)));
+    state->timer.setInterval(
+        int(std::min<qint64>(job.effectiveTimeout(msg.objTimeout).count(), INT_MAX)));
     QPointer<QObject> ctx(context);
     const QString etl = job.etlName;
     const qint64 inBytes = job.size;
-    const std::chrono::milliseconds timeout = msg.objTimeout;
+    const std::chrono::milliseconds timeout = job.effectiveTimeout(msg.objTimeout);
 
     auto fail = [this, job, state, done, ctx](int status, const Error &error) {
         if (std::exchange(state->answered, true))
@@ -337,7 +340,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
                     makeError(ErrorCode::Unavailable,
                               QStringLiteral("ETL %1 is not ready").arg(job.etlName)));
     EtlEntry *entry = m_manager->find(job.etlName);
-    const std::chrono::milliseconds timeout = entry->record.msg.objTimeout;
+    const std::chrono::milliseconds timeout = job.effectiveTimeout(entry->record.msg.objTimeout);
     auto file = std::make_shared<QFile>(job.fqn);
     if (!file->open(QIODevice::ReadOnly))
         return done(nullptr, 404,

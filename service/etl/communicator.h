@@ -34,6 +34,15 @@ struct TransformJob
     QString fqn; // the object's file on this target
     qint64 size = 0;
     QString etlArgs; // passed through as AIS does (query etl_args)
+    // Offline jobs: their own per-object timeout (0: the ETL's obj_timeout), and their errors
+    // belong to the job, not to the ETL's inline error list.
+    std::chrono::milliseconds timeout{0};
+    bool inlineRequest = true;
+
+    std::chrono::milliseconds effectiveTimeout(std::chrono::milliseconds etlTimeout) const
+    {
+        return timeout.count() > 0 ? timeout : etlTimeout;
+    }
 };
 
 // Hands objects to ETL instances over their communication type and streams the results back:

@@ -22,12 +22,13 @@ void EtlEntry::addError(const ObjError &e)
     objErrors.append(e);
 }
 
-EtlManager::EtlManager(Runtime::Runtime *runtime, QString dataDir, QString targetId, QObject *parent)
+EtlManager::EtlManager(Runtime::Runtime *runtime, QString dataDir, QString targetId,
+                       QObject *parent)
     : QObject(parent)
     , m_runtime(runtime)
     , m_dataDir(std::move(dataDir))
     , m_targetId(std::move(targetId))
-{}
+{ }
 
 EtlManager::~EtlManager()
 {
@@ -59,7 +60,8 @@ void EtlManager::startInstance(const QString &name, Done done)
 {
     EtlEntry *entry = find(name);
     if (!entry)
-        return done(makeError(ErrorCode::NotFound, QStringLiteral("etl job %1 does not exist").arg(name)));
+        return done(
+            makeError(ErrorCode::NotFound, QStringLiteral("etl job %1 does not exist").arg(name)));
     if (entry->instance) {
         entry->instance->disconnect(this);
         entry->instance->stop();
@@ -68,7 +70,8 @@ void EtlManager::startInstance(const QString &name, Done done)
     Runtime::InstanceSpec spec;
     spec.msg = entry->record.msg;
     spec.targetId = m_targetId;
-    spec.aisTargetUrl = QStringLiteral("%1/v1/etl/_object/%2/%3").arg(m_targetUrl, name, entry->record.secret);
+    spec.aisTargetUrl
+        = QStringLiteral("%1/v1/etl/_object/%2/%3").arg(m_targetUrl, name, entry->record.secret);
     spec.workDir = workDirFor(name);
     auto created = m_runtime->create(spec, this);
     if (!created)
@@ -83,12 +86,13 @@ void EtlManager::startInstance(const QString &name, Done done)
         if (!std::exchange(*replied, true))
             done({});
     });
-    connect(instance, &Runtime::Instance::failed, this, [this, name, done, replied](const Error &e) {
-        if (EtlEntry *en = find(name))
-            en->error = e.message;
-        if (!std::exchange(*replied, true))
-            done(e);
-    });
+    connect(instance, &Runtime::Instance::failed, this,
+            [this, name, done, replied](const Error &e) {
+                if (EtlEntry *en = find(name))
+                    en->error = e.message;
+                if (!std::exchange(*replied, true))
+                    done(e);
+            });
     connect(instance, &Runtime::Instance::exited, this, [this, name, xid](const Error &why) {
         EtlEntry *en = find(name);
         if (!en || en->record.xid != xid)
@@ -136,18 +140,21 @@ Result<void> EtlManager::commit(const QString &name, const QString &xid)
 {
     EtlEntry *entry = find(name);
     if (!entry || entry->record.xid != xid)
-        return makeError(ErrorCode::NotFound,
-                         QStringLiteral("etl job %1 (%2) is not being initialized here").arg(name, xid));
+        return makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("etl job %1 (%2) is not being initialized here").arg(name, xid));
     if (!entry->instance || entry->record.stage == Stage::Aborted)
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("etl job %1 is no longer running here: %2").arg(name, entry->error));
+        return makeError(
+            ErrorCode::Conflict,
+            QStringLiteral("etl job %1 is no longer running here: %2").arg(name, entry->error));
     entry->record.stage = Stage::Running;
     save();
     Log::etl().info("etl[{}] running ({})", name, xid);
     return {};
 }
 
-void EtlManager::stop(const QString &name, const QString &why, QObject *context, std::function<void()> done)
+void EtlManager::stop(const QString &name, const QString &why, QObject *context,
+                      std::function<void()> done)
 {
     EtlEntry *entry = find(name);
     QPointer<QObject> ctx(context);
@@ -156,7 +163,13 @@ void EtlManager::stop(const QString &name, const QString &why, QObject *context,
             entry->record.stage = Stage::Aborted;
             save();
         }
-        QMetaObject::invokeMethod(this, [done, ctx] { if (ctx) done(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [done, ctx] {
+                if (ctx)
+                    done();
+            },
+            Qt::QueuedConnection);
         return;
     }
     entry->record.stage = Stage::Aborted;
@@ -165,10 +178,13 @@ void EtlManager::stop(const QString &name, const QString &why, QObject *context,
     save();
     Runtime::Instance *instance = entry->instance;
     instance->disconnect(this, nullptr);
-    connect(instance, &Runtime::Instance::stopped, this, [done, ctx] {
-        if (ctx)
-            done();
-    }, Qt::SingleShotConnection);
+    connect(
+        instance, &Runtime::Instance::stopped, this,
+        [done, ctx] {
+            if (ctx)
+                done();
+        },
+        Qt::SingleShotConnection);
     Log::etl().info("etl[{}] stopping{}", name, why.isEmpty() ? QString() : ": " + why);
     instance->stop();
 }
@@ -196,7 +212,8 @@ void EtlManager::reconcile(const EtlMd &md)
             continue;
         EtlEntry *entry = find(record.msg.name);
         if (entry && entry->record.xid == record.xid
-            && (entry->record.stage == Stage::Running || entry->record.stage == Stage::Initializing))
+            && (entry->record.stage == Stage::Running
+                || entry->record.stage == Stage::Initializing))
             continue;
         if (entry && entry->record.xid == record.xid && entry->record.stage == Stage::Aborted)
             continue; // it failed here; the proxy has been told
@@ -285,7 +302,8 @@ void EtlManager::save()
     }
     if (!QDir().mkpath(m_dataDir))
         return;
-    if (auto saved = writeFileAtomically(m_dataDir + "/etl.json", Api::compact(QJsonObject{{"etls", list}}));
+    if (auto saved
+        = writeFileAtomically(m_dataDir + "/etl.json", Api::compact(QJsonObject{{"etls", list}}));
         !saved)
         Log::etl().error("saving ETLs: {}", saved.error().message);
 }

@@ -24,9 +24,9 @@ struct ObjError
 // What a target knows of one ETL: its record, its instance, counters and errors.
 struct EtlEntry
 {
-    EtlRecord record;                     // stage here is the target's view
+    EtlRecord record; // stage here is the target's view
     QPointer<Runtime::Instance> instance; // owned by the manager (QObject child)
-    QString error;                        // why the instance failed or exited
+    QString error; // why the instance failed or exited
     qint64 objCount = 0;
     qint64 inBytes = 0;
     qint64 outBytes = 0;
@@ -44,7 +44,8 @@ class EtlManager final : public QObject
 {
     Q_OBJECT
 public:
-    EtlManager(Runtime::Runtime *runtime, QString dataDir, QString targetId, QObject *parent = nullptr);
+    EtlManager(Runtime::Runtime *runtime, QString dataDir, QString targetId,
+               QObject *parent = nullptr);
     ~EtlManager() override;
 
     // The base the instances read objects from: <target url>; set once the target listens.
@@ -55,7 +56,8 @@ public:
     using Done = std::function<void(Result<void>)>;
     void begin(const EtlRecord &record, QObject *context, Done done);
     Result<void> commit(const QString &name, const QString &xid);
-    void stop(const QString &name, const QString &why, QObject *context, std::function<void()> done);
+    void stop(const QString &name, const QString &why, QObject *context,
+              std::function<void()> done);
     void remove(const QString &name, QObject *context, std::function<void()> done);
     // Starts what the cluster runs and this target does not; stops what the cluster stopped.
     void reconcile(const EtlMd &md);

@@ -123,7 +123,7 @@ QByteArray ProcessBodySource::read(qint64 maxBytes)
 bool ProcessBodySource::atEnd() const
 {
     return !m_error.isEmpty() || !m_process
-           || (m_exited && m_pending.isEmpty() && m_process->bytesAvailable() == 0);
+        || (m_exited && m_pending.isEmpty() && m_process->bytesAvailable() == 0);
 }
 
 void ProcessBodySource::fail(const QString &why)

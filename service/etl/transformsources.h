@@ -17,8 +17,8 @@ class ReplyBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    ReplyBodySource(QNetworkReply *reply, qint64 size, std::function<void(qint64 bytes, bool ok)> done,
-                    QObject *parent = nullptr);
+    ReplyBodySource(QNetworkReply *reply, qint64 size,
+                    std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
     ~ReplyBodySource() override;
 
     qint64 size() const override { return m_size; }

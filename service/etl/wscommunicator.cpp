@@ -191,7 +191,8 @@ void WsPool::submit(WsRequestPtr request)
                     false);
     }
     request->deadline.setSingleShot(true);
-    request->deadline.setInterval(int(std::min<qint64>(m_objTimeout.count(), INT_MAX)));
+    request->deadline.setInterval(
+        int(std::min<qint64>(request->job.effectiveTimeout(m_objTimeout).count(), INT_MAX)));
     // Weak: the timer lives in the request, which must not keep itself alive.
     connect(&request->deadline, &QTimer::timeout, this,
             [this, weak = std::weak_ptr<WsRequest>(request)] {

@@ -214,7 +214,8 @@ int Connection::onHeadersComplete(http_parser *p)
     const qsizetype q = r.target.indexOf('?');
     r.rawPath = q < 0 ? r.target : r.target.left(q);
     if (q >= 0)
-        r.query = QUrlQuery(QString::fromUtf8(r.target.mid(q + 1)));
+        // '+' in a query means a space, as Go (and so AIS) decodes it; QUrlQuery keeps it.
+        r.query = QUrlQuery(QString::fromUtf8(r.target.mid(q + 1).replace('+', "%20")));
     r.chunked = (p->flags & F_CHUNKED) != 0;
     const QByteArray length = r.header("content-length");
     r.contentLength = length.isEmpty() ? -1 : qint64(p->content_length);

@@ -209,6 +209,8 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     job.object = src.name;
     job.fqn = src.path;
     job.size = src.size;
+    job.timeout = m_spec.msg.requestTimeout;
+    job.inlineRequest = false;
     QPointer<OfflineJob> self(this);
     m_deps.comm->transform(job, this,
                            [this, self, src, dstName](std::unique_ptr<Http::BodySource> body,
