@@ -71,6 +71,27 @@ Result<void> NodeConfig::loadYaml(const QString &path)
                     path, item.first.Mark(),
                     QStringLiteral("unknown key \"%1\" (known: %2)").arg(key, known.join(", ")));
         }
+        // A misspelt key inside a section is refused too, not silently ignored.
+        static const QMap<QString, QStringList> sections{
+            {"node", {"id", "host", "port"}},
+            {"keepalive", {"interval", "timeout"}},
+            {"log", {"level", "subsystems"}},
+            {"etl", {"runtime", "venv_dir", "python"}}};
+        for (auto it = sections.begin(); it != sections.end(); ++it) {
+            const YAML::Node section = root[it.key().toStdString()];
+            if (!section)
+                continue;
+            if (!section.IsMap())
+                return configError(path, section.Mark(),
+                                   QStringLiteral("%1 must be a mapping").arg(it.key()));
+            for (const auto &item : section) {
+                const QString key = QString::fromStdString(item.first.as<std::string>());
+                if (!it.value().contains(key))
+                    return configError(path, item.first.Mark(),
+                                       QStringLiteral("unknown key \"%1.%2\" (known: %3)")
+                                           .arg(it.key(), key, it.value().join(", ")));
+            }
+        }
         if (const YAML::Node node = root["node"]) {
             if (node["id"])
                 id = QString::fromStdString(node["id"].as<std::string>());

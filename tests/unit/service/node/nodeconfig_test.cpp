@@ -77,6 +77,17 @@ TEST_F(NodeConfigTest, LoadsTheEtlSection)
     EXPECT_EQ(config.python, "python3.11");
 }
 
+TEST_F(NodeConfigTest, RefusesMisspeltKeyInsideASectionNamingIt)
+{
+    NodeConfig config;
+    const Result<void> loaded
+        = config.loadYaml(writeYaml("node:\n  port: 1\nkeepalive:\n  intervall: 2s\n"));
+    ASSERT_FALSE(loaded);
+    EXPECT_TRUE(loaded.error().message.contains("keepalive.intervall"))
+        << loaded.error().message.toStdString();
+    EXPECT_TRUE(loaded.error().message.contains(":4:")) << loaded.error().message.toStdString();
+}
+
 TEST_F(NodeConfigTest, KeepsWhatTheFileDoesNotMention)
 {
     NodeConfig config;
