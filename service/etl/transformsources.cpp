@@ -17,14 +17,24 @@ ReplyBodySource::ReplyBodySource(QNetworkReply *reply, qint64 size,
     connect(reply, &QNetworkReply::readyRead, this, &BodySource::readyRead);
     connect(reply, &QNetworkReply::finished, this, [this] {
         m_finished = true;
-        if (m_reply->error() != QNetworkReply::NoError && m_reply->bytesAvailable() == 0) {
-            fail(m_reply->error() == QNetworkReply::OperationCanceledError
-                     ? QStringLiteral("the ETL instance took longer than the object timeout")
-                     : m_reply->errorString());
-            return;
+        if (m_reply->error() != QNetworkReply::NoError) {
+            // Whatever arrived before the error is still delivered, then the error: an answer cut
+            // short must never pass for a whole (shorter) result.
+            m_replyError = m_reply->error() == QNetworkReply::OperationCanceledError
+                ? QStringLiteral("the ETL instance took longer than the object timeout")
+                : m_reply->errorString();
+            if (m_reply->bytesAvailable() == 0) {
+                fail(m_replyError);
+                return;
+            }
         }
         Q_EMIT readyRead();
     });
+    if (reply->isFinished()) {
+        m_finished = true;
+        if (reply->error() != QNetworkReply::NoError)
+            m_replyError = reply->errorString();
+    }
 }
 
 ReplyBodySource::~ReplyBodySource()
@@ -40,8 +50,19 @@ QByteArray ReplyBodySource::read(qint64 maxBytes)
         return {};
     QByteArray chunk = m_reply->read(maxBytes);
     m_sent += chunk.size();
-    if (chunk.isEmpty() && atEnd())
+    if (chunk.isEmpty() && m_finished && m_reply->bytesAvailable() == 0) {
+        if (!m_replyError.isEmpty()) {
+            fail(m_replyError);
+            return {};
+        }
+        if (m_size >= 0 && m_sent != m_size) {
+            fail(QStringLiteral("the ETL instance announced %1 bytes but sent %2")
+                     .arg(m_size)
+                     .arg(m_sent));
+            return {};
+        }
         finish(true);
+    }
     return chunk;
 }
 
@@ -85,7 +106,13 @@ ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
             return;
         }
         Q_EMIT readyRead();
-    });
+    }); // The process may be gone already (an empty or small result read in one go).
+    if (process->state() == QProcess::NotRunning) {
+        m_exited = true;
+        if (process->exitStatus() != QProcess::NormalExit || process->exitCode() != 0)
+            m_error = QStringLiteral("the io:// process exited with status %1")
+                          .arg(process->exitCode());
+    }
 }
 
 ProcessBodySource::~ProcessBodySource()

@@ -35,6 +35,7 @@ private:
     qint64 m_sent = 0;
     bool m_finished = false;
     bool m_reported = false;
+    QString m_replyError; // the reply's error, reported once what came before it is read
     QString m_error;
     std::function<void(qint64, bool)> m_done;
 };
