@@ -1,0 +1,794 @@
+"""Inline transform throughput: `GET /v1/objects/B/O?etl_name=N` through an echo ETL of every
+communication type, as a ratio to a plain GET of the same objects in the same run.
+
+Starts `kilnd cluster --targets 3 --port 0`, PUTs objects of each size (1 KiB, 64 KiB, 1 MiB,
+16 MiB; spread over the targets by the proxy), and starts one echo ETL per communication type:
+hpush://, hpull://, hrev:// and ws:// run this file's asyncio echo server (`inline.py serve`,
+standard library only, one process per target, the object read whole and answered with its
+length, as AIS's Python servers do), io:// runs a copy of stdin to stdout. Then, per size and row,
+the same client (bench/inline.py's own: closed-loop keep-alive HTTP/1.1 over raw sockets,
+C connections over P processes, chunked answers and redirects followed, every body's length
+checked) runs for a fixed time:
+
+  plain        GET <proxy>/v1/objects/bench/<obj>                 (301 to the owner)
+  hpush ...    GET <proxy>/v1/objects/bench/<obj>?etl_name=<etl>   (301, and for hpull a 307)
+  server PUT   PUT <instance>/bench/<obj> with the object          (the echo server's own ceiling)
+  server GET   GET <instance>/<uname> (the hpull Location)         (the instance pulls the object)
+
+and reports obj/s, MiB/s, latency, errors, the ratio to `plain`, and the CPU each party used
+(targets, proxy, ETL instances, io:// processes, client, everything else).
+
+    .venv/bin/python bench/inline.py                 # ~4 min, writes bench/results/inline.md
+    .venv/bin/python bench/inline.py --quick         # smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MiB = 1024 * 1024
+SIZES = {"1KiB": 1024, "64KiB": 64 * 1024, "1MiB": MiB, "16MiB": 16 * MiB}
+# Objects per size: enough to spread over three targets, bounded in bytes.
+COUNTS = {1024: 256, 64 * 1024: 256, MiB: 128, 16 * MiB: 24}
+RECV = 1024 * 1024
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+# --- the echo ETL server (runs as an instance: standard library only) ---------------------------
+
+
+class _Upstream:
+    """Keep-alive connections to the target's AIS_TARGET_URL, for GET /<uname> (hpull, hrev)."""
+
+    def __init__(self, url: str):
+        u = urlsplit(url)
+        self.host, self.port, self.base = u.hostname, u.port or 80, u.path.rstrip("/")
+        self.idle: list = []
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        for attempt in (0, 1):
+            if self.idle:
+                reader, writer = self.idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                writer.write(f"GET {self.base}{path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n"
+                             .encode("latin-1"))
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                status = int(head[0].split(" ", 2)[1])
+                fields = {}
+                for line in head[1:]:
+                    k, _, v = line.partition(":")
+                    fields[k.strip().lower()] = v.strip()
+                if "chunked" in fields.get("transfer-encoding", "").lower():
+                    parts = []
+                    while True:
+                        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                        if size == 0:
+                            await reader.readuntil(b"\r\n")
+                            break
+                        parts.append(await reader.readexactly(size))
+                        await reader.readexactly(2)
+                    body = b"".join(parts)
+                else:
+                    body = await reader.readexactly(int(fields.get("content-length", "0")))
+                if fields.get("connection", "").lower() == "close":
+                    writer.close()
+                else:
+                    self.idle.append((reader, writer))
+                return status, body
+            except (ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _unmask(data: bytes, key: bytes) -> bytes:
+    n = len(data)
+    if n == 0:
+        return data
+    pad = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(pad, "big")).to_bytes(n, "big")
+
+
+def _ws_frame(opcode: int, payload: bytes) -> bytes:
+    n = len(payload)
+    if n < 126:
+        return struct.pack("!BB", 0x80 | opcode, n)
+    if n < 65536:
+        return struct.pack("!BBH", 0x80 | opcode, 126, n)
+    return struct.pack("!BBQ", 0x80 | opcode, 127, n)
+
+
+class EchoProtocol(asyncio.Protocol):
+    """HTTP/1.1 (keep-alive, Content-Length bodies) and, after GET /ws, AIS's websocket framing:
+    PUT|POST /<b>/<o> -> the body; GET /<uname> -> the object from AIS_TARGET_URL; ws: a control
+    message then the object's bytes -> one binary message with the bytes."""
+
+    upstream: _Upstream | None = None
+
+    def __init__(self):
+        self.buf = bytearray()
+        self.need = -1  # body bytes still expected (-1: reading a head)
+        self.busy = False
+        self.ws = False
+        self.ws_control = True  # the next ws data message is the control message
+        self.ws_parts: list[bytes] = []
+
+    def connection_made(self, transport):
+        self.t = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def pause_writing(self):
+        self.t.pause_reading()
+
+    def resume_writing(self):
+        self.t.resume_reading()
+
+    def data_received(self, data):
+        self.buf += data
+        if not self.busy:
+            self.ws_step() if self.ws else self.http_step()
+
+    def reply(self, status: int, body: bytes, extra: str = "") -> None:
+        head = (f"HTTP/1.1 {status} X\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {len(body)}\r\n{extra}\r\n").encode("latin-1")
+        if len(body) < 65536:
+            self.t.write(head + body)
+        else:
+            self.t.write(head)
+            self.t.write(body)
+
+    def http_step(self):
+        while not self.busy and not self.ws:
+            if self.need < 0:
+                end = self.buf.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                lines = self.buf[:end].decode("latin-1").split("\r\n")
+                del self.buf[:end + 4]
+                self.method, self.target, _ = lines[0].split(" ", 2)
+                self.fields = {}
+                for line in lines[1:]:
+                    k, _, v = line.partition(":")
+                    self.fields[k.strip().lower()] = v.strip()
+                if "chunked" in self.fields.get("transfer-encoding", "").lower():
+                    self.reply(411, b"chunked bodies are not supported", "Connection: close\r\n")
+                    self.t.close()
+                    return
+                if "100-continue" in self.fields.get("expect", "").lower():
+                    self.t.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                self.need = int(self.fields.get("content-length", "0"))
+            if len(self.buf) < self.need:
+                return
+            body = bytes(self.buf[:self.need]) if self.need else b""
+            del self.buf[:self.need]
+            self.need = -1
+            path = self.target.split("?", 1)[0]
+            if self.method in ("PUT", "POST"):
+                self.reply(200, body)
+            elif path == "/health":
+                self.reply(200, b"Running")
+            elif path == "/ws" and self.fields.get("upgrade", "").lower() == "websocket":
+                key = self.fields.get("sec-websocket-key", "").encode()
+                accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest()).decode()
+                self.t.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                              f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n")
+                             .encode())
+                self.ws = True
+                self.ws_step()
+                return
+            elif self.method == "GET" and self.upstream:
+                self.busy = True
+                # Keep a reference: the loop holds tasks weakly, and a pending one can be
+                # collected mid-await (the connection would then hang).
+                self.task = asyncio.ensure_future(self.pull(path))
+            else:
+                self.reply(404, b"not found")
+
+    async def pull(self, path: str):
+        try:
+            status, body = await self.upstream.get(path)
+        except (OSError, ValueError, asyncio.IncompleteReadError) as e:
+            status, body = 502, f"cannot read {path}: {e}".encode()
+        self.reply(status, body)
+        self.busy = False
+        self.http_step()
+
+    def ws_step(self):
+        while True:
+            if len(self.buf) < 2:
+                return
+            b1, b2 = self.buf[0], self.buf[1]
+            length, pos = b2 & 0x7F, 2
+            if length == 126:
+                if len(self.buf) < 4:
+                    return
+                length, pos = struct.unpack_from("!H", self.buf, 2)[0], 4
+            elif length == 127:
+                if len(self.buf) < 10:
+                    return
+                length, pos = struct.unpack_from("!Q", self.buf, 2)[0], 10
+            masked = b2 & 0x80
+            if len(self.buf) < pos + (4 if masked else 0) + length:
+                return
+            key = bytes(self.buf[pos:pos + 4]) if masked else None
+            pos += 4 if masked else 0
+            payload = bytes(self.buf[pos:pos + length])
+            del self.buf[:pos + length]
+            if key:
+                payload = _unmask(payload, key)
+            opcode, fin = b1 & 0x0F, b1 & 0x80
+            if opcode == 0x8:  # close
+                self.t.write(_ws_frame(0x8, payload[:2]) + payload[:2])
+                self.t.close()
+                return
+            if opcode == 0x9:  # ping
+                self.t.write(_ws_frame(0xA, payload) + payload)
+                continue
+            if opcode == 0xA:
+                continue
+            self.ws_parts.append(payload)
+            if not fin:
+                continue
+            message = b"".join(self.ws_parts)
+            self.ws_parts = []
+            if self.ws_control:
+                control = json.loads(message or b"{}")
+                if control.get("fqn"):
+                    with open(control["fqn"], "rb") as f:
+                        data = f.read()
+                    self.t.write(_ws_frame(0x2, data))
+                    self.t.write(data)
+                else:
+                    self.ws_control = False
+            else:
+                self.ws_control = True
+                self.t.write(_ws_frame(0x2, message))
+                self.t.write(message)
+
+
+def serve(port: int) -> None:
+    async def main():
+        if os.environ.get("AIS_TARGET_URL"):
+            EchoProtocol.upstream = _Upstream(os.environ["AIS_TARGET_URL"])
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(EchoProtocol, "127.0.0.1", port, backlog=1024)
+        print(f"inline.py echo server on 127.0.0.1:{port}", flush=True)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# --nodelay-shim: an experiment, not a fix. Preloaded into the kilnd processes, it sets
+# TCP_NODELAY on every TCP connection they open (Qt's HTTP client, which carries hpush/hrev,
+# leaves Nagle's algorithm on), to show what the delayed-ACK stalls cost.
+NODELAY_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    static int (*real)(int, const struct sockaddr *, socklen_t);
+    if (!real)
+        real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+    if (addr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6)) {
+        int type = 0, one = 1;
+        socklen_t tl = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return real(fd, addr, len);
+}
+"""
+
+IO_ECHO = """import shutil
+import sys
+
+shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer, 1 << 20)
+"""
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+class _Closed(Exception):
+    pass
+
+
+class _Conn:
+    """One keep-alive socket with a receive buffer (responses are never pipelined)."""
+
+    def __init__(self, host: str, port: int):
+        self.sock = socket.create_connection((host, port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray(RECV)
+        self.view = memoryview(self.buf)
+        self.lo = self.hi = 0
+
+    def _fill(self) -> None:
+        if self.lo == self.hi:
+            self.lo = self.hi = 0
+        elif self.hi == len(self.buf):
+            n = self.hi - self.lo
+            self.buf[:n] = self.buf[self.lo:self.hi]
+            self.lo, self.hi = 0, n
+        n = self.sock.recv_into(self.view[self.hi:])
+        if n == 0:
+            raise _Closed()
+        self.hi += n
+
+    def until(self, sep: bytes) -> bytes:
+        while True:
+            i = self.buf.find(sep, self.lo, self.hi)
+            if i >= 0:
+                out = bytes(self.buf[self.lo:i])
+                self.lo = i + len(sep)
+                return out
+            if self.hi - self.lo >= len(self.buf):
+                raise ValueError("line over 1 MiB")
+            self._fill()
+
+    def skip(self, n: int) -> None:
+        """Reads and discards n bytes, never more."""
+        take = min(n, self.hi - self.lo)
+        self.lo += take
+        n -= take
+        while n > 0:
+            self.lo = self.hi = 0
+            got = self.sock.recv_into(self.view, min(n, RECV))
+            if got == 0:
+                raise _Closed()
+            n -= got
+
+
+class _Client:
+    def __init__(self):
+        self.conns: dict[tuple[str, int], _Conn] = {}
+
+    def close(self) -> None:
+        for c in self.conns.values():
+            c.sock.close()
+        self.conns.clear()
+
+    def _exchange(self, hostport, request: bytes, body: bytes | None):
+        for attempt in (0, 1):
+            c = self.conns.get(hostport)
+            if c is None:
+                c = self.conns[hostport] = _Conn(*hostport)
+            try:
+                c.sock.sendall(request)
+                if body:
+                    c.sock.sendall(body)
+                return self._response(hostport, c)
+            except (ConnectionError, _Closed):
+                self.conns.pop(hostport, None)
+                c.sock.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _response(self, hostport, c: _Conn):
+        lines = c.until(b"\r\n\r\n").decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, location, close, chunked = 0, None, False, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "location":
+                location = value.strip()
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+            elif name == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if chunked:
+            length = 0
+            while True:
+                size = int(c.until(b"\r\n").split(b";")[0], 16)
+                if size == 0:
+                    while c.until(b"\r\n"):
+                        pass
+                    break
+                c.skip(size)
+                c.until(b"\r\n")
+                length += size
+        else:
+            c.skip(length)
+        if close:
+            self.conns.pop(hostport, None)
+            c.sock.close()
+        return status, length, location
+
+    def request(self, method: str, url: str, body: bytes | None):
+        for _ in range(4):
+            u = urlsplit(url)
+            hostport = (u.hostname, u.port or 80)
+            path = u.path + ("?" + u.query if u.query else "")
+            head = f"{method} {path} HTTP/1.1\r\nHost: {u.netloc}\r\nUser-Agent: kiln-inline\r\n"
+            if body is not None:
+                head += f"Content-Length: {len(body)}\r\n"
+            status, length, location = self._exchange(hostport, (head + "\r\n").encode("latin-1"),
+                                                       body)
+            if status in (301, 302, 307, 308) and location:
+                url = location
+                continue
+            return status, length
+        return 599, 0
+
+
+def _thread(jobs, offset, start, end, out):
+    client = _Client()
+    ok = errors = nbytes = 0
+    lat = []
+    first_error = ""
+    i = offset
+    while time.time() < start:
+        time.sleep(0.001)
+    while True:
+        t0 = time.time()
+        if t0 >= end:
+            break
+        method, url, body, want = jobs[i % len(jobs)]
+        i += 1
+        try:
+            status, length = client.request(method, url, body)
+        except (OSError, ValueError, _Closed) as e:
+            status, length = 598, 0
+            first_error = first_error or f"{method} {url}: {e!r}"
+            client.close()
+        t1 = time.time()
+        if t1 > end:
+            break
+        if status == 200 and length == want:
+            ok += 1
+            nbytes += length
+            lat.append(t1 - t0)
+        else:
+            errors += 1
+            first_error = first_error or f"{method} {url}: {status}, {length} of {want} bytes"
+    client.close()
+    out.append((ok, errors, nbytes, lat, first_error))
+
+
+def _process(jobs, offsets, start, end, queue):
+    results: list = []
+    threads = [threading.Thread(target=_thread, args=(jobs, o, start, end, results))
+               for o in offsets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put((results, ru.ru_utime + ru.ru_stime))
+
+
+def run_load(jobs, connections: int, duration: float, processes: int, window=None) -> dict:
+    """jobs: [(method, url, body or None, expected answer length)]. window: a function called
+    when the measured window opens and again when it closes (CPU snapshots); its two results
+    are returned as "window"."""
+    processes = max(1, min(processes, connections))
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    start = time.time() + 0.3 + 0.05 * processes
+    end = start + duration
+    stride = max(1, len(jobs) // connections)
+    slots = [[] for _ in range(processes)]
+    for k in range(connections):
+        slots[k % processes].append((k * stride) % len(jobs))
+    procs = [ctx.Process(target=_process, args=(jobs, s, start, end, queue)) for s in slots]
+    for p in procs:
+        p.start()
+    marks = []
+    if window:
+        for moment in (start, end):
+            time.sleep(max(0.0, moment - time.time()))
+            marks.append(window())
+    collected = [queue.get(timeout=duration + 300) for _ in procs]
+    for p in procs:
+        p.join(10)
+        if p.is_alive():
+            p.terminate()
+    ok = errors = nbytes = 0
+    lat: list[float] = []
+    cpu = 0.0
+    first_error = ""
+    for results, cpu_s in collected:
+        cpu += cpu_s
+        for o, e, b, l, fe in results:
+            ok, errors, nbytes = ok + o, errors + e, nbytes + b
+            lat.extend(l)
+            first_error = first_error or fe
+    lat.sort()
+
+    def pct(q):
+        return 1000 * lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0.0
+
+    return {"requests": ok, "errors": errors, "bytes": nbytes, "duration": duration,
+            "obj_s": ok / duration, "mib_s": nbytes / duration / MiB, "p50_ms": pct(0.5),
+            "p99_ms": pct(0.99), "client_cpu_s": cpu, "first_error": first_error,
+            "window": marks}
+
+
+# --- the benchmark -----------------------------------------------------------------------------
+
+
+def bench(args) -> None:
+    import psutil
+    import requests
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import kilnbench as kb
+
+    kilnd = kb.find_kilnd(args.kilnd)
+    facts = kb.machine_facts(kilnd)
+    facts.pop("nginx", None)
+    command = kb.command_line(sys.argv)
+    scratch = Path(tempfile.mkdtemp(prefix="kiln-inline-"))
+    sizes = {k: v for k, v in SIZES.items() if k in args.sizes}
+    rows_out = []
+    env = {}
+    if args.nodelay_shim:
+        import subprocess
+
+        (scratch / "nodelay.c").write_text(NODELAY_SHIM)
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(scratch / "nodelay.so"),
+                        str(scratch / "nodelay.c"), "-ldl"], check=True)
+        env["LD_PRELOAD"] = str(scratch / "nodelay.so")
+    try:
+        with kb.KilnCluster(kilnd, scratch / "data", targets=3, env=env) as cluster:
+            url = cluster.endpoint
+            http = requests.Session()
+            cluster.create_bucket("bench")
+            objects: dict[int, list[tuple[str, bytes]]] = {}
+            for size in sizes.values():
+                count = max(8, COUNTS[size] // (4 if args.quick else 1))
+                block = os.urandom(size)
+                objs = []
+                for i in range(count):
+                    name = f"s{size}/o{i:04d}"
+                    data = struct.pack("<Q", i) + block[8:] if size >= 8 else block
+                    r = http.put(cluster.object_url("bench", name), data=data, timeout=60)
+                    r.raise_for_status()
+                    objs.append((name, data))
+                objects[size] = objs
+            print(f"kilnd cluster at {url}; objects in place", flush=True)
+
+            def pod_msg(name: str, comm: str) -> dict:
+                doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                       "spec": {"containers": [{
+                           "name": "echo", "image": "python:3.11",
+                           "command": [sys.executable, str(Path(__file__).resolve()), "serve",
+                                       "--port", "8000"],
+                           "ports": [{"name": "default", "containerPort": 8000}],
+                           "readinessProbe": {"httpGet": {"path": "/health",
+                                                          "port": "default"}}}]}}
+                return {"name": name, "communication": f"{comm}://", "obj_timeout": "60s",
+                        "init_timeout": "60s",
+                        "spec": base64.b64encode(yaml.safe_dump(doc).encode()).decode()}
+
+            etls = {}
+            for comm in args.comms:
+                name = f"bench-{comm}"
+                if comm == "io":
+                    msg = {"name": name, "communication": "io://", "runtime": "python3",
+                           "code": base64.b64encode(IO_ECHO.encode()).decode(),
+                           "obj_timeout": "60s"}
+                else:
+                    msg = pod_msg(name, comm)
+                r = http.put(f"{url}/v1/etl", json=msg, timeout=120)
+                if r.status_code != 200:
+                    print(f"{comm}: init failed ({r.status_code} {r.text[:200]}); no row",
+                          flush=True)
+                    continue
+                etls[comm] = name
+            print(f"ETLs running: {', '.join(etls)}", flush=True)
+
+            # The instances, and each object's hpull Location (its owner's instance).
+            nodes = cluster.nodes()
+            targets = [p for k, p in nodes.items() if k.startswith("target")]
+            proxy = nodes["proxy"]
+            locations = {}
+            if "hpull" in etls:
+                for objs in objects.values():
+                    for name, _ in objs:
+                        r = http.get(cluster.object_url("bench", name),
+                                     params={"etl_name": etls["hpull"]}, allow_redirects=False,
+                                     timeout=10)
+                        r = http.get(r.headers["Location"], allow_redirects=False, timeout=10)
+                        assert r.status_code == 307, (r.status_code, r.text)
+                        locations[name] = r.headers["Location"]
+
+            def instances():
+                out = []
+                for t in targets:
+                    try:
+                        out.extend(t.children(recursive=True))
+                    except psutil.Error:
+                        pass
+                return out
+
+            def cpu_snapshot():
+                own = kb.cpu_seconds(targets)
+                reaped = 0.0
+                for t in targets:
+                    try:
+                        c = t.cpu_times()
+                        reaped += c.children_user + c.children_system
+                    except psutil.Error:
+                        pass
+                inst = {p.pid: p for p in instances()}
+                per_inst = {}
+                for pid, p in inst.items():
+                    try:
+                        c = p.cpu_times()
+                        per_inst[pid] = c.user + c.system
+                    except psutil.Error:
+                        pass
+                total = psutil.cpu_times()
+                busy = sum(total) - total.idle - getattr(total, "iowait", 0.0)
+                return {"targets": own, "proxy": kb.cpu_seconds([proxy]), "reaped": reaped,
+                        "instances": per_inst, "busy": busy, "t": time.monotonic()}
+
+            def cpu_delta(a, b):
+                wall = b["t"] - a["t"]
+                inst = sum(v - a["instances"].get(pid, 0.0) for pid, v in b["instances"].items())
+                return {"wall": wall, "targets": (b["targets"] - a["targets"]) / wall,
+                        "proxy": (b["proxy"] - a["proxy"]) / wall,
+                        "etl": (inst + b["reaped"] - a["reaped"]) / wall,
+                        "busy": (b["busy"] - a["busy"]) / wall}
+
+            def jobs_for(row: str, size: int):
+                out = []
+                for name, data in objects[size]:
+                    obj_url = cluster.object_url("bench", name)
+                    if row == "plain":
+                        out.append(("GET", obj_url, None, size))
+                    elif row == "server PUT":
+                        u = urlsplit(locations[name])
+                        out.append(("PUT", f"{u.scheme}://{u.netloc}/bench/{name}", data, size))
+                    elif row == "server GET":
+                        out.append(("GET", locations[name], None, size))
+                    else:
+                        out.append(("GET", f"{obj_url}&etl_name={etls[row]}", None, size))
+                return out
+
+            rows = ["plain", *etls]
+            if locations:
+                rows += ["server PUT", "server GET"]
+            for label, size in sizes.items():
+                plain = None
+                for row in rows:
+                    jobs = jobs_for(row, size)
+                    run_load(jobs, args.connections, args.warmup, args.processes)
+                    res = run_load(jobs, args.connections, args.duration, args.processes,
+                                   window=cpu_snapshot)
+                    cpu = cpu_delta(*res.pop("window"))
+                    res["client_cpu"] = res["client_cpu_s"] / args.duration
+                    res.update({k: cpu[k] for k in ("targets", "proxy", "etl")})
+                    res["other"] = max(0.0, cpu["busy"] - cpu["targets"] - cpu["proxy"]
+                                       - cpu["etl"] - res["client_cpu"])
+                    if row == "plain":
+                        plain = res
+                    res["ratio"] = res["mib_s"] / plain["mib_s"] if plain["mib_s"] else 0.0
+                    res.update({"size": label, "row": row})
+                    rows_out.append(res)
+                    print(f"{label:>6} {row:<10} {res['obj_s']:9.1f} obj/s {res['mib_s']:8.1f} "
+                          f"MiB/s  x{res['ratio']:.2f}  errors {res['errors']}"
+                          f"{'  (' + res['first_error'] + ')' if res['errors'] else ''}",
+                          flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    report = render(rows_out, facts, command, args)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        if args.append and Path(args.output).exists():
+            report = Path(args.output).read_text() + "\n" + report
+        Path(args.output).write_text(report)
+        print(f"wrote {args.output}")
+    else:
+        print(report)
+
+
+def render(rows, facts, command, args) -> str:
+    import kilnbench as kb
+
+    title = "Inline transforms: echo ETL per communication type vs plain GET"
+    if args.nodelay_shim:
+        title += " (experiment: TCP_NODELAY forced in kilnd by --nodelay-shim)"
+    h = "##" if args.append else "#"  # an appended report is a section of the first
+    out = [f"{h} {title}\n",
+           kb.facts_markdown(facts, command),
+           f"- Runs: {args.duration:g} s each after a {args.warmup:g} s warm-up, "
+           f"{args.connections} connections over {args.processes} client processes "
+           "(bench/inline.py's client: keep-alive, 301/307 followed, chunked answers read, "
+           "every answer's length checked); `kilnd cluster --targets 3 --port 0 --log-level "
+           "warn`; one ETL instance per target; objects warm in the page cache.\n",
+           "- Rows: `plain` = GET through the proxy (301 to the owner); `hpush`... = the same GET "
+           "with `etl_name`; `server PUT` / `server GET` = the echo server alone (PUT of the "
+           "object to the instance; the hpull Location, where the instance pulls the object "
+           "from its target), its own ceiling. Ratio = MiB/s / plain MiB/s of the same size.\n",
+           "- CPU columns: cores in use on average during the run: kilnd targets, the proxy, "
+           "the ETL (instances, and the io:// processes the targets reaped), the client, and "
+           "everything else on the machine.\n"]
+    for size in dict.fromkeys(r["size"] for r in rows):
+        out.append(f"\n{h}# {size}\n")
+        out.append("| row | obj/s | MiB/s | × plain | p50 ms | p99 ms | errors | targets CPU | "
+                   "proxy CPU | ETL CPU | client CPU | other CPU |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            if r["size"] != size:
+                continue
+            out.append(f"| {r['row']} | {r['obj_s']:.1f} | {r['mib_s']:.1f} | {r['ratio']:.2f} | "
+                       f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | "
+                       f"{r['targets']:.2f} | {r['proxy']:.2f} | {r['etl']:.2f} | "
+                       f"{r['client_cpu']:.2f} | {r['other']:.2f} |")
+    errors = [r for r in rows if r["errors"]]
+    if errors:
+        out.append("\nFirst error of each run with errors:\n")
+        out += [f"- {r['size']} {r['row']}: {r['first_error']}" for r in errors]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        ap = argparse.ArgumentParser(prog="inline.py serve")
+        ap.add_argument("serve")
+        ap.add_argument("--port", type=int, required=True)
+        serve(ap.parse_args().port)
+        return
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kilnd", help="kilnd binary (default: build-bench/, then build/)")
+    ap.add_argument("--duration", type=float, default=5.0, help="seconds per run")
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--processes", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--comms", nargs="+", default=["hpush", "hpull", "hrev", "io", "ws"],
+                    choices=["hpush", "hpull", "hrev", "io", "ws"])
+    ap.add_argument("--quick", action="store_true", help="1 s runs, fewer objects")
+    ap.add_argument("--nodelay-shim", action="store_true",
+                    help="experiment: preload a shim that sets TCP_NODELAY on kilnd's "
+                         "outgoing connections (needs cc)")
+    ap.add_argument("--append", action="store_true",
+                    help="append the report to --output instead of replacing it")
+    ap.add_argument("--output", default=None,
+                    help="Markdown report (default: bench/results/inline.md; '-' prints it)")
+    args = ap.parse_args()
+    if args.quick:
+        args.duration, args.warmup = 1.0, 0.3
+    if args.output is None and not args.quick:
+        args.output = str(Path(__file__).resolve().parent / "results" / "inline.md")
+    elif args.output == "-" or args.output is None:
+        args.output = ""
+    bench(args)
+
+
+if __name__ == "__main__":
+    main()
