@@ -393,13 +393,13 @@ def run_baseline(cluster, meter: CpuMeter, src: str, dst: str, names: list[str],
 # --- profile --------------------------------------------------------------------------------------
 
 
-def perf_top(data: Path, sort: str, extra=(), limit: int = 15, only: str = "") -> list[str]:
-    out = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--sort", sort,
-                          "--percent-limit", "0.3", *extra],
+def perf_top(data: Path, sort: str, extra=(), limit: int = 15, only=()) -> list[str]:
+    out = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--sort", sort, "-g",
+                          "none", "--percent-limit", "0.3", *extra],
                          capture_output=True, text=True, timeout=300)
     rows = [l.rstrip() for l in out.stdout.splitlines()
             if l.strip() and not l.startswith("#") and l.lstrip()[:1].isdigit()
-            and (not only or only in l)]
+            and (not only or any(o in l for o in only))]
     return rows[:limit]
 
 
@@ -424,7 +424,10 @@ def profile_run(cluster, meter, etl, src, names, size, workers, work: Path) -> d
             perf.wait(10)
     destroy_bucket(cluster.endpoint, "dst-profile")
     res["by_thread"] = perf_top(data, "comm", ["--no-children"])
-    res["syscalls"] = perf_top(data, "sym", ["--children"], limit=14, only="__x64_sys_")
+    res["syscalls"] = perf_top(data, "sym", ["--children"], limit=24,
+                               only=("__x64_sys_", "ksys_", "ext4_create", "recently_deleted",
+                                     "ext4_sync_file", "tcp_sendmsg", "tcp_recvmsg",
+                                     "schedule"))
     res["self"] = perf_top(data, "dso,sym", ["--no-children"], limit=25)
     return res
 
@@ -509,8 +512,8 @@ def report(args, facts, command, rows, skipped, profile) -> str:
             for title, key in (("Target CPU samples by thread (kilnd = the event loop, "
                                 "QNetworkAccessM = Qt's HTTP client thread, kiln-io = the file "
                                 "pool)", "by_thread"),
-                               ("System calls, inclusive (children) share of all target samples",
-                                "syscalls"),
+                               ("System calls and a few kernel paths, inclusive (children) "
+                                "share of all target samples", "syscalls"),
                                ("Top symbols, self", "self")):
                 lines += [f"{title}:", "", "```", *profile[key], "```", ""]
     return "\n".join(lines) + "\n"
