@@ -3,13 +3,14 @@
 ETL) on a 3-target `kilnd cluster`, against a plain copy baseline measured in the same run.
 
 Data sets (defaults): 10 000 objects of 16 KiB and 1 000 objects of 1 MiB, PUT through the proxy
-before anything is timed. Paths, each one run per data set and round, into a fresh destination
-bucket that is destroyed afterwards:
+before anything is timed. Paths, each one run per data set and round (interleaved), into a
+fresh destination bucket (all destroyed after the last round of a data set: on a journal-less
+ext4, creating files soon after thousands were deleted is slower, which would tax the next run):
 
 - `etl hpush`: `POST /v1/buckets/SRC?bck_to=ais/@#/DST/ {"action":"etl-bck","value":{"id":ETL}}`,
   timed from the POST to the first `what=status` poll (every 50 ms) that shows end_time > 0. The
   ETL is tests/integration/etl_servers/offline_server.py (echo; Python ThreadingHTTPServer,
-  HTTP/1.1 keep-alive), one instance per target, started from a pod spec.
+  HTTP/1.1 keep-alive, TCP_NODELAY), one instance per target, started from a pod spec.
 - `etl ws`: the same job through tests/integration/etl_servers/ws_echo_server.py over ws://
   (skipped, with the reason, if that file is missing or the ETL init fails).
 - `copy baseline (client GET+PUT)`: no copy-bucket action exists yet, so the baseline is the
@@ -23,16 +24,18 @@ bucket that is destroyed afterwards:
 
 For every run: wall seconds, objects/s, MiB/s, and the CPU used during the run by the kilnd
 targets, the proxy, the ETL instances (the targets' child processes), this client (incl. the
-baseline's worker processes) and everything else on the machine (from /proc via psutil, as cores
-in use on average). Every run is checked: job not aborted, no object errors, the destination
-holds exactly N objects, and a sample of them equals the source byte for byte.
+baseline's worker processes), the kernel (softirq, kernel threads) and everything else on the
+machine (from /proc via psutil, as cores in use on average, and as CPU ms per object). Every run
+is checked: job not aborted, no object errors, the destination holds exactly N objects, and a
+sample of them equals the source byte for byte. The report also names the data folder's file
+system (`--workdir /dev/shm` takes the disk out).
 
-`--profile` adds one more hpush run on the first data set under `perf record -a` (not counted
-in the figures) and puts the top of `perf report` by process, by DSO and by kilnd symbol into the
-report.
+`--profile` adds one more hpush run on the first data set with `perf record -g` on the three
+targets (not counted in the figures) and puts the split by thread, the system calls and the top
+symbols into the report.
 
-    .venv/bin/python bench/offline.py --rounds 3 --profile     # what produced the results (~10 min)
-    .venv/bin/python bench/offline.py --quick                  # smoke test (~1 min)
+    .venv/bin/python bench/offline.py --rounds 3 --quiet-wait 60 --profile  # the results (5-15 min)
+    .venv/bin/python bench/offline.py --quick                               # smoke test (~1 min)
 """
 
 from __future__ import annotations
@@ -302,6 +305,8 @@ def run_job(cluster, meter: CpuMeter, etl: str, src: str, dst: str, names: list[
     snaps = requests.get(f"{ep}/v1/cluster", params={"what": "qryxstats"}, json={"ID": jid},
                          timeout=30).json()
     flat = [s for lst in snaps.values() for s in lst]
+    if st["aborted"] or st["err"] or any("stats" not in s for s in flat):
+        raise RuntimeError(f"job {jid} failed: {st}\n{json.dumps(snaps)[:3000]}")
     done = sum(int(s["stats"]["loc-objs"]) + int(s["stats"]["out-objs"]) for s in flat)
     errors = sum(len(s.get("obj_errors") or []) for s in flat)
     nworkers = (int(flat[0]["glob.id"]) >> 10) & 0x3FF
@@ -626,6 +631,12 @@ def main() -> None:
                     profile["objects"] = count
                 for dst in dsts + [src]:
                     destroy_bucket(ep, dst)
+    except BaseException:
+        kept = Path(tempfile.mkdtemp(prefix="kiln-bench-offline-failed-"))
+        for log in work.rglob("*.log"):
+            shutil.copy(log, kept / log.name)
+        print(f"FAILED; kilnd's log kept in {kept}", file=sys.stderr)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

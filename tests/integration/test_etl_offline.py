@@ -617,27 +617,6 @@ def test_stop_mid_job_leaves_only_whole_objects(etl_cluster, dataset, own_etl):
     assert r.status_code == 200 and f"etl-bck[{jid}]" not in (r.json() or []), r.text
 
 
-def test_stopping_the_etl_aborts_its_running_jobs(etl_cluster, dataset, api, own_etl):
-    url = etl_cluster.url
-    slow = own_etl("slow-stop", "--delay", "0.2")
-    jid = start_ok(url, "src", {"id": slow, "num-workers": 2}, dst="etlstop-dst")
-    kh.wait_until(lambda: done_count(url, jid) >= 10, JOB_DEADLINE,
-                  f"job {jid} transformed 10 objects", interval=0.1)
-    r = api.post(slow, "stop")
-    assert r.status_code == 200, r.text
-    st = wait_job(etl_cluster, jid, ABORT_DEADLINE)
-    assert st["aborted"] is True, st
-    assert_no_temp_files(etl_cluster)
-    present = list_names(url, "etlstop-dst")
-    assert len(present) < COUNT
-    assert_destination(url, "etlstop-dst", {n: dataset[n] for n in present})
-
-    r = start(url, "src", {"id": slow}, dst="etlstop-dst2")
-    assert r.status_code == 400, f"{r.status_code} {r.text}"
-    assert f"ETL {slow} is not running" in message(r), r.text
-    assert not bucket_exists(url, "etlstop-dst2")
-
-
 # --- failing transforms ---------------------------------------------------------------------------
 
 
@@ -827,6 +806,31 @@ def test_sdk_multi_object_transform(etl_cluster, dataset, md5_etl, echo_etl, sdk
     assert result.success, result
     existing = [f"a/o{i:04d}.txt" for i in range(300, 350) if f"a/o{i:04d}.txt" in dataset]
     assert_destination(etl_cluster.url, "sdk-range", {"t/" + n: dataset[n] for n in existing})
+
+
+# --- the ETL stopped under a running job ----------------------------------------------------------
+# Last but one: should it take a target down, every test above has run on the whole cluster.
+
+
+def test_stopping_the_etl_aborts_its_running_jobs(etl_cluster, dataset, api, own_etl):
+    url = etl_cluster.url
+    slow = own_etl("slow-stop", "--delay", "0.2")
+    jid = start_ok(url, "src", {"id": slow, "num-workers": 2}, dst="etlstop-dst")
+    kh.wait_until(lambda: done_count(url, jid) >= 10, JOB_DEADLINE,
+                  f"job {jid} transformed 10 objects", interval=0.1)
+    r = api.post(slow, "stop")
+    assert r.status_code == 200, r.text
+    st = wait_job(etl_cluster, jid, ABORT_DEADLINE)
+    assert st["aborted"] is True, st
+    assert_no_temp_files(etl_cluster)
+    present = list_names(url, "etlstop-dst")
+    assert len(present) < COUNT
+    assert_destination(url, "etlstop-dst", {n: dataset[n] for n in present})
+
+    r = start(url, "src", {"id": slow}, dst="etlstop-dst2")
+    assert r.status_code == 400, f"{r.status_code} {r.text}"
+    assert f"ETL {slow} is not running" in message(r), r.text
+    assert not bucket_exists(url, "etlstop-dst2")
 
 
 # --- last: the source -----------------------------------------------------------------------------
