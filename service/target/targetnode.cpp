@@ -2,6 +2,7 @@
 
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
+#include "service/runtime/runtimefactory.h"
 #include "shared/api/json.h"
 #include "shared/api/wire.h"
 #include "shared/core/fileutil.h"
@@ -17,8 +18,8 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_store(m_config.effectiveMountpaths())
-    , m_runtime(Runtime::LocalRuntimeConfig{m_config.python, m_config.effectiveVenvDir()})
-    , m_etl(&m_runtime, m_config.dataDir, m_config.id)
+    , m_runtime(Runtime::makeRuntime(m_config))
+    , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
     , m_comm(&m_etl, &m_nam)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);

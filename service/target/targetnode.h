@@ -4,7 +4,7 @@
 #include "service/etl/etlmanager.h"
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
-#include "service/runtime/localruntime.h"
+#include "service/runtime/instance.h"
 #include "service/target/objectstore.h"
 #include "service/xact/offlinejob.h"
 #include "shared/api/bmd.h"
@@ -14,6 +14,8 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QTimer>
+
+#include <memory>
 
 namespace Kiln::Http {
 class Exchange;
@@ -98,7 +100,7 @@ private:
     Cluster::Smap m_smap;
     Api::Bmd m_bmd;
     qint64 m_etlMdVersion = -1;
-    Runtime::LocalRuntime m_runtime;
+    std::unique_ptr<Runtime::Runtime> m_runtime;
     Etl::EtlManager m_etl;
     Etl::Communicator m_comm;
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "service/node/nodeconfig.h"
+#include "service/runtime/instance.h"
+
+#include <memory>
+
+namespace Kiln::Runtime {
+
+// The runtime a target runs its ETL instances with, as its config chooses (etl.runtime).
+// NodeConfig::validate() has rejected names this build does not know; one that slips through
+// gets the local runtime and an error in the log.
+std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config);
+
+} // namespace Kiln::Runtime
