@@ -1,58 +1,47 @@
 #include "service/etl/transformsources.h"
 
-#include <QNetworkReply>
+#include "service/http/httpclient.h"
 
 #include <csignal>
 
 namespace Kiln::Etl {
 
-ReplyBodySource::ReplyBodySource(QNetworkReply *reply, qint64 size,
-                                 std::function<void(qint64, bool)> done, QObject *parent)
+CallBodySource::CallBodySource(Http::ClientCall *call, qint64 size,
+                               std::function<void(qint64, bool)> done, QObject *parent)
     : Http::BodySource(parent)
-    , m_reply(reply)
+    , m_call(call)
     , m_size(size)
     , m_done(std::move(done))
 {
-    reply->setParent(this);
-    connect(reply, &QNetworkReply::readyRead, this, &BodySource::readyRead);
-    connect(reply, &QNetworkReply::finished, this, [this] {
-        m_finished = true;
-        if (m_reply->error() != QNetworkReply::NoError) {
-            // Whatever arrived before the error is still delivered, then the error: an answer cut
-            // short must never pass for a whole (shorter) result.
-            m_replyError = m_reply->error() == QNetworkReply::OperationCanceledError
-                ? QStringLiteral("the ETL instance took longer than the object timeout")
-                : m_reply->errorString();
-            if (m_reply->bytesAvailable() == 0) {
-                fail(m_replyError);
-                return;
-            }
+    call->setParent(this);
+    connect(call, &Http::ClientCall::readyRead, this, &BodySource::readyRead);
+    connect(call, &Http::ClientCall::finished, this, [this] {
+        // Whatever arrived before an error is still delivered, then the error: an answer cut
+        // short must never pass for a whole (shorter) result.
+        if (!m_call->error().isEmpty() && m_call->bytesAvailable() == 0) {
+            fail(m_call->error());
+            return;
         }
         Q_EMIT readyRead();
     });
-    if (reply->isFinished()) {
-        m_finished = true;
-        if (reply->error() != QNetworkReply::NoError)
-            m_replyError = reply->errorString();
-    }
 }
 
-ReplyBodySource::~ReplyBodySource()
+CallBodySource::~CallBodySource()
 {
     finish(m_error.isEmpty() && atEnd());
-    if (m_reply && m_reply->isRunning())
-        m_reply->abort();
+    if (m_call && !m_call->isFinished())
+        m_call->abort();
 }
 
-QByteArray ReplyBodySource::read(qint64 maxBytes)
+QByteArray CallBodySource::read(qint64 maxBytes)
 {
-    if (!m_reply || !m_error.isEmpty())
+    if (!m_call || !m_error.isEmpty())
         return {};
-    QByteArray chunk = m_reply->read(maxBytes);
+    QByteArray chunk = m_call->read(maxBytes);
     m_sent += chunk.size();
-    if (chunk.isEmpty() && m_finished && m_reply->bytesAvailable() == 0) {
-        if (!m_replyError.isEmpty()) {
-            fail(m_replyError);
+    if (chunk.isEmpty() && m_call->isFinished() && m_call->bytesAvailable() == 0) {
+        if (!m_call->error().isEmpty()) {
+            fail(m_call->error());
             return {};
         }
         if (m_size >= 0 && m_sent != m_size) {
@@ -66,23 +55,23 @@ QByteArray ReplyBodySource::read(qint64 maxBytes)
     return chunk;
 }
 
-bool ReplyBodySource::atEnd() const
+bool CallBodySource::atEnd() const
 {
-    return !m_error.isEmpty() || !m_reply || (m_finished && m_reply->bytesAvailable() == 0);
+    return !m_error.isEmpty() || !m_call || (m_call->isFinished() && m_call->bytesAvailable() == 0);
 }
 
-void ReplyBodySource::fail(const QString &why)
+void CallBodySource::fail(const QString &why)
 {
     if (!m_error.isEmpty())
         return;
     m_error = why;
-    if (m_reply && m_reply->isRunning())
-        m_reply->abort();
+    if (m_call && !m_call->isFinished())
+        m_call->abort();
     finish(false);
     Q_EMIT failed();
 }
 
-void ReplyBodySource::finish(bool ok)
+void CallBodySource::finish(bool ok)
 {
     if (std::exchange(m_reported, true))
         return;
