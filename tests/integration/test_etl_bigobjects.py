@@ -1,6 +1,6 @@
 """A 1 GiB object through an echo ETL of each communication type, read as a stream and hashed,
 while every target's RSS is sampled every 100 ms: a target passes the object on in constant
-memory (growth under 64 MiB) for hpush://, hpull:// and hrev://.
+memory (growth under 64 MiB) for hpush://, hpull://, hrev:// and ws://.
 
 io:// is measured and printed but not held to the bound: the target reads the process's stdout
 as it comes (docs/etl.md), so a client slower than the process lets it pile up in the target.
@@ -123,6 +123,9 @@ CASES = {
     "io": ("io", ""),
     # A streaming transform: the instance answers while the object still arrives.
     "hpush": ("hpush", ""),
+    # The instance (a standard-library server) holds the whole message; the target streams both
+    # ways: the object out in frames, the answer on to the client as its frames arrive.
+    "ws": ("ws", ""),
 }
 
 
@@ -136,8 +139,8 @@ def test_one_gib_through_an_echo_etl(etl_cluster, api, big_object, comm, args):
                "code": b64((SERVERS / "comm_io.py").read_text()), "obj_timeout": OBJ_TIMEOUT}
     else:
         marker = etl_cluster.marker(comm)
-        command = ["python3", str(SERVERS / "comm_server.py"), "--port", "8000",
-                   "--marker", marker]
+        server = "ws_echo_server.py" if comm == "ws" else "comm_server.py"
+        command = ["python3", str(SERVERS / server), "--port", "8000", "--marker", marker]
         msg = spec_msg(name, pod(name, command), comm=f"{comm}://")
         msg["obj_timeout"] = OBJ_TIMEOUT
     api.init_ok(msg)
