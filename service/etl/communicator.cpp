@@ -11,11 +11,15 @@
 #include "shared/core/logging.h"
 
 #include <QFile>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace Kiln::Etl {
@@ -23,6 +27,7 @@ namespace {
 
 constexpr qint64 MaxErrorBody = 64 * 1024;
 constexpr qint64 SmallObject = 1024 * 1024; // sent from memory, larger ones streamed from the file
+constexpr qint64 IoReadBuffer = 1024 * 1024; // an io:// program's output waiting for the client
 // AIS direct put (protocol §1.5): an instance that could not forward a one-shot PUT body answers
 // 503 with the header Ais-Etl-Retry-Reason: direct-put-transient, and the target replays the PUT.
 constexpr char DirectPutTransient[] = "direct-put-transient";
@@ -330,6 +335,16 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         return done(nullptr, 404,
                     makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
 
+    // stdout goes to a socket pair instead of QProcess's pipe: QProcess reads a pipe as fast as
+    // the program writes, whatever the client takes, but a socket's read buffer can be capped,
+    // so a program faster than its client waits instead of growing the target.
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return done(nullptr, 500,
+                    makeError(ErrorCode::Internal,
+                              QStringLiteral("ETL %1: cannot make a socket pair: %2")
+                                  .arg(job.etlName, QString::fromLocal8Bit(::strerror(errno)))));
+
     // One process per object: the seeds' io:// programs read stdin to the end and exit, so
     // nothing can be reused between objects.
     auto *process = new QProcess(this);
@@ -338,7 +353,15 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         env.insert("ETL_ARGS", job.etlArgs);
     process->setProcessEnvironment(env);
     process->setWorkingDirectory(command->workDir);
-    process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    process->setStandardOutputFile(QProcess::nullDevice());
+    const int childOut = pair[1];
+    process->setChildProcessModifier([childOut] {
+        ::setpgid(0, 0);
+        ::dup2(childOut, STDOUT_FILENO); // the copy on fd 1 survives exec, the pair's ends do not
+    });
+    auto *out = new QLocalSocket(process);
+    out->setSocketDescriptor(pair[0], QLocalSocket::ConnectedState, QIODevice::ReadOnly);
+    out->setReadBufferSize(IoReadBuffer);
 
     struct State
     {
@@ -389,13 +412,13 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
     };
     connect(process, &QProcess::bytesWritten, process, feed);
     connect(process, &QProcess::started, process, feed);
-    auto startStream = [this, process, state, done, ctx, etl, inBytes](QByteArray first) {
+    auto startStream = [this, process, out, state, done, ctx, etl, inBytes] {
         if (std::exchange(state->answered, true))
             return;
         QPointer<Communicator> self(this);
-        process->disconnect(process, &QProcess::readyReadStandardOutput, nullptr, nullptr);
+        out->disconnect(out, &QLocalSocket::readyRead, nullptr, nullptr);
         auto source = std::make_unique<ProcessBodySource>(
-            process, std::move(first), [self, etl, inBytes, state](qint64 out, bool ok) {
+            process, out, [self, etl, inBytes, state](qint64 out, bool ok) {
                 state->timer.stop();
                 if (self)
                     self->account(etl, inBytes, out, ok);
@@ -406,8 +429,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         if (ctx)
             done(std::move(source), 200, {});
     };
-    connect(process, &QProcess::readyReadStandardOutput, process,
-            [process, startStream] { startStream(process->readAllStandardOutput()); });
+    connect(out, &QLocalSocket::readyRead, process, startStream);
     connect(process, &QProcess::finished, process,
             [this, process, state, fail, startStream, etl](int code, QProcess::ExitStatus status) {
                 if (state->answered) {
@@ -416,7 +438,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
                     return;
                 }
                 if (status == QProcess::NormalExit && code == 0)
-                    return startStream(process->readAllStandardOutput()); // empty output is valid
+                    return startStream(); // the output (maybe empty) is still to be read
                 fail(500,
                      makeError(ErrorCode::InvalidArgument,
                                QStringLiteral("ETL error: the io:// process exited with status "
@@ -438,6 +460,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
             });
     state->timer.start();
     process->start(command->program, command->arguments);
+    ::close(pair[1]); // the child has its copy; the end of its output is the end of the stream
 }
 
 } // namespace Kiln::Etl

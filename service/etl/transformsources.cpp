@@ -79,15 +79,19 @@ void CallBodySource::finish(bool ok)
         m_done(m_sent, ok);
 }
 
-ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
+ProcessBodySource::ProcessBodySource(QProcess *process, QLocalSocket *output,
                                      std::function<void(qint64, bool)> done, QObject *parent)
     : Http::BodySource(parent)
     , m_process(process)
-    , m_pending(std::move(firstChunk))
+    , m_output(output)
     , m_done(std::move(done))
 {
     process->setParent(this);
-    connect(process, &QProcess::readyReadStandardOutput, this, &BodySource::readyRead);
+    connect(output, &QLocalSocket::readyRead, this, &BodySource::readyRead);
+    connect(output, &QLocalSocket::disconnected, this, [this] {
+        m_eof = true;
+        Q_EMIT readyRead();
+    });
     connect(process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         m_exited = true;
         if (status != QProcess::NormalExit || code != 0) {
@@ -95,13 +99,18 @@ ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
             return;
         }
         Q_EMIT readyRead();
-    }); // The process may be gone already (an empty or small result read in one go).
+    });
+    // The process may be gone already (an empty or small result read in one go).
     if (process->state() == QProcess::NotRunning) {
         m_exited = true;
         if (process->exitStatus() != QProcess::NormalExit || process->exitCode() != 0)
             m_error = QStringLiteral("the io:// process exited with status %1")
                           .arg(process->exitCode());
     }
+    if (output->state() != QLocalSocket::ConnectedState)
+        m_eof = true;
+    if (output->bytesAvailable() > 0 || m_eof)
+        QMetaObject::invokeMethod(this, &BodySource::readyRead, Qt::QueuedConnection);
 }
 
 ProcessBodySource::~ProcessBodySource()
@@ -117,19 +126,9 @@ ProcessBodySource::~ProcessBodySource()
 
 QByteArray ProcessBodySource::read(qint64 maxBytes)
 {
-    if (!m_error.isEmpty() || !m_process)
+    if (!m_error.isEmpty() || !m_process || !m_output)
         return {};
-    QByteArray chunk;
-    if (!m_pending.isEmpty()) {
-        chunk = m_pending.left(maxBytes);
-        m_pending.remove(0, chunk.size());
-    } else {
-        chunk = m_process->readAllStandardOutput();
-        if (chunk.size() > maxBytes) {
-            m_pending = chunk.mid(maxBytes);
-            chunk.truncate(maxBytes);
-        }
-    }
+    const QByteArray chunk = m_output->read(maxBytes);
     m_sent += chunk.size();
     if (chunk.isEmpty() && atEnd() && !std::exchange(m_reported, true) && m_done)
         m_done(m_sent, true);
@@ -138,8 +137,8 @@ QByteArray ProcessBodySource::read(qint64 maxBytes)
 
 bool ProcessBodySource::atEnd() const
 {
-    return !m_error.isEmpty() || !m_process
-        || (m_exited && m_pending.isEmpty() && m_process->bytesAvailable() == 0);
+    return !m_error.isEmpty() || !m_process || !m_output
+        || (m_exited && m_eof && m_output->bytesAvailable() == 0);
 }
 
 void ProcessBodySource::fail(const QString &why)

@@ -2,6 +2,7 @@
 
 #include "service/http/bodysource.h"
 
+#include <QLocalSocket>
 #include <QPointer>
 #include <QProcess>
 
@@ -45,7 +46,8 @@ class ProcessBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    ProcessBodySource(QProcess *process, QByteArray firstChunk,
+    // The program's stdout arrives on output (a socket pair, see Communicator::transformIo).
+    ProcessBodySource(QProcess *process, QLocalSocket *output,
                       std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
     ~ProcessBodySource() override;
 
@@ -57,9 +59,10 @@ public:
 
 private:
     QPointer<QProcess> m_process;
-    QByteArray m_pending;
+    QPointer<QLocalSocket> m_output;
     qint64 m_sent = 0;
     bool m_exited = false;
+    bool m_eof = false;
     bool m_reported = false;
     QString m_error;
     std::function<void(qint64, bool)> m_done;
