@@ -13,7 +13,7 @@ bool darkPalette()
     return QGuiApplication::palette().color(QPalette::Base).lightness() < 128;
 }
 
-QTextCharFormat format(QColor light, QColor dark, bool bold = false, bool italic = false)
+QTextCharFormat makeFormat(QColor light, QColor dark, bool bold = false, bool italic = false)
 {
     QTextCharFormat f;
     f.setForeground(darkPalette() ? dark : light);
@@ -25,23 +25,23 @@ QTextCharFormat format(QColor light, QColor dark, bool bold = false, bool italic
 
 QTextCharFormat keyFormat()
 {
-    return format(QColor(0x00, 0x50, 0xa0), QColor(0x80, 0xb8, 0xff), true);
+    return makeFormat(QColor(0x00, 0x50, 0xa0), QColor(0x80, 0xb8, 0xff), true);
 }
 QTextCharFormat stringFormat()
 {
-    return format(QColor(0x20, 0x80, 0x20), QColor(0x9c, 0xdc, 0x7c));
+    return makeFormat(QColor(0x20, 0x80, 0x20), QColor(0x9c, 0xdc, 0x7c));
 }
 QTextCharFormat numberFormat()
 {
-    return format(QColor(0xa0, 0x50, 0x00), QColor(0xf0, 0xb0, 0x70));
+    return makeFormat(QColor(0xa0, 0x50, 0x00), QColor(0xf0, 0xb0, 0x70));
 }
 QTextCharFormat commentFormat()
 {
-    return format(QColor(0x80, 0x80, 0x80), QColor(0x90, 0x90, 0x90), false, true);
+    return makeFormat(QColor(0x80, 0x80, 0x80), QColor(0x90, 0x90, 0x90), false, true);
 }
 QTextCharFormat keywordFormat()
 {
-    return format(QColor(0x80, 0x00, 0x80), QColor(0xd0, 0x90, 0xf0), true);
+    return makeFormat(QColor(0x80, 0x00, 0x80), QColor(0xd0, 0x90, 0xf0), true);
 }
 
 // Block state: the indentation of the key that opened a block scalar, +1; 0 when none.
@@ -133,7 +133,7 @@ void PythonHighlighter::highlightBlock(const QString &text)
         }
     };
     apply(keywords, keywordFormat());
-    apply(builtins, format(QColor(0x00, 0x70, 0x70), QColor(0x70, 0xd0, 0xd0)));
+    apply(builtins, makeFormat(QColor(0x00, 0x70, 0x70), QColor(0x70, 0xd0, 0xd0)));
     apply(defName, keyFormat(), 1);
     apply(number, numberFormat());
     apply(decorator, keywordFormat());

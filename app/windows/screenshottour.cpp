@@ -76,8 +76,7 @@ void ScreenshotTour::start()
          [w] { return w->logView()->matchCount() > 0; }, [w]() -> QWidget * { return w; }},
         {QStringLiteral("cluster"), [w] { w->mainTabs()->setCurrentIndex(1); },
          [this, w] {
-             const auto *b = qobject_cast<BucketModel *>(
-                 const_cast<QAbstractItemModel *>(w->findChild<BucketModel *>()));
+             const BucketModel *b = w->findChild<BucketModel *>();
              if (!b || b->rowCount() == 0)
                  return false;
              for (int row = 0; row < b->rowCount(); ++row) {
