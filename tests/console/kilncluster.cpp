@@ -9,6 +9,9 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 namespace Kiln::Console::Test {
 namespace {
 
@@ -63,6 +66,9 @@ QString KilnCluster::start(quint16 port)
     stop();
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    // A test that crashes must not leave a cluster behind: the supervisor gets SIGTERM when
+    // the test process dies, and stops its nodes (which have the same arrangement with it).
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process->start(kilndPath(),
                      {QStringLiteral("cluster"), QStringLiteral("--targets"),
                       QString::number(m_targets), QStringLiteral("--port"), QString::number(port),
