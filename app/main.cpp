@@ -43,7 +43,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption dest(QStringLiteral("dest"),
                                   QStringLiteral("Destination bucket for --screenshots."),
                                   QStringLiteral("bucket"));
-    cli.addOptions({url, token, shots, etl, object, dest});
+    const QCommandLineOption clusterPid(
+        QStringLiteral("stop-cluster-pid"),
+        QStringLiteral("Last step of --screenshots: SIGTERM this process (the cluster) and show "
+                       "the disconnected window."),
+        QStringLiteral("pid"));
+    cli.addOptions({url, token, shots, etl, object, dest, clusterPid});
     cli.process(app);
 
     Api::ApiClient api;
@@ -67,6 +72,7 @@ int main(int argc, char *argv[])
                 std::fprintf(ok ? stdout : stderr, "kiln-console: %s\n", qPrintable(message));
                 QCoreApplication::exit(ok ? 0 : 1);
             });
+        tour->setClusterPid(cli.value(clusterPid).toLongLong());
         tour->start();
     }
     return app.exec();

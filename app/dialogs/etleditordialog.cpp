@@ -129,7 +129,9 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     commRow->addWidget(m_initTimeout);
     commRow->addWidget(new QLabel(tr("Object timeout:"), this));
     commRow->addWidget(m_objTimeout);
-    form->addRow(tr("&Comm type:"), commRow);
+    auto *commLabel = new QLabel(tr("&Comm type:"), this);
+    commLabel->setBuddy(m_comm);
+    form->addRow(commLabel, commRow);
 
     m_progress->setRange(0, 0);
     m_progress->setVisible(false);

@@ -40,7 +40,9 @@ PreviewDialog::PreviewDialog(Api::ApiClient *api, const QStringList &etls, QWidg
     auto *etlRow = new QHBoxLayout;
     etlRow->addWidget(m_etl, 1);
     etlRow->addWidget(m_show);
-    form->addRow(tr("&ETL:"), etlRow);
+    auto *etlLabel = new QLabel(tr("&ETL:"), this);
+    etlLabel->setBuddy(m_etl);
+    form->addRow(etlLabel, etlRow);
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_original);
     split->addWidget(m_transformed);

@@ -79,7 +79,7 @@ void YamlHighlighter::highlightBlock(const QString &text)
     static const QRegularExpression number(QStringLiteral("(?<=[:\\-\\[,]\\s)(-?[0-9][0-9.]*"
                                                           "[a-zA-Z]*)\\s*$"));
     static const QRegularExpression literal(QStringLiteral(":\\s+(true|false|null|yes|no|~)\\s*$"));
-    static const QRegularExpression blockScalar(QStringLiteral(":\\s*[|>][-+]?\\s*$"));
+    static const QRegularExpression blockScalar(QStringLiteral("(:|^\\s*-)\\s*[|>][-+]?\\s*$"));
     static const QRegularExpression docMarker(QStringLiteral("^(---|\\.\\.\\.)\\s*$"));
 
     if (docMarker.match(text).hasMatch()) {

@@ -40,6 +40,8 @@ ClusterView::ClusterView(ClusterModel *nodes, BucketModel *buckets, QWidget *par
     , m_nodes(makeTable(nodes, this))
     , m_buckets(makeTable(buckets, this))
 {
+    m_buckets->horizontalHeader()->setStretchLastSection(false);
+    m_buckets->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(group(tr("Nodes"), m_nodes, split));
     split->addWidget(group(tr("Buckets"), m_buckets, split));

@@ -68,8 +68,10 @@ EtlDetailsView::EtlDetailsView(Api::ApiClient *api, QWidget *parent)
     m_table->setAlternatingRowColors(true);
     m_cpuView->setRenderHint(QPainter::Antialiasing);
     m_memView->setRenderHint(QPainter::Antialiasing);
-    m_cpuView->setMinimumHeight(160);
-    m_memView->setMinimumHeight(160);
+    // Tall enough for readable axis labels at any font size.
+    const int chartHeight = fontMetrics().height() * 16;
+    m_cpuView->setMinimumHeight(chartHeight);
+    m_memView->setMinimumHeight(chartHeight);
     m_errors->setReadOnly(true);
     m_errors->setPlaceholderText(tr("No errors reported"));
     m_errors->setMaximumBlockCount(500);
@@ -81,9 +83,11 @@ EtlDetailsView::EtlDetailsView(Api::ApiClient *api, QWidget *parent)
     split->addWidget(m_table);
     split->addWidget(charts);
     split->addWidget(m_errors);
-    split->setStretchFactor(0, 2);
+    split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 3);
     split->setStretchFactor(2, 1);
+    const int row = fontMetrics().height() * 2;
+    split->setSizes({row * 5, row * 12, row * 3});
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
@@ -192,9 +196,17 @@ void EtlDetailsView::updateCharts()
         }
         const auto xAxes = chart->axes(Qt::Horizontal);
         const auto yAxes = chart->axes(Qt::Vertical);
+        // The window grows with the history, from one minute up to the kept span.
+        qint64 oldest = now;
+        for (const QString &t : targets) {
+            const auto h = m_model->history(t);
+            if (!h.isEmpty())
+                oldest = qMin(oldest, h.first().msecs);
+        }
+        const qint64 span = qBound<qint64>(60000, now - oldest, m_model->historySpan());
         if (!xAxes.isEmpty())
             static_cast<QDateTimeAxis *>(xAxes.first())
-                ->setRange(QDateTime::fromMSecsSinceEpoch(now - m_model->historySpan()),
+                ->setRange(QDateTime::fromMSecsSinceEpoch(now - span),
                            QDateTime::fromMSecsSinceEpoch(now));
         if (!yAxes.isEmpty())
             static_cast<QValueAxis *>(yAxes.first())->setRange(0, max * 1.15);

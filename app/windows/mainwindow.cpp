@@ -79,6 +79,9 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::showContextMenu);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onSelectionChanged);
+    // A reset (new endpoint) or a vanished row drops the selection without selectionChanged.
+    connect(m_filtered, &QAbstractItemModel::modelReset, this, &MainWindow::onSelectionChanged);
+    connect(m_filtered, &QAbstractItemModel::rowsRemoved, this, &MainWindow::onSelectionChanged);
     connect(m_table, &QTableView::doubleClicked, this, [this] { m_etlTabs->setCurrentIndex(0); });
 
     // Connection banner: only shown while the proxy is unreachable.
@@ -103,6 +106,7 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     split->addWidget(m_etlTabs);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
+    split->setSizes({2000, 3000}); // proportions; the splitter scales them to its width
     m_tabs->addTab(split, tr("&ETLs"));
     m_tabs->addTab(m_clusterView, tr("&Cluster"));
 
@@ -252,6 +256,9 @@ void MainWindow::connectTo(const QUrl &url, const QString &token)
 void MainWindow::onConnectionChanged(bool connected, const QString &error)
 {
     const QString url = m_api ? m_api->endpoint().toString() : QString();
+    // What the list and details show is the last known state: greyed while it cannot be current.
+    m_table->setEnabled(connected);
+    m_details->setEnabled(connected);
     if (connected) {
         m_banner->hide();
         m_countdown->stop();

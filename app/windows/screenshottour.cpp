@@ -18,6 +18,8 @@
 #include <QTcpServer>
 #include <QTimer>
 
+#include <csignal>
+
 namespace Kiln::Console {
 namespace {
 
@@ -156,17 +158,22 @@ void ScreenshotTour::start()
          },
          [shared] { return *shared; }, [this]() -> QWidget * { return m_dialog; }, 1500},
         {QStringLiteral("disconnected"),
-         [w, closeDialog] {
+         [this, w, closeDialog] {
              closeDialog();
+             w->mainTabs()->setCurrentIndex(0);
+             w->etlTabs()->setCurrentWidget(w->detailsView());
+             if (m_clusterPid > 0) {
+                 ::kill(pid_t(m_clusterPid), SIGTERM);
+                 return;
+             }
              // A port nobody listens on: what the window shows when the proxy is gone.
              QTcpServer probe;
              probe.listen(QHostAddress::LocalHost, 0);
              const quint16 port = probe.serverPort();
              probe.close();
-             w->mainTabs()->setCurrentIndex(0);
              w->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), QString());
          },
-         [w] { return w->banner()->isVisible(); }, [w]() -> QWidget * { return w; }, 1200},
+         [w] { return w->banner()->isVisible(); }, [w]() -> QWidget * { return w; }, 2500},
     };
     runStep(0);
 }

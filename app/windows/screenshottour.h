@@ -28,6 +28,10 @@ public:
     // bucket for the offline job.
     void setSubjects(const QString &etl, const QString &bucket, const QString &object,
                      const QString &destination);
+    // The last step stops the cluster (SIGTERM to this process, e.g. the `kilnd cluster`
+    // supervisor) to show the window of a dead proxy; without it the window is pointed at a
+    // port nobody listens on.
+    void setClusterPid(qint64 pid) { m_clusterPid = pid; }
     void start();
 
 Q_SIGNALS:
@@ -58,6 +62,7 @@ private:
     QElapsedTimer m_clock;
     QPointer<QWidget> m_dialog; // the dialog the current steps work on
     QStringList m_failed;
+    qint64 m_clusterPid = 0;
 };
 
 } // namespace Kiln::Console
