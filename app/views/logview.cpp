@@ -138,6 +138,13 @@ void LogView::setTargets(const QStringList &targetIds)
     m_target->setCurrentIndex(keep < 0 ? 0 : keep);
 }
 
+void LogView::setTarget(const QString &targetId)
+{
+    const int index = m_target->findData(targetId);
+    if (index >= 0)
+        m_target->setCurrentIndex(index);
+}
+
 void LogView::setPollInterval(int msecs)
 {
     m_timer->setInterval(msecs);

@@ -32,6 +32,8 @@ public:
     void setEtl(const QString &name);
     QString etl() const { return m_name; }
     void setTargets(const QStringList &targetIds);
+    // One target's logs only; empty for all targets.
+    void setTarget(const QString &targetId);
     void setPollInterval(int msecs);
 
     bool isFollowing() const;

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void initTestCase();
     void followsNewLinesOfEveryTarget();
     void pausesSearchesFiltersAndSaves();
+    void showsOneTargetOnly();
     void appendsOnlyTheNewTailOfARing();
 
 private:
@@ -107,6 +108,27 @@ void tst_LogView::pausesSearchesFiltersAndSaves()
     const QByteArray text = saved.readAll();
     QCOMPARE(text.count('\n'), qsizetype(view.model()->lines().size()));
     QVERIFY(text.contains("listening"));
+}
+
+void tst_LogView::showsOneTargetOnly()
+{
+    LogView view(&m_api);
+    view.setPollInterval(250);
+    view.setEtl(QStringLiteral("echo-logs"));
+    QTRY_VERIFY_WITH_TIMEOUT(view.model()->lines().size() >= 3, 10000);
+    QStringList targets;
+    for (const LogModel::Line &l : view.model()->lines()) {
+        if (!targets.contains(l.targetId))
+            targets.append(l.targetId);
+    }
+    targets.sort();
+    QCOMPARE(targets.size(), 3);
+    view.setTargets(targets);
+    view.setTarget(targets.at(1));
+    QTRY_VERIFY_WITH_TIMEOUT(!view.model()->lines().isEmpty(), 10000);
+    for (const LogModel::Line &l : view.model()->lines())
+        QCOMPARE(l.targetId, targets.at(1));
+    QVERIFY(view.textView()->toPlainText().startsWith(QStringLiteral("[%1]").arg(targets.at(1))));
 }
 
 void tst_LogView::appendsOnlyTheNewTailOfARing()
