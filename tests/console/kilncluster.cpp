@@ -2,7 +2,9 @@
 
 #include "shared/etl/initmsg.h"
 
+#include <QDir>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -105,6 +107,27 @@ void KilnCluster::stop()
         }
     }
     m_process.reset();
+}
+
+qint64 KilnCluster::proxyPid() const
+{
+    if (!m_process)
+        return 0;
+    const QString parent = QString::number(m_process->processId());
+    for (const QString &pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly) || !cmdline.open(QIODevice::ReadOnly))
+            continue;
+        // stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        const QList<QByteArray> args = cmdline.readAll().split('\0');
+        if (fields.size() > 1 && fields.at(1) == parent.toLatin1() && args.size() > 1
+            && args.at(1) == "proxy")
+            return pid.toLongLong();
+    }
+    return 0;
 }
 
 QByteArray KilnCluster::echoPodYaml(const QString &name)

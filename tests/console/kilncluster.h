@@ -25,6 +25,8 @@ public:
     QString start(quint16 port = 0);
     // SIGTERM and wait: the whole cluster goes away (proxy included).
     void stop();
+    // The proxy process the supervisor started (0 when not found), for tests that freeze it.
+    qint64 proxyPid() const;
     QUrl url() const { return m_url; }
     quint16 port() const { return quint16(m_url.port()); }
     QString dataDir() const { return m_dir.path() + QStringLiteral("/data"); }

@@ -13,6 +13,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <csignal>
+
 using namespace Kiln;
 using Console::EtlListModel;
 using Console::MainWindow;
@@ -27,6 +29,7 @@ private Q_SLOTS:
     void stopsAndStartsThroughTheUi();
     void filtersTheList();
     void deletesOnlyAfterConfirmation();
+    void staysResponsiveWhenTheProxyHangs();
     void staysResponsiveWhenTheProxyDies();
 
 private:
@@ -104,6 +107,31 @@ void tst_MainWindow::deletesOnlyAfterConfirmation()
         (box = m_window->findChild<QMessageBox *>(QStringLiteral("confirmDelete"))), 5000);
     box->button(QMessageBox::Yes)->click();
     QTRY_COMPARE_WITH_TIMEOUT(m_window->etlModel()->rowOf(name), -1, 30000);
+}
+
+void tst_MainWindow::staysResponsiveWhenTheProxyHangs()
+{
+    // A frozen proxy accepts connections and never answers: only timeouts can tell.
+    const qint64 proxy = m_cluster.proxyPid();
+    QVERIFY(proxy > 0);
+    m_api.setDefaultTimeout(2000);
+    QElapsedTimer beat;
+    qint64 worstGap = 0;
+    QTimer heart;
+    heart.setInterval(20);
+    connect(&heart, &QTimer::timeout, this, [&] { worstGap = qMax(worstGap, beat.restart()); });
+    QCOMPARE(::kill(pid_t(proxy), SIGSTOP), 0);
+    beat.start();
+    heart.start();
+    const bool bannerShown
+        = QTest::qWaitFor([&] { return m_window->banner()->isVisible(); }, 20000);
+    heart.stop();
+    ::kill(pid_t(proxy), SIGCONT);
+    QVERIFY(bannerShown);
+    QVERIFY2(worstGap < 500, qPrintable(QStringLiteral("GUI blocked for %1 ms").arg(worstGap)));
+    // Thawed, it answers again and the console notices by itself.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->banner()->isHidden(), 30000);
+    m_api.setDefaultTimeout(10000);
 }
 
 void tst_MainWindow::staysResponsiveWhenTheProxyDies()
