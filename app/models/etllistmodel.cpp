@@ -56,6 +56,13 @@ QVariant EtlListModel::data(const QModelIndex &index, int role) const
         return r.summary.name;
     if (role == StageRole)
         return int(r.summary.stage);
+    if (role == SortRole) {
+        if (index.column() == Age)
+            return r.firstSeen.toMSecsSinceEpoch() * -1; // older first when ascending
+        if (index.column() == Objects)
+            return r.summary.objCount;
+        return data(index, Qt::DisplayRole);
+    }
     if (role == Qt::ToolTipRole) {
         if (index.column() == Age)
             return tr("Time since this console first listed the ETL (the AIS list API carries "

@@ -17,7 +17,11 @@ class EtlListModel final : public QAbstractTableModel
     Q_OBJECT
 public:
     enum Column { Name, Stage, CommType, Runtime, Age, Objects, ColumnCount };
-    enum Role { StageRole = Qt::UserRole + 1, NameRole };
+    enum Role {
+        StageRole = Qt::UserRole + 1,
+        NameRole,
+        SortRole, // numbers for Age and Objects, text otherwise
+    };
 
     explicit EtlListModel(QObject *parent = nullptr);
 

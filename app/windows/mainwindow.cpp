@@ -59,6 +59,7 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     m_filtered->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_filtered->setFilterKeyColumn(-1); // any column: name, stage, comm type, runtime
     m_filtered->setSortCaseSensitivity(Qt::CaseInsensitive);
+    m_filtered->setSortRole(EtlListModel::SortRole);
 
     m_filter->setPlaceholderText(tr("Filter ETLs by name, stage, comm type or runtime (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);

@@ -7,6 +7,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
 
 using namespace Kiln;
 using Console::LogModel;
@@ -80,6 +82,18 @@ void tst_LogView::pausesSearchesFiltersAndSaves()
 
     view.setSearch(QStringLiteral("listening"));
     QCOMPARE(view.matchCount(), 3);
+    // Every match is highlighted in place.
+    int highlighted = 0;
+    for (QTextBlock b = view.textView()->document()->begin(); b.isValid(); b = b.next()) {
+        for (const QTextLayout::FormatRange &range : b.layout()->formats()) {
+            if (b.text()
+                    .mid(range.start, range.length)
+                    .compare(QLatin1String("listening"), Qt::CaseInsensitive)
+                == 0)
+                ++highlighted;
+        }
+    }
+    QCOMPARE(highlighted, 3);
     view.setFilterToMatches(true);
     QCOMPARE(view.textView()->document()->blockCount(), 3);
     view.setFilterToMatches(false);
