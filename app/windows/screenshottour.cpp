@@ -67,7 +67,7 @@ void ScreenshotTour::start()
                  w->selectEtl(m_etl);
              const TargetHealthModel *m = w->detailsView()->model();
              const QStringList ids = m->targetIds();
-             return !ids.isEmpty() && m->history(ids.first()).size() >= 8;
+             return !ids.isEmpty() && m->history(ids.first()).size() >= 30;
          },
          [w]() -> QWidget * { return w; }},
         {QStringLiteral("logs"),
