@@ -11,6 +11,7 @@ docs/compat.md.
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import kilnharness as kh  # noqa: E402
 
 _outcomes: dict[str, dict] = {}
+_started = time.monotonic()
 
 
 def pytest_configure(config):
@@ -55,6 +57,8 @@ def pytest_sessionfinish(session):
     path = Path(folder) / f"sdk-{sdk}-{Path(session.config.args[0]).stem}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"client": f"aistore {sdk}", "python": sys.version.split()[0],
+                                "suite": Path(session.config.args[0]).name,
+                                "seconds": round(time.monotonic() - _started, 1),
                                 "tests": list(_outcomes.values())}, indent=1))
 
 
