@@ -175,6 +175,37 @@ step "ais etl init with a taken name fails" \
     fails ais etl-init "$work/runtime.yaml" --name rev-etl --comm-type hpush
 step "ais etl rm rev-etl" ais etl-rm rev-etl
 
+# --- errors: a transform that fails for some objects ---------------------------------------------
+# Today's spec form again: an instance that answers 500 for objects starting with "bad".
+cat >"$work/picky.yaml" <<YAML
+name: picky-etl
+communication: hpush://
+runtime:
+  image: python:3.11
+  command: ['python3', '$here/etl_servers/reverse_server.py', '--port', '8000', '--fail-on', 'bad']
+YAML
+printf 'bad data\n' >"$work/bad.txt"
+printf 'good data\n' >"$work/good.txt"
+python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.stdout.buffer.write(d[::-1])' \
+    "$work/good.txt" >"$work/good.want"
+step "ais bucket create ais://errs" ais bucket-create ais://errs
+step "ais put bad.txt, good.txt errs/" sh -c "'$AISGO' put '$work/bad.txt' errs/bad.txt && '$AISGO' put '$work/good.txt' errs/good.txt"
+step "ais etl init --spec picky.yaml (name and comm type in the spec)" ais etl-init "$work/picky.yaml"
+step "ais etl object picky-etl errs/bad.txt fails" fails ais etl-object picky-etl errs/bad.txt
+step "ais etl object picky-etl errs/good.txt" same "$work/good.want" ais etl-object picky-etl errs/good.txt
+step "ais etl show errors picky-etl (the inline failure is listed)" \
+    sh -c "'$AISGO' etl-show-errors picky-etl | grep -q '^ais://errs/bad.txt	'"
+step "ais etl bucket picky-etl ais://errs ais://errs-out --cont-on-err --wait" \
+    sh -c "'$AISGO' etl-bucket picky-etl ais://errs ais://errs-out --cont-on-err --wait >'$work/picky.out'"
+pxid="$(head -1 "$work/picky.out")"
+step "ais etl show errors picky-etl <job-id> (the job's failure is listed)" \
+    sh -c "'$AISGO' etl-show-errors picky-etl '$pxid' | grep -q '^ais://errs/bad.txt	'"
+printf 'good.txt\t10\n' >"$work/errs.want"
+step "ais ls ais://errs-out (only the good object)" same "$work/errs.want" ais ls ais://errs-out
+step "ais etl bucket without --cont-on-err fails on the bad object" \
+    fails ais etl-bucket picky-etl ais://errs ais://errs-out2 --wait
+step "ais etl rm picky-etl" ais etl-rm picky-etl
+
 # --- seed-era forms Kiln keeps (AIS dropped them) ------------------------------------------------
 cat >"$work/code.py" <<'PY'
 import hashlib

@@ -233,18 +233,20 @@ func main() {
 		check(err)
 	case "etl-bucket":
 		var prefix, ext string
-		var dryRun, wait bool
+		var dryRun, wait, coer bool
 		pos := flags(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&prefix, "prefix", "", "")
 			fs.StringVar(&ext, "ext", "", "")
 			fs.BoolVar(&dryRun, "dry-run", false, "")
 			fs.BoolVar(&wait, "wait", false, "")
+			fs.BoolVar(&coer, "cont-on-err", false, "")
 		})
-		need(pos, 3, "etl-bucket NAME SRC DST [--prefix P] [--ext JSON] [--dry-run] [--wait]")
+		need(pos, 3, "etl-bucket NAME SRC DST [--prefix P] [--ext JSON] [--dry-run] [--cont-on-err] [--wait]")
 		msg := &apc.TCBMsg{}
 		msg.Transform.Name = pos[0]
 		msg.Prefix = prefix
 		msg.DryRun = dryRun
+		msg.ContinueOnError = coer
 		if ext != "" {
 			check(json.Unmarshal([]byte(ext), &msg.Ext))
 		}
@@ -263,7 +265,8 @@ func main() {
 		fmt.Printf("objects\t%d\nbytes\t%d\n", locObjs+outObjs, locBytes+outBytes)
 		for tid, list := range snaps {
 			for _, s := range list {
-				if s.ID == xid && (s.AbortedX || s.Err != "" || s.AbortErr != "") {
+				// With --cont-on-err a job reports failed objects and still succeeds.
+				if s.ID == xid && (s.AbortedX || s.AbortErr != "" || (!coer && s.Err != "")) {
 					fail("job %s on %s: aborted=%v err=%q", xid, tid, s.AbortedX, s.Err)
 				}
 			}

@@ -5,12 +5,17 @@ object's bytes reversed, followed by the request's etl_args (if any).
   GET  /health            -> 200 "Running"
   PUT|POST /<bck>/<obj>   -> transform(body)                 (hpush://)
   GET  /<escaped uname>   -> transform(object from $AIS_TARGET_URL)   (hpull://)
+
+--fail-on PREFIX answers 500 for every object whose bytes start with PREFIX.
 """
 import argparse
 import os
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+FAIL_ON = b""
 
 
 def transform(data: bytes, query: str) -> bytes:
@@ -35,6 +40,9 @@ class Handler(BaseHTTPRequestHandler):
         if fqn:
             with open(fqn, "rb") as f:
                 body = f.read()
+        if FAIL_ON and body.startswith(FAIL_ON):
+            self.answer(b"refusing this object", 500)
+            return
         self.answer(transform(body, query))
 
     do_POST = do_PUT
@@ -54,6 +62,8 @@ class Handler(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--fail-on", default="")
     a = p.parse_args()
+    FAIL_ON = a.fail_on.encode()
     print(f"reverse-server: listening on 127.0.0.1:{a.port}", flush=True)
     ThreadingHTTPServer(("127.0.0.1", a.port), Handler).serve_forever()
