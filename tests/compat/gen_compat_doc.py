@@ -79,7 +79,11 @@ def main(results: Path, out: Path) -> int:
         for s in run["steps"]:
             cmd = s["command"].replace("|", "\\|")
             lines.append(f"| `{cmd}` | {'pass' if s['ok'] else '**FAIL**'} |")
-        lines.append("")
+        lines += ["", "Known gap: the Go client of v1.5.0 cannot decode the details of an ETL "
+                  "made from code (`ais etl show NAME`, `ais etl show errors NAME`): AIS removed "
+                  "that message kind, and its client tries only the etl-spec and pod-spec forms. "
+                  "The SDK's `Etl.view()` decodes it. ETLs from a spec or a runtime image are "
+                  "not affected.", ""]
     lines += ["## Time per suite", "", "| suite | seconds |", "|---|---|"]
     lines += [f"| {name} | {sec} |" for name, sec in timings]
     out.parent.mkdir(parents=True, exist_ok=True)
