@@ -115,6 +115,22 @@ def test_init_runtime_image_and_inline_reads(src, rev):
         assert obj.get_reader(etl=ETLConfig(rev.name)).raw().read() == want
 
 
+@pytest.mark.covers("Etl.init (comm_type=hpull)", "ObjectReader.read_all (etl, hpull)",
+                    "Bucket.transform (hpull)")
+def test_init_hpull_inline_and_bucket(client, src, fresh_bucket):
+    etl = client.etl("compat-hpull")
+    etl.init(image=f"aistorage/runtime_python:{PY}", command=reverse_command(),
+             comm_type="hpull", init_timeout="2m")
+    try:
+        for name, data in OBJECTS.items():
+            got = src.object(name).get_reader(etl=ETLConfig(etl.name, args="p")).read_all()
+            assert got == reverse(data, "p"), name
+        client.job(src.transform(etl_name=etl.name, to_bck=fresh_bucket)).wait(timeout=120)
+        check_transformed(fresh_bucket, {n: reverse(d) for n, d in OBJECTS.items()})
+    finally:
+        etl.delete()
+
+
 @pytest.mark.covers("ETLConfig(name, args=str)", "ETLConfig(name, args=dict)")
 def test_inline_args_reach_the_transformer(src, rev):
     obj = src.object("a/one.txt")
