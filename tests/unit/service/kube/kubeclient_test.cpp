@@ -64,7 +64,7 @@ TEST_F(KubeClientTest, CreatesAPodWithTheBearerToken)
                         [&](Result<QJsonObject> r) { created = r; });
     ASSERT_TRUE(waitUntil([&] { return created.has_value(); }));
     ASSERT_TRUE(*created) << created->error().message.toStdString();
-    EXPECT_EQ(std::as_const(**created)["metadata"]["resourceVersion"].toString(), "1001");
+    EXPECT_EQ(std::as_const(**created)["metadata"]["resourceVersion"].toString(), "185");
     ASSERT_EQ(m_server.requests().size(), 1);
     const auto &req = m_server.requests().first();
     EXPECT_EQ(req.method, "POST");

@@ -126,7 +126,7 @@ TEST_F(KubeInstanceTest, BecomesReadyByWatchNotByPolling)
     KubeInstance *instance = makeInstance();
     instance->start();
     ASSERT_TRUE(waitUntil([&] { return m_server.openStreams() == 1; }));
-    EXPECT_EQ(m_watchVersions, QStringList{"1001"}); // from the created object's version
+    EXPECT_EQ(m_watchVersions, QStringList{"185"}); // from the created object's version
     EXPECT_EQ(instance->phase(), "Pending");
     m_server.pushEvent(event("MODIFIED", "pod-running-unready.json"));
     waitUntil([] { return false; }, 100);
@@ -221,7 +221,7 @@ TEST_F(KubeInstanceTest, ExpiredWatchReadsThePodAgain)
     instance->start();
     ASSERT_TRUE(waitUntil([&] { return m_server.openStreams() == 1; }));
     EXPECT_EQ(podGets(), 1);
-    EXPECT_EQ(m_watchVersions, (QStringList{"1001", "1003"}));
+    EXPECT_EQ(m_watchVersions, (QStringList{"185", "1003"}));
     m_server.pushEvent(event("MODIFIED", "pod-running-ready.json"));
     ASSERT_TRUE(waitUntil([&] { return m_ready == 1; }));
 }
@@ -246,6 +246,27 @@ TEST_F(KubeInstanceTest, DeletedWhileReadyIsAnExit)
     ASSERT_TRUE(waitUntil([&] { return m_exited.size() == 1; }));
     EXPECT_TRUE(m_exited.first().message.contains("deleted"));
     EXPECT_EQ(instance->phase(), "Succeeded");
+}
+
+TEST_F(KubeInstanceTest, FollowsAStreamRecordedFromKubeApiserver)
+{
+    // Bound, Running/Ready, then deleted by someone else (grace 0: deletionTimestamp, DELETED).
+    const QList<QByteArray> recorded
+        = FakeApiServer::fixture("watch-ready-then-deleted.jsonl").trimmed().split('\n');
+    ASSERT_EQ(recorded.size(), 4);
+    KubeInstance *instance = makeInstance();
+    instance->start();
+    ASSERT_TRUE(waitUntil([&] { return m_server.openStreams() == 1; }));
+    m_server.pushEvent(recorded.at(0));
+    m_server.pushEvent(recorded.at(1));
+    ASSERT_TRUE(waitUntil([&] { return m_ready == 1; }));
+    EXPECT_EQ(instance->endpoint().toString(), "http://10.244.1.7:8000");
+    m_server.pushEvent(recorded.at(2));
+    ASSERT_TRUE(waitUntil([&] { return m_exited.size() == 1; }));
+    EXPECT_TRUE(m_exited.first().message.contains("being deleted"));
+    m_server.pushEvent(recorded.at(3));
+    waitUntil([] { return false; }, 100);
+    EXPECT_EQ(m_exited.size(), 1);
 }
 
 TEST_F(KubeInstanceTest, LogsAndUsageComeFromTheApi)
