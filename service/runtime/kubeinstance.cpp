@@ -326,8 +326,18 @@ void KubeInstance::fetchUsage(QObject *ctx, std::function<void(Result<Usage>)> d
         return done(m_lastUsage);
     const Kube::PodUsage limits = Kube::limitsFromPod(m_pod.isEmpty() ? m_podSpec : m_pod);
     QPointer<KubeInstance> self(this);
+    const QString what = context();
     m_client->podMetrics(
-        m_name, ctx, [self, limits, done = std::move(done)](const Result<QJsonObject> &metrics) {
+        m_name, ctx,
+        [self, what, limits, done = std::move(done)](const Result<QJsonObject> &metrics) {
+            if (!metrics && metrics.error().code == ErrorCode::NotFound)
+                // Not "no such ETL": the cluster has no figures for this pod.
+                return done(makeError(ErrorCode::Unavailable,
+                                      QStringLiteral("%1: metrics.k8s.io has no CPU/memory "
+                                                     "figures for the pod (is metrics-server "
+                                                     "installed? a pod just started has none for "
+                                                     "a while): %2")
+                                          .arg(what, metrics.error().message)));
             if (!metrics)
                 return done(metrics.error());
             const Kube::PodUsage used = Kube::usageFromMetrics(*metrics);

@@ -248,6 +248,26 @@ TEST_F(KubeInstanceTest, DeletedWhileReadyIsAnExit)
     EXPECT_EQ(instance->phase(), "Succeeded");
 }
 
+TEST_F(KubeInstanceTest, MissingMetricsApiIsUnavailableNotNotFound)
+{
+    m_server.setHandler([this](const FakeApiServer::Request &r) {
+        if (r.path.startsWith("/apis/metrics.k8s.io"))
+            return Reply{404, "404 page not found\n"};
+        return handle(r);
+    });
+    KubeInstance *instance = makeInstance();
+    instance->start();
+    ASSERT_TRUE(waitUntil([&] { return m_server.openStreams() == 1; }));
+    m_server.pushEvent(event("MODIFIED", "pod-running-ready.json"));
+    ASSERT_TRUE(waitUntil([&] { return m_ready == 1; }));
+    std::optional<Result<Usage>> usage;
+    instance->fetchUsage(&m_context, [&](Result<Usage> r) { usage = r; });
+    ASSERT_TRUE(waitUntil([&] { return usage.has_value(); }));
+    ASSERT_FALSE(*usage);
+    EXPECT_EQ(usage->error().code, ErrorCode::Unavailable);
+    EXPECT_TRUE(usage->error().message.contains("metrics-server"));
+}
+
 TEST_F(KubeInstanceTest, FollowsAStreamRecordedFromKubeApiserver)
 {
     // Bound, Running/Ready, then deleted by someone else (grace 0: deletionTimestamp, DELETED).
