@@ -3,6 +3,7 @@ create with labels, env and node affinity, Ready by watch, health/logs/metrics, 
 an image that cannot be pulled fails init at once, RBAC denials are explained."""
 
 import base64
+import re
 import time
 
 import requests
@@ -39,7 +40,7 @@ def test_init_runs_one_ready_pod_per_target_on_its_node(cluster, kube):
         labels = pod["metadata"]["labels"]
         tid = labels["kiln/target"]
         node = cluster.node_of[tid]
-        assert pod["metadata"]["name"] == f"echo-k8s-{tid}".lower()
+        assert pod["metadata"]["name"] == re.sub(r"[^a-z0-9-]", "-", f"echo-k8s-{tid}".lower())
         assert labels["kiln/node"] == node
         # The scheduler bound it where the required affinity says: the target's node.
         assert pod["spec"]["nodeName"] == node
