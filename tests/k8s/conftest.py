@@ -30,6 +30,7 @@ class KubeApi:
     def __init__(self):
         self.server = need("KILN_K8S_SERVER")
         self.http = requests.Session()
+        self.http.trust_env = False  # REQUESTS_CA_BUNDLE would replace the cluster CA
         self.http.verify = need("KILN_K8S_CA")
         self.http.headers["Authorization"] = f"Bearer {need('KILN_K8S_ADMIN_TOKEN')}"
 
