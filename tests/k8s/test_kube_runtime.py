@@ -89,7 +89,7 @@ def test_stop_deletes_the_pods(cluster, kube):
 
 
 def test_an_image_that_cannot_be_pulled_fails_init_at_once(cluster, kube):
-    # The KWOK stage in tests/k8s/kwok-stages.yaml puts this image into ImagePullBackOff.
+    # The KWOK stage in tests/k8s/kwok.yaml.in puts this image into ImagePullBackOff.
     t0 = time.monotonic()
     r = requests.put(f"{cluster.url}/v1/etl",
                      json=etl_msg("nopull", image="kiln-e2e/image-pull-backoff:latest",
