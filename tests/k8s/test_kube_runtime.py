@@ -99,6 +99,7 @@ def test_an_image_that_cannot_be_pulled_fails_init_at_once(cluster, kube):
     assert r.status_code >= 400, r.text
     assert "ImagePullBackOff" in r.text, r.text
     assert took < 30, f"init failed only after {took:.1f} s"
+    print(f"ImagePullBackOff failed the init after {took:.2f} s")
     kh.wait_until(lambda: kube.pods(selector("nopull")) == [], 30, "nopull pods gone")
     requests.delete(f"{cluster.url}/v1/etl/nopull", timeout=INIT_TIMEOUT)
 
