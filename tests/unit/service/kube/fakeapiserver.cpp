@@ -3,6 +3,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpSocket>
 #include <QUrl>
 
@@ -42,15 +46,16 @@ QByteArray chunk(const QByteArray &data)
 
 FakeApiServer::FakeApiServer(QObject *parent)
     : QObject(parent)
+    , m_server(new QTcpServer(this))
 {
-    connect(&m_server, &QTcpServer::newConnection, this, &FakeApiServer::onConnection);
+    connect(m_server, &QTcpServer::newConnection, this, &FakeApiServer::onConnection);
 }
 
 FakeApiServer::~FakeApiServer()
 {
     // The sockets are the QTcpServer's children and die after m_buffers: they must not call
     // back into this half-destroyed object.
-    for (QTcpSocket *socket : m_server.findChildren<QTcpSocket *>()) {
+    for (QTcpSocket *socket : m_server->findChildren<QTcpSocket *>()) {
         socket->disconnect(this);
         socket->abort();
     }
@@ -58,12 +63,29 @@ FakeApiServer::~FakeApiServer()
 
 bool FakeApiServer::listen()
 {
-    return m_server.listen(QHostAddress::LocalHost, 0);
+    return m_server->listen(QHostAddress::LocalHost, 0);
+}
+
+bool FakeApiServer::listenTls()
+{
+    delete m_server;
+    auto *tls = new QSslServer(this);
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setLocalCertificate(QSslCertificate(fixture("server.crt"), QSsl::Pem));
+    ssl.setPrivateKey(QSslKey(fixture("server.key"), QSsl::Ec, QSsl::Pem));
+    tls->setSslConfiguration(ssl);
+    m_server = tls;
+    m_tls = true;
+    // A QSslServer queues a connection only after its handshake, and says so with this signal.
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &FakeApiServer::onConnection);
+    return m_server->listen(QHostAddress::LocalHost, 0);
 }
 
 QString FakeApiServer::url() const
 {
-    return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort());
+    return QStringLiteral("%1://127.0.0.1:%2")
+        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"))
+        .arg(m_server->serverPort());
 }
 
 QList<FakeApiServer::Request> FakeApiServer::requestsTo(const QByteArray &method,
@@ -132,12 +154,15 @@ QByteArray FakeApiServer::status(int code, const QString &reason, const QString 
 
 void FakeApiServer::onConnection()
 {
-    while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             m_buffers.remove(socket);
             socket->deleteLater();
         });
+        // A TLS peer's request may have come in with the handshake, before this connect.
+        if (socket->bytesAvailable() > 0)
+            onReadyRead(socket);
     }
 }
 

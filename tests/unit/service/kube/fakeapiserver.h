@@ -43,6 +43,8 @@ public:
     ~FakeApiServer() override;
 
     bool listen(); // 127.0.0.1, any free port
+    // The same over TLS with the fixtures' server.crt (127.0.0.1, issued by server-ca.crt).
+    bool listenTls();
     QString url() const;
     void setHandler(Handler handler) { m_handler = std::move(handler); }
 
@@ -65,7 +67,8 @@ private:
     void onConnection();
     void onReadyRead(QTcpSocket *socket);
 
-    QTcpServer m_server;
+    QTcpServer *m_server; // child: a QSslServer after listenTls()
+    bool m_tls = false;
     Handler m_handler;
     QList<Request> m_requests;
     QMap<QTcpSocket *, QByteArray> m_buffers;

@@ -174,6 +174,37 @@ TEST_F(KubeClientTest, ContextGoneMeansNoCallback)
     EXPECT_FALSE(called);
 }
 
+TEST(KubeClientTlsTest, TrustsOnlyTheClusterCa)
+{
+    FakeApiServer server;
+    ASSERT_TRUE(server.listenTls());
+    server.setHandler([](const auto &) {
+        return Reply{200, FakeApiServer::fixture("pod-created.json")};
+    });
+    QObject context;
+    auto get = [&](const QByteArray &ca) {
+        KubeConfig config;
+        config.server = QUrl(server.url());
+        config.nameSpace = QStringLiteral("kiln");
+        config.caPem = ca;
+        auto client = KubeClient::create(config, &context);
+        EXPECT_TRUE(client);
+        std::optional<Result<QJsonObject>> result;
+        (*client)->getPod("echo-t1", &context, [&](Result<QJsonObject> r) { result = r; });
+        EXPECT_TRUE(waitUntil([&] { return result.has_value(); }));
+        return result.value_or(Result<QJsonObject>(makeError(ErrorCode::Internal, "no answer")));
+    };
+    const auto trusted = get(FakeApiServer::fixture("server-ca.crt"));
+    ASSERT_TRUE(trusted) << trusted.error().message.toStdString();
+    EXPECT_EQ(trusted->value("kind").toString(), "Pod");
+    // Another CA (the system's are not consulted once a cluster CA is given) is refused.
+    const auto untrusted = get(FakeApiServer::fixture("ca.crt"));
+    ASSERT_FALSE(untrusted);
+    EXPECT_EQ(untrusted.error().code, ErrorCode::Unavailable);
+    EXPECT_TRUE(untrusted.error().message.contains("is the cluster CA right?"))
+        << untrusted.error().message.toStdString();
+}
+
 class KubeWatchTest : public KubeClientTest
 {
 protected:
