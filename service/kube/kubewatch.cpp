@@ -13,9 +13,10 @@
 namespace Kiln::Kube {
 namespace {
 
-// The server ends each watch after this long; a fresh one picks up from the last version, so
-// a silently dead connection is noticed within this time as well.
+// The server ends each watch after this long and a fresh one picks up from the last version.
 constexpr int WatchSeconds = 240;
+// A stream silent for longer than that is dead (a peer gone without a FIN): give it up then.
+constexpr int SilentStreamMs = (WatchSeconds + 30) * 1000;
 
 } // namespace
 
@@ -64,7 +65,7 @@ void KubeWatch::connectStream()
     if (!m_resourceVersion.isEmpty())
         r.query.addQueryItem(QStringLiteral("resourceVersion"), m_resourceVersion);
     m_buffer.clear();
-    m_reply = m_client->send(r, 0);
+    m_reply = m_client->send(r, SilentStreamMs);
     connect(m_reply, &QNetworkReply::readyRead, this, &KubeWatch::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &KubeWatch::onFinished);
 }
