@@ -1,5 +1,6 @@
 #include "service/node/nodeconfig.h"
 
+#include "service/kube/kubeconfig.h"
 #include "shared/core/duration.h"
 #include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
@@ -7,7 +8,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QUrl>
 
@@ -46,6 +49,16 @@ QString NodeConfig::effectiveVenvDir() const
         + QStringLiteral("/kiln/venvs");
 }
 
+QString NodeConfig::effectiveEtlRuntime() const
+{
+    if (etlRuntime != QLatin1String("auto"))
+        return etlRuntime;
+    // A kubeconfig named in the config means Kubernetes even outside a pod.
+    if (!kubeconfig.isEmpty() || Kube::KubeConfig::inClusterAvailable())
+        return QStringLiteral("kubernetes");
+    return QStringLiteral("local");
+}
+
 Result<void> NodeConfig::loadYaml(const QString &path)
 {
     YAML::Node root;
@@ -76,7 +89,7 @@ Result<void> NodeConfig::loadYaml(const QString &path)
             {"node", {"id", "host", "port"}},
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
-            {"etl", {"runtime", "venv_dir", "python"}}};
+            {"etl", {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name"}}};
         for (auto it = sections.begin(); it != sections.end(); ++it) {
             const YAML::Node section = root[it.key().toStdString()];
             if (!section)
@@ -130,6 +143,12 @@ Result<void> NodeConfig::loadYaml(const QString &path)
                 venvDir = QString::fromStdString(etl["venv_dir"].as<std::string>());
             if (etl["python"])
                 python = QString::fromStdString(etl["python"].as<std::string>());
+            if (etl["kubeconfig"])
+                kubeconfig = QString::fromStdString(etl["kubeconfig"].as<std::string>());
+            if (etl["namespace"])
+                kubeNamespace = QString::fromStdString(etl["namespace"].as<std::string>());
+            if (etl["node_name"])
+                nodeName = QString::fromStdString(etl["node_name"].as<std::string>());
         }
         if (const YAML::Node log = root["log"]) {
             if (log["level"])
@@ -174,9 +193,19 @@ Result<void> NodeConfig::validate() const
             problems << QStringLiteral("proxy URL \"%1\" is not of the form http://host:port")
                             .arg(proxyUrl);
     }
-    if (etlRuntime != "local")
-        problems
-            << QStringLiteral("etl.runtime \"%1\" is not available (use local)").arg(etlRuntime);
+    static const QStringList runtimes{"auto", "local", "kubernetes"};
+    if (!runtimes.contains(etlRuntime))
+        problems << QStringLiteral("etl.runtime \"%1\" is unknown (use %2)")
+                        .arg(etlRuntime, runtimes.join(", "));
+    if (!kubeconfig.isEmpty() && !QFileInfo::exists(kubeconfig))
+        problems << QStringLiteral("etl.kubeconfig %1 does not exist").arg(kubeconfig);
+    if (!kubeNamespace.isEmpty()) {
+        static const QRegularExpression dns1123(
+            QStringLiteral("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"));
+        if (!dns1123.match(kubeNamespace).hasMatch())
+            problems << QStringLiteral("etl.namespace \"%1\" is not a Kubernetes namespace name")
+                            .arg(kubeNamespace);
+    }
     if (python.isEmpty())
         problems << QStringLiteral("etl.python is empty");
     if (keepaliveInterval.count() < 100)

@@ -25,14 +25,20 @@ struct NodeConfig
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     QStringList logLevels; // "info", "http=debug", ...
-    // ETL runtime (targets): where shared Python venvs live, and the interpreter.
-    QString etlRuntime = QStringLiteral("local");
+    // ETL runtime (targets): local, kubernetes, or auto (kubernetes when kilnd runs in a pod
+    // with a service account, local otherwise); where shared Python venvs live, the interpreter.
+    QString etlRuntime = QStringLiteral("auto");
+    QString kubeconfig; // kubernetes: a kubeconfig file; empty: the in-cluster service account
+    QString kubeNamespace; // kubernetes: overrides the kubeconfig's / service account's namespace
+    QString nodeName; // kubernetes: the target's node; empty: K8S_NODE_NAME, then HOSTNAME
     QString venvDir; // default: $XDG_CACHE_HOME/kiln/venvs
     QString python = QStringLiteral("python3");
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;
     QString effectiveVenvDir() const;
+    // "local" or "kubernetes": auto resolved (see KubeConfig::inClusterAvailable()).
+    QString effectiveEtlRuntime() const;
 
     // Merges a YAML config file into this config.
     Result<void> loadYaml(const QString &path);

@@ -45,6 +45,18 @@ QByteArray jsonArray(const QJsonArray &a)
     return QJsonDocument(a).toJson(QJsonDocument::Compact);
 }
 
+// Why a target could not give its part of an aggregate (logs, metrics), or empty when it did or
+// simply does not hold the ETL (404). The AIS error body's message when there is one.
+QString targetError(const Node::IntraReply &rep)
+{
+    if (rep.ok() || rep.status == 404)
+        return {};
+    if (rep.status == 0)
+        return rep.error;
+    const QString message = QJsonDocument::fromJson(rep.body).object().value("message").toString();
+    return message.isEmpty() ? QString::fromUtf8(rep.body.left(500)) : message;
+}
+
 } // namespace
 
 EtlControl::EtlControl(QNetworkAccessManager &nam, const Cluster::Smap &smap, QString dataDir,
@@ -446,10 +458,13 @@ void EtlControl::onLogs(Http::Exchange ex)
             for (const Node::IntraReply &rep : replies) {
                 // Each entry says which target its lines come from; a target without the ETL has
                 // none.
-                out.append(QJsonObject{
+                QJsonObject o{
                     {"target_id", rep.node.id},
-                    {"logs",
-                     QString::fromLatin1((rep.ok() ? rep.body : QByteArray()).toBase64())}});
+                    {"logs", QString::fromLatin1((rep.ok() ? rep.body : QByteArray()).toBase64())}};
+                // A runtime that could not read them (e.g. the Kubernetes log API) says why.
+                if (const QString why = targetError(rep); !why.isEmpty())
+                    o.insert("error", why);
+                out.append(o);
             }
             ex.json(jsonArray(out));
         });
@@ -499,6 +514,8 @@ void EtlControl::onMetrics(Http::Exchange ex)
                                         o.insert(it.key(), it.value());
                                 }
                             }
+                            if (const QString why = targetError(rep); !why.isEmpty())
+                                o.insert("error", why);
                             out.append(o);
                         }
                         ex.json(jsonArray(out));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "shared/core/error.h"
+#include "shared/core/result.h"
 #include "shared/etl/initmsg.h"
 
 #include <QByteArray>
@@ -10,6 +11,7 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <functional>
 #include <optional>
 
 namespace Kiln::Runtime {
@@ -20,7 +22,7 @@ struct InstanceSpec
     Etl::InitMsg msg;
     QString targetId;
     QString aisTargetUrl; // <target url>/v1/etl/_object/<etl>/<secret>: where the instance reads
-    QString workDir;      // a folder of its own (code, scratch); the runtime may clear it
+    QString workDir; // a folder of its own (code, scratch); the runtime may clear it
 };
 
 // CPU and memory of an instance, with its limits when the spec sets them (0 = none).
@@ -61,6 +63,18 @@ public:
     virtual QString phase() const = 0;
     virtual Usage usage() = 0;
     virtual QByteArray logs() const = 0;
+    // The same, read where they live: a pod's come from the API server. The answer arrives
+    // through done unless context dies first; the defaults answer at once from usage()/logs().
+    virtual void fetchUsage(QObject *context, std::function<void(Result<Usage>)> done)
+    {
+        Q_UNUSED(context)
+        done(usage());
+    }
+    virtual void fetchLogs(QObject *context, std::function<void(Result<QByteArray>)> done)
+    {
+        Q_UNUSED(context)
+        done(logs());
+    }
     // For io:// instances: the command to run per object.
     virtual std::optional<IoCommand> ioCommand() const { return std::nullopt; }
     // Process ids it runs now (empty when none): for leak checks and diagnostics.
@@ -69,7 +83,7 @@ public:
 Q_SIGNALS:
     void ready();
     void failed(const Kiln::Error &error); // did not become ready
-    void exited(const Kiln::Error &why);   // died after it was ready
+    void exited(const Kiln::Error &why); // died after it was ready
     void stopped();
 };
 

@@ -1,13 +1,32 @@
 #include "service/runtime/runtimefactory.h"
 
+#include "service/kube/kubeconfig.h"
+#include "service/runtime/kuberuntime.h"
 #include "service/runtime/localruntime.h"
 #include "shared/core/logging.h"
 
 namespace Kiln::Runtime {
+namespace {
+
+Result<Kube::KubeConfig> loadKubeConfig(const Node::NodeConfig &config)
+{
+    Result<Kube::KubeConfig> kube = config.kubeconfig.isEmpty()
+        ? Kube::KubeConfig::inCluster()
+        : Kube::KubeConfig::fromKubeconfig(config.kubeconfig);
+    if (kube && !config.kubeNamespace.isEmpty())
+        kube->nameSpace = config.kubeNamespace;
+    return kube;
+}
+
+} // namespace
 
 std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config)
 {
-    if (config.etlRuntime != QLatin1String("local"))
+    const QString runtime = config.effectiveEtlRuntime();
+    if (runtime == QLatin1String("kubernetes"))
+        return std::make_unique<KubeRuntime>(loadKubeConfig(config),
+                                             KubeRuntime::resolveNodeName(config.nodeName));
+    if (runtime != QLatin1String("local"))
         Log::runtime().error("etl.runtime \"{}\" is unknown; using the local runtime",
                              config.etlRuntime);
     return std::make_unique<LocalRuntime>(

@@ -126,8 +126,13 @@ void TargetNode::onEtlLogs(Http::Exchange ex)
     Etl::EtlEntry *entry = findEtl(ex);
     if (!entry)
         return;
-    ex.respond(200, entry->instance ? entry->instance->logs() : QByteArray(),
-               "text/plain; charset=utf-8");
+    if (!entry->instance)
+        return ex.respond(200, QByteArray(), "text/plain; charset=utf-8");
+    entry->instance->fetchLogs(this, [ex](const Result<QByteArray> &logs) mutable {
+        if (!logs)
+            return ex.fail(logs.error());
+        ex.respond(200, *logs, "text/plain; charset=utf-8");
+    });
 }
 
 void TargetNode::onEtlHealth(Http::Exchange ex)
@@ -144,13 +149,17 @@ void TargetNode::onEtlMetrics(Http::Exchange ex)
     Etl::EtlEntry *entry = findEtl(ex);
     if (!entry)
         return;
-    Runtime::Usage u;
-    if (entry->instance)
-        u = entry->instance->usage();
-    ex.json(Api::compact(QJsonObject{{"cpu", u.cpuCores},
-                                     {"mem", u.memBytes},
-                                     {"cpu_limit", u.cpuLimit},
-                                     {"mem_limit", u.memLimit}}));
+    auto answer = [ex](const Result<Runtime::Usage> &u) mutable {
+        if (!u)
+            return ex.fail(u.error());
+        ex.json(Api::compact(QJsonObject{{"cpu", u->cpuCores},
+                                         {"mem", u->memBytes},
+                                         {"cpu_limit", u->cpuLimit},
+                                         {"mem_limit", u->memLimit}}));
+    };
+    if (!entry->instance)
+        return answer(Runtime::Usage{});
+    entry->instance->fetchUsage(this, answer);
 }
 
 void TargetNode::onEtlObject(Http::Exchange ex)

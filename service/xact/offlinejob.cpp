@@ -82,6 +82,8 @@ public:
 private:
     void finish(bool ok, const QString &error)
     {
+        // The source may fail from inside read() or the sink, which runs pump() again: the
+        // inner call finishes, the outer one finds nothing left to do.
         if (!m_done)
             return;
         auto done = std::move(m_done);

@@ -77,6 +77,38 @@ TEST_F(NodeConfigTest, LoadsTheEtlSection)
     EXPECT_EQ(config.python, "python3.11");
 }
 
+TEST_F(NodeConfigTest, LoadsTheKubernetesRuntimeKeys)
+{
+    const QString kubeconfig = writeYaml("apiVersion: v1\n");
+    const QString path
+        = writeYaml("etl:\n  runtime: kubernetes\n  kubeconfig: " + kubeconfig.toUtf8()
+                    + "\n  namespace: kiln\n  node_name: worker-3\n");
+    NodeConfig config;
+    config.role = Role::Target;
+    config.dataDir = "/data";
+    config.proxyUrl = "http://127.0.0.1:8080";
+    const Result<void> loaded = config.loadYaml(path);
+    ASSERT_TRUE(loaded) << loaded.error().message.toStdString();
+    EXPECT_EQ(config.etlRuntime, "kubernetes");
+    EXPECT_EQ(config.kubeconfig, kubeconfig);
+    EXPECT_EQ(config.kubeNamespace, "kiln");
+    EXPECT_EQ(config.nodeName, "worker-3");
+    EXPECT_EQ(config.effectiveEtlRuntime(), "kubernetes");
+    EXPECT_TRUE(config.validate());
+}
+
+TEST_F(NodeConfigTest, AutoRuntimeIsLocalOutsideAPod)
+{
+    NodeConfig config;
+    EXPECT_EQ(config.etlRuntime, "auto");
+    if (qEnvironmentVariableIsEmpty("KUBERNETES_SERVICE_HOST"))
+        EXPECT_EQ(config.effectiveEtlRuntime(), "local");
+    config.kubeconfig = "/etc/kiln/kubeconfig";
+    EXPECT_EQ(config.effectiveEtlRuntime(), "kubernetes");
+    config.etlRuntime = "local";
+    EXPECT_EQ(config.effectiveEtlRuntime(), "local");
+}
+
 TEST_F(NodeConfigTest, RefusesMisspeltKeyInsideASectionNamingIt)
 {
     NodeConfig config;
@@ -265,6 +297,13 @@ INSTANTIATE_TEST_SUITE_P(
                      "not of the form"},
         ValidateCase{"KeepaliveTooFrequent", [](NodeConfig &c) { c.keepaliveInterval = 50ms; },
                      "at least 100ms"},
+        ValidateCase{"UnknownRuntime", [](NodeConfig &c) { c.etlRuntime = "docker"; },
+                     "etl.runtime \"docker\" is unknown (use auto, local, kubernetes)"},
+        ValidateCase{"MissingKubeconfig",
+                     [](NodeConfig &c) { c.kubeconfig = "/nonexistent/kubeconfig"; },
+                     "etl.kubeconfig /nonexistent/kubeconfig does not exist"},
+        ValidateCase{"BadNamespace", [](NodeConfig &c) { c.kubeNamespace = "Kiln_NS"; },
+                     "not a Kubernetes namespace name"},
         ValidateCase{"KeepaliveTimeoutTooShort",
                      [](NodeConfig &c) { c.keepaliveTimeout = c.keepaliveInterval * 2 - 1ms; },
                      "twice the interval"}),
