@@ -1,6 +1,7 @@
 #include "service/runtime/containerinstance.h"
 
 #include "service/runtime/containerengine.h"
+#include "service/runtime/launchplan.h"
 #include "shared/core/duration.h"
 #include "shared/core/logging.h"
 
@@ -33,9 +34,11 @@ ContainerInstance::ContainerInstance(InstanceSpec spec, ContainerPlan plan, Cont
 
 ContainerInstance::~ContainerInstance()
 {
-    // The container outlives no target: remove it without waiting for the engine's answer.
-    if (!m_id.isEmpty() && m_state != State::Stopped && m_engine)
-        QProcess::startDetached(m_engine->program(), {"rm", "-f", m_id});
+    // The container outlives no target: remove it without waiting for the engine's answer (by
+    // name when `run` has not answered yet).
+    if ((!m_id.isEmpty() || m_runInFlight) && m_state != State::Stopped && m_engine)
+        QProcess::startDetached(m_engine->program(),
+                                {"rm", "-f", m_id.isEmpty() ? m_plan.name : m_id});
     for (QProcess *p : {m_logsProcess.data(), m_waitProcess.data()}) {
         if (p) {
             p->disconnect(this);
@@ -81,16 +84,13 @@ void ContainerInstance::onEngineProbed()
     if (m_state != State::Launching)
         return;
     if (m_engine->state() != ContainerEngine::State::Available)
-        return failStart(makeError(
-            ErrorCode::InvalidArgument,
-            QStringLiteral("ETL %1: image \"%2\" should run in a container, but %3; start Docker "
-                           "or Podman, or map the image to a local command (etl.images in "
-                           "kilnd's config)")
-                .arg(m_spec.msg.name, m_plan.image, m_engine->describe())));
+        return failStart(cannotRunImage(m_plan.image, m_engine->describe()));
     m_log.append(QStringLiteral("kiln: %1 %2\n")
                      .arg(m_engine->program(), m_plan.runArguments().join(' '))
                      .toUtf8());
+    m_runInFlight = true;
     runCli(m_plan.runArguments(), [this](int code, const QByteArray &out, const QByteArray &err) {
+        m_runInFlight = false;
         onRun(code, out, err);
     });
 }
@@ -99,8 +99,17 @@ void ContainerInstance::onRun(int exitCode, const QByteArray &out, const QByteAr
 {
     if (exitCode == 0)
         m_id = QString::fromUtf8(out).trimmed().section('\n', -1);
+    if (m_state == State::Stopping) { // stopped while the engine was creating it
+        if (m_id.isEmpty()) {
+            m_state = State::Stopped;
+            Q_EMIT stopped();
+        } else {
+            removeContainer();
+        }
+        return;
+    }
     if (m_state != State::Launching) {
-        removeContainer(); // stopped meanwhile
+        removeContainer(); // failed meanwhile (init timeout)
         return;
     }
     if (exitCode != 0 || m_id.isEmpty()) {
@@ -239,8 +248,13 @@ void ContainerInstance::stop()
         return;
     m_initTimer.stop();
     m_probeTimer.stop();
+    if (m_runInFlight) {
+        // The engine creates the container even if its CLI dies now: let `run` answer, then
+        // remove what it made (onRun), and only then say stopped.
+        m_state = State::Stopping;
+        return;
+    }
     if (m_state == State::Stopped || m_id.isEmpty() || !m_engine) {
-        // Nothing (more) runs; a `run` still in flight removes its container when it answers.
         m_state = State::Stopped;
         QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
         return;

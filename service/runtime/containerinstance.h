@@ -62,6 +62,7 @@ private:
     QTimer m_initTimer;
     QElapsedTimer m_started;
     bool m_probeInFlight = false;
+    bool m_runInFlight = false; // `run -d` has not answered: the container may be half made
     bool m_statsInFlight = false;
     ContainerStats m_lastStats;
     QPointer<QProcess> m_logsProcess; // `logs -f`
