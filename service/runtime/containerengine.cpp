@@ -18,6 +18,14 @@ ContainerEngine::ContainerEngine(const QString &choice, QObject *parent)
         m_candidates = {choice};
 }
 
+ContainerEngine::~ContainerEngine()
+{
+    // A probe still running would report into this half-destroyed object from ~QProcess
+    // (which waits for the killed child and emits finished): cut it off first.
+    for (QProcess *p : findChildren<QProcess *>(Qt::FindDirectChildrenOnly))
+        p->disconnect(this);
+}
+
 void ContainerEngine::probe()
 {
     if (m_state == State::Probing)

@@ -17,6 +17,7 @@ public:
 
     // choice: off, auto (docker, then podman), docker or podman.
     explicit ContainerEngine(const QString &choice, QObject *parent = nullptr);
+    ~ContainerEngine() override;
 
     // Starts the probe (once); probed() follows, also when it is already known.
     void probe();

@@ -39,11 +39,11 @@ ContainerInstance::~ContainerInstance()
     if ((!m_id.isEmpty() || m_runInFlight) && m_state != State::Stopped && m_engine)
         QProcess::startDetached(m_engine->program(),
                                 {"rm", "-f", m_id.isEmpty() ? m_plan.name : m_id});
-    for (QProcess *p : {m_logsProcess.data(), m_waitProcess.data()}) {
-        if (p) {
-            p->disconnect(this);
-            p->kill();
-        }
+    // ~QProcess of a CLI call still running emits finished into this half-destroyed object:
+    // cut every one off first (their lambdas have this as context).
+    for (QProcess *p : findChildren<QProcess *>(Qt::FindDirectChildrenOnly)) {
+        p->disconnect(this);
+        p->kill();
     }
 }
 

@@ -221,6 +221,25 @@ def test_stock_image_from_init_with_image_and_command(img_cluster, etls, objects
     assert details["runtime"]["command"] == command
 
 
+@pytest.mark.parametrize("image", ["aistorage/transformer_echo:latest",
+                                   "aistorage/transformer_md5:latest",
+                                   "aistorage/transformer_hash_with_args:latest"])
+def test_stock_image_over_websocket(img_cluster, etls, objects, sdk, image):
+    """ws:// (which AIS allows only with direct put): the image's /ws session."""
+    bucket, objs = objects
+    name = etl_name(image, "ws", "ws")
+    sdk.etl(name).init(image=image, command=UVICORN, comm_type="ws", direct_put=True)
+    for obj, data in objs.items():
+        r = etls.inline(bucket, obj, name)
+        assert r.status_code == 200, f"{obj}: {r.status_code} {r.text[:300]}"
+        check_output(image, r.content, data, f"{name} {obj}")
+    if "hash" in image:
+        r = requests.get(img_cluster.url + kh.obj_path(bucket, "big/1MiB"),
+                         params={"provider": "ais", "etl_name": name, "etl_args": "99"},
+                         timeout=60)
+        assert (r.status_code, r.content) == (200, xxh(objs["big/1MiB"], 99))
+
+
 def test_hash_with_args_default_seed_and_per_request_seed(img_cluster, etls, objects, sdk):
     bucket, objs = objects
     name = "hash-seeds"
