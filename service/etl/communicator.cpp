@@ -3,6 +3,7 @@
 #include "service/etl/etlmanager.h"
 #include "service/etl/transformsources.h"
 #include "service/etl/wscommunicator.h"
+#include "service/http/httpclient.h"
 #include "service/runtime/instance.h"
 #include "shared/api/names.h"
 #include "shared/cluster/hrw.h"
@@ -10,13 +11,15 @@
 #include "shared/core/logging.h"
 
 #include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace Kiln::Etl {
@@ -24,9 +27,9 @@ namespace {
 
 constexpr qint64 MaxErrorBody = 64 * 1024;
 constexpr qint64 SmallObject = 1024 * 1024; // sent from memory, larger ones streamed from the file
+constexpr qint64 IoReadBuffer = 1024 * 1024; // an io:// program's output waiting for the client
 // AIS direct put (protocol §1.5): an instance that could not forward a one-shot PUT body answers
-// 503 with this header, and the target replays the PUT. Wire strings belong in shared/api/.
-constexpr char RetryReasonHeader[] = "Ais-Etl-Retry-Reason";
+// 503 with the header Ais-Etl-Retry-Reason: direct-put-transient, and the target replays the PUT.
 constexpr char DirectPutTransient[] = "direct-put-transient";
 // Replays of such a PUT and their backoff (100, 200, 400 ms); then the client gets the last answer.
 constexpr int MaxDirectPutReplays = 3;
@@ -41,10 +44,10 @@ QString escapedUname(const TransformJob &job)
 
 } // namespace
 
-Communicator::Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObject *parent)
+Communicator::Communicator(EtlManager *manager, QObject *parent)
     : QObject(parent)
     , m_manager(manager)
-    , m_nam(nam)
+    , m_http(new Http::HttpClient(this))
     , m_ws(new WsCommunicator(this))
 { }
 
@@ -139,33 +142,26 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     // FQN mode: the instance shares this machine's disk, so a path replaces the bytes.
     const bool fqnMode = Communicator::fqnMode(msg);
 
-    std::unique_ptr<QFile> file;
-    QNetworkReply *reply = nullptr;
+    Http::ClientRequest request;
     if (comm == CommType::Hpush) {
+        request.method = usePost ? "POST" : "PUT";
         url.setPath('/' + job.bucket + '/' + job.object);
         if (fqnMode)
             query.addQueryItem("etl_fqn", QString::fromLatin1(QUrl::toPercentEncoding(job.fqn)));
         url.setQuery(query);
-        QNetworkRequest request(url);
-        request.setHeader(QNetworkRequest::ContentTypeHeader, "application/octet-stream");
-        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-        if (fqnMode) {
-            request.setHeader(QNetworkRequest::ContentLengthHeader, 0);
-            reply = m_nam->sendCustomRequest(request, usePost ? "POST" : "PUT", QByteArray());
-        } else {
-            file = std::make_unique<QFile>(job.fqn);
+        request.headers.append(
+            qMakePair(QByteArray("Content-Type"), QByteArray("application/octet-stream")));
+        if (!fqnMode) {
+            auto file = std::make_unique<QFile>(job.fqn);
             if (!file->open(QIODevice::ReadOnly))
                 return done(nullptr, 404,
                             makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
-            request.setHeader(QNetworkRequest::ContentLengthHeader, job.size);
             if (job.size <= SmallObject) {
-                // Small objects go out in one piece: a device upload sends head and body in
-                // separate writes, which Nagle and delayed ACKs turn into ~40 ms per object.
-                const QByteArray bytes = file->readAll();
-                file.reset();
-                reply = m_nam->sendCustomRequest(request, usePost ? "POST" : "PUT", bytes);
+                // Small objects go out with the request head in one write.
+                request.body = file->readAll();
             } else {
-                reply = m_nam->sendCustomRequest(request, usePost ? "POST" : "PUT", file.get());
+                request.bodyDevice = std::move(file);
+                request.bodySize = job.size;
             }
         }
     } else {
@@ -173,14 +169,9 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         if (fqnMode)
             query.addQueryItem("etl_fqn", QString::fromLatin1(QUrl::toPercentEncoding(job.fqn)));
         url.setQuery(query);
-        QNetworkRequest request(url);
-        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-        reply = m_nam->get(request);
     }
-    if (file)
-        file.release()->setParent(reply); // the upload device lives as long as the reply
-    // Bounded buffering: a slow client slows the instance down instead of growing the target.
-    reply->setReadBufferSize(2 * 1024 * 1024);
+    request.url = url;
+    Http::ClientCall *call = m_http->send(std::move(request), this);
 
     struct State
     {
@@ -197,129 +188,118 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     const qint64 inBytes = job.size;
     const std::chrono::milliseconds timeout = job.effectiveTimeout(msg.objTimeout);
 
-    auto fail = [this, job, state, done, ctx](int status, const Error &error) {
-        if (std::exchange(state->answered, true))
-            return;
+    // Ends the exchange without an answer for the client; the call is done with.
+    auto drop = [state, call] {
+        state->answered = true;
         state->timer.stop();
+        call->abort();
+        call->deleteLater();
+    };
+    auto fail = [this, job, state, done, ctx, drop](int status, const Error &error) {
+        if (state->answered)
+            return;
+        drop();
         recordError(job, error.message, status);
         if (ctx)
             done(nullptr, status, error);
     };
-    connect(&state->timer, &QTimer::timeout, reply, [reply, fail, etl, timeout, state] {
-        if (!state->answered) {
-            fail(504,
-                 makeError(ErrorCode::Timeout,
-                           QStringLiteral("ETL %1: the instance did not answer within the object "
-                                          "timeout (%2)")
-                               .arg(etl, formatDuration(timeout))));
-        }
-        reply->abort();
+    connect(&state->timer, &QTimer::timeout, call, [fail, etl, timeout] {
+        fail(504,
+             makeError(ErrorCode::Timeout,
+                       QStringLiteral("ETL %1: the instance did not answer within the object "
+                                      "timeout (%2)")
+                           .arg(etl, formatDuration(timeout))));
     });
     state->timer.start();
 
-    auto onHead = [this, reply, state, done, ctx, etl, inBytes, fail, job, comm, usePost, instance,
-                   timeout, context, replay]() {
-        if (state->answered)
-            return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 0)
-            return; // headers not in yet
-        if (comm == CommType::Hpush && !usePost && (status == 501 || status == 405)) {
-            // A seed-era server (python http.server with do_POST only): ask again with POST.
-            state->answered = true;
-            state->timer.stop();
-            reply->abort();
-            reply->deleteLater();
-            m_postOnly.insert(etl);
-            Log::etl().info("etl[{}] refuses PUT ({}); using POST from now on", etl, status);
-            if (ctx)
-                transformHttp(job, instance, comm, true, context, done, replay);
-            return;
-        }
-        if (status >= 400)
-            return; // collect the error body until finished
-        if (comm == CommType::Hpush && usePost)
-            m_postOnly.insert(etl); // POST works where PUT did not: keep to it
-        if (status == 204) {
-            // Delivered elsewhere by direct put: nothing to stream.
-            return;
-        }
-        state->answered = true;
-        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).isValid()
-            ? reply->header(QNetworkRequest::ContentLengthHeader).toLongLong()
-            : -1;
-        QPointer<Communicator> self(this);
-        auto source = std::make_unique<ReplyBodySource>(
-            reply, length, [self, etl, inBytes, state](qint64 out, bool ok) {
-                state->timer.stop();
-                if (self)
-                    self->account(etl, inBytes, out, ok);
-            });
-        // The timeout covers the whole exchange (as AIS's client timeout does).
-        ReplyBodySource *raw = source.get();
-        connect(&state->timer, &QTimer::timeout, raw, [raw, etl, timeout] {
-            raw->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming")
-                          .arg(etl, formatDuration(timeout)));
-        });
-        if (ctx)
-            done(std::move(source), 200, {});
-    };
-    connect(reply, &QNetworkReply::metaDataChanged, this, onHead);
-    connect(reply, &QNetworkReply::readyRead, this, [reply, state, onHead] {
-        onHead();
-        if (state->answered)
-            return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status >= 400 && state->errorBody.size() < MaxErrorBody)
-            state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
-    });
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, state, fail, onHead, done, ctx, etl, inBytes, comm, usePost, job,
-             instance, context, replay] {
-                onHead();
+    connect(call, &Http::ClientCall::headersArrived, this,
+            [this, call, state, done, ctx, etl, inBytes, job, comm, usePost, instance, timeout,
+             context, replay, drop] {
                 if (state->answered)
                     return;
-                reply->deleteLater();
-                const int status
-                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                const int status = call->status();
+                if (comm == CommType::Hpush && !usePost && (status == 501 || status == 405)) {
+                    // A seed-era server (python http.server with do_POST only): ask again with
+                    // POST.
+                    drop();
+                    m_postOnly.insert(etl);
+                    Log::etl().info("etl[{}] refuses PUT ({}); using POST from now on", etl,
+                                    status);
+                    if (ctx)
+                        transformHttp(job, instance, comm, true, context, done, replay);
+                    return;
+                }
+                if (status >= 400 || status == 204)
+                    return; // an error body to collect, or nothing: see finished
+                if (comm == CommType::Hpush && (status == 503))
+                    return;
+                if (comm == CommType::Hpush && usePost)
+                    m_postOnly.insert(etl); // POST works where PUT did not: keep to it
+                state->answered = true;
+                QPointer<Communicator> self(this);
+                auto source = std::make_unique<CallBodySource>(
+                    call, call->contentLength(), [self, etl, inBytes, state](qint64 out, bool ok) {
+                        state->timer.stop();
+                        if (self)
+                            self->account(etl, inBytes, out, ok);
+                    });
+                // The timeout covers the whole exchange (as AIS's client timeout does).
+                CallBodySource *raw = source.get();
+                connect(&state->timer, &QTimer::timeout, raw, [raw, etl, timeout] {
+                    raw->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming")
+                                  .arg(etl, formatDuration(timeout)));
+                });
+                if (ctx)
+                    done(std::move(source), 200, {});
+            });
+    connect(call, &Http::ClientCall::readyRead, this, [call, state] {
+        if (!state->answered && state->errorBody.size() < MaxErrorBody)
+            state->errorBody += call->read(MaxErrorBody - state->errorBody.size());
+        else if (!state->answered)
+            call->read(call->bytesAvailable()); // past the cap: drop, keep the exchange moving
+    });
+    connect(call, &Http::ClientCall::finished, this,
+            [this, call, state, fail, done, ctx, etl, inBytes, comm, usePost, job, instance,
+             context, replay, drop] {
+                if (state->answered)
+                    return;
+                const int status = call->status();
+                if (!call->error().isEmpty() && status == 0) {
+                    if (comm == CommType::Hpush && !usePost && ctx) {
+                        // A seed-era server that only does POST may hang up on a PUT without an
+                        // answer: ask once more with POST.
+                        drop();
+                        Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST",
+                                         etl, call->error());
+                        return transformHttp(job, instance, comm, true, context, done, replay);
+                    }
+                    return fail(502,
+                                makeError(ErrorCode::Unavailable,
+                                          QStringLiteral("ETL %1: the instance did not answer: %2")
+                                              .arg(etl, call->error())));
+                }
                 if (status == 204) {
+                    // Delivered elsewhere by direct put: nothing to stream.
                     state->answered = true;
                     state->timer.stop();
                     account(etl, inBytes, 0, true);
+                    auto empty = std::make_unique<CallBodySource>(call, 0, nullptr);
                     if (ctx)
-                        done(std::make_unique<ReplyBodySource>(reply, 0, nullptr), 200, {});
+                        done(std::move(empty), 200, {});
                     return;
                 }
                 if (comm == CommType::Hpush && status == 503 && replay < MaxDirectPutReplays
-                    && reply->rawHeader(RetryReasonHeader).trimmed() == DirectPutTransient) {
+                    && call->header("ais-etl-retry-reason").trimmed() == DirectPutTransient) {
                     // The instance could not pass the object on and cannot replay our body.
-                    state->answered = true;
-                    state->timer.stop();
+                    drop();
                     return replayPut(job, instance, usePost, ctx, done, replay);
                 }
-                if (status >= 400) {
-                    if (state->errorBody.size() < MaxErrorBody)
-                        state->errorBody += reply->read(MaxErrorBody - state->errorBody.size());
-                    return fail(
-                        status,
-                        makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                                  QStringLiteral("ETL error: %1")
-                                      .arg(QString::fromUtf8(state->errorBody).trimmed())));
-                }
-                if (comm == CommType::Hpush && !usePost && status == 0 && ctx) {
-                    // A seed-era server that only does POST may answer 501 and hang up before it
-                    // has read a large body, and the status is lost with the upload: ask once more
-                    // with POST.
-                    state->answered = true;
-                    state->timer.stop();
-                    Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST", etl,
-                                     reply->errorString());
-                    return transformHttp(job, instance, comm, true, context, done, replay);
-                }
-                fail(502,
-                     makeError(ErrorCode::Unavailable,
-                               QStringLiteral("ETL %1: the instance did not answer: %2")
-                                   .arg(etl, reply->errorString())));
+                if (state->errorBody.size() < MaxErrorBody)
+                    state->errorBody += call->read(MaxErrorBody - state->errorBody.size());
+                fail(status,
+                     makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
+                               QStringLiteral("ETL error: %1")
+                                   .arg(QString::fromUtf8(state->errorBody).trimmed())));
             });
 }
 
@@ -355,6 +335,16 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         return done(nullptr, 404,
                     makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
 
+    // stdout goes to a socket pair instead of QProcess's pipe: QProcess reads a pipe as fast as
+    // the program writes, whatever the client takes, but a socket's read buffer can be capped,
+    // so a program faster than its client waits instead of growing the target.
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return done(nullptr, 500,
+                    makeError(ErrorCode::Internal,
+                              QStringLiteral("ETL %1: cannot make a socket pair: %2")
+                                  .arg(job.etlName, QString::fromLocal8Bit(::strerror(errno)))));
+
     // One process per object: the seeds' io:// programs read stdin to the end and exit, so
     // nothing can be reused between objects.
     auto *process = new QProcess(this);
@@ -363,7 +353,15 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         env.insert("ETL_ARGS", job.etlArgs);
     process->setProcessEnvironment(env);
     process->setWorkingDirectory(command->workDir);
-    process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    process->setStandardOutputFile(QProcess::nullDevice());
+    const int childOut = pair[1];
+    process->setChildProcessModifier([childOut] {
+        ::setpgid(0, 0);
+        ::dup2(childOut, STDOUT_FILENO); // the copy on fd 1 survives exec, the pair's ends do not
+    });
+    auto *out = new QLocalSocket(process);
+    out->setSocketDescriptor(pair[0], QLocalSocket::ConnectedState, QIODevice::ReadOnly);
+    out->setReadBufferSize(IoReadBuffer);
 
     struct State
     {
@@ -414,13 +412,13 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
     };
     connect(process, &QProcess::bytesWritten, process, feed);
     connect(process, &QProcess::started, process, feed);
-    auto startStream = [this, process, state, done, ctx, etl, inBytes](QByteArray first) {
+    auto startStream = [this, process, out, state, done, ctx, etl, inBytes] {
         if (std::exchange(state->answered, true))
             return;
         QPointer<Communicator> self(this);
-        process->disconnect(process, &QProcess::readyReadStandardOutput, nullptr, nullptr);
+        out->disconnect(out, &QLocalSocket::readyRead, nullptr, nullptr);
         auto source = std::make_unique<ProcessBodySource>(
-            process, std::move(first), [self, etl, inBytes, state](qint64 out, bool ok) {
+            process, out, [self, etl, inBytes, state](qint64 out, bool ok) {
                 state->timer.stop();
                 if (self)
                     self->account(etl, inBytes, out, ok);
@@ -431,8 +429,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
         if (ctx)
             done(std::move(source), 200, {});
     };
-    connect(process, &QProcess::readyReadStandardOutput, process,
-            [process, startStream] { startStream(process->readAllStandardOutput()); });
+    connect(out, &QLocalSocket::readyRead, process, startStream);
     connect(process, &QProcess::finished, process,
             [this, process, state, fail, startStream, etl](int code, QProcess::ExitStatus status) {
                 if (state->answered) {
@@ -441,7 +438,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
                     return;
                 }
                 if (status == QProcess::NormalExit && code == 0)
-                    return startStream(process->readAllStandardOutput()); // empty output is valid
+                    return startStream(); // the output (maybe empty) is still to be read
                 fail(500,
                      makeError(ErrorCode::InvalidArgument,
                                QStringLiteral("ETL error: the io:// process exited with status "
@@ -463,6 +460,7 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
             });
     state->timer.start();
     process->start(command->program, command->arguments);
+    ::close(pair[1]); // the child has its copy; the end of its output is the end of the stream
 }
 
 } // namespace Kiln::Etl

@@ -13,10 +13,12 @@
 #include <functional>
 #include <memory>
 
-class QNetworkAccessManager;
-
 namespace Kiln::Runtime {
 class Instance;
+}
+
+namespace Kiln::Http {
+class HttpClient;
 }
 
 namespace Kiln::Etl {
@@ -54,7 +56,7 @@ class Communicator final : public QObject
 {
     Q_OBJECT
 public:
-    Communicator(EtlManager *manager, QNetworkAccessManager *nam, QObject *parent = nullptr);
+    explicit Communicator(EtlManager *manager, QObject *parent = nullptr);
 
     // Exactly one call of done: a body to stream (status 200), or an error with the status the
     // client should get (the instance's own status for its errors, 504 on timeout).
@@ -83,7 +85,7 @@ private:
                      Done done);
 
     EtlManager *m_manager;
-    QNetworkAccessManager *m_nam;
+    Http::HttpClient *m_http; // child: keep-alive connections to the instances
     WsCommunicator *m_ws; // child
     // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
     QSet<QString> m_postOnly;

@@ -1,58 +1,47 @@
 #include "service/etl/transformsources.h"
 
-#include <QNetworkReply>
+#include "service/http/httpclient.h"
 
 #include <csignal>
 
 namespace Kiln::Etl {
 
-ReplyBodySource::ReplyBodySource(QNetworkReply *reply, qint64 size,
-                                 std::function<void(qint64, bool)> done, QObject *parent)
+CallBodySource::CallBodySource(Http::ClientCall *call, qint64 size,
+                               std::function<void(qint64, bool)> done, QObject *parent)
     : Http::BodySource(parent)
-    , m_reply(reply)
+    , m_call(call)
     , m_size(size)
     , m_done(std::move(done))
 {
-    reply->setParent(this);
-    connect(reply, &QNetworkReply::readyRead, this, &BodySource::readyRead);
-    connect(reply, &QNetworkReply::finished, this, [this] {
-        m_finished = true;
-        if (m_reply->error() != QNetworkReply::NoError) {
-            // Whatever arrived before the error is still delivered, then the error: an answer cut
-            // short must never pass for a whole (shorter) result.
-            m_replyError = m_reply->error() == QNetworkReply::OperationCanceledError
-                ? QStringLiteral("the ETL instance took longer than the object timeout")
-                : m_reply->errorString();
-            if (m_reply->bytesAvailable() == 0) {
-                fail(m_replyError);
-                return;
-            }
+    call->setParent(this);
+    connect(call, &Http::ClientCall::readyRead, this, &BodySource::readyRead);
+    connect(call, &Http::ClientCall::finished, this, [this] {
+        // Whatever arrived before an error is still delivered, then the error: an answer cut
+        // short must never pass for a whole (shorter) result.
+        if (!m_call->error().isEmpty() && m_call->bytesAvailable() == 0) {
+            fail(m_call->error());
+            return;
         }
         Q_EMIT readyRead();
     });
-    if (reply->isFinished()) {
-        m_finished = true;
-        if (reply->error() != QNetworkReply::NoError)
-            m_replyError = reply->errorString();
-    }
 }
 
-ReplyBodySource::~ReplyBodySource()
+CallBodySource::~CallBodySource()
 {
     finish(m_error.isEmpty() && atEnd());
-    if (m_reply && m_reply->isRunning())
-        m_reply->abort();
+    if (m_call && !m_call->isFinished())
+        m_call->abort();
 }
 
-QByteArray ReplyBodySource::read(qint64 maxBytes)
+QByteArray CallBodySource::read(qint64 maxBytes)
 {
-    if (!m_reply || !m_error.isEmpty())
+    if (!m_call || !m_error.isEmpty())
         return {};
-    QByteArray chunk = m_reply->read(maxBytes);
+    QByteArray chunk = m_call->read(maxBytes);
     m_sent += chunk.size();
-    if (chunk.isEmpty() && m_finished && m_reply->bytesAvailable() == 0) {
-        if (!m_replyError.isEmpty()) {
-            fail(m_replyError);
+    if (chunk.isEmpty() && m_call->isFinished() && m_call->bytesAvailable() == 0) {
+        if (!m_call->error().isEmpty()) {
+            fail(m_call->error());
             return {};
         }
         if (m_size >= 0 && m_sent != m_size) {
@@ -66,23 +55,23 @@ QByteArray ReplyBodySource::read(qint64 maxBytes)
     return chunk;
 }
 
-bool ReplyBodySource::atEnd() const
+bool CallBodySource::atEnd() const
 {
-    return !m_error.isEmpty() || !m_reply || (m_finished && m_reply->bytesAvailable() == 0);
+    return !m_error.isEmpty() || !m_call || (m_call->isFinished() && m_call->bytesAvailable() == 0);
 }
 
-void ReplyBodySource::fail(const QString &why)
+void CallBodySource::fail(const QString &why)
 {
     if (!m_error.isEmpty())
         return;
     m_error = why;
-    if (m_reply && m_reply->isRunning())
-        m_reply->abort();
+    if (m_call && !m_call->isFinished())
+        m_call->abort();
     finish(false);
     Q_EMIT failed();
 }
 
-void ReplyBodySource::finish(bool ok)
+void CallBodySource::finish(bool ok)
 {
     if (std::exchange(m_reported, true))
         return;
@@ -90,15 +79,19 @@ void ReplyBodySource::finish(bool ok)
         m_done(m_sent, ok);
 }
 
-ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
+ProcessBodySource::ProcessBodySource(QProcess *process, QLocalSocket *output,
                                      std::function<void(qint64, bool)> done, QObject *parent)
     : Http::BodySource(parent)
     , m_process(process)
-    , m_pending(std::move(firstChunk))
+    , m_output(output)
     , m_done(std::move(done))
 {
     process->setParent(this);
-    connect(process, &QProcess::readyReadStandardOutput, this, &BodySource::readyRead);
+    connect(output, &QLocalSocket::readyRead, this, &BodySource::readyRead);
+    connect(output, &QLocalSocket::disconnected, this, [this] {
+        m_eof = true;
+        Q_EMIT readyRead();
+    });
     connect(process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         m_exited = true;
         if (status != QProcess::NormalExit || code != 0) {
@@ -106,13 +99,18 @@ ProcessBodySource::ProcessBodySource(QProcess *process, QByteArray firstChunk,
             return;
         }
         Q_EMIT readyRead();
-    }); // The process may be gone already (an empty or small result read in one go).
+    });
+    // The process may be gone already (an empty or small result read in one go).
     if (process->state() == QProcess::NotRunning) {
         m_exited = true;
         if (process->exitStatus() != QProcess::NormalExit || process->exitCode() != 0)
             m_error = QStringLiteral("the io:// process exited with status %1")
                           .arg(process->exitCode());
     }
+    if (output->state() != QLocalSocket::ConnectedState)
+        m_eof = true;
+    if (output->bytesAvailable() > 0 || m_eof)
+        QMetaObject::invokeMethod(this, &BodySource::readyRead, Qt::QueuedConnection);
 }
 
 ProcessBodySource::~ProcessBodySource()
@@ -128,19 +126,9 @@ ProcessBodySource::~ProcessBodySource()
 
 QByteArray ProcessBodySource::read(qint64 maxBytes)
 {
-    if (!m_error.isEmpty() || !m_process)
+    if (!m_error.isEmpty() || !m_process || !m_output)
         return {};
-    QByteArray chunk;
-    if (!m_pending.isEmpty()) {
-        chunk = m_pending.left(maxBytes);
-        m_pending.remove(0, chunk.size());
-    } else {
-        chunk = m_process->readAllStandardOutput();
-        if (chunk.size() > maxBytes) {
-            m_pending = chunk.mid(maxBytes);
-            chunk.truncate(maxBytes);
-        }
-    }
+    const QByteArray chunk = m_output->read(maxBytes);
     m_sent += chunk.size();
     if (chunk.isEmpty() && atEnd() && !std::exchange(m_reported, true) && m_done)
         m_done(m_sent, true);
@@ -149,8 +137,8 @@ QByteArray ProcessBodySource::read(qint64 maxBytes)
 
 bool ProcessBodySource::atEnd() const
 {
-    return !m_error.isEmpty() || !m_process
-        || (m_exited && m_pending.isEmpty() && m_process->bytesAvailable() == 0);
+    return !m_error.isEmpty() || !m_process || !m_output
+        || (m_exited && m_eof && m_output->bytesAvailable() == 0);
 }
 
 void ProcessBodySource::fail(const QString &why)

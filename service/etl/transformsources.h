@@ -2,24 +2,27 @@
 
 #include "service/http/bodysource.h"
 
+#include <QLocalSocket>
 #include <QPointer>
 #include <QProcess>
 
 #include <functional>
 
-class QNetworkReply;
+namespace Kiln::Http {
+class ClientCall;
+}
 
 namespace Kiln::Etl {
 
-// The body of an ETL instance's HTTP answer, streamed on to the client. The reply's own buffer
-// is capped, so a slow client slows the instance instead of growing the target.
-class ReplyBodySource final : public Http::BodySource
+// The body of an ETL instance's HTTP answer, streamed on to the client. The call buffers at most
+// ClientCall::MaxBuffered bytes, so a slow client slows the instance instead of growing the target.
+class CallBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    ReplyBodySource(QNetworkReply *reply, qint64 size,
-                    std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
-    ~ReplyBodySource() override;
+    CallBodySource(Http::ClientCall *call, qint64 size,
+                   std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
+    ~CallBodySource() override;
 
     qint64 size() const override { return m_size; }
     QByteArray read(qint64 maxBytes) override;
@@ -30,12 +33,10 @@ public:
 private:
     void finish(bool ok);
 
-    QPointer<QNetworkReply> m_reply;
+    QPointer<Http::ClientCall> m_call;
     qint64 m_size;
     qint64 m_sent = 0;
-    bool m_finished = false;
     bool m_reported = false;
-    QString m_replyError; // the reply's error, reported once what came before it is read
     QString m_error;
     std::function<void(qint64, bool)> m_done;
 };
@@ -45,7 +46,8 @@ class ProcessBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    ProcessBodySource(QProcess *process, QByteArray firstChunk,
+    // The program's stdout arrives on output (a socket pair, see Communicator::transformIo).
+    ProcessBodySource(QProcess *process, QLocalSocket *output,
                       std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
     ~ProcessBodySource() override;
 
@@ -57,9 +59,10 @@ public:
 
 private:
     QPointer<QProcess> m_process;
-    QByteArray m_pending;
+    QPointer<QLocalSocket> m_output;
     qint64 m_sent = 0;
     bool m_exited = false;
+    bool m_eof = false;
     bool m_reported = false;
     QString m_error;
     std::function<void(qint64, bool)> m_done;

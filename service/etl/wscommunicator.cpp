@@ -2,6 +2,7 @@
 
 #include "service/etl/etlmanager.h"
 #include "service/etl/wscommunicator_p.h"
+#include "service/http/wsclient.h"
 #include "service/runtime/instance.h"
 #include "shared/core/duration.h"
 #include "shared/core/logging.h"
@@ -10,10 +11,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkProxy>
-#include <QThreadPool>
-#include <QWebSocket>
-#include <QtConcurrent>
 
 #include <algorithm>
 #include <climits>
@@ -26,14 +23,8 @@ namespace {
 constexpr int PoolSize = 4;
 // Objects waiting for a free connection; past that the target answers 503 and clients retry.
 constexpr qsizetype MaxQueued = 1024;
-// AIS reads messages of up to 16 GiB. QWebSocket caps a message (and a frame) at INT_MAX - 1
-// bytes and ignores a larger limit, so the smaller of the two is the bound, in both directions.
+// AIS reads messages of up to 16 GiB (the servers run with --ws-max-size 17179869184).
 constexpr quint64 AisReadLimit = quint64(16) << 30;
-
-quint64 maxMessageSize()
-{
-    return std::min(AisReadLimit, QWebSocket::maxIncomingMessageSize());
-}
 
 QUrl wsUrl(QUrl endpoint)
 {
@@ -43,34 +34,6 @@ QUrl wsUrl(QUrl endpoint)
     return endpoint;
 }
 
-// Runs on the readers pool: the whole object, as one websocket message needs it.
-Result<QByteArray> readObject(const QString &path, qint64 size)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::NotFound, QStringLiteral("object not found"));
-    QByteArray data = file.read(size);
-    if (data.size() != size) {
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("reading the object: got %1 of %2 bytes %3")
-                             .arg(data.size())
-                             .arg(size)
-                             .arg(file.errorString()));
-    }
-    return data;
-}
-
-QString describeClose(const QWebSocket *socket)
-{
-    if (socket->closeCode() != QWebSocketProtocol::CloseCodeNormal
-        || !socket->closeReason().isEmpty())
-        return QStringLiteral("closed with code %1 %2")
-            .arg(int(socket->closeCode()))
-            .arg(socket->closeReason())
-            .trimmed();
-    return QStringLiteral("closed by the instance");
-}
-
 } // namespace
 
 // --- WsCommunicator ------------------------------------------------------------------------
@@ -78,24 +41,21 @@ QString describeClose(const QWebSocket *socket)
 WsCommunicator::WsCommunicator(Communicator *communicator)
     : QObject(communicator)
     , m_comm(communicator)
-{
-    m_readers.setObjectName(QStringLiteral("kiln-etl-ws-readers"));
-    m_readers.setMaxThreadCount(2);
-}
+{ }
 
 WsCommunicator::~WsCommunicator() = default;
 
 void WsCommunicator::transform(const TransformJob &job, const EtlEntry &entry, QObject *context,
                                Communicator::Done done)
 {
-    if (quint64(job.size) > maxMessageSize()) {
+    if (quint64(job.size) > AisReadLimit) {
         const Error error = makeError(
             ErrorCode::TooLarge,
             QStringLiteral("ETL %1: the object has %2 bytes, more than a ws:// message may carry "
                            "(%3); use hpush:// for it")
                 .arg(job.etlName)
                 .arg(job.size)
-                .arg(maxMessageSize()));
+                .arg(AisReadLimit));
         m_comm->recordError(job, error.message, 413);
         return done(nullptr, 413, error);
     }
@@ -106,7 +66,7 @@ void WsCommunicator::transform(const TransformJob &job, const EtlEntry &entry, Q
         pool = nullptr;
     }
     if (!pool) {
-        pool = new WsPool(m_comm, &m_readers, entry, this);
+        pool = new WsPool(m_comm, entry, this);
         connect(pool, &WsPool::closed, this, [this, pool] { forget(pool); });
         m_pools.insert(job.etlName, pool);
     }
@@ -136,10 +96,9 @@ void WsCommunicator::forget(WsPool *pool)
 
 // --- WsPool ----------------------------------------------------------------------------------
 
-WsPool::WsPool(Communicator *comm, QThreadPool *readers, const EtlEntry &entry, QObject *parent)
+WsPool::WsPool(Communicator *comm, const EtlEntry &entry, QObject *parent)
     : QObject(parent)
     , m_comm(comm)
-    , m_readers(readers)
     , m_etl(entry.record.msg.name)
     , m_xid(entry.record.xid)
     , m_instance(entry.instance)
@@ -230,7 +189,7 @@ void WsPool::dispatch()
         // gets the 502 and the next one tries again.
         Connection *c = openConnection();
         const quint64 id = c->id;
-        QWebSocket *socket = c->socket;
+        Http::WsClient *socket = c->socket;
         start(c, m_queue.dequeue());
         if (find(id))
             socket->open(m_url);
@@ -242,14 +201,11 @@ WsPool::Connection *WsPool::openConnection()
 {
     auto c = std::make_unique<Connection>();
     c->id = m_nextId++;
-    auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    auto *socket = new Http::WsClient(this);
     c->socket = socket;
-    socket->setProxy(QNetworkProxy::NoProxy); // the instance runs beside this target
-    socket->setMaxAllowedIncomingMessageSize(maxMessageSize());
-    socket->setMaxAllowedIncomingFrameSize(
-        std::min(AisReadLimit, QWebSocket::maxIncomingFrameSize()));
+    socket->setMaxMessageSize(AisReadLimit);
     const quint64 id = c->id;
-    connect(socket, &QWebSocket::connected, this, [this, id] {
+    connect(socket, &Http::WsClient::opened, this, [this, id] {
         Connection *c = find(id);
         if (!c)
             return;
@@ -260,55 +216,43 @@ WsPool::Connection *WsPool::openConnection()
         else
             dispatch();
     });
-    connect(socket, &QWebSocket::binaryMessageReceived, this,
-            [this, id](const QByteArray &message) { onReply(id, message, false); });
-    connect(socket, &QWebSocket::textMessageReceived, this, [this, id](const QString &text) {
-        // AIS: a text frame acknowledges an object delivered by direct put (whatever it says).
-        Log::etl().debug("etl[{}] ws:// connection {}: text reply {}", m_etl, id, text.left(200));
-        onReply(id, {}, true);
-    });
-    connect(socket, &QWebSocket::disconnected, this,
-            [this, id, socket] { onBroken(id, describeClose(socket)); });
-    connect(
-        socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
-        [this, id, socket](QAbstractSocket::SocketError) { onBroken(id, socket->errorString()); });
+    connect(socket, &Http::WsClient::messageBegun, this,
+            [this, id](bool binary) { onReplyBegun(id, binary); });
+    connect(socket, &Http::WsClient::messageData, this,
+            [this, id](const QByteArray &chunk) { onReplyData(id, chunk); });
+    connect(socket, &Http::WsClient::messageEnded, this, [this, id] { onReplyEnded(id); });
+    connect(socket, &Http::WsClient::broken, this,
+            [this, id](const QString &why) { onBroken(id, why); });
     m_connections.push_back(std::move(c));
     return m_connections.back().get();
 }
 
 void WsPool::start(Connection *c, WsRequestPtr request)
 {
-    c->current = request;
+    c->current = std::move(request);
     c->sent = false;
-    c->payload.clear();
-    c->payloadReady = m_fqnMode;
-    if (!m_fqnMode) {
-        const quint64 id = c->id;
-        QtConcurrent::run(m_readers, &readObject, request->job.fqn, request->job.size)
-            .then(this, [this, id, request](Result<QByteArray> data) {
-                Connection *c = find(id);
-                if (!c || c->current != request)
-                    return; // timed out or dropped while the file was read
-                if (!data) {
-                    // Nothing went out: the connection stays good for the next object.
-                    c->current.reset();
-                    const int status = data.error().code == ErrorCode::NotFound ? 404 : 500;
-                    fail(request, status, data.error());
-                    return dispatch();
-                }
-                c->payload = std::move(*data);
-                c->payloadReady = true;
-                trySend(c);
-            });
-    }
+    c->replying = false;
+    c->textReply = false;
+    c->pending.reset();
+    c->reply = nullptr;
     trySend(c);
 }
 
 void WsPool::trySend(Connection *c)
 {
-    if (!c->open || !c->current || c->sent || !c->payloadReady)
+    if (!c->open || !c->current || c->sent)
         return;
     const TransformJob &job = c->current->job;
+    std::unique_ptr<QFile> file;
+    if (!m_fqnMode) {
+        file = std::make_unique<QFile>(job.fqn);
+        if (!file->open(QIODevice::ReadOnly)) {
+            // Nothing went out: the connection stays good for the next object.
+            const WsRequestPtr request = std::exchange(c->current, nullptr);
+            fail(request, 404, makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
+            return dispatch();
+        }
+    }
     // AIS control message; empty fields are left out.
     QJsonObject control;
     if (!job.etlArgs.isEmpty())
@@ -320,27 +264,85 @@ void WsPool::trySend(Connection *c)
         control.insert(QStringLiteral("path"), job.object);
     c->sent = true;
     const quint64 id = c->id;
-    QWebSocket *socket = c->socket;
-    const QByteArray payload = std::exchange(c->payload, {});
+    Http::WsClient *socket = c->socket;
     Log::etl().debug("etl[{}] ws:// connection {}: {}/{} ({} bytes{})", m_etl, id, job.bucket,
                      job.object, job.size, m_fqnMode ? ", fqn" : "");
-    socket->sendBinaryMessage(QJsonDocument(control).toJson(QJsonDocument::Compact));
-    // A failed write drops the connection at once (and answers the object with 502).
-    if (!m_fqnMode && find(id))
-        socket->sendBinaryMessage(payload);
+    socket->sendMessage(QJsonDocument(control).toJson(QJsonDocument::Compact));
+    // The object follows in frames as the socket drains; a failed write drops the connection
+    // (and answers the object with 502).
+    if (file && find(id))
+        socket->sendStream(std::move(file), job.size);
 }
 
-void WsPool::onReply(quint64 id, QByteArray body, bool direct)
+void WsPool::onReplyBegun(quint64 id, bool binary)
 {
     Connection *c = find(id);
     if (!c)
         return;
-    if (!c->current || !c->sent) {
+    if (!c->current || !c->sent || c->replying) {
         // Replies are matched by order alone: after a stray one, nothing on this connection can be.
         return onBroken(id, QStringLiteral("the instance sent a message that answers no object"));
     }
+    c->replying = true;
+    c->textReply = !binary;
+    // AIS: a text message acknowledges an object delivered by direct put (whatever it says);
+    // its (empty) answer is passed on once it ended.
+    QPointer<Communicator> comm(m_comm);
+    const QString etl = m_etl;
+    const qint64 in = c->current->job.size;
+    c->pending = std::make_unique<WsBodySource>(c->socket, [comm, etl, in](qint64 out, bool ok) {
+        if (comm)
+            comm->account(etl, in, out, ok);
+    });
+}
+
+void WsPool::onReplyData(quint64 id, const QByteArray &chunk)
+{
+    Connection *c = find(id);
+    if (!c || !c->replying)
+        return;
+    if (c->textReply)
+        return; // the ack's words are not the object
+    // Each piece of the answer restarts the object timeout: it bounds a stall, not a long stream.
+    if (c->current)
+        c->current->deadline.start();
+    if (c->pending) {
+        c->pending->append(chunk);
+        if (c->pending->buffered() >= WsBodySource::MaxBuffered) {
+            // Large: the client gets it streamed (chunked) from here.
+            c->reply = c->pending.get();
+            c->pending->seal();
+            succeed(c->current, std::move(c->pending));
+        }
+        return;
+    }
+    if (c->reply) {
+        c->reply->append(chunk);
+        return;
+    }
+    // The client went away mid-answer: the rest of this message has nowhere to go, and the
+    // connection cannot carry another object before it ended.
+    drop(id);
+    dispatch();
+}
+
+void WsPool::onReplyEnded(quint64 id)
+{
+    Connection *c = find(id);
+    if (!c || !c->replying)
+        return;
     WsRequestPtr request = std::exchange(c->current, nullptr);
-    succeed(request, std::move(body), direct);
+    c->replying = false;
+    if (c->pending) {
+        c->pending->end();
+        c->pending->seal();
+        succeed(request, std::move(c->pending));
+    } else if (c->reply) {
+        c->reply->end();
+    }
+    c->reply = nullptr;
+    if (request)
+        request->deadline.stop();
     dispatch();
 }
 
@@ -351,7 +353,14 @@ void WsPool::onBroken(quint64 id, const QString &why)
         return;
     const WsRequestPtr request = c->current;
     const bool wasOpen = c->open;
+    QPointer<WsBodySource> streaming = c->reply;
     drop(id);
+    if (streaming) {
+        // Cut short mid-answer: never a shorter object.
+        streaming->fail(
+            QStringLiteral("ETL %1: the ws:// connection failed mid-answer: %2").arg(m_etl, why));
+        return dispatch();
+    }
     if (request) {
         const QString what = wasOpen ? QStringLiteral("the ws:// connection to %1 failed: %2")
                                      : QStringLiteral("cannot open a ws:// connection to %1: %2");
@@ -367,8 +376,27 @@ void WsPool::onBroken(quint64 id, const QString &why)
 
 void WsPool::onDeadline(const WsRequestPtr &request)
 {
-    if (request->answered)
-        return;
+    if (request->answered) {
+        // Streaming, and the instance stalled for a whole object timeout.
+        for (const auto &c : m_connections) {
+            if (c->current == request && c->reply) {
+                QPointer<WsBodySource> reply = c->reply;
+                if (reply->buffered() > 0) {
+                    // The client is behind, not the instance: the connection waits for it.
+                    request->deadline.start();
+                    return;
+                }
+                Log::etl().warn("etl[{}] ws:// connection {}: the answer stalled for {}; closing",
+                                m_etl, c->id, formatDuration(m_objTimeout));
+                drop(c->id);
+                if (reply)
+                    reply->fail(QStringLiteral("ETL %1: object timeout (%2) while streaming")
+                                    .arg(m_etl, formatDuration(m_objTimeout)));
+                break;
+            }
+        }
+        return dispatch();
+    }
     const Error error
         = makeError(ErrorCode::Timeout,
                     QStringLiteral("ETL %1: the instance did not answer within the object "
@@ -396,7 +424,7 @@ void WsPool::drop(quint64 id)
                                  [id](const auto &c) { return c->id == id; });
     if (it == m_connections.end())
         return;
-    QWebSocket *socket = (*it)->socket;
+    Http::WsClient *socket = (*it)->socket;
     m_connections.erase(it);
     QObject::disconnect(socket, nullptr, this, nullptr);
     socket->abort();
@@ -412,23 +440,15 @@ WsPool::Connection *WsPool::find(quint64 id)
     return nullptr;
 }
 
-void WsPool::succeed(const WsRequestPtr &request, QByteArray body, bool direct)
+void WsPool::succeed(const WsRequestPtr &request, std::unique_ptr<WsBodySource> body)
 {
-    if (std::exchange(request->answered, true))
+    if (!request || std::exchange(request->answered, true))
         return;
-    request->deadline.stop();
+    if (body->ended())
+        request->deadline.stop();
     if (!request->context)
         return;
-    Q_UNUSED(direct) // delivered elsewhere: an empty answer, counted like hpush's 204
-    QPointer<Communicator> comm(m_comm);
-    const QString etl = m_etl;
-    const qint64 in = request->job.size;
-    auto source
-        = std::make_unique<BufferBodySource>(std::move(body), [comm, etl, in](qint64 out, bool ok) {
-              if (comm)
-                  comm->account(etl, in, out, ok);
-          });
-    request->done(std::move(source), 200, {});
+    request->done(std::move(body), 200, {});
 }
 
 void WsPool::fail(const WsRequestPtr &request, int status, const Error &error, bool record)
@@ -458,7 +478,9 @@ void WsPool::shutdown(const QString &why)
         QObject::disconnect(c->socket, nullptr, this, nullptr);
         c->socket->abort();
         c->socket->deleteLater();
-        if (c->current)
+        if (c->reply)
+            c->reply->fail(error.message);
+        else if (c->current)
             fail(c->current, 502, error);
     }
     for (const WsRequestPtr &request : queued)
@@ -466,30 +488,92 @@ void WsPool::shutdown(const QString &why)
     Q_EMIT closed();
 }
 
-// --- BufferBodySource ------------------------------------------------------------------------
+// --- WsBodySource ----------------------------------------------------------------------------
 
-BufferBodySource::BufferBodySource(QByteArray data, std::function<void(qint64, bool)> done,
-                                   QObject *parent)
+WsBodySource::WsBodySource(Http::WsClient *socket, std::function<void(qint64, bool)> done,
+                           QObject *parent)
     : Http::BodySource(parent)
-    , m_data(std::move(data))
+    , m_socket(socket)
     , m_done(std::move(done))
 { }
 
-BufferBodySource::~BufferBodySource()
+WsBodySource::~WsBodySource()
 {
-    if (m_done)
-        m_done(m_sent, atEnd());
+    report(m_error.isEmpty() && atEnd());
+    if (m_socket)
+        m_socket->setReadPaused(false);
 }
 
-QByteArray BufferBodySource::read(qint64 maxBytes)
+void WsBodySource::append(const QByteArray &chunk)
 {
-    if (atEnd())
+    if (!m_error.isEmpty() || chunk.isEmpty())
+        return;
+    m_chunks.append(chunk);
+    m_buffered += chunk.size();
+    if (m_buffered >= MaxBuffered && m_socket)
+        m_socket->setReadPaused(true);
+    Q_EMIT readyRead();
+}
+
+void WsBodySource::end()
+{
+    m_ended = true;
+    if (m_socket)
+        m_socket->setReadPaused(false);
+    m_socket = nullptr; // the connection carries the next object from here
+    Q_EMIT readyRead();
+}
+
+void WsBodySource::fail(const QString &why)
+{
+    if (!m_error.isEmpty() || (m_ended && m_buffered == 0 && m_reported))
+        return;
+    m_error = why;
+    m_chunks.clear();
+    m_buffered = 0;
+    m_socket = nullptr;
+    report(false);
+    Q_EMIT failed();
+}
+
+QByteArray WsBodySource::read(qint64 maxBytes)
+{
+    if (!m_error.isEmpty())
         return {};
-    QByteArray chunk = m_data.mid(m_sent, maxBytes);
-    m_sent += chunk.size();
-    if (atEnd() && m_done)
-        std::exchange(m_done, nullptr)(m_sent, true);
-    return chunk;
+    QByteArray out;
+    while (!m_chunks.isEmpty() && out.size() < maxBytes) {
+        QByteArray &front = m_chunks.first();
+        const qint64 take = std::min<qint64>(maxBytes - out.size(), front.size());
+        if (take == front.size() && out.isEmpty()) {
+            out = std::move(front);
+            m_chunks.removeFirst();
+        } else {
+            out += front.left(take);
+            front.remove(0, take);
+            if (front.isEmpty())
+                m_chunks.removeFirst();
+        }
+    }
+    m_buffered -= out.size();
+    m_sent += out.size();
+    if (m_socket && m_buffered < MaxBuffered / 2)
+        m_socket->setReadPaused(false);
+    if (atEnd())
+        report(true);
+    return out;
+}
+
+bool WsBodySource::atEnd() const
+{
+    return !m_error.isEmpty() || (m_ended && m_buffered == 0);
+}
+
+void WsBodySource::report(bool ok)
+{
+    if (std::exchange(m_reported, true))
+        return;
+    if (m_done)
+        m_done(m_sent, ok);
 }
 
 } // namespace Kiln::Etl

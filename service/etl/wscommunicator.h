@@ -5,7 +5,6 @@
 #include <QHash>
 #include <QObject>
 #include <QString>
-#include <QThreadPool>
 
 namespace Kiln::Etl {
 
@@ -16,10 +15,10 @@ class WsPool;
 // websockets per ETL to that ETL's instance beside this target, opened lazily, replaced when the
 // instance changes (a new run or a restart) and closed when it stops or exits.
 //
-// A websocket message is whole by nature: each object is read into memory (off the event loop)
-// and sent as one binary message, and its result arrives as one message, so every busy
-// connection holds one object and one result in memory. That is the protocol's price; hpush://
-// streams instead. Lives on the target's main thread, a child of the Communicator.
+// Objects stream both ways: the object goes out in frames read from its file as the socket drains,
+// and the result is passed on to the client frame by frame, the connection pausing while the
+// client is behind, so a busy connection holds a few MiB whatever the object's size. Lives on the
+// target's main thread, a child of the Communicator.
 class WsCommunicator final : public QObject
 {
     Q_OBJECT
@@ -39,7 +38,6 @@ private:
 
     Communicator *m_comm;
     QHash<QString, WsPool *> m_pools; // by ETL name; children, gone with their instance
-    QThreadPool m_readers; // reads object files so the event loop never waits on disk
 };
 
 } // namespace Kiln::Etl

@@ -16,8 +16,9 @@
 #include <memory>
 #include <vector>
 
-class QThreadPool;
-class QWebSocket;
+namespace Kiln::Http {
+class WsClient;
+}
 
 namespace Kiln::Runtime {
 class Instance;
@@ -26,6 +27,7 @@ class Instance;
 namespace Kiln::Etl {
 
 struct EtlEntry;
+class WsBodySource;
 
 // One object on its way through a ws:// pool: queued, then on one connection until its reply.
 struct WsRequest
@@ -47,7 +49,7 @@ class WsPool final : public QObject
 {
     Q_OBJECT
 public:
-    WsPool(Communicator *comm, QThreadPool *readers, const EtlEntry &entry, QObject *parent);
+    WsPool(Communicator *comm, const EtlEntry &entry, QObject *parent);
     ~WsPool() override;
     Q_DISABLE_COPY_MOVE(WsPool)
 
@@ -65,28 +67,33 @@ private:
     struct Connection
     {
         quint64 id = 0;
-        QWebSocket *socket = nullptr; // child of the pool, deleted later once dropped
+        Http::WsClient *socket = nullptr; // child of the pool, deleted later once dropped
         bool open = false;
         WsRequestPtr current; // the object on this connection, null while idle
-        QByteArray payload; // the object's bytes, read and not sent yet
-        bool payloadReady = false;
         bool sent = false;
+        bool replying = false; // the reply message has begun
+        bool textReply = false; // a text message: the object went elsewhere by direct put
+        // Where a binary reply streams to: owned here until handed to the caller (once the whole
+        // message or MaxBuffered bytes of it arrived), then watched.
+        std::unique_ptr<WsBodySource> pending;
+        QPointer<WsBodySource> reply;
     };
 
     void dispatch();
     Connection *openConnection();
     void start(Connection *c, WsRequestPtr request);
     void trySend(Connection *c);
-    void onReply(quint64 id, QByteArray body, bool direct);
+    void onReplyBegun(quint64 id, bool binary);
+    void onReplyData(quint64 id, const QByteArray &chunk);
+    void onReplyEnded(quint64 id);
     void onBroken(quint64 id, const QString &why);
     void onDeadline(const WsRequestPtr &request);
     void drop(quint64 id);
     Connection *find(quint64 id);
-    void succeed(const WsRequestPtr &request, QByteArray body, bool direct);
+    void succeed(const WsRequestPtr &request, std::unique_ptr<WsBodySource> body);
     void fail(const WsRequestPtr &request, int status, const Error &error, bool record = true);
 
     Communicator *m_comm;
-    QThreadPool *m_readers;
     QString m_etl;
     QString m_xid;
     QPointer<Runtime::Instance> m_instance;
@@ -100,23 +107,44 @@ private:
     bool m_closed = false;
 };
 
-// A transformed object held in memory (a websocket message arrives whole), handed to the client
-// in pieces. done(bytes, ok) runs once: ok when the client got all of it.
-class BufferBodySource final : public Http::BodySource
+// A transformed object arriving over a websocket, passed on to the client as it comes. Holds at
+// most about MaxBuffered bytes: past that the websocket stops reading until the client caught up.
+// done(bytes, ok) runs once: ok when the client got all of it.
+class WsBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    BufferBodySource(QByteArray data, std::function<void(qint64 bytes, bool ok)> done,
-                     QObject *parent = nullptr);
-    ~BufferBodySource() override;
+    static constexpr qint64 MaxBuffered = 2 * 1024 * 1024;
 
-    qint64 size() const override { return m_data.size(); }
+    WsBodySource(Http::WsClient *socket, std::function<void(qint64 bytes, bool ok)> done,
+                 QObject *parent = nullptr);
+    ~WsBodySource() override;
+
+    void append(const QByteArray &chunk);
+    void end();
+    void fail(const QString &why);
+
+    // Fixes size(): the whole length once the message ended, else unknown (sent chunked).
+    void seal() { m_size = m_ended ? m_sent + m_buffered : -1; }
+    qint64 buffered() const { return m_buffered; }
+    bool ended() const { return m_ended; }
+
+    qint64 size() const override { return m_size; }
     QByteArray read(qint64 maxBytes) override;
-    bool atEnd() const override { return m_sent >= m_data.size(); }
+    bool atEnd() const override;
+    QString errorString() const override { return m_error; }
 
 private:
-    QByteArray m_data;
+    void report(bool ok);
+
+    QPointer<Http::WsClient> m_socket;
+    QList<QByteArray> m_chunks;
+    qint64 m_buffered = 0;
     qint64 m_sent = 0;
+    qint64 m_size = -1;
+    bool m_ended = false;
+    bool m_reported = false;
+    QString m_error;
     std::function<void(qint64, bool)> m_done;
 };
 

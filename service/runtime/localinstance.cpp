@@ -1,5 +1,6 @@
 #include "service/runtime/localinstance.h"
 
+#include "service/runtime/portowner.h"
 #include "service/runtime/venvcache.h"
 #include "shared/core/duration.h"
 #include "shared/core/logging.h"
@@ -21,22 +22,20 @@ LocalInstance::LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venv
     , m_plan(std::move(plan))
     , m_venvs(venvs)
 {
-    m_probeTimer.setInterval(std::clamp(m_spec.msg.kind == Etl::InitKind::PodSpec
-                                            ? m_spec.msg.pod.probePeriodSeconds * 1000
-                                            : 250,
-                                        100, 500));
+    m_probeTimer.setInterval(std::clamp(
+        m_spec.msg.kind == Etl::InitKind::PodSpec ? m_spec.msg.pod.probePeriodSeconds * 1000 : 250,
+        100, 500));
     connect(&m_probeTimer, &QTimer::timeout, this, &LocalInstance::probe);
     m_initTimer.setSingleShot(true);
     m_initTimer.setInterval(int(std::min<qint64>(m_spec.msg.initTimeout.count(), INT_MAX)));
     connect(&m_initTimer, &QTimer::timeout, this, [this] {
-        failStart(makeError(ErrorCode::InvalidArgument,
-                            QStringLiteral("ETL %1 on target %2 did not become ready within %3%4")
-                                .arg(m_spec.msg.name, m_spec.targetId,
-                                     formatDuration(m_spec.msg.initTimeout),
-                                     m_log.tail(5).isEmpty()
-                                         ? QString()
-                                         : QStringLiteral("; last output: ")
-                                               + QString::fromUtf8(m_log.tail(5)))));
+        failStart(makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("ETL %1 on target %2 did not become ready within %3%4")
+                .arg(m_spec.msg.name, m_spec.targetId, formatDuration(m_spec.msg.initTimeout),
+                     m_log.tail(5).isEmpty()
+                         ? QString()
+                         : QStringLiteral("; last output: ") + QString::fromUtf8(m_log.tail(5)))));
     });
     m_killTimer.setSingleShot(true);
     m_killTimer.setInterval(2000); // AIS's abort grace
@@ -59,19 +58,22 @@ void LocalInstance::start()
     m_started.start();
     m_initTimer.start();
     if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(m_spec.workDir))
-        return failStart(makeError(ErrorCode::Internal,
-                                   QStringLiteral("cannot create %1").arg(m_spec.workDir)));
+        return failStart(
+            makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(m_spec.workDir)));
     for (const auto &[name, content] : m_plan.files) {
         QFile f(m_spec.workDir + '/' + name);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(content) != content.size())
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || f.write(content) != content.size())
             return failStart(makeError(ErrorCode::Internal,
                                        QStringLiteral("cannot write %1").arg(f.fileName())));
     }
     if (m_plan.requirements.isEmpty()) {
-        QMetaObject::invokeMethod(this, [this] { onVenvReady(QString()); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { onVenvReady(QString()); }, Qt::QueuedConnection);
         return;
     }
-    m_log.append("kiln: preparing a python venv for: " + m_plan.requirements.join(", ").toUtf8() + '\n');
+    m_log.append("kiln: preparing a python venv for: " + m_plan.requirements.join(", ").toUtf8()
+                 + '\n');
     m_venvs->ensure(
         m_plan.requirements, this, [this](Result<QString> venv) { onVenvReady(venv); },
         [this](const QByteArray &out) { m_log.append(out); });
@@ -89,14 +91,16 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
         m_plan.environment.insert("PATH", m_venvDir + "/bin:" + m_plan.environment.value("PATH"));
     }
     if (resolveProgram(m_plan.program).isEmpty())
-        return failStart(makeError(ErrorCode::InvalidArgument,
-                                   QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
-                                       .arg(m_spec.msg.name, m_plan.program)));
+        return failStart(
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
+                          .arg(m_spec.msg.name, m_plan.program)));
     if (m_plan.io) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
         m_state = State::Ready;
         m_initTimer.stop();
-        Log::runtime().info("etl[{}] io:// instance ready on target {}", m_spec.msg.name, m_spec.targetId);
+        Log::runtime().info("etl[{}] io:// instance ready on target {}", m_spec.msg.name,
+                            m_spec.targetId);
         Q_EMIT ready();
         return;
     }
@@ -142,9 +146,10 @@ void LocalInstance::launch()
     connect(m_process, &QProcess::finished, this, &LocalInstance::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
         if (e == QProcess::FailedToStart)
-            failStart(makeError(ErrorCode::InvalidArgument,
-                                QStringLiteral("ETL %1: cannot start \"%2\": %3")
-                                    .arg(m_spec.msg.name, m_plan.program, m_process->errorString())));
+            failStart(
+                makeError(ErrorCode::InvalidArgument,
+                          QStringLiteral("ETL %1: cannot start \"%2\": %3")
+                              .arg(m_spec.msg.name, m_plan.program, m_process->errorString())));
     });
     m_process->start();
 }
@@ -156,9 +161,8 @@ void LocalInstance::probe()
     QUrl url = endpoint();
     url.setPath(m_plan.probePath);
     QNetworkRequest request(url);
-    const int timeoutSeconds = m_spec.msg.kind == Etl::InitKind::PodSpec
-                                   ? m_spec.msg.pod.probeTimeoutSeconds
-                                   : 5;
+    const int timeoutSeconds
+        = m_spec.msg.kind == Etl::InitKind::PodSpec ? m_spec.msg.pod.probeTimeoutSeconds : 5;
     request.setTransferTimeout(timeoutSeconds * 1000);
     m_probeInFlight = true;
     QNetworkReply *reply = m_nam.get(request);
@@ -168,6 +172,17 @@ void LocalInstance::probe()
         if (m_state != State::Starting)
             return;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status >= 200 && status < 400 && m_pgid > 0
+            && !listenerBelongsToGroup(quint16(m_plan.port), pid_t(m_pgid))) {
+            // Somebody else's server took the port between our probe for a free one and the
+            // instance's bind: its answer is not this instance's.
+            return failStart(makeError(
+                ErrorCode::Unavailable,
+                QStringLiteral("ETL %1: port %2 on this machine is held by another process, not "
+                               "by the instance; try the init again (a new port is picked)")
+                    .arg(m_spec.msg.name)
+                    .arg(m_plan.port)));
+        }
         if (status >= 200 && status < 400) {
             m_state = State::Ready;
             m_probeTimer.stop();
@@ -182,8 +197,8 @@ void LocalInstance::probe()
 QString LocalInstance::exitDescription(int exitCode, QProcess::ExitStatus status) const
 {
     QString how = status == QProcess::CrashExit
-                      ? QStringLiteral("was killed (exit status %1)").arg(exitCode)
-                      : QStringLiteral("exited with status %1").arg(exitCode);
+        ? QStringLiteral("was killed (exit status %1)").arg(exitCode)
+        : QStringLiteral("exited with status %1").arg(exitCode);
     const QByteArray tail = m_log.tail(10);
     if (!tail.isEmpty())
         how += QStringLiteral("; last output:\n") + QString::fromUtf8(tail);
@@ -203,16 +218,16 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
         return;
     case State::Starting:
     case State::Preparing:
-        return failStart(makeError(ErrorCode::InvalidArgument,
-                                   QStringLiteral("ETL %1 on target %2: the container %3")
-                                       .arg(m_spec.msg.name, m_spec.targetId,
-                                            exitDescription(exitCode, status))));
+        return failStart(makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("ETL %1 on target %2: the container %3")
+                .arg(m_spec.msg.name, m_spec.targetId, exitDescription(exitCode, status))));
     case State::Ready: {
         m_state = State::Exited;
-        const Error why = makeError(ErrorCode::Aborted,
-                                    QStringLiteral("ETL %1 on target %2: the container %3")
-                                        .arg(m_spec.msg.name, m_spec.targetId,
-                                             exitDescription(exitCode, status)));
+        const Error why = makeError(
+            ErrorCode::Aborted,
+            QStringLiteral("ETL %1 on target %2: the container %3")
+                .arg(m_spec.msg.name, m_spec.targetId, exitDescription(exitCode, status)));
         Log::runtime().warn("{}", why.message);
         Q_EMIT exited(why);
         return;

@@ -20,7 +20,7 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     , m_store(m_config.effectiveMountpaths())
     , m_runtime(Runtime::makeRuntime(m_config))
     , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
-    , m_comm(&m_etl, &m_nam)
+    , m_comm(&m_etl)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);

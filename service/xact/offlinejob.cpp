@@ -63,6 +63,10 @@ public:
             return;
         for (;;) {
             const QByteArray chunk = m_source->read(1024 * 1024);
+            // A source reports a failure from inside read() too (failed() runs pump() again,
+            // which finishes): nothing is left to do here then.
+            if (!m_done)
+                return;
             if (!m_source->errorString().isEmpty())
                 return finish(false, m_source->errorString());
             if (chunk.isEmpty()) {
@@ -78,6 +82,8 @@ public:
 private:
     void finish(bool ok, const QString &error)
     {
+        if (!m_done)
+            return;
         auto done = std::move(m_done);
         m_done = nullptr;
         done(ok, error);

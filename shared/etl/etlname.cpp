@@ -1,5 +1,7 @@
 #include "shared/etl/etlname.h"
 
+#include <algorithm>
+
 namespace Kiln::Etl {
 namespace {
 
@@ -8,12 +10,24 @@ bool isAsciiLetter(QChar c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-} // namespace
-
-QString EtlName::brokenRule(const QString &text)
+bool isLowerAlnum(QChar c)
 {
-    if (text.isEmpty())
-        return QStringLiteral("ETL name is empty");
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// AIS's rule (k8s.ValidateEtlName plus the SDK's check of both ends).
+bool followsAisRule(const QString &text)
+{
+    if (text.size() < EtlName::MinLength || text.size() > EtlName::AisMaxLength)
+        return false;
+    if (!isLowerAlnum(text.front()) || !isLowerAlnum(text.back()))
+        return false;
+    return std::all_of(text.begin(), text.end(),
+                       [](QChar c) { return isLowerAlnum(c) || c == '-'; });
+}
+
+QString seedRuleBroken(const QString &text)
+{
     if (!isAsciiLetter(text.front()))
         return QStringLiteral("ETL name \"%1\" must start with a letter (A-Z or a-z)").arg(text);
     for (const QChar c : text) {
@@ -22,13 +36,31 @@ QString EtlName::brokenRule(const QString &text)
                                   "(found '%2')")
                 .arg(text, QString(c));
     }
-    if (text.size() < MinLength || text.size() > MaxLength)
+    if (text.size() < EtlName::MinLength || text.size() > EtlName::MaxLength)
         return QStringLiteral("ETL name \"%1\" must be %2 to %3 characters long (it has %4)")
             .arg(text)
-            .arg(MinLength)
-            .arg(MaxLength)
+            .arg(EtlName::MinLength)
+            .arg(EtlName::MaxLength)
             .arg(text.size());
     return {};
+}
+
+} // namespace
+
+QString EtlName::brokenRule(const QString &text)
+{
+    if (text.isEmpty())
+        return QStringLiteral("ETL name is empty");
+    if (followsAisRule(text))
+        return {};
+    const QString seed = seedRuleBroken(text);
+    if (seed.isEmpty())
+        return {};
+    return seed
+        + QStringLiteral(", or follow AIS's rule: %1 to %2 of a-z, 0-9 and '-', with a letter or "
+                         "digit at both ends")
+              .arg(MinLength)
+              .arg(AisMaxLength);
 }
 
 Result<EtlName> EtlName::parse(const QString &text)

@@ -6,13 +6,16 @@
 
 namespace Kiln::Etl {
 
-// A valid ETL name. The rule is seed 000's, in one place so kilnd and the console agree:
-// starts with a letter; only letters, digits, '_' and '-'; 6 to 20 characters.
+// A valid ETL name, checked in one place so kilnd and the console agree. Two rules, either will
+// do: seed 000's (starts with a letter; only letters, digits, '_' and '-'; 6 to 20 characters)
+// and today's AIS (6 to 32 of a-z, 0-9 and '-', a letter or digit at both ends, as the SDK and
+// the ais CLI check it), so names those clients accept work here too.
 class EtlName
 {
 public:
     static constexpr int MinLength = 6;
     static constexpr int MaxLength = 20;
+    static constexpr int AisMaxLength = 32;
 
     static Result<EtlName> parse(const QString &text);
     // Empty when valid; otherwise the rule the text breaks, written for the user.

@@ -184,14 +184,9 @@ def test_etl_args_arrive_unchanged(etl_cluster, etls, objects, args, encoding):
 
 
 @pytest.mark.parametrize("args", ["", "buffered"], ids=["answer while reading", "answer after"])
-def test_64mib_object_streams_byte_exact(etl_cluster, etls, objects, args, request):
+def test_64mib_object_streams_byte_exact(etl_cluster, etls, objects, args):
     """The instance echoes as it reads (a streaming transform: its answer starts while the object
     is still arriving), or only once it has the whole object."""
-    if etls.comm == "hpush" and args == "":
-        # Known gap (issue 5 stays open for it): Qt's HTTP client reads the instance's answer only
-        # after it has sent the whole body, so a server that answers while still reading a large
-        # object stalls until the object timeout. Strict: this fails loudly once it is fixed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="hpush: answer during upload"))
     digest, received = hashlib.sha256(), 0
     t0 = time.monotonic()
     with inline(etl_cluster, objects.bucket, objects.big, etls.big, args, stream=True,

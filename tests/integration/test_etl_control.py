@@ -430,6 +430,8 @@ VALID_NAMES = {
     "twenty characters": "Abcdefghij0123456789",
     "underscores": "etl_under_score",
     "mixed case and hyphen": "MixedCase-Etl",
+    "AIS rule: leading digit": "1abcdef",
+    "AIS rule: 32 characters": "abcdefghij-abcdefghij-0123456789",
 }
 
 LENGTH_RULE = re.compile(r"6\D{1,6}20")  # "6 to 20", "6-20", "6..20"
@@ -438,7 +440,7 @@ CHARS_RULE = re.compile(r"letters.*digits.*_.*-", re.I)
 INVALID_NAMES = {
     "five characters": ("abcde", LENGTH_RULE),
     "twenty-one characters": ("Abcdefghij0123456789x", LENGTH_RULE),
-    "leading digit": ("1abcdef", START_RULE),
+    "leading digit, upper case": ("1Abcdef", START_RULE),
     "leading hyphen": ("-abcdef", START_RULE),
     "dot": ("etl.name", CHARS_RULE),
     "space": ("etl name", CHARS_RULE),

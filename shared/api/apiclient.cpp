@@ -1,0 +1,517 @@
+#include "shared/api/apiclient.h"
+
+#include "shared/api/lso.h"
+#include "shared/api/wire.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+
+#include <memory>
+
+namespace Kiln::Api {
+namespace {
+
+// Connection failures are retried after 200 ms, 400 ms, 800 ms...: long enough for a proxy
+// that is restarting, short enough that the UI reports a dead one within a couple of seconds.
+constexpr int RetryBaseMs = 200;
+// ETL init waits for every target's instance (init_timeout, 45 s by default, and a venv build
+// on first use); stop/start/delete wait for processes to end. AIS clients give them 5 minutes.
+constexpr int LongCallTimeoutMs = 5 * 60 * 1000;
+
+ErrorCode codeForStatus(int status)
+{
+    switch (status) {
+    case 404:
+        return ErrorCode::NotFound;
+    case 409:
+        return ErrorCode::AlreadyExists;
+    case 413:
+        return ErrorCode::TooLarge;
+    case 501:
+        return ErrorCode::Unsupported;
+    case 503:
+        return ErrorCode::Unavailable;
+    case 504:
+        return ErrorCode::Timeout;
+    default:
+        return status >= 500 ? ErrorCode::Internal : ErrorCode::InvalidArgument;
+    }
+}
+
+Result<QJsonDocument> parseJson(const QByteArray &body)
+{
+    QJsonParseError err;
+    QJsonDocument doc = QJsonDocument::fromJson(body, &err);
+    if (err.error != QJsonParseError::NoError)
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("the proxy sent invalid JSON: %1").arg(err.errorString()));
+    return doc;
+}
+
+// Go encodes some int64 fields as strings; accept both.
+qint64 toInt64(const QJsonValue &v)
+{
+    return v.isString() ? v.toString().toLongLong() : v.toInteger();
+}
+
+QString etlPath(const QString &name, const QString &tail = {})
+{
+    QString path = QStringLiteral("/%1/%2/%3").arg(Path::Version, Path::Etl, name);
+    if (!tail.isEmpty())
+        path += '/' + tail;
+    return path;
+}
+
+template<typename T>
+ApiClient::Callback<QByteArray> mapJson(ApiClient::Callback<T> done,
+                                        std::function<Result<T>(const QJsonDocument &)> map)
+{
+    return [done = std::move(done), map = std::move(map)](const Result<QByteArray> &body) {
+        if (!body)
+            return done(body.error());
+        const Result<QJsonDocument> doc = parseJson(*body);
+        if (!doc)
+            return done(doc.error());
+        done(map(*doc));
+    };
+}
+
+ApiClient::Callback<QByteArray> mapVoid(ApiClient::Callback<void> done)
+{
+    return [done = std::move(done)](const Result<QByteArray> &body) {
+        if (!body)
+            return done(body.error());
+        done(Result<void>());
+    };
+}
+
+ApiClient::Callback<QByteArray> mapText(ApiClient::Callback<QString> done)
+{
+    return [done = std::move(done)](const Result<QByteArray> &body) {
+        if (!body)
+            return done(body.error());
+        done(QString::fromUtf8(*body).trimmed());
+    };
+}
+
+QByteArray actionBody(const QString &action, const QJsonValue &value)
+{
+    return QJsonDocument(QJsonObject{{"action", action}, {"name", ""}, {"value", value}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray jobQuery(const QString &jobId)
+{
+    return QJsonDocument(QJsonObject{{"ID", jobId}}).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+QString errorMessageFromBody(const QByteArray &body, int status)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    if (doc.isObject() && doc.object().contains("message"))
+        return doc.object().value("message").toString();
+    const QString text = QString::fromUtf8(body).trimmed();
+    if (!text.isEmpty())
+        return text.left(2000);
+    return QStringLiteral("HTTP status %1").arg(status);
+}
+
+ApiClient::ApiClient(QObject *parent)
+    : QObject(parent)
+    , m_nam(new QNetworkAccessManager(this))
+{ }
+
+ApiClient::~ApiClient() = default;
+
+void ApiClient::setEndpoint(const QUrl &url, const QString &token)
+{
+    m_endpoint = url;
+    m_token = token.toUtf8();
+    // A new endpoint says nothing about reachability until it answers.
+    setState(State::Unknown, {});
+}
+
+QUrl ApiClient::urlFor(const Request &request) const
+{
+    QUrl url = m_endpoint;
+    QString base = url.path();
+    if (base.endsWith('/'))
+        base.chop(1);
+    url.setPath(base + request.path);
+    url.setQuery(request.query);
+    return url;
+}
+
+void ApiClient::send(const Request &request, QObject *context, Callback<QByteArray> done)
+{
+    start(request, QPointer<QObject>(context), std::move(done), 0);
+}
+
+void ApiClient::start(const Request &request, QPointer<QObject> context, Callback<QByteArray> done,
+                      int attempt)
+{
+    if (!m_endpoint.isValid() || m_endpoint.isEmpty()) {
+        QTimer::singleShot(0, this, [context, done = std::move(done)] {
+            if (context)
+                done(makeError(ErrorCode::Unavailable, QStringLiteral("not connected")));
+        });
+        return;
+    }
+    QNetworkRequest req(urlFor(request));
+    req.setTransferTimeout(request.timeoutMs > 0 ? request.timeoutMs : m_defaultTimeoutMs);
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::NoLessSafeRedirectPolicy);
+    req.setRawHeader("User-Agent", "kiln-console");
+    if (!m_token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_token);
+    if (!request.body.isEmpty())
+        req.setHeader(QNetworkRequest::ContentTypeHeader,
+                      request.contentType.isEmpty() ? QByteArray(MimeJson) : request.contentType);
+    QNetworkReply *reply = m_nam->sendCustomRequest(req, request.method, request.body);
+    connect(
+        reply, &QNetworkReply::finished, this,
+        [this, reply, request, context, done = std::move(done), attempt]() mutable {
+            reply->deleteLater();
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray body = reply->readAll();
+            if (status == 0) {
+                // No HTTP answer at all: refused, reset, DNS, or the transfer timeout.
+                const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
+                    || reply->error() == QNetworkReply::TimeoutError;
+                const QString why = timedOut
+                    ? QStringLiteral("%1 %2: no answer within the timeout")
+                          .arg(QString::fromLatin1(request.method), request.path)
+                    : reply->errorString();
+                setState(State::Unreachable, why);
+                if (request.idempotent && !timedOut && attempt < m_maxRetries) {
+                    QTimer::singleShot(RetryBaseMs << attempt, this,
+                                       [this, request, context, done, attempt] {
+                                           if (context)
+                                               start(request, context, done, attempt + 1);
+                                       });
+                    return;
+                }
+                if (context)
+                    done(makeError(timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable, why));
+                return;
+            }
+            setState(State::Connected, {});
+            if (!context)
+                return;
+            if (status >= 400)
+                return done(makeError(codeForStatus(status), errorMessageFromBody(body, status)));
+            done(body);
+        });
+}
+
+void ApiClient::setState(State state, const QString &error)
+{
+    if (m_state == state && m_lastError == error)
+        return;
+    const bool changed = m_state != state;
+    m_state = state;
+    m_lastError = error;
+    if (changed || state == State::Unreachable)
+        Q_EMIT stateChanged(state, error);
+}
+
+void ApiClient::health(QObject *context, Callback<void> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Health);
+    r.timeoutMs = 3000;
+    r.idempotent = false; // the caller polls; retrying here would only delay the verdict
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::clusterMap(QObject *context, Callback<Cluster::Smap> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Daemon);
+    r.query.addQueryItem(Query::What, What::Smap);
+    send(r, context, mapJson<Cluster::Smap>(std::move(done), [](const QJsonDocument &doc) {
+             return Cluster::Smap::fromJson(doc.object());
+         }));
+}
+
+void ApiClient::listBuckets(QObject *context, Callback<QList<BucketInfo>> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Buckets);
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.body = actionBody(Action::List, QJsonValue::Null);
+    send(r, context,
+         mapJson<QList<BucketInfo>>(
+             std::move(done), [](const QJsonDocument &doc) -> Result<QList<BucketInfo>> {
+                 QList<BucketInfo> out;
+                 for (const QJsonValue &v : doc.array())
+                     out.append({v["name"].toString(), v["provider"].toString()});
+                 return out;
+             }));
+}
+
+void ApiClient::listObjects(const QString &bucket, const QString &prefix, int limit,
+                            QObject *context, Callback<QList<ObjectInfo>> done)
+{
+    LsoMsg msg;
+    msg.prefix = prefix;
+    msg.pageSize = limit > 0 ? qMin(limit, MaxPageSize) : 0;
+    msg.props = {QStringLiteral("name"), QStringLiteral("size")};
+    listPage(bucket, msg, limit, {}, context, std::move(done));
+}
+
+void ApiClient::listPage(const QString &bucket, LsoMsg msg, int limit, QList<ObjectInfo> sofar,
+                         QPointer<QObject> context, Callback<QList<ObjectInfo>> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2/%3").arg(Path::Version, Path::Buckets, bucket);
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.body = actionBody(Action::List, msg.toJson());
+    send(r, context,
+         [this, bucket, msg, limit, sofar, context, done](const Result<QByteArray> &body) mutable {
+             if (!body)
+                 return done(body.error());
+             const Result<QJsonDocument> doc = parseJson(*body);
+             if (!doc)
+                 return done(doc.error());
+             const QJsonObject page = doc->object();
+             for (const QJsonValue &e : page["entries"].toArray())
+                 sofar.append({e["name"].toString(), toInt64(e["size"])});
+             msg.uuid = page["uuid"].toString();
+             msg.continuationToken = page["continuation_token"].toString();
+             const bool full = limit > 0 && sofar.size() >= limit;
+             if (msg.continuationToken.isEmpty() || full)
+                 return done(full ? sofar.mid(0, limit) : sofar);
+             listPage(bucket, msg, limit, sofar, context, done);
+         });
+}
+
+void ApiClient::getObject(const QString &bucket, const QString &object, const QString &etlName,
+                          QObject *context, Callback<QByteArray> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2/%3/%4")
+                 .arg(Path::Version, Path::Objects, bucket,
+                      QString::fromLatin1(QUrl::toPercentEncoding(object, "/")));
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    if (!etlName.isEmpty())
+        r.query.addQueryItem(QStringLiteral("etl_name"), etlName);
+    r.timeoutMs = 60000;
+    send(r, context, std::move(done));
+}
+
+void ApiClient::listEtls(QObject *context, Callback<QList<EtlSummary>> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Etl);
+    send(r, context,
+         mapJson<QList<EtlSummary>>(std::move(done),
+                                    [](const QJsonDocument &doc) -> Result<QList<EtlSummary>> {
+                                        QList<EtlSummary> out;
+                                        for (const QJsonValue &v : doc.array()) {
+                                            EtlSummary s;
+                                            s.name = v["id"].toString();
+                                            s.stage = Etl::parseStage(v["stage"].toString());
+                                            s.xactionId = v["xaction_id"].toString();
+                                            s.objCount = toInt64(v["obj_count"]);
+                                            s.inBytes = toInt64(v["in_bytes"]);
+                                            s.outBytes = toInt64(v["out_bytes"]);
+                                            out.append(s);
+                                        }
+                                        return out;
+                                    }));
+}
+
+void ApiClient::etlDetails(const QString &name, QObject *context, Callback<EtlDetails> done)
+{
+    Request r;
+    r.path = etlPath(name);
+    send(r, context,
+         mapJson<EtlDetails>(std::move(done), [](const QJsonDocument &doc) -> Result<EtlDetails> {
+             const QJsonObject o = doc.object();
+             EtlDetails d;
+             d.initMsg = o["init_msg"].toObject();
+             d.stage = Etl::parseStage(o["stage"].toString());
+             d.error = o["error"].toString();
+             for (const QJsonValue &e : o["obj_errors"].toArray())
+                 d.objErrors.append(
+                     QStringLiteral("%1: %2").arg(e["obj_name"].toString(), e["msg"].toString()));
+             const QJsonObject perTarget = o["target_errors"].toObject();
+             for (auto it = perTarget.begin(); it != perTarget.end(); ++it)
+                 d.targetErrors.insert(it.key(), it.value().toString());
+             return d;
+         }));
+}
+
+void ApiClient::etlHealth(const QString &name, QObject *context, Callback<QList<TargetHealth>> done)
+{
+    Request r;
+    r.path = etlPath(name, QStringLiteral("health"));
+    send(r, context,
+         mapJson<QList<TargetHealth>>(
+             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetHealth>> {
+                 QList<TargetHealth> out;
+                 for (const QJsonValue &v : doc.array())
+                     out.append({v["target_id"].toString(), v["health_status"].toString()});
+                 return out;
+             }));
+}
+
+void ApiClient::etlMetrics(const QString &name, QObject *context,
+                           Callback<QList<TargetMetrics>> done)
+{
+    Request r;
+    r.path = etlPath(name, QStringLiteral("metrics"));
+    send(r, context,
+         mapJson<QList<TargetMetrics>>(
+             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetMetrics>> {
+                 QList<TargetMetrics> out;
+                 for (const QJsonValue &v : doc.array()) {
+                     TargetMetrics m;
+                     m.targetId = v["target_id"].toString();
+                     m.cpuCores = v["cpu"].toDouble();
+                     m.memBytes = toInt64(v["mem"]);
+                     m.cpuLimitCores = v["cpu_limit"].toDouble();
+                     m.memLimitBytes = toInt64(v["mem_limit"]);
+                     out.append(m);
+                 }
+                 return out;
+             }));
+}
+
+void ApiClient::etlLogs(const QString &name, const QString &targetId, QObject *context,
+                        Callback<QList<TargetLog>> done)
+{
+    Request r;
+    r.path = targetId.isEmpty() ? etlPath(name, QStringLiteral("logs"))
+                                : etlPath(name, QStringLiteral("logs/") + targetId);
+    r.timeoutMs = 20000;
+    send(r, context,
+         mapJson<QList<TargetLog>>(
+             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetLog>> {
+                 QList<TargetLog> out;
+                 for (const QJsonValue &v : doc.array())
+                     out.append({v["target_id"].toString(),
+                                 QByteArray::fromBase64(v["logs"].toString().toLatin1())});
+                 return out;
+             }));
+}
+
+void ApiClient::initEtl(const QJsonObject &initMsg, QObject *context, Callback<QString> done)
+{
+    Request r;
+    r.method = "PUT";
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Etl);
+    r.body = QJsonDocument(initMsg).toJson(QJsonDocument::Compact);
+    r.timeoutMs = LongCallTimeoutMs;
+    r.idempotent = false;
+    send(r, context, mapText(std::move(done)));
+}
+
+void ApiClient::stopEtl(const QString &name, QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "POST";
+    r.path = etlPath(name, QStringLiteral("stop"));
+    r.timeoutMs = LongCallTimeoutMs;
+    r.idempotent = false;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::startEtl(const QString &name, QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "POST";
+    r.path = etlPath(name, QStringLiteral("start"));
+    r.timeoutMs = LongCallTimeoutMs;
+    r.idempotent = false;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::deleteEtl(const QString &name, QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "DELETE";
+    r.path = etlPath(name);
+    r.timeoutMs = LongCallTimeoutMs;
+    r.idempotent = false;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::startOfflineTransform(const QString &fromBucket, const QString &toBucket,
+                                      const TcbMsg &msg, QObject *context, Callback<QString> done)
+{
+    Request r;
+    r.method = "POST";
+    r.path = QStringLiteral("/%1/%2/%3").arg(Path::Version, Path::Buckets, fromBucket);
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.query.addQueryItem(QStringLiteral("bck_to"),
+                         QStringLiteral("%1/@#/%2/").arg(ProviderAis, toBucket));
+    r.body = actionBody(ActionEtlBucket, msg.toJson());
+    r.timeoutMs = 60000;
+    r.idempotent = false;
+    send(r, context, mapText(std::move(done)));
+}
+
+void ApiClient::jobStatus(const QString &jobId, QObject *context, Callback<JobStatus> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Cluster);
+    r.query.addQueryItem(Query::What, QStringLiteral("status"));
+    r.body = jobQuery(jobId);
+    send(r, context,
+         mapJson<JobStatus>(std::move(done), [](const QJsonDocument &doc) -> Result<JobStatus> {
+             const QJsonObject o = doc.object();
+             JobStatus s;
+             s.kind = o["kind"].toString();
+             s.id = o["uuid"].toString();
+             s.error = o["err"].toString();
+             s.endTimeNs = toInt64(o["end_time"]);
+             s.aborted = o["aborted"].toBool();
+             return s;
+         }));
+}
+
+void ApiClient::jobStats(const QString &jobId, QObject *context, Callback<JobStats> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Cluster);
+    r.query.addQueryItem(Query::What, QStringLiteral("qryxstats"));
+    r.body = jobQuery(jobId);
+    send(r, context,
+         mapJson<JobStats>(std::move(done), [](const QJsonDocument &doc) -> Result<JobStats> {
+             JobStats s;
+             const QJsonObject perTarget = doc.object();
+             for (auto it = perTarget.begin(); it != perTarget.end(); ++it) {
+                 for (const QJsonValue &snap : it.value().toArray()) {
+                     const QJsonObject stats = snap["stats"].toObject();
+                     s.objects += toInt64(stats["loc-objs"]) + toInt64(stats["out-objs"]);
+                     s.bytes += toInt64(stats["loc-bytes"]) + toInt64(stats["out-bytes"]);
+                     const QString err = snap["err"].toString();
+                     if (!err.isEmpty()) {
+                         ++s.errors;
+                         s.errorMessages.append(QStringLiteral("%1: %2").arg(it.key(), err));
+                     }
+                 }
+             }
+             return s;
+         }));
+}
+
+void ApiClient::stopJob(const QString &jobId, QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "PUT";
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Cluster);
+    r.body = actionBody(QStringLiteral("stop"), QJsonObject{{"ID", jobId}});
+    r.idempotent = false;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+} // namespace Kiln::Api

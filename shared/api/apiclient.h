@@ -1,0 +1,195 @@
+#pragma once
+
+#include "shared/api/lso.h"
+#include "shared/api/tcbmsg.h"
+#include "shared/cluster/smap.h"
+#include "shared/core/result.h"
+#include "shared/etl/stage.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace Kiln::Api {
+
+// One row of GET /v1/etl.
+struct EtlSummary
+{
+    QString name;
+    Etl::Stage stage = Etl::Stage::Unknown;
+    QString xactionId;
+    qint64 objCount = 0;
+    qint64 inBytes = 0;
+    qint64 outBytes = 0;
+};
+
+// GET /v1/etl/<name>: the stored init message and what went wrong.
+struct EtlDetails
+{
+    QJsonObject initMsg;
+    Etl::Stage stage = Etl::Stage::Unknown;
+    QString error; // why the ETL is Aborted, when kilnd knows
+    QStringList objErrors; // "ais://b/o: message"
+    QMap<QString, QString> targetErrors; // target id -> its error
+};
+
+// Per-target answers of the ETL health, metrics and logs fan-outs.
+struct TargetHealth
+{
+    QString targetId;
+    QString status; // Running, Pending, Failed, Unknown, Unreachable...
+};
+
+struct TargetMetrics
+{
+    QString targetId;
+    double cpuCores = 0; // cores in use (1.0 = one core busy)
+    qint64 memBytes = 0;
+    double cpuLimitCores = 0; // 0: no limit
+    qint64 memLimitBytes = 0; // 0: no limit
+};
+
+struct TargetLog
+{
+    QString targetId;
+    QByteArray text;
+};
+
+struct BucketInfo
+{
+    QString name;
+    QString provider;
+};
+
+struct ObjectInfo
+{
+    QString name;
+    qint64 size = 0;
+};
+
+// GET /v1/cluster?what=status for one job.
+struct JobStatus
+{
+    QString kind;
+    QString id;
+    QString error;
+    qint64 endTimeNs = 0; // 0 while running
+    bool aborted = false;
+    bool finished() const { return endTimeNs > 0; }
+};
+
+// Sums of a job's per-target snapshots (what=qryxstats).
+struct JobStats
+{
+    qint64 objects = 0; // loc-objs + out-objs
+    qint64 bytes = 0; // loc-bytes + out-bytes
+    int errors = 0; // targets that report an error
+    QStringList errorMessages;
+};
+
+// What a request carries; everything but method and path is optional.
+struct Request
+{
+    QByteArray method = "GET";
+    QString path; // "/v1/etl"
+    QUrlQuery query;
+    QByteArray body;
+    QByteArray contentType; // default application/json when body is set
+    int timeoutMs = 0; // 0: the client's default
+    bool idempotent = true; // retried on connection failures when true
+};
+
+// The console's REST client for a kilnd (or AIStore) proxy. Lives on the GUI thread; every call
+// returns at once and completes through its callback, which is dropped when the context object
+// died meanwhile. Connection failures of idempotent requests are retried with backoff; HTTP
+// errors are turned into Error values with the message of the AIS error body.
+class ApiClient final : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Unknown, Connected, Unreachable };
+    Q_ENUM(State)
+
+    template<typename T> using Callback = std::function<void(const Result<T> &)>;
+
+    explicit ApiClient(QObject *parent = nullptr);
+    ~ApiClient() override;
+    Q_DISABLE_COPY_MOVE(ApiClient)
+
+    void setEndpoint(const QUrl &url, const QString &token = {});
+    QUrl endpoint() const { return m_endpoint; }
+    void setDefaultTimeout(int ms) { m_defaultTimeoutMs = ms; }
+    void setMaxRetries(int retries) { m_maxRetries = retries; }
+    State state() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+
+    void send(const Request &request, QObject *context, Callback<QByteArray> done);
+
+    // Cluster
+    void health(QObject *context, Callback<void> done);
+    void clusterMap(QObject *context, Callback<Cluster::Smap> done);
+    void listBuckets(QObject *context, Callback<QList<BucketInfo>> done);
+    // Every object of a bucket (paged through); limit stops early.
+    void listObjects(const QString &bucket, const QString &prefix, int limit, QObject *context,
+                     Callback<QList<ObjectInfo>> done);
+    // GET of an object, optionally through an ETL (inline transform).
+    void getObject(const QString &bucket, const QString &object, const QString &etlName,
+                   QObject *context, Callback<QByteArray> done);
+
+    // ETL control plane
+    void listEtls(QObject *context, Callback<QList<EtlSummary>> done);
+    void etlDetails(const QString &name, QObject *context, Callback<EtlDetails> done);
+    void etlHealth(const QString &name, QObject *context, Callback<QList<TargetHealth>> done);
+    void etlMetrics(const QString &name, QObject *context, Callback<QList<TargetMetrics>> done);
+    // All targets when targetId is empty.
+    void etlLogs(const QString &name, const QString &targetId, QObject *context,
+                 Callback<QList<TargetLog>> done);
+    // PUT /v1/etl; answers the xaction id.
+    void initEtl(const QJsonObject &initMsg, QObject *context, Callback<QString> done);
+    void stopEtl(const QString &name, QObject *context, Callback<void> done);
+    void startEtl(const QString &name, QObject *context, Callback<void> done);
+    void deleteEtl(const QString &name, QObject *context, Callback<void> done);
+
+    // Offline transform (etl-bck); answers the job id.
+    void startOfflineTransform(const QString &fromBucket, const QString &toBucket,
+                               const TcbMsg &msg, QObject *context, Callback<QString> done);
+    void jobStatus(const QString &jobId, QObject *context, Callback<JobStatus> done);
+    void jobStats(const QString &jobId, QObject *context, Callback<JobStats> done);
+    void stopJob(const QString &jobId, QObject *context, Callback<void> done);
+
+Q_SIGNALS:
+    // Connected after any answer from the proxy; Unreachable after a connection failure.
+    void stateChanged(Kiln::Api::ApiClient::State state, const QString &error);
+
+private:
+    void start(const Request &request, QPointer<QObject> context, Callback<QByteArray> done,
+               int attempt);
+    void setState(State state, const QString &error);
+    QUrl urlFor(const Request &request) const;
+    void listPage(const QString &bucket, LsoMsg msg, int limit, QList<ObjectInfo> sofar,
+                  QPointer<QObject> context, Callback<QList<ObjectInfo>> done);
+
+    QNetworkAccessManager *m_nam; // owned as a child
+    QUrl m_endpoint;
+    QByteArray m_token;
+    int m_defaultTimeoutMs = 10000;
+    int m_maxRetries = 2;
+    State m_state = State::Unknown;
+    QString m_lastError;
+};
+
+// The message of an AIS error body ({"message": ...}), or the text itself.
+QString errorMessageFromBody(const QByteArray &body, int status);
+
+} // namespace Kiln::Api
