@@ -301,6 +301,15 @@ def test_workers_of_the_command_become_processes(img_cluster, etls, objects, sdk
     assert r.content == b"393c6706efb128fbc442d3f7d084a426"
 
 
+def test_stock_image_without_a_command_runs_its_entrypoint(img_cluster, etls, objects, sdk):
+    """The compat suite's form: init(image=...) alone, as the image's ENTRYPOINT would serve."""
+    bucket, objs = objects
+    sdk.etl("md5-entry").init(image="aistorage/transformer_md5:latest", comm_type="hpush")
+    for obj, data in objs.items():
+        got = sdk.bucket(bucket).object(obj).get_reader(etl=ETLConfig("md5-entry")).read_all()
+        assert got == hashlib.md5(data).hexdigest().encode(), obj
+
+
 def test_stock_image_with_a_foreign_command_is_400(img_cluster, etls):
     r = etls.init({"name": "md5-nginx", "communication": "hpush://", "init_timeout": "30s",
                    "runtime": {"image": "aistorage/transformer_md5:latest",
