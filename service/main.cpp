@@ -3,6 +3,9 @@
 #include "service/node/commandline.h"
 #include "service/node/signalwatcher.h"
 #include "service/proxy/proxynode.h"
+#include "service/runtime/containerengine.h"
+#include "service/runtime/imagecatalogue.h"
+#include "service/runtime/runtimefactory.h"
 #include "service/target/targetnode.h"
 #include "shared/core/logging.h"
 
@@ -69,6 +72,42 @@ int runCluster(const Node::Command &cmd)
     return QCoreApplication::exec();
 }
 
+// `kilnd images`: what a target with this config runs without Kubernetes, and how.
+int runImages(const Node::Command &cmd)
+{
+    auto stock = Runtime::ImageCatalogue::stock();
+    if (!stock) {
+        std::fprintf(stderr, "kilnd: %s\n", qPrintable(stock.error().message));
+        return 1;
+    }
+    Runtime::ImageCatalogue catalogue = *stock;
+    catalogue.prependRules(Runtime::userImageRules(cmd.node));
+    std::printf("%-42s %-7s %s\n", "IMAGE (any tag unless given)", "FROM", "RUNS AS");
+    for (const Runtime::ImageRule &rule : catalogue.rules()) {
+        const QString how = rule.origin == QLatin1String("stock")
+            ? QStringLiteral("kiln_image_server.py %1: %2")
+                  .arg(rule.implementation, rule.description)
+            : rule.command.join(' ');
+        std::printf("%-42s %-7s %s\n", qPrintable(rule.pattern), qPrintable(rule.origin),
+                    qPrintable(how));
+    }
+    std::printf("%-42s %-7s %s\n", "python:*, aistorage/runtime_python:*", "builtin",
+                "the spec's command with the local python (init_class: a venv with aistore[etl])");
+    Runtime::ContainerEngine engine(cmd.node.containers);
+    QObject::connect(&engine, &Runtime::ContainerEngine::probed, [&engine, &cmd] {
+        std::printf("\ncontainer engine (etl.containers: %s, etl.image_runtime: %s): %s\n",
+                    qPrintable(cmd.node.containers), qPrintable(cmd.node.imageRuntime),
+                    qPrintable(engine.describe()));
+        std::printf("%s\n",
+                    engine.state() == Runtime::ContainerEngine::State::Available
+                        ? "other images run as containers of that engine"
+                        : "other images cannot run here (init answers 400)");
+        QCoreApplication::exit(0);
+    });
+    engine.probe();
+    return QCoreApplication::exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -92,6 +131,8 @@ int main(int argc, char *argv[])
         return 0;
     case Node::Command::Kind::Cluster:
         return runCluster(*cmd);
+    case Node::Command::Kind::Images:
+        return runImages(*cmd);
     case Node::Command::Kind::Proxy:
     case Node::Command::Kind::Target:
         return runNode(*cmd);

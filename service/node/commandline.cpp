@@ -14,6 +14,8 @@ Roles:
   cluster   the embedded default: one proxy and N targets on this machine (child processes)
   proxy     the gateway clients talk to (AIS REST API); keeps the cluster map and buckets
   target    a storage node; joins the proxy given by --proxy-url
+  images    lists the images a target runs without Kubernetes (stock catalogue, the config's
+            etl.images mappings) and whether a container engine runs; takes --config
 
 Options:
   --config FILE              YAML config (proxy, target); flags override it
@@ -76,7 +78,7 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     }
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty())
-        return usageError("no role given: kilnd cluster | proxy | target");
+        return usageError("no role given: kilnd cluster | proxy | target | images");
     if (positional.size() > 1)
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(positional.at(1)));
     const QString role = positional.first();
@@ -86,9 +88,11 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         cmd.kind = Command::Kind::Target;
     else if (role == "cluster")
         cmd.kind = Command::Kind::Cluster;
+    else if (role == "images")
+        cmd.kind = Command::Kind::Images;
     else
         return usageError(
-            QStringLiteral("unknown role \"%1\": use cluster, proxy or target").arg(role));
+            QStringLiteral("unknown role \"%1\": use cluster, proxy, target or images").arg(role));
 
     auto intValue = [&](const QCommandLineOption &opt, int min, int max) -> Result<int> {
         bool ok = false;
@@ -173,6 +177,16 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         // Flags win over the file.
         for (const QString &level : parser.values(logLevel))
             Log::applyLevelSpec(level.toStdString());
+    }
+    if (cmd.kind == Command::Kind::Images) {
+        // Reads a target's config without being one: nothing else in it matters here.
+        if (n.proxyUrl.isEmpty())
+            n.proxyUrl = QStringLiteral("http://127.0.0.1:8080");
+        if (n.dataDir.isEmpty())
+            n.dataDir = defaultDataDir() + "/target";
+        if (auto valid = n.validate(); !valid)
+            return usageError(valid.error().message);
+        return cmd;
     }
     if (parser.isSet(data))
         n.dataDir = parser.value(data);

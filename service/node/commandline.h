@@ -11,7 +11,7 @@ namespace Kiln::Node {
 // What `kilnd ...` was asked to do.
 struct Command
 {
-    enum class Kind { Proxy, Target, Cluster, Help, Version };
+    enum class Kind { Proxy, Target, Cluster, Images, Help, Version };
     Kind kind = Kind::Help;
     NodeConfig node; // proxy, target
     Cluster::ClusterOptions cluster; // cluster

@@ -89,7 +89,9 @@ Result<void> NodeConfig::loadYaml(const QString &path)
             {"node", {"id", "host", "port"}},
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
-            {"etl", {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name"}}};
+            {"etl",
+             {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name",
+              "containers", "image_runtime", "images"}}};
         for (auto it = sections.begin(); it != sections.end(); ++it) {
             const YAML::Node section = root[it.key().toStdString()];
             if (!section)
@@ -149,6 +151,30 @@ Result<void> NodeConfig::loadYaml(const QString &path)
                 kubeNamespace = QString::fromStdString(etl["namespace"].as<std::string>());
             if (etl["node_name"])
                 nodeName = QString::fromStdString(etl["node_name"].as<std::string>());
+            if (etl["containers"])
+                containers = QString::fromStdString(etl["containers"].as<std::string>());
+            if (etl["image_runtime"])
+                imageRuntime = QString::fromStdString(etl["image_runtime"].as<std::string>());
+            if (const YAML::Node list = etl["images"]) {
+                if (!list.IsSequence())
+                    return configError(path, list.Mark(),
+                                       "etl.images must be a list of {image, command}");
+                for (const auto &item : list) {
+                    if (!item.IsMap() || !item["image"] || !item["command"]
+                        || !item["command"].IsSequence() || item.size() != 2)
+                        return configError(path, item.Mark(),
+                                           "each etl.images entry is {image: NAME-OR-GLOB, "
+                                           "command: [program, args...]}");
+                    ImageMapping m;
+                    m.image = QString::fromStdString(item["image"].as<std::string>());
+                    for (const auto &c : item["command"])
+                        m.command.append(QString::fromStdString(c.as<std::string>()));
+                    if (m.image.isEmpty() || m.command.isEmpty())
+                        return configError(path, item.Mark(),
+                                           "etl.images: image and command must not be empty");
+                    images.append(m);
+                }
+            }
         }
         if (const YAML::Node log = root["log"]) {
             if (log["level"])
@@ -208,6 +234,14 @@ Result<void> NodeConfig::validate() const
     }
     if (python.isEmpty())
         problems << QStringLiteral("etl.python is empty");
+    if (!QStringList{"off", "auto", "docker", "podman"}.contains(containers))
+        problems << QStringLiteral("etl.containers \"%1\" is not one of off, auto, docker, podman")
+                        .arg(containers);
+    if (imageRuntime != "local" && imageRuntime != "container")
+        problems << QStringLiteral("etl.image_runtime \"%1\" is not local or container")
+                        .arg(imageRuntime);
+    if (imageRuntime == "container" && containers == "off")
+        problems << QStringLiteral("etl.image_runtime is container but etl.containers is off");
     if (keepaliveInterval.count() < 100)
         problems << QStringLiteral("keepalive interval must be at least 100ms");
     if (keepaliveTimeout < keepaliveInterval * 2)

@@ -9,6 +9,13 @@
 
 namespace Kiln::Node {
 
+// etl.images: one user mapping from an image name or glob to a local command.
+struct ImageMapping
+{
+    QString image; // "team/tokenizer", "team/*:v2"; no tag = any tag
+    QStringList command; // e.g. [python3, /srv/tok/server.py, --port, $(PORT)]
+};
+
 enum class Role { Proxy, Target };
 
 // Everything one kilnd proxy or target process is configured with. Defaults first, then the
@@ -33,6 +40,11 @@ struct NodeConfig
     QString nodeName; // kubernetes: the target's node; empty: K8S_NODE_NAME, then HOSTNAME
     QString venvDir; // default: $XDG_CACHE_HOME/kiln/venvs
     QString python = QStringLiteral("python3");
+    // Container engine for images with no local implementation: off, auto (docker, then
+    // podman), docker or podman. imageRuntime "container" runs every image ETL in it.
+    QString containers = QStringLiteral("auto");
+    QString imageRuntime = QStringLiteral("local");
+    QList<ImageMapping> images;
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;

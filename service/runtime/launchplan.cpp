@@ -1,5 +1,7 @@
 #include "service/runtime/launchplan.h"
 
+#include "service/runtime/imagecatalogue.h"
+
 #include <QFile>
 #include <QRegularExpression>
 
@@ -77,19 +79,57 @@ void putEnv(QProcessEnvironment &env, const QList<Etl::EnvVar> &vars)
         env.insert(v.name, expandKubeVars(v.value, env));
 }
 
-Error cannotRunLocally(const QString &image)
+// A stock image: kiln_image_server.py in the implementation the catalogue names, with the
+// process count the image's command asks for.
+Result<void> planStockImage(LaunchPlan &plan, QProcessEnvironment &env, const ImageRule &rule,
+                            const QString &image, const QStringList &command,
+                            const QString &workDir, const QString &pythonProgram)
 {
-    return makeError(ErrorCode::InvalidArgument,
-                     QStringLiteral("image \"%1\" cannot run on the local runtime: it runs python "
-                                    "images (python:*, aistorage/runtime_python:*) with the command "
-                                    "the spec gives, and init code; run other images with the "
-                                    "Kubernetes runtime (runtime: kubernetes in kilnd's config)")
-                         .arg(image));
+    if (!rule.acceptsCommand(command))
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("image \"%1\": kilnd runs its local implementation, which "
+                                        "stands in for the image's own server (%2); the command "
+                                        "\"%3\" is not one of them. Give the image's server "
+                                        "command, or none for its entrypoint")
+                             .arg(image, rule.programs.join(", "), command.join(' ')));
+    QFile server(QStringLiteral(":/kiln/images/kiln_image_server.py"));
+    if (!server.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Internal, "kilnd was built without its image server");
+    plan.files.append({"kiln_image_server.py", server.readAll()});
+    env.insert("KILN_IMAGE", image);
+    env.insert("KILN_IMAGE_IMPL", rule.implementation);
+    env.insert("KILN_IMAGE_COMMAND", command.join(' '));
+    env.insert("KILN_WORKERS", QString::number(commandWorkers(command)));
+    plan.program = pythonProgram.isEmpty() ? QStringLiteral("python3") : pythonProgram;
+    plan.arguments = {workDir + "/kiln_image_server.py"};
+    return {};
 }
 
 } // namespace
 
-Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram)
+bool hasLocalWay(const InstanceSpec &spec, const ImageCatalogue *catalogue)
+{
+    if (spec.msg.kind == Etl::InitKind::Code)
+        return true;
+    const QString image = spec.msg.effectiveImage();
+    return (catalogue && catalogue->find(image)) || isPythonImage(image);
+}
+
+Error cannotRunImage(const QString &image, const QString &engineState)
+{
+    return makeError(ErrorCode::InvalidArgument,
+                     QStringLiteral("image \"%1\" cannot run on this machine: the local runtime "
+                                    "runs python images (python:*, aistorage/runtime_python:*) "
+                                    "with the spec's command, the stock ais-etl images of its "
+                                    "catalogue (`kilnd images` lists them), and the images kilnd's "
+                                    "config maps to a local command (etl.images: [{image: %1, "
+                                    "command: [...]}]); a container engine would run the image "
+                                    "itself, but %2")
+                         .arg(image, engineState));
+}
+
+Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram,
+                                   const ImageCatalogue *catalogue)
 {
     const Etl::InitMsg &msg = spec.msg;
     LaunchPlan plan;
@@ -140,18 +180,20 @@ Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QSt
     case Etl::InitKind::EtlSpec:
     case Etl::InitKind::PodSpec: {
         const QString image = msg.effectiveImage();
-        if (!isPythonImage(image))
-            return cannotRunLocally(image);
+        const ImageRule *rule = catalogue ? catalogue->find(image) : nullptr;
+        if (!rule && !isPythonImage(image))
+            return cannotRunImage(image, QStringLiteral("none is configured"));
         QStringList command;
         int containerPort = Etl::DefaultContainerPort;
         if (msg.kind == Etl::InitKind::PodSpec) {
             putEnv(env, msg.pod.env);
             for (const Etl::EnvVar &v : msg.pod.env) {
                 if (v.fromField)
-                    return makeError(ErrorCode::InvalidArgument,
-                                     QStringLiteral("env %1 uses valueFrom, which only Kubernetes can "
-                                                    "fill in; give it a value for the local runtime")
-                                         .arg(v.name));
+                    return makeError(
+                        ErrorCode::InvalidArgument,
+                        QStringLiteral("env %1 uses valueFrom, which only Kubernetes can "
+                                       "fill in; give it a value for the local runtime")
+                            .arg(v.name));
             }
             command = msg.pod.command + msg.pod.args;
             if (msg.pod.containerPort > 0)
@@ -165,6 +207,25 @@ Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QSt
         }
         putEnv(env, msg.env);
         putEnv(env, msg.runtimeEnv);
+        if (rule && rule->origin == QLatin1String("stock")) {
+            if (auto ok
+                = planStockImage(plan, env, *rule, image, command, spec.workDir, pythonProgram);
+                !ok)
+                return ok.error();
+            break;
+        }
+        if (rule) {
+            // A user's mapping: its command replaces the image's, with $(PORT) and the spec's
+            // env expanded; the spec's own command is kept for the command's use.
+            env.insert("KILN_IMAGE", image);
+            env.insert("KILN_IMAGE_COMMAND", command.join(' '));
+            command = rule->command;
+            for (QString &c : command)
+                c = expandKubeVars(c, env);
+            plan.program = command.takeFirst();
+            plan.arguments = command;
+            break;
+        }
         const QString packages = env.value("PACKAGES");
         for (const QString &p : packages.split(',', Qt::SkipEmptyParts))
             plan.requirements.append(p.trimmed());
@@ -175,7 +236,8 @@ Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QSt
             if (!runtime.open(QIODevice::ReadOnly))
                 return makeError(ErrorCode::Internal, "kilnd was built without its class runtime");
             plan.files.append({"kiln_class_runtime.py", runtime.readAll()});
-            const QString version = env.value("KILN_SDK_VERSION", QString::fromLatin1(DefaultSdkVersion));
+            const QString version
+                = env.value("KILN_SDK_VERSION", QString::fromLatin1(DefaultSdkVersion));
             plan.requirements.prepend(QStringLiteral("aistore[etl]==") + version);
             command = QStringList{"python3", spec.workDir + "/kiln_class_runtime.py"};
         }

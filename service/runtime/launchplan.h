@@ -8,6 +8,8 @@
 
 namespace Kiln::Runtime {
 
+class ImageCatalogue;
+
 // The aistore SDK version init_class ETLs get when the client did not say its own.
 inline constexpr char DefaultSdkVersion[] = "1.25.0";
 
@@ -15,15 +17,15 @@ inline constexpr char DefaultSdkVersion[] = "1.25.0";
 // first (a venv with these requirements, files written into its work dir).
 struct LaunchPlan
 {
-    QString program;          // as given: resolved against the venv's bin/ and PATH at start
+    QString program; // as given: resolved against the venv's bin/ and PATH at start
     QStringList arguments;
     QProcessEnvironment environment;
     QString workDir;
     QStringList requirements; // empty: no venv, the system interpreter
     QList<QPair<QString, QByteArray>> files; // relative path in workDir -> content
-    int port = 0;             // 0 for io://
-    QString probePath;        // readiness GET path (HTTP instances)
-    bool io = false;          // io://: no server; the program runs once per object
+    int port = 0; // 0 for io://
+    QString probePath; // readiness GET path (HTTP instances)
+    bool io = false; // io://: no server; the program runs once per object
 };
 
 // Kubernetes' $(VAR) expansion in command, args and env values: $(VAR) becomes VAR's value when
@@ -39,7 +41,17 @@ QStringList overridePort(const QStringList &arguments, int containerPort, int po
 // aistorage/runtime_python:*.
 bool isPythonImage(const QString &image);
 
-// Builds the plan for a spec, or says why this machine cannot run it locally.
-Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram);
+// True when the spec can run as a local process: code, a python image, or an image the
+// catalogue (stock or user mapping) knows.
+bool hasLocalWay(const InstanceSpec &spec, const ImageCatalogue *catalogue);
+
+// The 400 for an image no local way and no container engine can run; engineState says why the
+// engine path is closed ("etl.containers is off", "no docker or podman answers").
+Error cannotRunImage(const QString &image, const QString &engineState);
+
+// Builds the plan for a spec, or says why this machine cannot run it locally. The catalogue
+// (may be null) maps non-python images to kiln_image_server.py or to a user's command.
+Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram,
+                                   const ImageCatalogue *catalogue = nullptr);
 
 } // namespace Kiln::Runtime

@@ -20,6 +20,20 @@ Result<Kube::KubeConfig> loadKubeConfig(const Node::NodeConfig &config)
 
 } // namespace
 
+QList<ImageRule> userImageRules(const Node::NodeConfig &config)
+{
+    QList<ImageRule> rules;
+    for (const Node::ImageMapping &m : config.images) {
+        ImageRule rule;
+        rule.pattern = m.image;
+        rule.origin = QStringLiteral("config");
+        rule.command = m.command;
+        rule.description = QStringLiteral("runs: %1").arg(m.command.join(' '));
+        rules.append(rule);
+    }
+    return rules;
+}
+
 std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config)
 {
     const QString runtime = config.effectiveEtlRuntime();
@@ -30,7 +44,8 @@ std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config)
         Log::runtime().error("etl.runtime \"{}\" is unknown; using the local runtime",
                              config.etlRuntime);
     return std::make_unique<LocalRuntime>(
-        LocalRuntimeConfig{config.python, config.effectiveVenvDir()});
+        LocalRuntimeConfig{config.python, config.effectiveVenvDir(), config.containers,
+                           config.imageRuntime, userImageRules(config)});
 }
 
 } // namespace Kiln::Runtime

@@ -50,6 +50,22 @@ TEST(CommandLineTest, UnknownRoleIsRejectedByName)
     EXPECT_TRUE(message.contains("--help"));
 }
 
+TEST(CommandLineTest, ImagesReadsATargetConfigWithoutAProxyUrl)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    QFile file(dir.filePath("kilnd.yaml"));
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write("etl:\n  containers: off\n  images:\n    - image: team/x\n      command: [run]\n");
+    file.close();
+    const Result<Command> cmd = parse({"images", "--config", file.fileName()});
+    ASSERT_TRUE(cmd) << cmd.error().message.toStdString();
+    EXPECT_EQ(cmd->kind, Command::Kind::Images);
+    EXPECT_EQ(cmd->node.containers, "off");
+    ASSERT_EQ(cmd->node.images.size(), 1);
+    EXPECT_EQ(cmd->node.images[0].command, QStringList{"run"});
+}
+
 TEST(CommandLineTest, MissingRoleIsRejected)
 {
     EXPECT_TRUE(errorOf({}).contains("no role"));

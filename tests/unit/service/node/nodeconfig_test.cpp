@@ -109,6 +109,43 @@ TEST_F(NodeConfigTest, AutoRuntimeIsLocalOutsideAPod)
     EXPECT_EQ(config.effectiveEtlRuntime(), "local");
 }
 
+TEST_F(NodeConfigTest, LoadsImageMappingsAndTheContainerEngine)
+{
+    const QString path = writeYaml("etl:\n  containers: docker\n  image_runtime: container\n"
+                                   "  images:\n    - image: team/*\n"
+                                   "      command: [python3, srv.py, --port, \"$(PORT)\"]\n");
+    NodeConfig config;
+    config.proxyUrl = "http://127.0.0.1:8080";
+    config.dataDir = m_dir.path();
+    config.role = Role::Target;
+    const Result<void> loaded = config.loadYaml(path);
+    ASSERT_TRUE(loaded) << loaded.error().message.toStdString();
+    EXPECT_EQ(config.containers, "docker");
+    EXPECT_EQ(config.imageRuntime, "container");
+    ASSERT_EQ(config.images.size(), 1);
+    EXPECT_EQ(config.images[0].image, "team/*");
+    EXPECT_EQ(config.images[0].command, (QStringList{"python3", "srv.py", "--port", "$(PORT)"}));
+    EXPECT_TRUE(config.validate());
+}
+
+TEST_F(NodeConfigTest, RefusesBadImageMappingsAndEngines)
+{
+    NodeConfig config;
+    const Result<void> loaded
+        = config.loadYaml(writeYaml("etl:\n  images:\n    - image: team/x\n      cmd: [a]\n"));
+    ASSERT_FALSE(loaded);
+    EXPECT_TRUE(loaded.error().message.contains("{image: NAME-OR-GLOB, command"))
+        << loaded.error().message.toStdString();
+    NodeConfig engine;
+    engine.proxyUrl = "http://127.0.0.1:8080";
+    engine.dataDir = m_dir.path();
+    engine.containers = "lxc";
+    EXPECT_FALSE(engine.validate());
+    engine.containers = "off";
+    engine.imageRuntime = "container";
+    EXPECT_FALSE(engine.validate());
+}
+
 TEST_F(NodeConfigTest, RefusesMisspeltKeyInsideASectionNamingIt)
 {
     NodeConfig config;

@@ -66,7 +66,9 @@ TEST(LaunchPlanTest, RefusesImagesItCannotRunAndSaysWhy)
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, ErrorCode::InvalidArgument);
     EXPECT_TRUE(plan.error().message.contains("nginx:latest"));
-    EXPECT_TRUE(plan.error().message.contains("Kubernetes"));
+    // The ways to make it runnable: a mapping in the config, a container engine.
+    EXPECT_TRUE(plan.error().message.contains("etl.images"));
+    EXPECT_TRUE(plan.error().message.contains("container engine"));
 }
 
 TEST(LaunchPlanTest, NeedsACommandForImages)

@@ -1,0 +1,3 @@
+module kiln/static_echo
+
+go 1.21
