@@ -22,11 +22,15 @@ void tst_NameField::showsTheSharedRuleMessage_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<bool>("valid");
     QTest::newRow("empty") << QString() << false;
-    QTest::newRow("starts with a digit") << QStringLiteral("1transform") << false;
+    QTest::newRow("starts with a digit") << QStringLiteral("1transform") << true; // AIS's rule
+    QTest::newRow("digit first, upper case") << QStringLiteral("1Transform") << false;
+    QTest::newRow("digit first, ends with -") << QStringLiteral("1transform-") << false;
     QTest::newRow("space inside") << QStringLiteral("my etl name") << false;
     QTest::newRow("dot inside") << QStringLiteral("my.etl") << false;
     QTest::newRow("too short") << QStringLiteral("etl") << false;
-    QTest::newRow("too long") << QStringLiteral("a-very-long-etl-name-indeed") << false;
+    QTest::newRow("long for the seed, fine for AIS")
+        << QStringLiteral("a-very-long-etl-name-indeed") << true;
+    QTest::newRow("too long") << QStringLiteral("a-very-very-long-etl-name-indeed-x") << false;
     QTest::newRow("letters, digits, - and _") << QStringLiteral("Echo_etl-2") << true;
     QTest::newRow("shortest") << QStringLiteral("abcdef") << true;
 }

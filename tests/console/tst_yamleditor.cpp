@@ -146,7 +146,7 @@ void tst_YamlEditor::initButtonWaitsForANameAndAValidSpec()
     QVERIFY(msg);
     QCOMPARE(msg->value("runtime").toString(), QStringLiteral("python3"));
     QVERIFY(msg->contains("code"));
-    dialog.nameField()->setName(QStringLiteral("9lives"));
+    dialog.nameField()->setName(QStringLiteral("9 lives"));
     QVERIFY(!dialog.initButton()->isEnabled());
 }
 
