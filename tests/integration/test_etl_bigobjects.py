@@ -6,17 +6,14 @@ The instances are etl_servers/comm_server.py (spec) and etl_servers/comm_io.py (
 is written once for the module, streamed in two steps as the SDK does (test_streaming.py).
 """
 
-import hashlib
-import os
-import struct
-import threading
 import time
 
-import psutil
 import pytest
 import requests
+import xxhash
 
 import kilnharness as kh
+from test_streaming import MAX_GROWTH, MIB, SIZE, RssSampler, SizedStream
 from test_etl_control import (
     SERVERS,
     STOP_DEADLINE,
@@ -29,59 +26,9 @@ from test_etl_control import (
     wait_instances,
 )
 
-MIB = 1024 * 1024
-SIZE = 1024 * MIB
-MAX_GROWTH = 64 * MIB
 OBJ_TIMEOUT = "45s"  # ~10 s are enough; a stalled transform fails after this with 504
 READ_TIMEOUT = 60  # seconds without a byte before the client gives up (after OBJ_TIMEOUT)
 OBJECT = "one-gib.bin"
-
-
-class SizedStream:
-    """SIZE bytes made on the fly, 1 MiB at a time, each MiB stamped with its index; hashed with
-    SHA-256 as sent. Having a length, requests sends it with Content-Length."""
-
-    def __init__(self, size=SIZE):
-        self.size = size
-        self.block = bytearray(os.urandom(MIB))
-        self.digest = hashlib.sha256()
-
-    def __len__(self):
-        return self.size
-
-    def __iter__(self):
-        for i in range(self.size // MIB):
-            self.block[:8] = struct.pack("<Q", i)
-            chunk = bytes(self.block)
-            self.digest.update(chunk)
-            yield chunk
-
-
-class RssSampler:
-    """The RSS of some processes every 100 ms, on a thread; stop() gives each one's growth."""
-
-    def __init__(self, procs: dict[str, psutil.Process]):
-        self.procs = procs
-        self.base = {k: p.memory_info().rss for k, p in procs.items()}
-        self.peak = dict(self.base)
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.wait(0.1):
-            for k, p in self.procs.items():
-                try:
-                    self.peak[k] = max(self.peak[k], p.memory_info().rss)
-                except psutil.NoSuchProcess:
-                    pass
-            self.samples += 1
-
-    def stop(self) -> dict[str, int]:
-        self._stop.set()
-        self._thread.join(5)
-        return {k: self.peak[k] - self.base[k] for k in self.procs}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +43,7 @@ def api(etl_cluster):
 
 @pytest.fixture(scope="module")
 def big_object(etl_cluster):
-    """ais://big/one-gib.bin: (bucket, SHA-256). Headers first to the proxy, then the body to
+    """ais://big/one-gib.bin: (bucket, xxh64). Headers first to the proxy, then the body to
     the target it redirects to; removed from disk at the end of the module."""
     bucket = kh.create_bucket(etl_cluster.url, "big")
     path = kh.obj_path(bucket, OBJECT) + "?provider=ais"
@@ -145,7 +92,7 @@ def test_one_gib_through_an_echo_etl(etl_cluster, api, big_object, comm, args):
     try:
         targets = {t.name: t.ps for t in etl_cluster.targets}
         sampler = RssSampler(targets)
-        digest, received = hashlib.sha256(), 0
+        digest, received = xxhash.xxh64(), 0
         params = {"provider": "ais", "etl_name": name}
         if args:
             params["etl_args"] = args

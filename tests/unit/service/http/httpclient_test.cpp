@@ -1,4 +1,5 @@
 #include "service/http/httpclient.h"
+#include "tests/unit/service/http/asyncwait.h"
 
 #include <gtest/gtest.h>
 
@@ -21,26 +22,6 @@ namespace Kiln::Http::Tests {
 namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
-
-QByteArray randomBytes(qsizetype size, quint32 seed)
-{
-    QByteArray bytes(size, Qt::Uninitialized);
-    QRandomGenerator generator(seed);
-    generator.fillRange(reinterpret_cast<quint32 *>(bytes.data()), size / 4);
-    return bytes;
-}
-
-// Runs the event loop until done() or the deadline; false on timeout.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs = 20000)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
 
 // One server-side connection: what arrived so far, and the socket to answer on.
 struct Peer
@@ -227,7 +208,7 @@ TEST(HttpClient, ReadsTheAnswerWhileTheBodyIsStillGoingOut)
         if (echoed == peer.contentLength)
             peer.socket->write("0\r\n\r\n");
     };
-    const QByteArray payload = randomBytes(48 * MiB, 7);
+    const QByteArray payload = seededBytes(48 * MiB, 7);
     HttpClient client;
     ClientRequest r = request(server.url(), "PUT");
     auto buffer = std::make_unique<QBuffer>();
@@ -244,7 +225,7 @@ TEST(HttpClient, ReadsTheAnswerWhileTheBodyIsStillGoingOut)
 
 TEST(HttpClient, HoldsAtMostItsBufferWhenTheReaderFallsBehind)
 {
-    const QByteArray payload = randomBytes(40 * MiB, 11);
+    const QByteArray payload = seededBytes(40 * MiB, 11);
     ScriptedServer server;
     server.onData = [&](Peer &peer) {
         if (peer.headEnd >= 0)

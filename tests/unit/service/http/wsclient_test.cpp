@@ -1,4 +1,5 @@
 #include "service/http/wsclient.h"
+#include "tests/unit/service/http/asyncwait.h"
 
 #include <gtest/gtest.h>
 
@@ -19,25 +20,6 @@ namespace Kiln::Http::Tests {
 namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
-
-QByteArray randomBytes(qsizetype size, quint32 seed)
-{
-    QByteArray bytes(size, Qt::Uninitialized);
-    QRandomGenerator generator(seed);
-    generator.fillRange(reinterpret_cast<quint32 *>(bytes.data()), size / 4);
-    return bytes;
-}
-
-bool spinUntil(const std::function<bool()> &done, int timeoutMs = 20000)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
 
 // Qt's own websocket server as the peer: an independent implementation of the protocol.
 class WsPeer
@@ -109,7 +91,7 @@ TEST(WsClient, StreamsAMessageOutInFramesAndTheAnswerBackInPieces)
     ASSERT_TRUE(seen.opened) << seen.broken.toStdString();
 
     client.sendMessage(R"({"path":"o"})");
-    const QByteArray payload = randomBytes(20 * MiB + 123, 3);
+    const QByteArray payload = seededBytes(20 * MiB + 123, 3);
     auto device = std::make_unique<QBuffer>();
     device->setData(payload);
     device->open(QIODevice::ReadOnly);
@@ -145,7 +127,7 @@ TEST(WsClient, AnEmptyStreamIsOneEmptyMessage)
 TEST(WsClient, APausedClientStopsReadingAndResumes)
 {
     WsPeer peer;
-    const QByteArray big = randomBytes(48 * MiB, 5);
+    const QByteArray big = seededBytes(48 * MiB, 5);
     peer.onMessage = [&](QWebSocket *s, const QByteArray &) { s->sendBinaryMessage(big); };
     WsClient client;
     Seen seen;
