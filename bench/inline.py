@@ -5,7 +5,9 @@ Starts `kilnd cluster --targets 3 --port 0`, PUTs objects of each size (1 KiB, 6
 16 MiB; spread over the targets by the proxy), and starts one echo ETL per communication type:
 hpush://, hpull://, hrev:// and ws:// run this file's asyncio echo server (`inline.py serve`,
 standard library only, one process per target, the object read whole and answered with its
-length, as AIS's Python servers do), io:// runs a copy of stdin to stdout. Then, per size and row,
+length, as AIS's Python servers do), io:// runs a copy of stdin to stdout, and `hpush-go` is
+hpush:// to bench/go_echo (a native Go echo server, built with the Go toolchain at the start;
+the row is left out without Go), which shows Kiln's own cost. Then, per size and row,
 the same client (bench/inline.py's own: closed-loop keep-alive HTTP/1.1 over raw sockets,
 C connections over P processes, chunked answers and redirects followed, every body's length
 checked) runs for a fixed time:
@@ -14,6 +16,7 @@ checked) runs for a fixed time:
   hpush ...    GET <proxy>/v1/objects/bench/<obj>?etl_name=<etl>   (301, and for hpull a 307)
   server PUT   PUT <instance>/bench/<obj> with the object          (the echo server's own ceiling)
   server GET   GET <instance>/<uname> (the hpull Location)         (the instance pulls the object)
+  server PUT (Go)  PUT to one more bench/go_echo, outside Kiln     (the Go server's own ceiling)
 
 and reports obj/s, MiB/s, latency, errors, the ratio to `plain`, and the CPU each party used
 (targets, proxy, ETL instances, io:// processes, client, everything else).
@@ -35,6 +38,7 @@ import resource
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -536,6 +540,23 @@ def run_load(jobs, connections: int, duration: float, processes: int, window=Non
 # --- the benchmark -----------------------------------------------------------------------------
 
 
+def build_go_echo(scratch: Path) -> Path | None:
+    """bench/go_echo built with the Go toolchain into scratch; None (and why) without Go."""
+    go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
+                                 else None)
+    if go is None:
+        print("hpush-go: no Go toolchain; no row", flush=True)
+        return None
+    out = scratch / "go_echo"
+    src = Path(__file__).resolve().parent / "go_echo"
+    r = subprocess.run([go, "build", "-o", str(out), "."], cwd=src, capture_output=True,
+                       text=True, env={**os.environ, "GOFLAGS": "-mod=mod"})
+    if r.returncode != 0:
+        print(f"hpush-go: go build failed; no row\n{r.stderr[-2000:]}", flush=True)
+        return None
+    return out
+
+
 def bench(args) -> None:
     import psutil
     import requests
@@ -553,7 +574,6 @@ def bench(args) -> None:
     rows_out = []
     env = {}
     if args.nodelay_shim:
-        import subprocess
 
         (scratch / "nodelay.c").write_text(NODELAY_SHIM)
         subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(scratch / "nodelay.so"),
@@ -592,9 +612,19 @@ def bench(args) -> None:
                         "spec": base64.b64encode(yaml.safe_dump(doc).encode()).decode()}
 
             etls = {}
+            go_echo = None
+            if "hpush-go" in args.comms:
+                go_echo = build_go_echo(scratch)
             for comm in args.comms:
                 name = f"bench-{comm}"
-                if comm == "io":
+                if comm == "hpush-go":
+                    if go_echo is None:
+                        continue
+                    msg = pod_msg(name, "hpush")
+                    doc = yaml.safe_load(base64.b64decode(msg["spec"]))
+                    doc["spec"]["containers"][0]["command"] = [str(go_echo), "--port", "8000"]
+                    msg["spec"] = base64.b64encode(yaml.safe_dump(doc).encode()).decode()
+                elif comm == "io":
                     msg = {"name": name, "communication": "io://", "runtime": "python3",
                            "code": base64.b64encode(IO_ECHO.encode()).decode(),
                            "obj_timeout": "60s"}
@@ -673,6 +703,8 @@ def bench(args) -> None:
                         out.append(("PUT", f"{u.scheme}://{u.netloc}/bench/{name}", data, size))
                     elif row == "server GET":
                         out.append(("GET", locations[name], None, size))
+                    elif row == "server PUT (Go)":
+                        out.append(("PUT", f"http://127.0.0.1:{go_port}/bench/{name}", data, size))
                     else:
                         out.append(("GET", f"{obj_url}&etl_name={etls[row]}", None, size))
                 return out
@@ -680,6 +712,13 @@ def bench(args) -> None:
             rows = ["plain", *etls]
             if locations:
                 rows += ["server PUT", "server GET"]
+            go_port, go_proc = None, None
+            if "hpush-go" in etls:
+                # The Go echo server's own ceiling: one more of it, outside Kiln.
+                go_port = kb.free_port()
+                go_proc = subprocess.Popen([str(go_echo), "--port", str(go_port)])
+                kb.wait_port(go_port)
+                rows.append("server PUT (Go)")
             for label, size in sizes.items():
                 plain = None
                 for row in rows:
@@ -701,6 +740,8 @@ def bench(args) -> None:
                           f"MiB/s  x{res['ratio']:.2f}  errors {res['errors']}"
                           f"{'  (' + res['first_error'] + ')' if res['errors'] else ''}",
                           flush=True)
+            if go_proc is not None:
+                kb.stop_process(go_proc)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -770,8 +811,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
-    ap.add_argument("--comms", nargs="+", default=["hpush", "hpull", "hrev", "io", "ws"],
-                    choices=["hpush", "hpull", "hrev", "io", "ws"])
+    ap.add_argument("--comms", nargs="+", default=["hpush", "hpull", "hrev", "io", "ws", "hpush-go"],
+                    choices=["hpush", "hpull", "hrev", "io", "ws", "hpush-go"],
+                    help="hpush-go: hpush to bench/go_echo (a native server, built with go)")
     ap.add_argument("--quick", action="store_true", help="1 s runs, fewer objects")
     ap.add_argument("--nodelay-shim", action="store_true",
                     help="experiment: preload a shim that sets TCP_NODELAY on kilnd's "

@@ -9,7 +9,7 @@ namespace {
 constexpr qint64 ReadChunk = 256 * 1024;
 constexpr qint64 WriteChunk = 256 * 1024;
 constexpr qint64 WriteHighWater = 1024 * 1024; // queued in the socket before the body waits
-constexpr qint64 OneWriteBody = 1024 * 1024; // in-memory bodies up to this go with the head
+constexpr qint64 OneCopyBody = 64 * 1024; // in-memory bodies up to this are joined to the head
 constexpr int IdleTimeoutMs = 30000;
 constexpr int MaxAttempts = 2; // a reused connection the server had closed gets one more try
 
@@ -47,8 +47,13 @@ QByteArray ClientCall::read(qint64 maxBytes)
     const qint64 n = std::min<qint64>(maxBytes, bytesAvailable());
     if (n <= 0)
         return {};
-    QByteArray chunk = m_buffer.mid(m_offset, n);
-    m_offset += n;
+    QByteArray chunk;
+    if (m_offset == 0 && n == m_buffer.size()) {
+        chunk = std::exchange(m_buffer, {}); // all of it: no copy
+    } else {
+        chunk = m_buffer.mid(m_offset, n);
+        m_offset += n;
+    }
     if (m_offset == m_buffer.size()) {
         m_buffer.clear();
         m_offset = 0;
@@ -250,10 +255,12 @@ void ClientConnection::sendHead()
         const QByteArray first = r.bodyDevice->read(std::min(size, WriteChunk));
         m_bodyLeft = size - first.size();
         head += first;
-    } else if (size <= OneWriteBody) {
+    } else if (size <= OneCopyBody) {
         head += r.body;
         m_bodyLeft = 0;
     } else {
+        // Larger bodies are not copied behind the head: with TCP_NODELAY the head goes at once
+        // and the body follows without waiting for an ACK.
         m_socket->write(head);
         head = r.body;
         m_bodyLeft = 0;

@@ -1,0 +1,3 @@
+module kiln.local/bench/goecho
+
+go 1.21
