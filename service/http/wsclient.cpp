@@ -283,11 +283,9 @@ void WsClient::setReadPaused(bool paused)
         QMetaObject::invokeMethod(
             this,
             [this] {
-                if (m_state == State::Open && !m_paused) {
+                // parseFrames() takes in what the socket held back once m_in is used up.
+                if (m_state == State::Open && !m_paused)
                     parseFrames();
-                    if (m_state == State::Open && m_socket->bytesAvailable() > 0)
-                        onReadyRead();
-                }
             },
             Qt::QueuedConnection);
 }
