@@ -233,7 +233,8 @@ WsClient::Step WsClient::takeFrameHead(const QPointer<WsClient> &guard)
     if (!head)
         return Step::Wait;
     if (head->reserved)
-        return failStep(QStringLiteral("the instance sent a websocket frame with reserved bits set"));
+        return failStep(
+            QStringLiteral("the instance sent a websocket frame with reserved bits set"));
     if (head->masked)
         return failStep(QStringLiteral("the instance sent a masked websocket frame"));
     if (head->opcode >= Close)
@@ -241,8 +242,9 @@ WsClient::Step WsClient::takeFrameHead(const QPointer<WsClient> &guard)
     const bool starts = head->opcode == Text || head->opcode == Binary;
     if ((starts && m_inMessage) || (head->opcode == Continuation && !m_inMessage)
         || (!starts && head->opcode != Continuation))
-        return failStep(QStringLiteral("the instance sent websocket frames out of order (opcode %1)")
-                            .arg(head->opcode));
+        return failStep(
+            QStringLiteral("the instance sent websocket frames out of order (opcode %1)")
+                .arg(head->opcode));
     m_in.remove(0, head->size);
     m_inFrame = true;
     m_frameLeft = head->length;

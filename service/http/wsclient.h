@@ -3,11 +3,10 @@
 #include <QByteArray>
 #include <QIODevice>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QTimer>
 #include <QUrl>
-
-#include <QPointer>
 
 #include <memory>
 #include <optional>

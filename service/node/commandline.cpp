@@ -73,11 +73,12 @@ public:
         bool ok = false;
         const int v = value(opt).toInt(&ok);
         if (!ok || v < min || v > max)
-            return usageError(QStringLiteral("--%1 must be a whole number from %2 to %3 (got \"%4\")")
-                                  .arg(opt.names().constLast())
-                                  .arg(min)
-                                  .arg(max)
-                                  .arg(value(opt)));
+            return usageError(
+                QStringLiteral("--%1 must be a whole number from %2 to %3 (got \"%4\")")
+                    .arg(opt.names().constLast())
+                    .arg(min)
+                    .arg(max)
+                    .arg(value(opt)));
         out = v;
         return {};
     }
@@ -98,7 +99,8 @@ public:
         for (const QString &level : values(logLevel)) {
             std::string why;
             if (!Log::applyLevelSpec(level.toStdString(), &why))
-                return usageError(QStringLiteral("--log-level: %1").arg(QString::fromStdString(why)));
+                return usageError(
+                    QStringLiteral("--log-level: %1").arg(QString::fromStdString(why)));
         }
         return {};
     }

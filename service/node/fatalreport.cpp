@@ -3,10 +3,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <cxxabi.h>
 #include <exception>
 #include <typeinfo>
-
-#include <cxxabi.h>
 #include <unistd.h>
 
 namespace Kiln::Node {
@@ -63,8 +62,9 @@ private:
 void onFatalSignal(int sig)
 {
     const char *name = sigabbrev_np(sig);
-    (Line() << "\n" << kFatalMarker << " signal " << static_cast<long>(sig) << " ("
-            << (name ? name : "?") << ") in pid " << static_cast<long>(::getpid()))
+    (Line() << "\n"
+            << kFatalMarker << " signal " << static_cast<long>(sig) << " (" << (name ? name : "?")
+            << ") in pid " << static_cast<long>(::getpid()))
         .write();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
@@ -82,8 +82,7 @@ void onTerminate()
             std::rethrow_exception(current);
         } catch (const std::exception &e) {
             line << ": " << e.what();
-        } catch (...) {
-        }
+        } catch (...) { }
     }
     line << " in pid " << static_cast<long>(::getpid());
     line.write();

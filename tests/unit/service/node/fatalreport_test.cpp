@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <stdexcept>
 
 using Kiln::Node::installFatalReport;
