@@ -127,7 +127,7 @@ void OfflineDialog::start()
     const QString src = m_source->currentText();
     QString dst = m_destination->currentText().trimmed();
     if (m_dryRun->isChecked() && dst.isEmpty())
-        dst = src; // a dry run transforms and counts only; AIS calls that an inspection of the source
+        dst = src; // a dry run writes nothing: AIS calls that an inspection of the source
     if (src.isEmpty() || m_etl->currentText().isEmpty()) {
         m_status->setText(tr("Pick a source bucket and an ETL"));
         return;
