@@ -56,7 +56,8 @@ void Exchange::redirect(int status, const QByteArray &location)
 
 void Exchange::json(const QByteArray &body, int status)
 {
-    respond(status, body, "application/json");
+    // As AIS writes its JSON answers; its error bodies carry no charset (fail() below).
+    respond(status, body, "application/json; charset=utf-8");
 }
 
 void Exchange::fail(const Error &error)
