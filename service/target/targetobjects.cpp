@@ -60,7 +60,7 @@ std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool 
 
 Http::Headers objectHeaders(const ObjectInfo &info)
 {
-    Http::Headers h{{Api::Header::ChecksumType, Api::ChecksumXxhash},
+    Http::Headers h{{Api::Header::ChecksumType, Api::ChecksumXxhash2},
                     {Api::Header::ChecksumValue, info.checksum.toLatin1()},
                     {Api::Header::Atime, QByteArray::number(info.atimeNs)},
                     {Api::Header::Version, info.version.toLatin1()},
