@@ -255,7 +255,9 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
     QStringList roots;
     for (const QString &mp : m_mountpaths)
         roots.append(bucketDir(mp, bucket));
-    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
+    const QStringList mountpaths = m_mountpaths;
+    return QtConcurrent::run(&m_pool, [roots, mountpaths, msg, bucket,
+                                       locationTag]() -> Result<Api::LsoPage> {
         const QString after = Api::aisNameLess(msg.continuationToken, msg.startAfter)
             ? msg.startAfter
             : msg.continuationToken;
@@ -267,7 +269,10 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
         const QString prefixDir = slash > 0 ? msg.prefix.left(slash) : QString();
         const bool walkable = prefixDir.isEmpty() || Api::validateObjectName(prefixDir);
         QList<Api::LsoEntry> entries;
-        for (const QString &root : roots) {
+        for (qsizetype r = 0; r < roots.size(); ++r) {
+            const QString &root = roots[r];
+            // As HEAD's Ais-Location says it: "t[<id>]:<mountpath>".
+            const QString location = locationTag + ':' + mountpaths[r];
             const QString start = prefixDir.isEmpty() ? root : root + '/' + prefixDir;
             if (!walkable || !QFileInfo(start).isDir())
                 continue;
@@ -292,7 +297,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
                     e.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
                 if (msg.wants("version"))
                     e.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
-                e.location = locationTag;
+                e.location = location;
                 e.flags = Api::LsoEntry::FlagCached;
                 entries.append(e);
             }
