@@ -252,12 +252,12 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
 QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api::LsoMsg &msg,
                                                 const QString &locationTag) const
 {
-    QStringList roots;
-    for (const QString &mp : m_mountpaths)
+    QStringList roots, locations;
+    for (const QString &mp : m_mountpaths) {
         roots.append(bucketDir(mp, bucket));
-    const QStringList mountpaths = m_mountpaths;
-    return QtConcurrent::run(&m_pool, [roots, mountpaths, msg, bucket,
-                                       locationTag]() -> Result<Api::LsoPage> {
+        locations.append(locationTag + ':' + mp); // as HEAD's Ais-Location: "t[<id>]:<mp>"
+    }
+    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locations]() -> Result<Api::LsoPage> {
         const QString after = Api::aisNameLess(msg.continuationToken, msg.startAfter)
             ? msg.startAfter
             : msg.continuationToken;
@@ -271,8 +271,6 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
         QList<Api::LsoEntry> entries;
         for (qsizetype r = 0; r < roots.size(); ++r) {
             const QString &root = roots[r];
-            // As HEAD's Ais-Location says it: "t[<id>]:<mountpath>".
-            const QString location = locationTag + ':' + mountpaths[r];
             const QString start = prefixDir.isEmpty() ? root : root + '/' + prefixDir;
             if (!walkable || !QFileInfo(start).isDir())
                 continue;
@@ -297,7 +295,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
                     e.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
                 if (msg.wants("version"))
                     e.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
-                e.location = location;
+                e.location = locations[r];
                 e.flags = Api::LsoEntry::FlagCached;
                 entries.append(e);
             }
