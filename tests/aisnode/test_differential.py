@@ -4,8 +4,9 @@ statuses, key headers and bodies compared (difftool.py says exactly what is comp
 Three tables drive it:
 
 - ALLOWED: every difference the comparison tolerates, what is rewritten and why. Nothing else
-  may differ. A normalizer records each use, and the last test fails if an entry was never
-  needed (so the table cannot keep an allowance that no longer applies).
+  may differ. A normalizer records each entry it applies, and the last test fails if an entry
+  was never applied in a full run (so the table cannot keep an allowance for something that no
+  longer occurs).
 - KNOWN: rows where Kiln answers differently on purpose or for now, with the reason. They run
   as strict xfails: once the answers agree, the row fails until its entry is removed.
 - ROWS: one row per request form, run in a fresh bucket. A new form (copy, append, rename,
@@ -369,7 +370,7 @@ def test_same_answers(row: Row, sides: dict):
 
 
 def test_every_allowance_is_needed():
-    """Runs last: each ALLOWED entry was applied somewhere (after a full run)."""
+    """Runs last: each ALLOWED entry was applied somewhere, each KNOWN entry names a row."""
     if len(_rows_done) != len(ROWS):
         pytest.skip("not every row ran")
     assert set(ALLOWED) - _used == set()
