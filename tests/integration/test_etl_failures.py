@@ -153,4 +153,7 @@ def test_an_instance_that_dies_after_answering_puts(etl_cluster, api, source):
 def test_an_instance_that_dies_on_its_first_put(etl_cluster, api, source):
     etl = init(etl_cluster, api, "dies-first", "--exit-digit", EXIT_DIGIT)
     text = dies_at_once(etl_cluster, api, etl, "o19.txt")
-    assert "exited with status 3" in text or "refused" in text.lower(), text
+    # Which of the three the client reads depends on whether the target saw the exit before the
+    # hang-up of the PUT or of its POST fallback; the exit status is in the details either way.
+    assert ("exited with status 3" in text or "refused" in text.lower()
+            or "without an answer" in text), text
