@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ from pathlib import Path
 import requests
 
 import netns
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from kilnharness import free_port, wait_until  # noqa: E402  (one poll and port helper for all tests)
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -65,30 +69,6 @@ def find_aisnode() -> Path:
     out = subprocess.run([str(REPO / "scripts" / "install-aisnode")], check=True,
                          stdout=subprocess.PIPE, text=True).stdout.strip()
     return Path(out.splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, what: str, on_fail=None, interval: float = 0.05):
-    """Polls predicate() until it returns something truthy; exceptions count as "not yet"."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-            last = value
-        except (requests.RequestException, OSError, ValueError, KeyError) as e:
-            last = e
-        if time.monotonic() >= deadline:
-            extra = f"\n{on_fail()}" if on_fail else ""
-            raise TimeoutError(f"{what}: not within {timeout:.0f} s (last: {last!r}){extra}")
-        time.sleep(interval)
 
 
 def _die_with_parent() -> None:
