@@ -18,7 +18,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
-import kilnharness as kh  # noqa: E402
+import kilnharness as kh
+from kilnharness import (  # noqa: F401 (autouse fixtures, found by name)
+    no_kilnd_crashed,
+    no_kilnd_crashed_in_module_fixtures,
+    no_kilnd_outlives_the_tests,
+)  # noqa: E402
 
 _outcomes: dict[str, dict] = {}
 _started = time.monotonic()
@@ -60,13 +65,6 @@ def pytest_sessionfinish(session):
                                 "suite": Path(session.config.args[0]).name,
                                 "seconds": round(time.monotonic() - _started, 1),
                                 "tests": list(_outcomes.values())}, indent=1))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_kilnd_outlives_the_tests(tmp_path_factory):
-    assert kh.KILND.is_file(), f"kilnd not built at {kh.KILND} (set KILND)"
-    yield
-    kh.assert_nothing_outlived(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="module")
