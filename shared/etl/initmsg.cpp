@@ -10,6 +10,12 @@
 namespace Kiln::Etl {
 namespace {
 
+// AIS's words (InitMsgBase.Validate, answered 501): its websocket communicator has no other mode.
+constexpr char WsNeedsDirectPut[]
+    = "WebSocket without direct put is not supported yet. Ensure that the "
+      "`metadata.annotations.support_direct_put` annotation is set to `true` and that your ETL "
+      "server properly implements the direct put mechanism";
+
 Error invalid(const QString &message)
 {
     return makeError(ErrorCode::InvalidArgument,
@@ -134,6 +140,8 @@ Result<void> finishBase(InitMsg &msg, const QJsonObject &o)
         if (const auto annotated = msg.pod.annotatedDirectPut())
             msg.supportDirectPut = *annotated;
     }
+    if (msg.comm == CommType::Ws && !msg.supportDirectPut)
+        return makeError(ErrorCode::Unsupported, QString::fromLatin1(WsNeedsDirectPut));
     auto env = envField(Api::valueCi(o, u"env"), "env");
     if (!env)
         return env.error();
