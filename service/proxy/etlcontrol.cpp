@@ -338,10 +338,11 @@ void EtlControl::onDetails(Http::Exchange ex)
             const Etl::EtlRecord *r = m_md.find(name);
             if (!r)
                 return ex.fail(makeError(ErrorCode::NotFound, notFound(name), "ErrNotFound"));
-            if (!errors)
+            // AIS answers an unknown job with no errors (its targets hold none for it).
+            if (!errors && errors.error().code != ErrorCode::NotFound)
                 return ex.fail(errors.error());
             QJsonObject out{{"init_msg", r->msg.toJson()}, {"stage", Etl::stageName(r->stage)}};
-            if (!errors->isEmpty())
+            if (errors && !errors->isEmpty())
                 out.insert("obj_errors", *errors);
             ex.json(Api::compact(out));
         });

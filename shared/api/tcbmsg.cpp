@@ -93,6 +93,12 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
         m.objTemplate = valueCi(o, u"template").toString();
         if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
             return invalid("give objnames or template, not both");
+        // AIS: a template without a brace range selects by prefix (the CLI sends --prefix so).
+        if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
+            if (m.prefix.isEmpty())
+                m.prefix = m.objTemplate;
+            m.objTemplate.clear();
+        }
         if (!m.objTemplate.isEmpty()) {
             if (auto expanded = expandTemplate(m.objTemplate); !expanded)
                 return expanded.error();
