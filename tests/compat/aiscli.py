@@ -19,7 +19,9 @@ def install() -> tuple[str, str]:
     if r.returncode != 0:
         raise RuntimeError(f"scripts/install-ais failed:\n{r.stderr}")
     said = [line for line in r.stderr.splitlines() if line.startswith("kiln: ais CLI")]
-    return r.stdout.strip(), said[-1].removeprefix("kiln: ") if said else "ais CLI"
+    # "ais CLI on PATH: /usr/bin/ais" / "ais CLI built from <tarball>: <path>": the first part.
+    how = said[-1].removeprefix("kiln: ").split(": ")[0] if said else "ais CLI"
+    return r.stdout.strip(), how
 
 
 @dataclass
