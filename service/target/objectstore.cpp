@@ -252,10 +252,12 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
 QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api::LsoMsg &msg,
                                                 const QString &locationTag) const
 {
-    QStringList roots;
-    for (const QString &mp : m_mountpaths)
+    QStringList roots, locations;
+    for (const QString &mp : m_mountpaths) {
         roots.append(bucketDir(mp, bucket));
-    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
+        locations.append(locationTag + ':' + mp); // as HEAD's Ais-Location: "t[<id>]:<mp>"
+    }
+    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locations]() -> Result<Api::LsoPage> {
         const QString after = Api::aisNameLess(msg.continuationToken, msg.startAfter)
             ? msg.startAfter
             : msg.continuationToken;
@@ -267,7 +269,8 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
         const QString prefixDir = slash > 0 ? msg.prefix.left(slash) : QString();
         const bool walkable = prefixDir.isEmpty() || Api::validateObjectName(prefixDir);
         QList<Api::LsoEntry> entries;
-        for (const QString &root : roots) {
+        for (qsizetype r = 0; r < roots.size(); ++r) {
+            const QString &root = roots[r];
             const QString start = prefixDir.isEmpty() ? root : root + '/' + prefixDir;
             if (!walkable || !QFileInfo(start).isDir())
                 continue;
@@ -292,7 +295,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
                     e.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
                 if (msg.wants("version"))
                     e.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
-                e.location = locationTag;
+                e.location = locations[r];
                 e.flags = Api::LsoEntry::FlagCached;
                 entries.append(e);
             }

@@ -2,6 +2,7 @@
 // renamed into place), DELETE.
 #include "service/http/bodysource.h"
 #include "service/http/exchange.h"
+#include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/targetnode.h"
 #include "shared/api/names.h"
@@ -13,60 +14,19 @@
 namespace Kiln::Target {
 namespace {
 
-struct ByteRange
-{
-    qint64 offset = 0;
-    qint64 length = 0;
-};
-
-// Parses a single "bytes=a-b" range against the object's size. nullopt with *bad == false:
-// no Range header. Multi-range requests are served whole, as HTTP allows.
-std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool *unsatisfiable)
-{
-    *unsatisfiable = false;
-    if (header.isEmpty() || !header.startsWith("bytes=") || header.contains(','))
-        return std::nullopt;
-    const QByteArray spec = header.mid(6).trimmed();
-    const qsizetype dash = spec.indexOf('-');
-    if (dash < 0)
-        return std::nullopt;
-    bool okA = true, okB = true;
-    const QByteArray a = spec.left(dash).trimmed(), b = spec.mid(dash + 1).trimmed();
-    ByteRange r;
-    if (a.isEmpty()) { // suffix: the last N bytes
-        const qint64 n = b.toLongLong(&okB);
-        if (!okB || n <= 0) {
-            *unsatisfiable = okB;
-            return std::nullopt;
-        }
-        r.offset = std::max<qint64>(0, size - n);
-        r.length = size - r.offset;
-        return r;
-    }
-    const qint64 start = a.toLongLong(&okA);
-    const qint64 last = b.isEmpty() ? -1 : b.toLongLong(&okB);
-    if (!okA || !okB || start < 0 || (!b.isEmpty() && last < start))
-        return std::nullopt; // syntactically invalid: ignore, as HTTP says
-    // A first byte at or past the end (also "bytes=0-" of an empty object) is unsatisfiable.
-    if (start >= size) {
-        *unsatisfiable = true;
-        return std::nullopt;
-    }
-    const qint64 end = b.isEmpty() ? size - 1 : last;
-    r.offset = start;
-    r.length = std::min(end, size - 1) - start + 1;
-    return r;
-}
-
+// What AIS's GET, HEAD and PUT answers say of an object (HEAD adds more).
 Http::Headers objectHeaders(const ObjectInfo &info)
 {
-    Http::Headers h{{Api::Header::ChecksumType, Api::ChecksumXxhash},
-                    {Api::Header::ChecksumValue, info.checksum.toLatin1()},
-                    {Api::Header::Atime, QByteArray::number(info.atimeNs)},
-                    {Api::Header::Version, info.version.toLatin1()},
-                    {Api::Header::Present, "true"},
-                    {"Accept-Ranges", "bytes"}};
-    return h;
+    return {{Api::Header::ChecksumType, Api::ChecksumXxhash2},
+            {Api::Header::ChecksumValue, info.checksum.toLatin1()},
+            {Api::Header::Atime, QByteArray::number(info.atimeNs)},
+            {Api::Header::Version, info.version.toLatin1()}};
+}
+
+// AIS's type name for a missing object on GET and HEAD ("ErrNotFound", not "ErrObjNotFound").
+Error notFound(const QString &message)
+{
+    return makeError(ErrorCode::NotFound, message, "ErrNotFound");
 }
 
 } // namespace
@@ -104,25 +64,26 @@ void TargetNode::onObjectGet(Http::Exchange ex)
         return onInlineTransform(ex, etlName, bucket, object);
     auto info = m_store.stat(bucket, object);
     if (!info)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
     auto file = m_store.openForRead(*info);
     if (!file)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
-    bool unsatisfiable = false;
-    const auto range = parseRange(ex.request().header("range"), info->size, &unsatisfiable);
-    Http::Headers headers = objectHeaders(*info);
-    if (unsatisfiable) {
-        headers.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
-        return ex.respond(416, {}, {}, headers);
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
+    const auto range = parseByteRange(ex.request().header("range"), info->size,
+                                      Api::objectCname(bucket, object));
+    if (!range) {
+        Http::Headers extra;
+        if (range.error().tcode == RangeNotSatisfiable)
+            extra.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
+        return ex.fail(416, range.error(), extra);
     }
+    Http::Headers headers = objectHeaders(*info);
     int status = 200;
     qint64 offset = 0, length = info->size;
-    if (range) {
+    if (*range) {
         status = 206;
-        offset = range->offset;
-        length = range->length;
+        offset = (*range)->offset;
+        length = (*range)->length;
+        headers.emplaceBack("Accept-Ranges", "bytes");
         headers.emplaceBack("Content-Range",
                             QStringLiteral("bytes %1-%2/%3")
                                 .arg(offset)
@@ -141,18 +102,19 @@ void TargetNode::onObjectHead(Http::Exchange ex)
         return;
     auto info = m_store.stat(bucket, object);
     if (!info)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
     Http::Headers headers = objectHeaders(*info);
+    headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
     headers.emplaceBack(Api::Header::Location,
                         QStringLiteral("%1:%2").arg(m_self.tag(), info->mountpath).toUtf8());
-    headers.emplaceBack(Api::Header::MirrorPaths, info->mountpath.toUtf8());
+    // A list of paths, as Go prints a slice.
+    headers.emplaceBack(Api::Header::MirrorPaths, '[' + info->mountpath.toUtf8() + ']');
     headers.emplaceBack(Api::Header::MirrorCopies, "1");
     headers.emplaceBack(Api::Header::BucketName, bucket.toUtf8());
     headers.emplaceBack(Api::Header::BucketProvider, Api::ProviderAis);
     headers.emplaceBack("Content-Length", QByteArray::number(info->size));
-    ex.respond(200, {}, Api::MimeOctets, headers);
+    ex.respond(200, {}, {}, headers);
 }
 
 void TargetNode::onObjectPut(Http::Exchange ex)
@@ -191,7 +153,7 @@ void TargetNode::onObjectPut(Http::Exchange ex)
                                    info->size, info->version);
                 if (!jobId.isEmpty())
                     countIncoming(jobId, info->size);
-                ex.respond(200);
+                ex.respond(200, {}, {}, objectHeaders(*info));
             });
     };
     reader.onAbort = [state]() { state->reset(); };
@@ -204,9 +166,11 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
     if (!checkObject(ex, &bucket, &object))
         return;
     if (auto removed = m_store.remove(bucket, object); !removed) {
+        // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)
-            return ex.fail(
-                makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+            return ex.fail(makeError(
+                ErrorCode::NotFound,
+                QStringLiteral("%1 doesn't exist").arg(Api::objectCname(bucket, object))));
         return ex.fail(removed.error());
     }
     ex.ok();

@@ -53,7 +53,8 @@ struct ObjError
 // target owns, hands each to the ETL through the communicator with N workers, and writes each
 // result to the target that owns the destination name (itself: atomically through the object
 // store; another: spooled to a temporary file, then PUT). Counts objects and bytes, keeps the
-// first 128 errors, aborts on the first error unless continue-on-error. Never modifies a source;
+// first 128 errors, aborts on the first error unless continue-on-error (then it finishes and
+// reports them). A dry run transforms too and only counts the results. Never modifies a source;
 // a destination object is either whole or absent. Lives on the target's main thread.
 class OfflineJob final : public QObject
 {
@@ -89,11 +90,14 @@ private:
     void pump();
     void process(const Target::ObjectInfo &src);
     void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
+    void discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body);
     void writeLocal(const Target::ObjectInfo &src, const QString &dstName,
                     std::unique_ptr<Http::BodySource> body);
     void sendRemote(const Target::ObjectInfo &src, const QString &dstName,
                     const Cluster::Snode &owner, std::unique_ptr<Http::BodySource> body);
     void maybeFinish();
+    // The snapshot's "err": the first failed object and how many more (AIS's job error).
+    QString errorText() const;
 
     JobSpec m_spec;
     Deps m_deps;
@@ -108,7 +112,8 @@ private:
     QDateTime m_end;
     qint64 m_locObjs = 0, m_locBytes = 0, m_outObjs = 0, m_outBytes = 0, m_inObjs = 0,
            m_inBytes = 0;
-    QList<ObjError> m_errors;
+    QList<ObjError> m_errors; // the first MaxErrors
+    qint64 m_failed = 0; // every failed object
 };
 
 } // namespace Kiln::Xact

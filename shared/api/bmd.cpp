@@ -5,6 +5,8 @@
 
 #include <QJsonArray>
 
+#include <limits>
+
 namespace Kiln::Api {
 
 QJsonObject BucketProps::toAisProps() const
@@ -14,12 +16,14 @@ QJsonObject BucketProps::toAisProps() const
         {"provider", ProviderAis},
         {"bid", QString::number(bid)},
         {"created", QString::number(createdNs)},
-        {"access", "0"},
+        // AIS's defaults for a new ais:// bucket: every access bit, two-way mirroring when
+        // enabled (it is not), objects and metadata written immediately.
+        {"access", QString::number(std::numeric_limits<quint64>::max())},
         {"features", "0"},
         {"versioning", QJsonObject{{"enabled", true}, {"validate_warm_get", false}}},
-        {"checksum", QJsonObject{{"type", ChecksumXxhash}, {"validate_cold_get", false}}},
-        {"mirror", QJsonObject{{"copies", 1}, {"enabled", false}}},
-        {"write_policy", QJsonObject{{"data", ""}, {"md", ""}}},
+        {"checksum", QJsonObject{{"type", ChecksumXxhash2}, {"validate_cold_get", false}}},
+        {"mirror", QJsonObject{{"copies", 2}, {"enabled", false}}},
+        {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
     };
 }
 
@@ -71,7 +75,7 @@ Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs)
     if (m_buckets.contains(name))
         return makeError(ErrorCode::AlreadyExists,
                          QStringLiteral("bucket \"%1\" already exists").arg(bucketCname(name)),
-                         "ErrBckAlreadyExists");
+                         "ErrBucketAlreadyExists");
     BucketProps props{name, m_nextBid++, createdNs};
     m_buckets.insert(name, props);
     ++m_version;
