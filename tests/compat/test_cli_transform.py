@@ -179,7 +179,8 @@ def test_bucket_dry_run(kiln, ais, setup):
                 "--wait")
     (xid,) = job_ids(kiln.url) - before
     dry = "[DRY RUN] with no modifications to the cluster\n"
-    size = sum(len(d) for d in OBJECTS.values())
+    # As in AIS, a dry run transforms every object and counts the results' bytes.
+    size = sum(len(md5(d)) for d in OBJECTS.values())
     expect(r, dry + "Transforming the entire bucket\n"
            f"etl-bucket[{xid}] ais://src => ais://dst-dry ...\n" + dry
            + f"ETL object counts:\t transformed={len(OBJECTS)}, sent=0, received=0"
