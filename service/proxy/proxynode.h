@@ -2,6 +2,8 @@
 
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/node/nodereport.h"
+#include "service/proxy/clusterinfo.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
 #include "shared/api/bmd.h"
@@ -46,6 +48,7 @@ private:
     void onHealth(Http::Exchange ex);
     void onDaemonGet(Http::Exchange ex);
     void onClusterGet(Http::Exchange ex);
+    QByteArray clusterConfig() const;
     void onJoin(Http::Exchange ex);
     void onKeepalive(Http::Exchange ex);
     void checkTargets();
@@ -60,6 +63,8 @@ private:
     void onBucketDelete(Http::Exchange ex);
     void onBucketHead(Http::Exchange ex);
     void startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act);
+    // An offline transform's ETL (or pipeline stage) exists and runs; AIS's errors otherwise.
+    Result<void> checkTransformEtl(const QString &name) const;
     void listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue);
     bool checkProvider(Http::Exchange &ex);
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
@@ -76,6 +81,8 @@ private:
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
     EtlControl m_etl;
     JobControl m_jobs;
+    Node::NodeReport m_report; // node_status and the like, of this proxy
+    ClusterInfo m_clusterInfo; // reverse route, cluster_config, backends
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

@@ -4,6 +4,7 @@
 #include "service/etl/etlmanager.h"
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/node/nodereport.h"
 #include "service/runtime/instance.h"
 #include "service/target/objectstore.h"
 #include "service/xact/offlinejob.h"
@@ -71,7 +72,11 @@ private:
     void onEtlHealth(Http::Exchange ex);
     void onEtlMetrics(Http::Exchange ex);
     void onEtlObject(Http::Exchange ex);
-    void onInlineTransform(Http::Exchange ex, const QString &etlName, const ObjectInfo &info);
+    void onInlineTransform(Http::Exchange ex, const QString &etlName, const QString &bucket,
+                           const QString &object);
+    // The AIS error of an inline request the ETL layer refuses before the object is read (ETL or
+    // pipeline stage not running here, a pipeline behind hpull://), if any.
+    std::optional<std::pair<int, Error>> refuseInline(const Etl::TransformJob &job);
     void reportEtlFailure(const QString &name, const QString &xid, const QString &error);
     Etl::EtlEntry *findEtl(Http::Exchange &ex);
 
@@ -103,6 +108,7 @@ private:
     std::unique_ptr<Runtime::Runtime> m_runtime;
     Etl::EtlManager m_etl;
     Etl::Communicator m_comm;
+    Node::NodeReport m_report; // node_status, mountpaths, disk
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
     QStringList m_jobOrder;
     QTimer m_keepaliveTimer;

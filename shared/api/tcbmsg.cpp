@@ -24,6 +24,37 @@ bool boolField(const QJsonObject &o, QStringView key)
     return v.toBool(false);
 }
 
+// etl-listrange's part of the message (AIS's TCOMsg): the selection and the destination.
+Result<void> readListRange(TcbMsg &m, const QJsonObject &o)
+{
+    for (const QJsonValue &n : valueCi(o, u"objnames").toArray()) {
+        const QString name = n.toString();
+        if (auto valid = validateObjectName(name); !valid)
+            return valid.error();
+        m.objNames.append(name);
+    }
+    m.objTemplate = valueCi(o, u"template").toString();
+    if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
+        return invalid("give objnames or template, not both");
+    // AIS: a template without a brace range selects by prefix (the CLI sends --prefix so).
+    if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
+        if (m.prefix.isEmpty())
+            m.prefix = m.objTemplate;
+        m.objTemplate.clear();
+    }
+    if (!m.objTemplate.isEmpty()) {
+        if (auto expanded = expandTemplate(m.objTemplate); !expanded)
+            return expanded.error();
+    }
+    const QJsonObject to = valueCi(o, u"tobck").toObject();
+    m.toBucket = valueCi(to, u"name").toString();
+    const QString provider = valueCi(to, u"provider").toString();
+    if (!provider.isEmpty() && provider != "ais")
+        return invalid(
+            QStringLiteral("destination provider \"%1\" is not supported").arg(provider));
+    return {};
+}
+
 } // namespace
 
 Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
@@ -84,25 +115,8 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
     if (m.synchronize && !m.prepend.isEmpty())
         return invalid("synchronize cannot be combined with prepend");
     if (listRange) {
-        for (const QJsonValue &n : valueCi(o, u"objnames").toArray()) {
-            const QString name = n.toString();
-            if (auto valid = validateObjectName(name); !valid)
-                return valid.error();
-            m.objNames.append(name);
-        }
-        m.objTemplate = valueCi(o, u"template").toString();
-        if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
-            return invalid("give objnames or template, not both");
-        if (!m.objTemplate.isEmpty()) {
-            if (auto expanded = expandTemplate(m.objTemplate); !expanded)
-                return expanded.error();
-        }
-        const QJsonObject to = valueCi(o, u"tobck").toObject();
-        m.toBucket = valueCi(to, u"name").toString();
-        const QString provider = valueCi(to, u"provider").toString();
-        if (!provider.isEmpty() && provider != "ais")
-            return invalid(
-                QStringLiteral("destination provider \"%1\" is not supported").arg(provider));
+        if (auto read = readListRange(m, o); !read)
+            return read.error();
     }
     return m;
 }
