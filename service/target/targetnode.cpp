@@ -50,6 +50,7 @@ Result<void> TargetNode::start()
                 ErrorCode::Internal,
                 QStringLiteral("%1/bmd.json: %2").arg(m_config.dataDir, bmd.error().message));
         m_bmd = *bmd;
+        applyWriteSettings();
     }
     auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
     if (!port)
@@ -184,6 +185,14 @@ void TargetNode::applySmap(const Cluster::Smap &smap)
     m_proxy.id = smap.primary().id;
 }
 
+void TargetNode::applyWriteSettings()
+{
+    QHash<QString, WriteSettings> settings;
+    for (const Api::BucketProps &props : m_bmd.buckets())
+        settings.insert(props.name, WriteSettings{props.checksumType, props.versioning});
+    m_store.setWriteSettings(settings);
+}
+
 void TargetNode::applyBmd(const Api::Bmd &bmd)
 {
     if (bmd.version() == m_bmd.version() && bmd.buckets().keys() == m_bmd.buckets().keys())
@@ -201,6 +210,7 @@ void TargetNode::applyBmd(const Api::Bmd &bmd)
         }
     }
     m_bmd = bmd;
+    applyWriteSettings();
     if (auto saved
         = writeFileAtomically(m_config.dataDir + "/bmd.json", Api::compact(bmd.toJson()));
         !saved)

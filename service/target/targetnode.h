@@ -49,6 +49,7 @@ private:
     void applyClusterState(const QJsonObject &json);
     void applySmap(const Cluster::Smap &smap);
     void applyBmd(const Api::Bmd &bmd);
+    void applyWriteSettings();
     void onHealth(Http::Exchange ex);
     void onDaemonGet(Http::Exchange ex);
     void onDaemonPut(Http::Exchange ex);

@@ -7,36 +7,6 @@
 
 namespace Kiln::Api {
 
-QJsonObject BucketProps::toAisProps() const
-{
-    // Counters AIS tags ",string" go out quoted.
-    return QJsonObject{
-        {"provider", ProviderAis},
-        {"bid", QString::number(bid)},
-        {"created", QString::number(createdNs)},
-        {"access", "0"},
-        {"features", "0"},
-        {"versioning", QJsonObject{{"enabled", true}, {"validate_warm_get", false}}},
-        {"checksum", QJsonObject{{"type", ChecksumXxhash}, {"validate_cold_get", false}}},
-        {"mirror", QJsonObject{{"copies", 1}, {"enabled", false}}},
-        {"write_policy", QJsonObject{{"data", ""}, {"md", ""}}},
-    };
-}
-
-QJsonObject BucketProps::toJson() const
-{
-    return QJsonObject{{"name", name}, {"bid", qint64(bid)}, {"created", createdNs}};
-}
-
-BucketProps BucketProps::fromJson(const QJsonObject &json)
-{
-    BucketProps props;
-    props.name = json.value("name").toString();
-    props.bid = quint64(json.value("bid").toInteger());
-    props.createdNs = json.value("created").toInteger();
-    return props;
-}
-
 const BucketProps *Bmd::bucket(const QString &name) const
 {
     const auto it = m_buckets.constFind(name);
@@ -66,14 +36,46 @@ Result<void> Bmd::check(const QString &provider, const QString &name) const
     return {};
 }
 
-Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs)
+Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs, const QJsonObject &propsToSet)
+{
+    BucketProps props;
+    if (auto applied = props.apply(propsToSet); !applied)
+        return applied.error();
+    return addLike(name, createdNs, props);
+}
+
+Result<BucketProps> Bmd::addLike(const QString &name, qint64 createdNs, const BucketProps &like)
 {
     if (m_buckets.contains(name))
         return makeError(ErrorCode::AlreadyExists,
                          QStringLiteral("bucket \"%1\" already exists").arg(bucketCname(name)),
                          "ErrBckAlreadyExists");
-    BucketProps props{name, m_nextBid++, createdNs};
+    BucketProps props = like;
+    props.name = name;
+    props.bid = m_nextBid++;
+    props.createdNs = createdNs;
     m_buckets.insert(name, props);
+    ++m_version;
+    return props;
+}
+
+Result<BucketProps> Bmd::setProps(const QString &name, const QJsonObject &propsToSet)
+{
+    if (auto ok = check({}, name); !ok)
+        return ok.error();
+    BucketProps &props = m_buckets[name];
+    if (auto applied = props.apply(propsToSet); !applied)
+        return applied.error();
+    ++m_version;
+    return props;
+}
+
+Result<BucketProps> Bmd::resetProps(const QString &name)
+{
+    if (auto ok = check({}, name); !ok)
+        return ok.error();
+    BucketProps &props = m_buckets[name];
+    props.reset();
     ++m_version;
     return props;
 }
