@@ -28,6 +28,8 @@ Options:
   --targets N                cluster: number of targets (default 3)
   --venv-dir DIR             target, cluster: shared Python venvs of ETLs
                              (default $XDG_CACHE_HOME/kiln/venvs)
+  --promote-root DIR         the only folder `ais object promote` takes files from
+                             (default DIR/promote; cluster: every node gets DIR/promote)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
@@ -62,8 +64,9 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     const QCommandLineOption kaTimeout("keepalive-timeout", "timeout", "DUR");
     const QCommandLineOption logLevel("log-level", "level", "LEVEL");
     const QCommandLineOption venvDir("venv-dir", "venvs", "DIR");
+    const QCommandLineOption promoteRoot("promote-root", "promote", "DIR");
     parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath, targets,
-                       kaInterval, kaTimeout, logLevel, venvDir});
+                       kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
     parser.addPositionalArgument("role", "role");
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -158,6 +161,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         c.logLevels = parser.values(logLevel);
         if (parser.isSet(venvDir))
             c.venvDir = parser.value(venvDir);
+        if (parser.isSet(promoteRoot))
+            c.promoteRoot = parser.value(promoteRoot);
         return cmd;
     }
     if (parser.isSet(targets))
@@ -208,6 +213,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         n.mountpaths = parser.values(mountpath);
     if (parser.isSet(venvDir))
         n.venvDir = parser.value(venvDir);
+    if (parser.isSet(promoteRoot))
+        n.promoteRoot = parser.value(promoteRoot);
     if (parser.isSet(kaInterval)) {
         auto d = durationValue(kaInterval);
         if (!d)

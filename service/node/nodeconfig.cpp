@@ -41,6 +41,11 @@ QStringList NodeConfig::effectiveMountpaths() const
     return {dataDir + QStringLiteral("/mp1")};
 }
 
+QString NodeConfig::effectivePromoteRoot() const
+{
+    return promoteRoot.isEmpty() ? dataDir + QStringLiteral("/promote") : promoteRoot;
+}
+
 QString NodeConfig::effectiveVenvDir() const
 {
     if (!venvDir.isEmpty())
@@ -74,7 +79,7 @@ Result<void> NodeConfig::loadYaml(const QString &path)
         return {};
     if (!root.IsMap())
         return configError(path, root.Mark(), "the config must be a mapping");
-    static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
+    static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url", "promote_root",
                                    "keepalive", "log",      "etl"};
     try {
         for (const auto &item : root) {
@@ -124,6 +129,8 @@ Result<void> NodeConfig::loadYaml(const QString &path)
             for (const auto &mp : mps)
                 mountpaths.append(QString::fromStdString(mp.as<std::string>()));
         }
+        if (root["promote_root"])
+            promoteRoot = QString::fromStdString(root["promote_root"].as<std::string>());
         if (root["proxy_url"])
             proxyUrl = QString::fromStdString(root["proxy_url"].as<std::string>());
         if (const YAML::Node ka = root["keepalive"]) {

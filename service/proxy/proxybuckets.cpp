@@ -126,6 +126,8 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
     if (act->action == Api::ActionEtlBucket || act->action == Api::ActionEtlListRange
         || act->action == Api::ActionEtlBucketSeed)
         return startTransform(ex, bucket, *act);
+    if (m_buckets.post(ex, bucket, *act))
+        return;
     if (act->action != Api::Action::CreateBucket)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  act->action.isEmpty()
@@ -134,7 +136,9 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
                                            .arg(act->action, Api::bucketCname(bucket))));
     if (auto valid = Api::validateBucketName(bucket); !valid)
         return ex.fail(valid.error());
-    auto added = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000);
+    // The Go client may send props to create the bucket with (AIS's BpropsToSet).
+    auto added = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000,
+                           act->value.toObject());
     if (!added)
         return ex.fail(added.error());
     Log::proxy().info("bucket {} created (bmd v{})", Api::bucketCname(bucket), m_bmd.version());

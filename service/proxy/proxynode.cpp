@@ -18,6 +18,10 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_etl(m_nam, m_smap, m_config.dataDir)
     , m_jobs(m_nam, m_smap)
+    , m_objects({m_smap, m_bmd, m_self, m_nam,
+                 [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
+                 m_config.effectivePromoteRoot()})
+    , m_buckets({m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
 {
     m_etl.setJobs(&m_jobs);
     m_checkTimer.setInterval(int(std::max<qint64>(100, m_config.keepaliveInterval.count() / 2)));
@@ -96,6 +100,8 @@ void ProxyNode::registerRoutes()
     // Streaming so a redirected PUT's body is never buffered here, only drained.
     r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
+    m_objects.registerRoutes(r);
+    m_buckets.registerRoutes(r);
     m_etl.registerRoutes(r);
     m_jobs.registerRoutes(r);
     r.add({"PUT"}, "/v1/cluster",

@@ -2,8 +2,10 @@
 
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/proxy/bucketactions.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
+#include "service/proxy/objectactions.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
@@ -76,6 +78,8 @@ private:
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
     EtlControl m_etl;
     JobControl m_jobs;
+    ObjectActions m_objects;
+    BucketActions m_buckets;
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

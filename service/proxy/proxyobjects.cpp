@@ -1,4 +1,5 @@
-// Object requests on the proxy: never served here, redirected to the owning target.
+// Object requests on the proxy: never served here, redirected to the owning target
+// (see ObjectActions for the forms beyond GET, HEAD and DELETE).
 #include "service/http/exchange.h"
 #include "service/proxy/proxynode.h"
 #include "shared/api/names.h"
@@ -17,17 +18,14 @@ void ProxyNode::onObject(Http::Exchange ex)
         return;
     if (auto valid = Api::validateObjectName(object); !valid)
         return ex.fail(valid.error());
+    // PUT has several forms (copy, append, flush...): ObjectActions routes each.
+    if (ex.request().method == "PUT")
+        return m_objects.put(ex, bucket, object);
     const Cluster::Snode *target = Cluster::hrwTarget(m_smap, Cluster::objectUname(bucket, object));
     if (!target)
         return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster"));
-    const Http::Request &req = ex.request();
-    QByteArray location = target->url().toLatin1() + req.target;
-    location += req.target.contains('?') ? '&' : '?';
-    location += QByteArray(Api::Query::ProxyId) + '=' + m_self.id.toUtf8() + '&'
-        + Api::Query::UnixTime + '='
-        + QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
-    // AIS redirects GET with 301 but PUT/HEAD/DELETE with 307 (which keeps method and body).
-    ex.redirect(req.method == "GET" ? 301 : 307, location);
+    // AIS redirects GET with 301 but HEAD/DELETE with 307.
+    m_objects.redirect(ex, *target, ex.request().method == "GET" ? 301 : 307);
 }
 
 } // namespace Kiln::Proxy

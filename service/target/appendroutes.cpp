@@ -13,7 +13,7 @@ namespace Kiln::Target {
 AppendRoutes::AppendRoutes(TargetContext ctx, QObject *parent)
     : QObject(parent)
     , m_ctx(ctx)
-    , m_sessions(ctx.store, ctx.self.id, this)
+    , m_sessions(ctx.store, ctx.self, this)
 { }
 
 void AppendRoutes::append(Http::Exchange ex, const QString &bucket, const QString &object,

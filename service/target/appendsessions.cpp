@@ -37,10 +37,10 @@ struct FlushOutcome
 
 } // namespace
 
-AppendSessions::AppendSessions(ObjectStore &store, const QString &targetId, QObject *parent)
+AppendSessions::AppendSessions(ObjectStore &store, const Cluster::Snode &self, QObject *parent)
     : QObject(parent)
     , m_store(store)
-    , m_targetId(targetId)
+    , m_self(self)
 {
     m_sweep.setInterval(60 * 1000);
     connect(&m_sweep, &QTimer::timeout, this, &AppendSessions::sweep);
@@ -58,7 +58,7 @@ AppendSessions::~AppendSessions()
 
 QString AppendSessions::handleOf(const AppendSession &session) const
 {
-    return QStringList{m_targetId, session.token, session.writer->checksumType(),
+    return QStringList{m_self.id, session.token, session.writer->checksumType(),
                        QString::number(session.writer->bytesWritten())}
         .join(HandleSeparator);
 }
@@ -105,11 +105,11 @@ Result<AppendSession *> AppendSessions::find(const QString &bucket, const QStrin
         return makeError(ErrorCode::InvalidArgument,
                          QStringLiteral("invalid APPEND handle: \"%1\"").arg(handle));
     const auto it = m_sessions.constFind(items[1]);
-    if (items[0] != m_targetId || it == m_sessions.constEnd())
+    if (items[0] != m_self.id || it == m_sessions.constEnd())
         return makeError(ErrorCode::InvalidArgument,
                          QStringLiteral("APPEND handle \"%1\" is unknown on t[%2] (flushed, "
                                         "failed, or idle for over an hour)")
-                             .arg(handle, m_targetId));
+                             .arg(handle, m_self.id));
     AppendSession *session = it->get();
     if (session->bucket != bucket || session->object != object)
         return makeError(ErrorCode::InvalidArgument,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/target/objectinfo.h"
+#include "shared/cluster/snode.h"
 #include "shared/core/result.h"
 
 #include <QElapsedTimer>
@@ -48,7 +49,8 @@ class AppendSessions final : public QObject
 public:
     static constexpr int IdleLimitMs = 60 * 60 * 1000;
 
-    AppendSessions(ObjectStore &store, const QString &targetId, QObject *parent = nullptr);
+    // self: the target's identity, set once it listens (kept by reference).
+    AppendSessions(ObjectStore &store, const Cluster::Snode &self, QObject *parent = nullptr);
     ~AppendSessions() override;
 
     // The session a request continues (handle given) or a new one (empty handle).
@@ -67,7 +69,7 @@ private:
     void sweep();
 
     ObjectStore &m_store;
-    QString m_targetId;
+    const Cluster::Snode &m_self;
     QHash<QString, std::shared_ptr<AppendSession>> m_sessions;
     QTimer m_sweep;
 };

@@ -218,7 +218,7 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &buc
     target.path = objectPath(target.mountpath, bucket, name);
     const QString temp = tempDir(target.mountpath) + "/put." + randomSuffix();
     const int fd = ::open(QFile::encodeName(temp).constData(),
-                          O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+                          O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0)
         return makeError(ErrorCode::Internal,
                          QStringLiteral("cannot create a temporary file: %1")

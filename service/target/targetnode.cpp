@@ -21,6 +21,13 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     , m_runtime(Runtime::makeRuntime(m_config))
     , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
     , m_comm(&m_etl)
+    , m_delivery({&m_store, &m_nam, &m_smap, &m_self})
+    , m_ctx{m_store, m_smap, m_bmd, m_self, m_nam, m_comm, m_delivery}
+    , m_copy(m_ctx)
+    , m_append(m_ctx)
+    , m_customMd(m_ctx)
+    , m_archive(m_ctx)
+    , m_promote(m_ctx, m_config.effectivePromoteRoot())
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -83,6 +90,9 @@ void TargetNode::registerRoutes()
     r.add({"DELETE"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectDelete));
     r.add({"PUT"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPut),
           Http::RouteOptions{.streamBody = true});
+    r.add({"POST"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPost));
+    r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPatch));
+    m_promote.registerRoutes(r);
     registerEtlRoutes();
     registerJobRoutes();
 }

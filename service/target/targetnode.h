@@ -5,7 +5,14 @@
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
 #include "service/runtime/instance.h"
+#include "service/target/appendroutes.h"
+#include "service/target/archiveroutes.h"
+#include "service/target/copyroutes.h"
+#include "service/target/custommdroutes.h"
+#include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
+#include "service/target/promoteroutes.h"
+#include "service/target/targetcontext.h"
 #include "service/xact/offlinejob.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
@@ -88,6 +95,9 @@ private:
     void onObjectGet(Http::Exchange ex);
     void onObjectHead(Http::Exchange ex);
     void onObjectPut(Http::Exchange ex);
+    void onObjectWrite(Http::Exchange ex, const QString &bucket, const QString &object);
+    void onObjectPost(Http::Exchange ex);
+    void onObjectPatch(Http::Exchange ex);
     void onObjectDelete(Http::Exchange ex);
     bool checkObject(Http::Exchange &ex, QString *bucket, QString *object);
     QString notFoundMessage(const QString &bucket, const QString &object) const;
@@ -104,6 +114,13 @@ private:
     std::unique_ptr<Runtime::Runtime> m_runtime;
     Etl::EtlManager m_etl;
     Etl::Communicator m_comm;
+    ObjectDelivery m_delivery;
+    TargetContext m_ctx; // what the route classes below share
+    CopyRoutes m_copy;
+    AppendRoutes m_append;
+    CustomMdRoutes m_customMd;
+    ArchiveRoutes m_archive;
+    PromoteRoutes m_promote;
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
     QStringList m_jobOrder;
     QTimer m_keepaliveTimer;

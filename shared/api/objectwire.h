@@ -49,6 +49,7 @@ inline constexpr char MptUpload[] = "mpt-upload";
 inline constexpr char MptComplete[] = "mpt-complete";
 inline constexpr char MptAbort[] = "mpt-abort";
 inline constexpr char CopyBucket[] = "copy-bck";
+inline constexpr char CopyListRange[] = "copy-listrange";
 inline constexpr char MoveBucket[] = "move-bck";
 inline constexpr char SetBprops[] = "set-bprops";
 inline constexpr char ResetBprops[] = "reset-bprops";
@@ -56,6 +57,7 @@ inline constexpr char SummaryBucket[] = "summary-bck";
 } // namespace Action
 
 inline constexpr char KindCopyBucket[] = "copy-bck";
+inline constexpr char KindCopyListRange[] = "copy-listrange";
 inline constexpr char KindMoveBucket[] = "move-bck";
 inline constexpr char KindSummary[] = "summary";
 

@@ -93,6 +93,11 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
         m.objTemplate = valueCi(o, u"template").toString();
         if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
             return invalid("give objnames or template, not both");
+        // A template without a range is a prefix (the CLI sends --prefix so), as AIS takes it.
+        if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
+            m.prefix = m.objTemplate;
+            m.objTemplate.clear();
+        }
         if (!m.objTemplate.isEmpty()) {
             if (auto expanded = expandTemplate(m.objTemplate); !expanded)
                 return expanded.error();
