@@ -7,6 +7,7 @@
 #include "shared/api/json.h"
 #include "shared/api/lso.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
@@ -42,11 +43,16 @@ void ProxyNode::onBucketsGet(Http::Exchange ex)
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
+    const QString bucket = ex.param("bucket");
+    if (act->action == Api::Action::SummaryBucket) {
+        if (!bucket.isEmpty() && !checkBucket(ex, bucket))
+            return;
+        return m_summary.summary(ex, bucket, act->value);
+    }
     if (!act->action.isEmpty() && act->action != Api::Action::List)
         return ex.fail(makeError(
             ErrorCode::InvalidArgument,
             QStringLiteral("invalid action \"%1\" for GET /v1/buckets").arg(act->action)));
-    const QString bucket = ex.param("bucket");
     if (!bucket.isEmpty()) {
         if (!checkBucket(ex, bucket))
             return;
@@ -169,6 +175,9 @@ void ProxyNode::onBucketHead(Http::Exchange ex)
     const QString bucket = ex.param("bucket");
     if (!checkBucket(ex, bucket))
         return;
+    // The SDK's Bucket.info (and `ais bucket summary` of a prefix): a summary over HEAD.
+    if (ex.request().query.hasQueryItem(Api::Query::BsummRemote))
+        return m_summary.info(ex, bucket, ex.param("prefix"));
     ex.respond(200, {}, {},
                {{Api::Header::BucketProps, Api::compact(m_bmd.bucket(bucket)->toAisProps())}});
 }

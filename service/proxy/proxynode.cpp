@@ -22,6 +22,7 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
                  m_config.effectivePromoteRoot()})
     , m_buckets({m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
+    , m_summary(m_smap, m_bmd, m_nam)
 {
     m_etl.setJobs(&m_jobs);
     m_checkTimer.setInterval(int(std::max<qint64>(100, m_config.keepaliveInterval.count() / 2)));
@@ -97,6 +98,7 @@ void ProxyNode::registerRoutes()
     r.add({"POST"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketPost));
     r.add({"DELETE"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketDelete));
     r.add({"HEAD"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketHead));
+    r.add({"HEAD"}, "/v1/buckets/{bucket}/{*prefix}", bind(&ProxyNode::onBucketHead));
     // Streaming so a redirected PUT's body is never buffered here, only drained.
     r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});

@@ -3,6 +3,7 @@
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
 #include "service/proxy/bucketactions.h"
+#include "service/proxy/bucketsummary.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
@@ -80,6 +81,7 @@ private:
     JobControl m_jobs;
     ObjectActions m_objects;
     BucketActions m_buckets;
+    BucketSummary m_summary;
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

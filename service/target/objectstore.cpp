@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace Kiln::Target {
@@ -425,6 +426,57 @@ QFuture<Result<QList<ObjectInfo>>> ObjectStore::walk(const QString &bucket,
             });
             return out;
         });
+}
+
+QFuture<Result<QList<BucketUsage>>> ObjectStore::summarize(const QStringList &buckets,
+                                                         const QString &prefix) const
+{
+    QStringList mountpaths = m_mountpaths;
+    const ObjectStore *self = this;
+    return QtConcurrent::run(
+        &m_pool, [self, mountpaths, buckets, prefix]() -> Result<QList<BucketUsage>> {
+            QList<BucketUsage> out;
+            for (const QString &bucket : buckets) {
+                BucketUsage u;
+                u.bucket = bucket;
+                for (const QString &mp : mountpaths) {
+                    const QString root = self->bucketDir(mp, bucket);
+                    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                                    QDirIterator::Subdirectories);
+                    while (it.hasNext()) {
+                        const QString path = it.next();
+                        if (!prefix.isEmpty() && !path.mid(root.size() + 1).startsWith(prefix))
+                            continue;
+                        struct stat st
+                        { };
+                        if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+                            continue;
+                        ++u.objects;
+                        u.bytes += st.st_size;
+                        u.onDisk += qint64(st.st_blocks) * 512;
+                        u.minSize = u.minSize < 0 ? st.st_size : std::min<qint64>(u.minSize, st.st_size);
+                        u.maxSize = std::max<qint64>(u.maxSize, st.st_size);
+                    }
+                }
+                out.append(u);
+            }
+            return out;
+        });
+}
+
+qint64 ObjectStore::diskCapacity() const
+{
+    QSet<quint64> seen;
+    qint64 total = 0;
+    for (const QString &mp : m_mountpaths) {
+        struct statvfs vfs
+        { };
+        if (::statvfs(QFile::encodeName(mp).constData(), &vfs) != 0 || seen.contains(vfs.f_fsid))
+            continue;
+        seen.insert(vfs.f_fsid);
+        total += qint64(vfs.f_blocks) * qint64(vfs.f_frsize);
+    }
+    return total;
 }
 
 } // namespace Kiln::Target

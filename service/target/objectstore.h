@@ -19,6 +19,17 @@ namespace Kiln::Target {
 
 class ObjectWriter;
 
+// One bucket's share on this target (AIS's bucket summary, per target).
+struct BucketUsage
+{
+    QString bucket;
+    qint64 objects = 0;
+    qint64 bytes = 0; // sum of object sizes
+    qint64 minSize = -1; // -1: no objects
+    qint64 maxSize = 0;
+    qint64 onDisk = 0; // allocated blocks
+};
+
 // A target's objects on its mountpaths. Layout per mountpath:
 //   <mp>/buckets/<bucket>/<object name as a relative path>   the objects
 //   <mp>/tmp/                                                 writes in flight (same filesystem)
@@ -68,6 +79,12 @@ public:
 
     // Every object of the bucket below a prefix (all mountpaths), in AIS name order.
     QFuture<Result<QList<ObjectInfo>>> walk(const QString &bucket, const QString &prefix) const;
+
+    // Counts and sizes of the buckets' objects below prefix, on the I/O pool.
+    QFuture<Result<QList<BucketUsage>>> summarize(const QStringList &buckets,
+                                                  const QString &prefix) const;
+    // Total size of the filesystems under the mountpaths (each filesystem once).
+    qint64 diskCapacity() const;
 
     // The mountpath that holds (or will hold) this object: HRW over the mountpaths.
     QString mountpathFor(const QString &bucket, const QString &name) const;

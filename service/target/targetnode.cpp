@@ -93,6 +93,7 @@ void TargetNode::registerRoutes()
     r.add({"POST"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPost));
     r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPatch));
     m_promote.registerRoutes(r);
+    r.add({"GET"}, "/v1/txn/summary", bind(&TargetNode::onSummary));
     registerEtlRoutes();
     registerJobRoutes();
 }

@@ -64,6 +64,7 @@ private:
     // Buckets (targetbuckets.cpp).
     void onBucketList(Http::Exchange ex);
     void onBucketHead(Http::Exchange ex);
+    void onSummary(Http::Exchange ex); // GET /v1/txn/summary: this target's share, for the proxy
     // Checks provider and bucket of an object or bucket request; false when it answered already.
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
 
