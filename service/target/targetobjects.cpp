@@ -209,6 +209,11 @@ void TargetNode::onObjectPost(Http::Exchange ex)
         return m_copy.rename(ex, bucket, object, act->name);
     if (act->action == Api::Action::CheckLock)
         return ex.ok(); // nothing holds an object's lock between requests here
+    if (act->action == Api::Action::BlobDownload)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("%1: expecting remote bucket (have %2)")
+                                     .arg(act->action, Api::bucketCname(bucket)),
+                                 QStringLiteral("ErrNotRemoteBck")));
     if (act->action == Api::Action::MptUpload || act->action == Api::Action::MptComplete
         || act->action == Api::Action::MptAbort)
         return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
@@ -274,6 +279,23 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    // DELETE carries actions too (AIS: evict, abort a multipart upload): only a plain DELETE
+    // removes the object.
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    const QString cname = Api::objectCname(bucket, object);
+    if (act->action == Api::Action::MptAbort
+        || !ex.request().queryValue(Api::Query::MptUploadId).isEmpty())
+        return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
+    if (act->action == Api::Action::EvictObjects)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("%1: expecting remote bucket (have %2)")
+                                     .arg(act->action, Api::bucketCname(bucket)),
+                                 QStringLiteral("ErrNotRemoteBck")));
+    if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("invalid action \"%1\"").arg(act->action)));
     if (auto removed = m_store.remove(bucket, object); !removed) {
         if (removed.error().code == ErrorCode::NotFound)
             return ex.fail(
