@@ -186,7 +186,7 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
     if (::stat(path.constData(), &st) != 0 || !S_ISREG(st.st_mode))
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrObjNotFound");
+                         "ErrNotFound");
     info.size = st.st_size;
     info.atimeNs = ns(st.st_atim);
     info.mtimeNs = ns(st.st_mtim);
@@ -205,7 +205,7 @@ Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) 
         return makeError(
             ErrorCode::NotFound,
             QStringLiteral("%1 does not exist").arg(Api::objectCname(info.bucket, info.name)),
-            "ErrObjNotFound");
+            "ErrNotFound");
     return file;
 }
 
@@ -311,7 +311,7 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
     if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode))
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrObjNotFound");
+                         "ErrNotFound");
     if (::unlink(encoded.constData()) != 0)
         return makeError(
             ErrorCode::Internal,

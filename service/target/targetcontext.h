@@ -30,13 +30,14 @@ struct TargetContext
     Etl::Communicator &comm;
     ObjectDelivery &delivery;
 
-    // "t[<id>]: ais://b/o does not exist", the 404 the SDK classifies as ErrObjNotFound.
+    // "t[<id>]: ais://b/o does not exist", the 404 the SDK classifies as ErrObjNotFound (AIS
+    // sends the Go type of the error, cos.ErrNotFound, as tcode).
     Error objectNotFound(const QString &bucket, const QString &object) const
     {
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1: %2 does not exist")
                              .arg(self.tag(), Api::objectCname(bucket, object)),
-                         QStringLiteral("ErrObjNotFound"));
+                         QStringLiteral("ErrNotFound"));
     }
 };
 

@@ -111,7 +111,7 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     auto info = m_store.stat(bucket, object);
     if (!info)
         return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
     // Inline transform: etl_name, or the seed-era uuid when etl_name is absent.
     QString etlName = ex.request().queryValue("etl_name");
     if (etlName.isEmpty())
@@ -126,7 +126,7 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     auto file = m_store.openForRead(*info);
     if (!file)
         return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
     bool unsatisfiable = false;
     const auto range = parseRange(ex.request().header("range"), info->size, &unsatisfiable);
     Http::Headers headers = objectHeaders(*info);
@@ -159,7 +159,7 @@ void TargetNode::onObjectHead(Http::Exchange ex)
     auto info = m_store.stat(bucket, object);
     if (!info)
         return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
     headers.emplaceBack(Api::Header::Location,
@@ -299,7 +299,7 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
     if (auto removed = m_store.remove(bucket, object); !removed) {
         if (removed.error().code == ErrorCode::NotFound)
             return ex.fail(
-                makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrObjNotFound"));
+                makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
         return ex.fail(removed.error());
     }
     ex.ok();

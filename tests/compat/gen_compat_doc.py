@@ -83,12 +83,24 @@ def main(results: Path, out: Path) -> int:
                   "that message kind, and its client tries only the etl-spec and pod-spec forms. "
                   "The SDK's `Etl.view()` decodes it. ETLs from a spec or a runtime image are "
                   "not affected.", ""]
+    for path in sorted(results.glob("cli-*.json")):
+        run = json.loads(path.read_text())
+        timings.append((f"{run.get('suite', path.name)} ({run['client']})", run.get('seconds', '?')))
+        lines += [f"## {run.get('title', path.stem)}", "",
+                  f"Run with {run['client']}; each command as a user types it, its output "
+                  "compared byte for byte and its objects read back.", "",
+                  "| command | result |", "|---|---|"]
+        for s in run["steps"]:
+            cmd = re.sub(r"-[0-9a-f]{6}\b", "-*", s["command"])  # per-run bucket suffixes
+            cmd = re.sub(r"/tmp/\S+/promote/", "<promote root>/", cmd).replace("|", "\\|")
+            lines.append(f"| `{cmd}` | {'pass' if s['ok'] else '**FAIL**'} |")
+        lines.append("")
     lines += ["## Time per suite", "", "| suite | seconds |", "|---|---|"]
     lines += [f"| {name} | {sec} |" for name, sec in timings]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
-    return 0 if (table or cli.is_file()) else 1
+    return 0 if (table or cli.is_file() or any(results.glob("cli-*.json"))) else 1
 
 
 if __name__ == "__main__":
