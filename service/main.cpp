@@ -1,6 +1,7 @@
 // kilnd: one binary, three roles (proxy, target, cluster). See `kilnd --help`.
 #include "service/cluster/clustersupervisor.h"
 #include "service/node/commandline.h"
+#include "service/node/fatalreport.h"
 #include "service/node/signalwatcher.h"
 #include "service/proxy/proxynode.h"
 #include "service/runtime/containerengine.h"
@@ -113,6 +114,7 @@ int runImages(const Node::Command &cmd)
 
 int main(int argc, char *argv[])
 {
+    Node::installFatalReport();
     // Objects move through 1–2 MiB buffers that come and go per request. glibc maps every
     // allocation over 128 KiB afresh and unmaps it on free, so each such buffer cost page faults
     // and zeroing (~10 % of a target's CPU on 1 MiB hpush); served from the heap they are reused.

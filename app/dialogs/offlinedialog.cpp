@@ -34,7 +34,7 @@ OfflineDialog::OfflineDialog(Api::ApiClient *api, const QStringList &etls,
     , m_etl(new QComboBox(this))
     , m_prefix(new QLineEdit(this))
     , m_workers(new QSpinBox(this))
-    , m_dryRun(new QCheckBox(tr("&Dry run (count only, write nothing)"), this))
+    , m_dryRun(new QCheckBox(tr("&Dry run (transform and count, write nothing)"), this))
     , m_coer(new QCheckBox(tr("Continue on &errors"), this))
     , m_progress(new QProgressBar(this))
     , m_counts(new QLabel(this))
@@ -127,7 +127,7 @@ void OfflineDialog::start()
     const QString src = m_source->currentText();
     QString dst = m_destination->currentText().trimmed();
     if (m_dryRun->isChecked() && dst.isEmpty())
-        dst = src; // a dry run only counts; AIS calls that an inspection of the source
+        dst = src; // a dry run writes nothing: AIS calls that an inspection of the source
     if (src.isEmpty() || m_etl->currentText().isEmpty()) {
         m_status->setText(tr("Pick a source bucket and an ETL"));
         return;

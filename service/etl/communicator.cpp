@@ -31,9 +31,27 @@ constexpr qint64 IoReadBuffer = 1024 * 1024; // an io:// program's output waitin
 // AIS direct put (protocol §1.5): an instance that could not forward a one-shot PUT body answers
 // 503 with the header Ais-Etl-Retry-Reason: direct-put-transient, and the target replays the PUT.
 constexpr char DirectPutTransient[] = "direct-put-transient";
-// Replays of such a PUT and their backoff (100, 200, 400 ms); then the client gets the last answer.
-constexpr int MaxDirectPutReplays = 3;
-constexpr int FirstReplayDelayMs = 100;
+// AIS's budget of "soft" errors per object (ext/etl: retryConnSoftErr), shared by those replays
+// and by connections refused: 10 more tries after the first, 1 s apart at first, then 0.5 s more
+// each time up to its max keepalive (5 s): ~32 s in all. Then the error goes to the client.
+constexpr int SoftRetries = 10;
+constexpr int FirstRetryDelayMs = 1000;
+constexpr int RetryDelayStepMs = 500;
+constexpr int MaxRetryDelayMs = 5000;
+// What AIS answers when the ETL gave no status at all (a timeout, a connection that failed): its
+// error with no code, which becomes 400. Never a 5xx: the SDK would retry that for ~90 s.
+constexpr int NoAnswerStatus = 400;
+
+int retryDelayMs(int retry)
+{
+    return std::min(FirstRetryDelayMs + retry * RetryDelayStepMs, MaxRetryDelayMs);
+}
+
+// Go's spelling of the method in its client errors ("Put", "Get").
+QString goMethod(const QByteArray &method)
+{
+    return QString::fromLatin1(method.left(1) + method.mid(1).toLower());
+}
 
 QString escapedUname(const TransformJob &job)
 {
@@ -127,12 +145,17 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
 {
     EtlEntry *entry = m_manager->find(job.etlName);
     if (!entry || !entry->isRunning() || entry->instance != instance) {
-        // A second try (POST fallback, replay) after the ETL was stopped or deleted meanwhile:
-        // instance may be gone, so it is only compared, never used.
-        return done(nullptr, 502,
-                    makeError(ErrorCode::Unavailable,
-                              QStringLiteral("ETL %1 was stopped while the object was in flight")
-                                  .arg(job.etlName)));
+        // A second try (POST fallback, retry) after the ETL was stopped, deleted or aborted
+        // (its instance died) meanwhile: instance may be gone, so it is only compared.
+        const QString why = entry && !entry->error.isEmpty()
+            ? QStringLiteral(": %1").arg(entry->error)
+            : QString();
+        const Error error
+            = makeError(ErrorCode::Aborted,
+                        QStringLiteral("ETL %1 stopped while the object was in flight%2")
+                            .arg(job.etlName, why));
+        recordError(job, error.message, NoAnswerStatus);
+        return done(nullptr, NoAnswerStatus, error);
     }
     const InitMsg &msg = entry->record.msg;
     QUrl url = instance->endpoint();
@@ -171,6 +194,8 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         url.setQuery(query);
     }
     request.url = url;
+    // As Go's client names a request in its errors, AIS's errors for a failed one.
+    const QString what = QStringLiteral("%1 \"%2\"").arg(goMethod(request.method), url.toString());
     Http::ClientCall *call = m_http->send(std::move(request), this);
 
     struct State
@@ -203,12 +228,14 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
         if (ctx)
             done(nullptr, status, error);
     };
-    connect(&state->timer, &QTimer::timeout, call, [fail, etl, timeout] {
-        fail(504,
+    // AIS's client gives up on an object at obj_timeout and does not try it again.
+    connect(&state->timer, &QTimer::timeout, call, [fail, etl, timeout, what] {
+        fail(NoAnswerStatus,
              makeError(ErrorCode::Timeout,
-                       QStringLiteral("ETL %1: the instance did not answer within the object "
-                                      "timeout (%2)")
-                           .arg(etl, formatDuration(timeout))));
+                       QStringLiteral("ETL %1: %2: context deadline exceeded (Client.Timeout "
+                                      "exceeded while awaiting headers): no answer within "
+                                      "obj_timeout %3")
+                           .arg(etl, what, formatDuration(timeout))));
     });
     state->timer.start();
 
@@ -229,6 +256,8 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
                         transformHttp(job, instance, comm, true, context, done, replay);
                     return;
                 }
+                if (comm == CommType::Hpush && !usePost)
+                    m_putWorks.insert(etl); // a server that answers PUT, whatever it says
                 if (status >= 400 || status == 204)
                     return; // an error body to collect, or nothing: see finished
                 if (comm == CommType::Hpush && (status == 503))
@@ -260,23 +289,18 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
     });
     connect(call, &Http::ClientCall::finished, this,
             [this, call, state, fail, done, ctx, etl, inBytes, comm, usePost, job, instance,
-             context, replay, drop] {
+             context, replay, drop, what] {
                 if (state->answered)
                     return;
                 const int status = call->status();
                 if (!call->error().isEmpty() && status == 0) {
-                    if (comm == CommType::Hpush && !usePost && ctx) {
-                        // A seed-era server that only does POST may hang up on a PUT without an
-                        // answer: ask once more with POST.
-                        drop();
-                        Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST",
-                                         etl, call->error());
-                        return transformHttp(job, instance, comm, true, context, done, replay);
-                    }
-                    return fail(502,
-                                makeError(ErrorCode::Unavailable,
-                                          QStringLiteral("ETL %1: the instance did not answer: %2")
-                                              .arg(etl, call->error())));
+                    const bool refused = call->connectionRefused();
+                    const QString why = call->error();
+                    drop();
+                    if (ctx)
+                        noAnswer(job, instance, comm, usePost, context, done, replay,
+                                 {refused, QStringLiteral("%1: %2").arg(what, why)});
+                    return;
                 }
                 if (status == 204) {
                     // Delivered elsewhere by direct put: nothing to stream.
@@ -288,35 +312,67 @@ void Communicator::transformHttp(const TransformJob &job, Runtime::Instance *ins
                         done(std::move(empty), 200, {});
                     return;
                 }
-                if (comm == CommType::Hpush && status == 503 && replay < MaxDirectPutReplays
-                    && call->header("ais-etl-retry-reason").trimmed() == DirectPutTransient) {
+                const bool transient = comm == CommType::Hpush && status == 503
+                    && call->header("ais-etl-retry-reason").trimmed() == DirectPutTransient;
+                if (transient && replay < SoftRetries) {
                     // The instance could not pass the object on and cannot replay our body.
                     drop();
-                    return replayPut(job, instance, usePost, ctx, done, replay);
+                    return retryLater(job, instance, comm, usePost, ctx, done, replay);
                 }
                 if (state->errorBody.size() < MaxErrorBody)
                     state->errorBody += call->read(MaxErrorBody - state->errorBody.size());
+                QString message = QStringLiteral("ETL error: %1")
+                                      .arg(QString::fromUtf8(state->errorBody).trimmed());
+                if (transient)
+                    message += QStringLiteral(" (503 %1 on every one of %2 tries)")
+                                   .arg(QLatin1String(DirectPutTransient))
+                                   .arg(replay + 1);
                 fail(status,
                      makeError(status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                               QStringLiteral("ETL error: %1")
-                                   .arg(QString::fromUtf8(state->errorBody).trimmed())));
+                               message));
             });
 }
 
-void Communicator::replayPut(const TransformJob &job, Runtime::Instance *instance, bool usePost,
-                             QObject *context, Done done, int replay)
+void Communicator::noAnswer(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                            bool usePost, QObject *context, Done done, int replay,
+                            const NoAnswer &failure)
 {
-    const int delay = FirstReplayDelayMs << replay;
-    Log::etl().debug("etl[{}] {}/{}: direct put failed transiently; replaying the PUT in {} ms "
-                     "({} of {})",
-                     job.etlName, job.bucket, job.object, delay, replay + 1, MaxDirectPutReplays);
+    EtlEntry *entry = m_manager->find(job.etlName);
+    const bool alive = entry && entry->isRunning() && entry->instance == instance
+        && instance->phase() == QStringLiteral("Running");
+    if (alive && comm == CommType::Hpush && !usePost && !m_putWorks.contains(job.etlName)) {
+        // A seed-era server that only does POST may hang up on a PUT without an answer: ask
+        // once more with POST (never for a server that has answered a PUT before).
+        Log::etl().debug("etl[{}] PUT failed without an answer ({}); trying POST", job.etlName,
+                         failure.why);
+        return transformHttp(job, instance, comm, true, context, std::move(done), replay);
+    }
+    if (alive && failure.refused && replay < SoftRetries)
+        return retryLater(job, instance, comm, usePost, context, std::move(done), replay);
+    // A server that hung up, or refuses past AIS's budget, or has died: the client learns it now
+    // (AIS: a hard error ends the tries at once), with why the instance died when it did.
+    QString message = QStringLiteral("ETL %1: %2").arg(job.etlName, failure.why);
+    if (entry && !entry->error.isEmpty() && !alive)
+        message += QStringLiteral("; %1").arg(entry->error);
+    const Error error = makeError(ErrorCode::Unavailable, message);
+    recordError(job, error.message, NoAnswerStatus);
+    done(nullptr, NoAnswerStatus, error);
+}
+
+void Communicator::retryLater(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                              bool usePost, QObject *context, Done done, int replay)
+{
+    const int delay = retryDelayMs(replay);
+    Log::etl().debug("etl[{}] {}/{}: a soft error (direct put failed transiently, or the "
+                     "connection was refused); trying again in {} ms ({} of {})",
+                     job.etlName, job.bucket, job.object, delay, replay + 1, SoftRetries);
     QPointer<QObject> ctx(context);
     QPointer<Runtime::Instance> same(instance);
-    QTimer::singleShot(delay, this, [this, job, same, usePost, ctx, done, replay] {
+    QTimer::singleShot(delay, this, [this, job, same, comm, usePost, ctx, done, replay] {
         if (!ctx)
             return;
         // transformHttp checks that the ETL still runs on this very instance.
-        transformHttp(job, same, CommType::Hpush, usePost, ctx, done, replay + 1);
+        transformHttp(job, same, comm, usePost, ctx, done, replay + 1);
     });
 }
 
@@ -386,10 +442,10 @@ void Communicator::transformIo(const TransformJob &job, Runtime::Instance *insta
     state->timer.setSingleShot(true);
     state->timer.setInterval(int(std::min<qint64>(timeout.count(), INT_MAX)));
     connect(&state->timer, &QTimer::timeout, process, [fail, etl, timeout] {
-        fail(504,
+        fail(NoAnswerStatus,
              makeError(ErrorCode::Timeout,
                        QStringLiteral("ETL %1: the io:// process did not finish "
-                                      "within the object timeout (%2)")
+                                      "within obj_timeout %2")
                            .arg(etl, formatDuration(timeout))));
     });
     connect(process, &QProcess::readyReadStandardError, process, [process, state] {

@@ -59,7 +59,8 @@ public:
     explicit Communicator(EtlManager *manager, QObject *parent = nullptr);
 
     // Exactly one call of done: a body to stream (status 200), or an error with the status the
-    // client should get (the instance's own status for its errors, 504 on timeout).
+    // client should get: the instance's own status for its errors; 400, as AIS answers, when the
+    // instance gave none (obj_timeout, a connection that failed, an instance that died).
     using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status,
                                     Kiln::Error error)>;
     void transform(const TransformJob &job, QObject *context, Done done);
@@ -75,12 +76,22 @@ public:
     void recordError(const TransformJob &job, const QString &message, int status);
 
 private:
-    // replay counts the PUTs already answered 503 + Ais-Etl-Retry-Reason: direct-put-transient.
+    // replay counts the tries already spent on soft errors (a 503 with Ais-Etl-Retry-Reason:
+    // direct-put-transient, a connection refused), AIS's budget for one object.
     void transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
                        bool usePost, QObject *context, Done done, int replay = 0);
-    // Sends the PUT again after a backoff (AIS direct-put retry contract, protocol §1.5).
-    void replayPut(const TransformJob &job, Runtime::Instance *instance, bool usePost,
-                   QObject *context, Done done, int replay);
+    struct NoAnswer
+    {
+        bool refused = false; // nothing accepted the connection
+        QString why; // the request and its failure
+    };
+    // A try that got no status at all: asked again with POST (seed-era servers), tried again
+    // later (a refused connection, while the instance runs), or the client's error at once.
+    void noAnswer(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                  bool usePost, QObject *context, Done done, int replay, const NoAnswer &failure);
+    // Sends the request again after AIS's backoff (its soft-error retries, protocol §1.5).
+    void retryLater(const TransformJob &job, Runtime::Instance *instance, CommType comm,
+                    bool usePost, QObject *context, Done done, int replay);
     void transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context,
                      Done done);
 
@@ -89,6 +100,8 @@ private:
     WsCommunicator *m_ws; // child
     // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
     QSet<QString> m_postOnly;
+    // ETLs whose servers have answered a PUT: a hang-up is then never taken for a POST-only one.
+    QSet<QString> m_putWorks;
 };
 
 } // namespace Kiln::Etl

@@ -25,6 +25,9 @@ constexpr int PoolSize = 4;
 constexpr qsizetype MaxQueued = 1024;
 // AIS reads messages of up to 16 GiB (the servers run with --ws-max-size 17179869184).
 constexpr quint64 AisReadLimit = quint64(16) << 30;
+// An object the instance gave no answer for (a timeout, a connection that failed or closed):
+// AIS's error without a code, 400. Never a 5xx: the SDK would retry it for ~90 s.
+constexpr int NoAnswerStatus = 400;
 
 QUrl wsUrl(QUrl endpoint)
 {
@@ -186,7 +189,7 @@ void WsPool::dispatch()
         if (int(m_connections.size()) >= PoolSize)
             break; // all busy: the object waits for the first free one
         // A new connection carries the object that needed it; if it cannot open, that object
-        // gets the 502 and the next one tries again.
+        // gets the 400 and the next one tries again.
         Connection *c = openConnection();
         const quint64 id = c->id;
         Http::WsClient *socket = c->socket;
@@ -269,7 +272,7 @@ void WsPool::trySend(Connection *c)
                      job.object, job.size, m_fqnMode ? ", fqn" : "");
     socket->sendMessage(QJsonDocument(control).toJson(QJsonDocument::Compact));
     // The object follows in frames as the socket drains; a failed write drops the connection
-    // (and answers the object with 502).
+    // (and answers the object with 400).
     if (file && find(id))
         socket->sendStream(std::move(file), job.size);
 }
@@ -365,7 +368,7 @@ void WsPool::onBroken(quint64 id, const QString &why)
         const QString what = wasOpen ? QStringLiteral("the ws:// connection to %1 failed: %2")
                                      : QStringLiteral("cannot open a ws:// connection to %1: %2");
         Log::etl().warn("etl[{}] {}", m_etl, what.arg(m_url.toString(), why));
-        fail(request, 502,
+        fail(request, NoAnswerStatus,
              makeError(ErrorCode::Unavailable,
                        QStringLiteral("ETL %1: %2").arg(m_etl, what.arg(m_url.toString(), why))));
     } else {
@@ -399,8 +402,8 @@ void WsPool::onDeadline(const WsRequestPtr &request)
     }
     const Error error
         = makeError(ErrorCode::Timeout,
-                    QStringLiteral("ETL %1: the instance did not answer within the object "
-                                   "timeout (%2)")
+                    QStringLiteral("ETL %1: the instance did not answer within obj_timeout "
+                                   "%2 (object timeout)")
                         .arg(m_etl, formatDuration(m_objTimeout)));
     if (!m_queue.removeOne(request)) {
         // On the wire: a late reply could no longer be told from the next object's, so the
@@ -414,7 +417,7 @@ void WsPool::onDeadline(const WsRequestPtr &request)
             }
         }
     }
-    fail(request, 504, error);
+    fail(request, NoAnswerStatus, error);
     dispatch();
 }
 
@@ -481,10 +484,10 @@ void WsPool::shutdown(const QString &why)
         if (c->reply)
             c->reply->fail(error.message);
         else if (c->current)
-            fail(c->current, 502, error);
+            fail(c->current, NoAnswerStatus, error);
     }
     for (const WsRequestPtr &request : queued)
-        fail(request, 502, error);
+        fail(request, NoAnswerStatus, error);
     Q_EMIT closed();
 }
 

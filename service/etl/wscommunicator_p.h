@@ -56,7 +56,7 @@ public:
     // Whether this pool talks to the entry's current instance (same object, same run).
     bool serves(const EtlEntry &entry) const;
     void submit(WsRequestPtr request);
-    // Fails whatever is queued or in flight with 502, closes every socket, emits closed().
+    // Fails whatever is queued or in flight with 400, closes every socket, emits closed().
     void shutdown(const QString &why);
     int connectionCount() const { return int(m_connections.size()); }
 

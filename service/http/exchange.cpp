@@ -56,7 +56,8 @@ void Exchange::redirect(int status, const QByteArray &location)
 
 void Exchange::json(const QByteArray &body, int status)
 {
-    respond(status, body, "application/json");
+    // As AIS writes its JSON answers; its error bodies carry no charset (fail() below).
+    respond(status, body, "application/json; charset=utf-8");
 }
 
 void Exchange::fail(const Error &error)
@@ -64,7 +65,7 @@ void Exchange::fail(const Error &error)
     fail(statusFor(error.code), error);
 }
 
-void Exchange::fail(int status, const Error &error)
+void Exchange::fail(int status, const Error &error, Headers extra)
 {
     if (d->answered)
         return;
@@ -78,10 +79,11 @@ void Exchange::fail(int status, const Error &error)
                           error.message);
     if (d->request->isHead()) {
         // HEAD answers carry no body; AIS puts the error JSON in a header instead.
-        respond(status, {}, "application/json", Headers{{"Hdr-Error", body}});
+        extra.append({"Hdr-Error", body});
+        respond(status, {}, "application/json", std::move(extra));
         return;
     }
-    respond(status, body, "application/json");
+    respond(status, body, "application/json", std::move(extra));
 }
 
 void Exchange::readBody(BodyReader reader)

@@ -50,7 +50,8 @@ public:
     void ok() { respond(200); }
     void json(const QByteArray &body, int status = 200);
     void fail(const Kiln::Error &error);
-    void fail(int status, const Kiln::Error &error);
+    // `extra` headers go out with the error (e.g. Content-Range on a 416).
+    void fail(int status, const Kiln::Error &error, Headers extra = {});
 
     // Streaming routes only, called from the handler before it returns.
     void readBody(BodyReader reader);

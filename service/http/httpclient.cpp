@@ -425,6 +425,7 @@ void ClientConnection::onClosed()
 void ClientConnection::fail(const QString &why)
 {
     QPointer<ClientCall> call = m_call;
+    const bool refused = m_socket->error() == QAbstractSocket::ConnectionRefusedError;
     m_call = nullptr;
     close();
     if (!call || call->m_finished)
@@ -432,6 +433,7 @@ void ClientConnection::fail(const QString &why)
     call->m_connection = nullptr;
     call->m_finished = true;
     call->m_error = why;
+    call->m_refused = refused;
     Q_EMIT call->finished();
 }
 

@@ -51,6 +51,9 @@ public:
     // The answer is complete, or the call failed (then error() is set).
     bool isFinished() const { return m_finished; }
     QString error() const { return m_error; }
+    // The call failed because nothing accepted the connection (a server that is not listening,
+    // maybe not any more): AIS retries such a "soft" error, unlike a server that hung up.
+    bool connectionRefused() const { return m_refused; }
     // Drops the exchange (its connection is closed); emits nothing more.
     void abort();
 
@@ -75,6 +78,7 @@ private:
     bool m_aborted = false;
     int m_attempts = 0;
     QString m_error;
+    bool m_refused = false;
 };
 
 // A small HTTP/1.1 client for ETL instances: keep-alive connections pooled per host and port,

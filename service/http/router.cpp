@@ -5,7 +5,10 @@
 namespace Kiln::Http {
 namespace {
 
-bool matchSegments(const Route &route, const QList<QByteArray> &raw, Params *params)
+// `trailingSlash`: the path ended in '/' (dropped from `raw`); a catch-all keeps it, so that an
+// object name "dir/" reaches its handler as such instead of as "dir".
+bool matchSegments(const Route &route, const QList<QByteArray> &raw, bool trailingSlash,
+                   Params *params)
 {
     const QStringList &pattern = route.segments;
     qsizetype i = 0;
@@ -22,6 +25,8 @@ bool matchSegments(const Route &route, const QList<QByteArray> &raw, Params *par
             }
             if (rest.isEmpty())
                 return false;
+            if (trailingSlash)
+                rest += '/';
             params->insert(seg.mid(2, seg.size() - 3), QUrl::fromPercentEncoding(rest));
             return true;
         }
@@ -53,14 +58,15 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &rawPath)
     QList<QByteArray> raw = rawPath.split('/');
     if (!raw.isEmpty() && raw.first().isEmpty())
         raw.removeFirst();
-    // One trailing slash is tolerated ("/v1/buckets/"); object names cannot end in '/'.
+    // One trailing slash is tolerated ("/v1/buckets/"); catch-alls keep it (matchSegments).
+    const bool trailingSlash = raw.size() > 1 && raw.last().isEmpty();
     if (!raw.isEmpty() && raw.last().isEmpty())
         raw.removeLast();
     Match result;
     QList<QByteArray> allowed;
     for (const Route &route : m_routes) {
         Params params;
-        if (!matchSegments(route, raw, &params))
+        if (!matchSegments(route, raw, trailingSlash, &params))
             continue;
         if (route.methods.contains(method)) {
             result.route = &route;

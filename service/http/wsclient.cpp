@@ -25,6 +25,38 @@ enum Opcode : quint8 {
     Pong = 0xA,
 };
 
+} // namespace
+
+std::optional<WsFrameHead> readWsFrameHead(const QByteArray &in)
+{
+    if (in.size() < 2)
+        return std::nullopt;
+    const auto b0 = quint8(in[0]);
+    const auto b1 = quint8(in[1]);
+    WsFrameHead head;
+    head.fin = b0 & 0x80;
+    head.reserved = (b0 & 0x70) != 0;
+    head.opcode = b0 & 0x0f;
+    head.masked = b1 & 0x80;
+    head.length = b1 & 0x7f;
+    head.size = 2;
+    if (head.length == 126)
+        head.size += 2;
+    else if (head.length == 127)
+        head.size += 8;
+    if (head.masked)
+        head.size += 4;
+    if (in.size() < head.size)
+        return std::nullopt;
+    if (head.length == 126)
+        head.length = qFromBigEndian<quint16>(in.constData() + 2);
+    else if (head.length == 127)
+        head.length = qFromBigEndian<quint64>(in.constData() + 2);
+    return head;
+}
+
+namespace {
+
 void applyMask(char *data, qint64 size, const quint8 key[4])
 {
     quint64 wide;
@@ -144,134 +176,111 @@ bool WsClient::parseFrames()
         return true; // a slot called back into us; the outer loop goes on
     m_parsing = true;
     QPointer<WsClient> guard(this);
-    auto alive = [&] { return guard && m_state == State::Open; };
-    bool ok = true;
-    while (ok) {
-        if (m_inFrame && m_frameLeft > 0) {
-            if (m_paused || m_in.isEmpty())
-                break;
-            const qsizetype n = qsizetype(std::min<quint64>(m_frameLeft, quint64(m_in.size())));
-            const QByteArray chunk = m_in.left(n);
-            m_in.remove(0, n);
-            m_frameLeft -= quint64(n);
-            m_messageBytes += quint64(n);
-            if (m_messageBytes > m_maxMessage) {
-                fail(QStringLiteral("the instance sent a message of more than %1 bytes")
-                         .arg(m_maxMessage));
-                ok = false;
-                break;
-            }
-            Q_EMIT messageData(chunk);
-            if (!alive()) {
-                ok = false;
-                break;
-            }
-            continue;
-        }
-        if (m_inFrame) {
-            m_inFrame = false;
-            if (m_frameFin) {
-                m_inMessage = false;
-                Q_EMIT messageEnded();
-                if (!alive()) {
-                    ok = false;
-                    break;
-                }
-            }
-            continue;
-        }
-        if (m_in.size() < 2)
-            break;
-        const auto b0 = quint8(m_in[0]);
-        const auto b1 = quint8(m_in[1]);
-        const bool fin = b0 & 0x80;
-        const quint8 opcode = b0 & 0x0f;
-        const bool masked = b1 & 0x80;
-        quint64 length = b1 & 0x7f;
-        qsizetype head = 2;
-        if (length == 126)
-            head += 2;
-        else if (length == 127)
-            head += 8;
-        if (masked)
-            head += 4;
-        if (m_in.size() < head)
-            break;
-        if (length == 126)
-            length = qFromBigEndian<quint16>(m_in.constData() + 2);
-        else if (length == 127)
-            length = qFromBigEndian<quint64>(m_in.constData() + 2);
-        if ((b0 & 0x70) != 0) {
-            fail(QStringLiteral("the instance sent a websocket frame with reserved bits set"));
-            ok = false;
-            break;
-        }
-        if (masked) {
-            fail(QStringLiteral("the instance sent a masked websocket frame"));
-            ok = false;
-            break;
-        }
-        if (opcode >= Close) {
-            if (!fin || length > 125) {
-                fail(QStringLiteral("the instance sent a malformed websocket control frame"));
-                ok = false;
-                break;
-            }
-            if (m_in.size() < head + qsizetype(length))
-                break;
-            const QByteArray payload = m_in.mid(head, qsizetype(length));
-            m_in.remove(0, head + qsizetype(length));
-            if (opcode == Close) {
-                const int code
-                    = payload.size() >= 2 ? qFromBigEndian<quint16>(payload.constData()) : 1005;
-                const QString reason = QString::fromUtf8(payload.mid(2));
-                writeFrame(Close, true, payload.constData(),
-                           std::min<qsizetype>(payload.size(), 2));
-                m_socket->disconnectFromHost();
-                fail(QStringLiteral("closed with code %1 %2").arg(code).arg(reason).trimmed());
-                ok = false;
-                break;
-            }
-            if (opcode == Ping)
-                writeFrame(Pong, true, payload.constData(), payload.size());
-            else if (opcode != Pong) {
-                fail(
-                    QStringLiteral("the instance sent an unknown websocket opcode %1").arg(opcode));
-                ok = false;
-                break;
-            }
-            continue;
-        }
-        const bool starts = opcode == Text || opcode == Binary;
-        if ((starts && m_inMessage) || (opcode == Continuation && !m_inMessage)
-            || (!starts && opcode != Continuation)) {
-            fail(QStringLiteral("the instance sent websocket frames out of order (opcode %1)")
-                     .arg(opcode));
-            ok = false;
-            break;
-        }
-        m_in.remove(0, head);
-        m_inFrame = true;
-        m_frameLeft = length;
-        m_frameFin = fin;
-        if (starts) {
-            m_inMessage = true;
-            m_messageBinary = opcode == Binary;
-            m_messageBytes = 0;
-            Q_EMIT messageBegun(m_messageBinary);
-            if (!alive()) {
-                ok = false;
-                break;
-            }
-        }
-    }
+    Step step = Step::More;
+    while (step == Step::More)
+        step = m_inFrame ? takePayload(guard) : takeFrameHead(guard);
     if (guard) {
         m_parsing = false;
         // Room again: take what the socket held back.
-        if (ok && alive() && !m_paused && m_socket->bytesAvailable() > 0)
+        if (step != Step::Stop && alive(guard) && !m_paused && m_socket->bytesAvailable() > 0)
             QMetaObject::invokeMethod(this, &WsClient::onReadyRead, Qt::QueuedConnection);
     }
-    return ok;
+    return step != Step::Stop;
+}
+
+bool WsClient::alive(const QPointer<WsClient> &guard) const
+{
+    return guard && m_state == State::Open;
+}
+
+WsClient::Step WsClient::failStep(const QString &why)
+{
+    fail(why);
+    return Step::Stop;
+}
+
+// The payload of the current data frame, as far as it has arrived, then the frame's end.
+WsClient::Step WsClient::takePayload(const QPointer<WsClient> &guard)
+{
+    if (m_frameLeft > 0) {
+        if (m_paused || m_in.isEmpty())
+            return Step::Wait;
+        const qsizetype n = qsizetype(std::min<quint64>(m_frameLeft, quint64(m_in.size())));
+        const QByteArray chunk = m_in.left(n);
+        m_in.remove(0, n);
+        m_frameLeft -= quint64(n);
+        m_messageBytes += quint64(n);
+        if (m_messageBytes > m_maxMessage)
+            return failStep(QStringLiteral("the instance sent a message of more than %1 bytes")
+                                .arg(m_maxMessage));
+        Q_EMIT messageData(chunk);
+        return alive(guard) ? Step::More : Step::Stop;
+    }
+    m_inFrame = false;
+    if (m_frameFin) {
+        m_inMessage = false;
+        Q_EMIT messageEnded();
+        if (!alive(guard))
+            return Step::Stop;
+    }
+    return Step::More;
+}
+
+// The next frame's head: a data frame starts (its payload follows), a control frame is handled.
+WsClient::Step WsClient::takeFrameHead(const QPointer<WsClient> &guard)
+{
+    const std::optional<WsFrameHead> head = readWsFrameHead(m_in);
+    if (!head)
+        return Step::Wait;
+    if (head->reserved)
+        return failStep(
+            QStringLiteral("the instance sent a websocket frame with reserved bits set"));
+    if (head->masked)
+        return failStep(QStringLiteral("the instance sent a masked websocket frame"));
+    if (head->opcode >= Close)
+        return takeControlFrame(*head);
+    const bool starts = head->opcode == Text || head->opcode == Binary;
+    if ((starts && m_inMessage) || (head->opcode == Continuation && !m_inMessage)
+        || (!starts && head->opcode != Continuation))
+        return failStep(
+            QStringLiteral("the instance sent websocket frames out of order (opcode %1)")
+                .arg(head->opcode));
+    m_in.remove(0, head->size);
+    m_inFrame = true;
+    m_frameLeft = head->length;
+    m_frameFin = head->fin;
+    if (starts) {
+        m_inMessage = true;
+        m_messageBinary = head->opcode == Binary;
+        m_messageBytes = 0;
+        Q_EMIT messageBegun(m_messageBinary);
+        if (!alive(guard))
+            return Step::Stop;
+    }
+    return Step::More;
+}
+
+WsClient::Step WsClient::takeControlFrame(const WsFrameHead &head)
+{
+    if (!head.fin || head.length > 125)
+        return failStep(QStringLiteral("the instance sent a malformed websocket control frame"));
+    if (m_in.size() < head.size + qsizetype(head.length))
+        return Step::Wait;
+    const QByteArray payload = m_in.mid(head.size, qsizetype(head.length));
+    m_in.remove(0, head.size + qsizetype(head.length));
+    if (head.opcode == Close) {
+        const int code = payload.size() >= 2 ? qFromBigEndian<quint16>(payload.constData()) : 1005;
+        const QString reason = QString::fromUtf8(payload.mid(2));
+        writeFrame(Close, true, payload.constData(), std::min<qsizetype>(payload.size(), 2));
+        m_socket->disconnectFromHost();
+        return failStep(QStringLiteral("closed with code %1 %2").arg(code).arg(reason).trimmed());
+    }
+    if (head.opcode == Ping)
+        writeFrame(Pong, true, payload.constData(), payload.size());
+    else if (head.opcode != Pong)
+        return failStep(
+            QStringLiteral("the instance sent an unknown websocket opcode %1").arg(head.opcode));
+    return Step::More;
 }
 
 void WsClient::setReadPaused(bool paused)

@@ -3,15 +3,31 @@
 #include <QByteArray>
 #include <QIODevice>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QTimer>
 #include <QUrl>
 
 #include <memory>
+#include <optional>
 
 class QTcpSocket;
 
 namespace Kiln::Http {
+
+// The head of one websocket frame (RFC 6455 §5.2) at the start of a buffer.
+struct WsFrameHead
+{
+    bool fin = false;
+    bool reserved = false; // any of RSV1-3 set
+    bool masked = false;
+    quint8 opcode = 0;
+    quint64 length = 0; // payload bytes
+    qsizetype size = 0; // bytes of the head itself (mask key included)
+};
+
+// nullopt while not all of the head has arrived.
+std::optional<WsFrameHead> readWsFrameHead(const QByteArray &in);
 
 // A client websocket (RFC 6455) that streams messages both ways: a message goes out in frames read
 // from a device as the socket drains, and an incoming message is handed on frame by frame as it
@@ -57,12 +73,19 @@ Q_SIGNALS:
 
 private:
     enum class State { Idle, Connecting, Handshake, Open, Closed };
+    // One parsing step: go on, wait for more bytes (or for the reader), or stop (failed, gone).
+    enum class Step { More, Wait, Stop };
 
     void onConnected();
     void onReadyRead();
     void pumpOut();
     bool parseHandshake();
     bool parseFrames();
+    Step takePayload(const QPointer<WsClient> &guard);
+    Step takeFrameHead(const QPointer<WsClient> &guard);
+    Step takeControlFrame(const WsFrameHead &head);
+    Step failStep(const QString &why);
+    bool alive(const QPointer<WsClient> &guard) const;
     void writeFrame(quint8 opcode, bool fin, const char *data, qint64 size);
     void fail(const QString &why);
 

@@ -44,194 +44,235 @@ Error usageError(const QString &message)
     return makeError(ErrorCode::InvalidArgument, message + QStringLiteral("\n(see kilnd --help)"));
 }
 
-} // namespace
-
-Result<Command> parseCommandLine(const QStringList &arguments)
+// kilnd's flags over QCommandLineParser, with the checks every role shares.
+class Flags
 {
-    QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption help({"h", "help"}, "help");
-    const QCommandLineOption version({"v", "version"}, "version");
-    const QCommandLineOption config("config", "config", "FILE");
-    const QCommandLineOption data("data", "data", "DIR");
-    const QCommandLineOption host("host", "host", "ADDR");
-    const QCommandLineOption port("port", "port", "N");
-    const QCommandLineOption id("id", "id", "ID");
-    const QCommandLineOption proxyUrl("proxy-url", "proxy", "URL");
-    const QCommandLineOption mountpath("mountpath", "mountpath", "DIR");
-    const QCommandLineOption targets("targets", "targets", "N");
-    const QCommandLineOption kaInterval("keepalive-interval", "interval", "DUR");
-    const QCommandLineOption kaTimeout("keepalive-timeout", "timeout", "DUR");
-    const QCommandLineOption logLevel("log-level", "level", "LEVEL");
-    const QCommandLineOption venvDir("venv-dir", "venvs", "DIR");
-    const QCommandLineOption promoteRoot("promote-root", "promote", "DIR");
-    parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath, targets,
-                       kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
-    parser.addPositionalArgument("role", "role");
-    if (!parser.parse(arguments))
-        return usageError(parser.errorText());
-
-    Command cmd;
-    cmd.helpText = QString::fromLatin1(Usage);
-    if (parser.isSet(help))
-        return cmd;
-    if (parser.isSet(version)) {
-        cmd.kind = Command::Kind::Version;
-        return cmd;
+public:
+    Flags()
+    {
+        m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+        m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
+                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
+        m_parser.addPositionalArgument("role", "role");
     }
-    const QStringList positional = parser.positionalArguments();
-    if (positional.isEmpty())
-        return usageError("no role given: kilnd cluster | proxy | target | images");
-    if (positional.size() > 1)
-        return usageError(QStringLiteral("unexpected argument \"%1\"").arg(positional.at(1)));
-    const QString role = positional.first();
-    if (role == "proxy")
-        cmd.kind = Command::Kind::Proxy;
-    else if (role == "target")
-        cmd.kind = Command::Kind::Target;
-    else if (role == "cluster")
-        cmd.kind = Command::Kind::Cluster;
-    else if (role == "images")
-        cmd.kind = Command::Kind::Images;
-    else
-        return usageError(
-            QStringLiteral("unknown role \"%1\": use cluster, proxy, target or images").arg(role));
 
-    auto intValue = [&](const QCommandLineOption &opt, int min, int max) -> Result<int> {
+    Result<void> parse(const QStringList &arguments)
+    {
+        if (!m_parser.parse(arguments))
+            return usageError(m_parser.errorText());
+        return {};
+    }
+    bool isSet(const QCommandLineOption &opt) const { return m_parser.isSet(opt); }
+    QString value(const QCommandLineOption &opt) const { return m_parser.value(opt); }
+    QStringList values(const QCommandLineOption &opt) const { return m_parser.values(opt); }
+    QStringList positional() const { return m_parser.positionalArguments(); }
+
+    // Sets out from a whole-number flag in [min, max], when given.
+    Result<void> setInt(const QCommandLineOption &opt, int min, int max, int &out) const
+    {
+        if (!isSet(opt))
+            return {};
         bool ok = false;
-        const int v = parser.value(opt).toInt(&ok);
+        const int v = value(opt).toInt(&ok);
         if (!ok || v < min || v > max)
             return usageError(
                 QStringLiteral("--%1 must be a whole number from %2 to %3 (got \"%4\")")
                     .arg(opt.names().constLast())
                     .arg(min)
                     .arg(max)
-                    .arg(parser.value(opt)));
-        return v;
-    };
-    auto durationValue = [&](const QCommandLineOption &opt) -> Result<std::chrono::milliseconds> {
-        auto d = parseDuration(parser.value(opt));
+                    .arg(value(opt)));
+        out = v;
+        return {};
+    }
+    // Sets out from a duration flag (1s, 500ms, ...), when given.
+    Result<void> setDuration(const QCommandLineOption &opt, std::chrono::milliseconds &out) const
+    {
+        if (!isSet(opt))
+            return {};
+        auto d = parseDuration(value(opt));
         if (!d)
             return usageError(
                 QStringLiteral("--%1: %2").arg(opt.names().constLast(), d.error().message));
-        return *d;
-    };
-    for (const QString &level : parser.values(logLevel)) {
-        std::string why;
-        if (!Log::applyLevelSpec(level.toStdString(), &why))
-            return usageError(QStringLiteral("--log-level: %1").arg(QString::fromStdString(why)));
+        out = *d;
+        return {};
     }
-
-    if (cmd.kind == Command::Kind::Cluster) {
-        for (const auto *nodeOnly : {&config, &id, &proxyUrl, &mountpath}) {
-            if (parser.isSet(*nodeOnly))
-                return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
-                                      .arg(nodeOnly->names().constLast()));
-        }
-        Cluster::ClusterOptions &c = cmd.cluster;
-        c.dataDir = parser.isSet(data) ? parser.value(data) : defaultDataDir() + "/cluster";
-        if (parser.isSet(host))
-            c.host = parser.value(host);
-        if (parser.isSet(port)) {
-            auto v = intValue(port, 0, 65535);
-            if (!v)
-                return v.error();
-            c.port = *v;
-        }
-        if (parser.isSet(targets)) {
-            auto v = intValue(targets, 1, 64);
-            if (!v)
-                return v.error();
-            c.targets = *v;
-        }
-        if (parser.isSet(kaInterval)) {
-            auto d = durationValue(kaInterval);
-            if (!d)
-                return d.error();
-            c.keepaliveInterval = *d;
-        }
-        if (parser.isSet(kaTimeout)) {
-            auto d = durationValue(kaTimeout);
-            if (!d)
-                return d.error();
-            c.keepaliveTimeout = *d;
-        }
-        if (c.keepaliveTimeout < c.keepaliveInterval * 2)
-            return usageError("--keepalive-timeout must be at least twice --keepalive-interval");
-        c.logLevels = parser.values(logLevel);
-        if (parser.isSet(venvDir))
-            c.venvDir = parser.value(venvDir);
-        if (parser.isSet(promoteRoot))
-            c.promoteRoot = parser.value(promoteRoot);
-        return cmd;
-    }
-    if (parser.isSet(targets))
-        return usageError("--targets is for cluster only");
-
-    NodeConfig &n = cmd.node;
-    n.role = cmd.kind == Command::Kind::Proxy ? Role::Proxy : Role::Target;
-    if (parser.isSet(config)) {
-        if (auto loaded = n.loadYaml(parser.value(config)); !loaded)
-            return loaded.error();
-        for (const QString &level : n.logLevels) {
+    Result<void> applyLogLevels() const
+    {
+        for (const QString &level : values(logLevel)) {
             std::string why;
             if (!Log::applyLevelSpec(level.toStdString(), &why))
-                return usageError(QStringLiteral("%1: log level: %2")
-                                      .arg(parser.value(config), QString::fromStdString(why)));
+                return usageError(
+                    QStringLiteral("--log-level: %1").arg(QString::fromStdString(why)));
         }
-        // Flags win over the file.
-        for (const QString &level : parser.values(logLevel))
-            Log::applyLevelSpec(level.toStdString());
+        return {};
     }
-    if (cmd.kind == Command::Kind::Images) {
-        // Reads a target's config without being one: nothing else in it matters here.
-        if (n.proxyUrl.isEmpty())
-            n.proxyUrl = QStringLiteral("http://127.0.0.1:8080");
-        if (n.dataDir.isEmpty())
-            n.dataDir = defaultDataDir() + "/target";
-        if (auto valid = n.validate(); !valid)
-            return usageError(valid.error().message);
-        return cmd;
+
+    const QCommandLineOption help{{"h", "help"}, "help"};
+    const QCommandLineOption version{{"v", "version"}, "version"};
+    const QCommandLineOption config{"config", "config", "FILE"};
+    const QCommandLineOption data{"data", "data", "DIR"};
+    const QCommandLineOption host{"host", "host", "ADDR"};
+    const QCommandLineOption port{"port", "port", "N"};
+    const QCommandLineOption id{"id", "id", "ID"};
+    const QCommandLineOption proxyUrl{"proxy-url", "proxy", "URL"};
+    const QCommandLineOption mountpath{"mountpath", "mountpath", "DIR"};
+    const QCommandLineOption targets{"targets", "targets", "N"};
+    const QCommandLineOption kaInterval{"keepalive-interval", "interval", "DUR"};
+    const QCommandLineOption kaTimeout{"keepalive-timeout", "timeout", "DUR"};
+    const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
+    const QCommandLineOption venvDir{"venv-dir", "venvs", "DIR"};
+    const QCommandLineOption promoteRoot{"promote-root", "promote", "DIR"};
+
+private:
+    QCommandLineParser m_parser;
+};
+
+Result<Command::Kind> roleOf(const Flags &flags)
+{
+    const QStringList positional = flags.positional();
+    if (positional.isEmpty())
+        return usageError("no role given: kilnd cluster | proxy | target | images");
+    if (positional.size() > 1)
+        return usageError(QStringLiteral("unexpected argument \"%1\"").arg(positional.at(1)));
+    const QString role = positional.first();
+    if (role == "proxy")
+        return Command::Kind::Proxy;
+    if (role == "target")
+        return Command::Kind::Target;
+    if (role == "cluster")
+        return Command::Kind::Cluster;
+    if (role == "images")
+        return Command::Kind::Images;
+    return usageError(
+        QStringLiteral("unknown role \"%1\": use cluster, proxy, target or images").arg(role));
+}
+
+Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
+{
+    for (const auto *nodeOnly : {&f.config, &f.id, &f.proxyUrl, &f.mountpath}) {
+        if (f.isSet(*nodeOnly))
+            return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
+                                  .arg(nodeOnly->names().constLast()));
     }
-    if (parser.isSet(data))
-        n.dataDir = parser.value(data);
+    c.dataDir = f.isSet(f.data) ? f.value(f.data) : defaultDataDir() + "/cluster";
+    if (f.isSet(f.host))
+        c.host = f.value(f.host);
+    if (auto done = f.setInt(f.port, 0, 65535, c.port); !done)
+        return done.error();
+    if (auto done = f.setInt(f.targets, 1, 64, c.targets); !done)
+        return done.error();
+    if (auto done = f.setDuration(f.kaInterval, c.keepaliveInterval); !done)
+        return done.error();
+    if (auto done = f.setDuration(f.kaTimeout, c.keepaliveTimeout); !done)
+        return done.error();
+    if (c.keepaliveTimeout < c.keepaliveInterval * 2)
+        return usageError("--keepalive-timeout must be at least twice --keepalive-interval");
+    c.logLevels = f.values(f.logLevel);
+    if (f.isSet(f.venvDir))
+        c.venvDir = f.value(f.venvDir);
+    if (f.isSet(f.promoteRoot))
+        c.promoteRoot = f.value(f.promoteRoot);
+    return {};
+}
+
+// The config file's settings, its log levels applied (the flags' levels win over them).
+Result<void> loadConfigFile(const Flags &f, NodeConfig &n)
+{
+    if (!f.isSet(f.config))
+        return {};
+    if (auto done = n.loadYaml(f.value(f.config)); !done)
+        return done.error();
+    for (const QString &level : n.logLevels) {
+        std::string why;
+        if (!Log::applyLevelSpec(level.toStdString(), &why))
+            return usageError(QStringLiteral("%1: log level: %2")
+                                  .arg(f.value(f.config), QString::fromStdString(why)));
+    }
+    for (const QString &level : f.values(f.logLevel))
+        Log::applyLevelSpec(level.toStdString());
+    return {};
+}
+
+// `kilnd images` reads a target's config without being one: nothing else in it matters.
+Result<void> imagesOptions(NodeConfig &n)
+{
+    if (n.proxyUrl.isEmpty())
+        n.proxyUrl = QStringLiteral("http://127.0.0.1:8080");
+    if (n.dataDir.isEmpty())
+        n.dataDir = defaultDataDir() + "/target";
+    if (auto valid = n.validate(); !valid)
+        return usageError(valid.error().message);
+    return {};
+}
+
+// Flags over the config file for a proxy or target.
+Result<void> nodeOptions(const Flags &f, NodeConfig &n)
+{
+    if (f.isSet(f.data))
+        n.dataDir = f.value(f.data);
     if (n.dataDir.isEmpty())
         n.dataDir = defaultDataDir() + (n.role == Role::Proxy ? "/proxy" : "/target");
-    if (parser.isSet(host))
-        n.host = parser.value(host);
-    if (parser.isSet(port)) {
-        auto v = intValue(port, 0, 65535);
-        if (!v)
-            return v.error();
-        n.port = *v;
-    }
-    if (parser.isSet(id))
-        n.id = parser.value(id);
-    if (parser.isSet(proxyUrl))
-        n.proxyUrl = parser.value(proxyUrl);
-    if (parser.isSet(mountpath))
-        n.mountpaths = parser.values(mountpath);
-    if (parser.isSet(venvDir))
-        n.venvDir = parser.value(venvDir);
-    if (parser.isSet(promoteRoot))
-        n.promoteRoot = parser.value(promoteRoot);
-    if (parser.isSet(kaInterval)) {
-        auto d = durationValue(kaInterval);
-        if (!d)
-            return d.error();
-        n.keepaliveInterval = *d;
-    }
-    if (parser.isSet(kaTimeout)) {
-        auto d = durationValue(kaTimeout);
-        if (!d)
-            return d.error();
-        n.keepaliveTimeout = *d;
-    }
-    n.logLevels += parser.values(logLevel);
+    if (f.isSet(f.host))
+        n.host = f.value(f.host);
+    if (auto done = f.setInt(f.port, 0, 65535, n.port); !done)
+        return done.error();
+    if (f.isSet(f.id))
+        n.id = f.value(f.id);
+    if (f.isSet(f.proxyUrl))
+        n.proxyUrl = f.value(f.proxyUrl);
+    if (f.isSet(f.mountpath))
+        n.mountpaths = f.values(f.mountpath);
+    if (f.isSet(f.venvDir))
+        n.venvDir = f.value(f.venvDir);
+    if (f.isSet(f.promoteRoot))
+        n.promoteRoot = f.value(f.promoteRoot);
+    if (auto done = f.setDuration(f.kaInterval, n.keepaliveInterval); !done)
+        return done.error();
+    if (auto done = f.setDuration(f.kaTimeout, n.keepaliveTimeout); !done)
+        return done.error();
+    n.logLevels += f.values(f.logLevel);
     if (n.role == Role::Proxy && !n.mountpaths.isEmpty())
         return usageError("--mountpath is for targets");
     if (auto valid = n.validate(); !valid)
         return usageError(valid.error().message);
+    return {};
+}
+
+} // namespace
+
+Result<Command> parseCommandLine(const QStringList &arguments)
+{
+    Flags flags;
+    if (auto done = flags.parse(arguments); !done)
+        return done.error();
+    Command cmd;
+    cmd.helpText = QString::fromLatin1(Usage);
+    if (flags.isSet(flags.help))
+        return cmd;
+    if (flags.isSet(flags.version)) {
+        cmd.kind = Command::Kind::Version;
+        return cmd;
+    }
+    auto kind = roleOf(flags);
+    if (!kind)
+        return kind.error();
+    cmd.kind = *kind;
+    if (auto done = flags.applyLogLevels(); !done)
+        return done.error();
+    if (cmd.kind == Command::Kind::Cluster) {
+        if (auto done = clusterOptions(flags, cmd.cluster); !done)
+            return done.error();
+        return cmd;
+    }
+    if (flags.isSet(flags.targets))
+        return usageError("--targets is for cluster only");
+    cmd.node.role = cmd.kind == Command::Kind::Proxy ? Role::Proxy : Role::Target;
+    if (auto done = loadConfigFile(flags, cmd.node); !done)
+        return done.error();
+    auto options = cmd.kind == Command::Kind::Images ? imagesOptions(cmd.node)
+                                                     : nodeOptions(flags, cmd.node);
+    if (!options)
+        return options.error();
     return cmd;
 }
 

@@ -25,6 +25,176 @@ Error configError(const QString &path, const YAML::Mark &mark, const QString &wh
                          : QStringLiteral("%1:%2: %3").arg(path).arg(mark.line + 1).arg(what));
 }
 
+// Reads one YAML config into a NodeConfig, section by section. yaml-cpp throws on a value of the
+// wrong type; loadYaml turns that into an error with the line.
+class ConfigReader
+{
+public:
+    ConfigReader(const QString &path, NodeConfig &config)
+        : m_path(path)
+        , m_c(config)
+    { }
+
+    Result<void> read(const YAML::Node &root)
+    {
+        using Step = Result<void> (ConfigReader::*)(const YAML::Node &);
+        for (Step step :
+             {&ConfigReader::checkKeys, &ConfigReader::readNode, &ConfigReader::readStorage,
+              &ConfigReader::readKeepalive, &ConfigReader::readEtl, &ConfigReader::readLog}) {
+            if (auto done = (this->*step)(root); !done)
+                return done;
+        }
+        return {};
+    }
+
+private:
+    Error error(const YAML::Mark &mark, const QString &what) const
+    {
+        return configError(m_path, mark, what);
+    }
+    static void setString(const YAML::Node &node, const char *key, QString &out)
+    {
+        if (node[key])
+            out = QString::fromStdString(node[key].as<std::string>());
+    }
+
+    // A misspelt key, at the top or inside a section, is refused, not silently ignored.
+    Result<void> checkKeys(const YAML::Node &root)
+    {
+        static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
+                                       "keepalive", "log",      "etl",        "promote_root"};
+        for (const auto &item : root) {
+            const QString key = QString::fromStdString(item.first.as<std::string>());
+            if (!known.contains(key))
+                return error(
+                    item.first.Mark(),
+                    QStringLiteral("unknown key \"%1\" (known: %2)").arg(key, known.join(", ")));
+        }
+        static const QMap<QString, QStringList> sections{
+            {"node", {"id", "host", "port"}},
+            {"keepalive", {"interval", "timeout"}},
+            {"log", {"level", "subsystems"}},
+            {"etl",
+             {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name", "containers",
+              "image_runtime", "images"}}};
+        for (auto it = sections.begin(); it != sections.end(); ++it) {
+            const YAML::Node section = root[it.key().toStdString()];
+            if (!section)
+                continue;
+            if (!section.IsMap())
+                return error(section.Mark(), QStringLiteral("%1 must be a mapping").arg(it.key()));
+            for (const auto &item : section) {
+                const QString key = QString::fromStdString(item.first.as<std::string>());
+                if (!it.value().contains(key))
+                    return error(item.first.Mark(),
+                                 QStringLiteral("unknown key \"%1.%2\" (known: %3)")
+                                     .arg(it.key(), key, it.value().join(", ")));
+            }
+        }
+        return {};
+    }
+
+    Result<void> readNode(const YAML::Node &root)
+    {
+        if (const YAML::Node node = root["node"]) {
+            setString(node, "id", m_c.id);
+            setString(node, "host", m_c.host);
+            if (node["port"])
+                m_c.port = node["port"].as<int>();
+        }
+        return {};
+    }
+
+    Result<void> readStorage(const YAML::Node &root)
+    {
+        setString(root, "data_dir", m_c.dataDir);
+        setString(root, "proxy_url", m_c.proxyUrl);
+        setString(root, "promote_root", m_c.promoteRoot);
+        if (const YAML::Node mps = root["mountpaths"]) {
+            if (!mps.IsSequence())
+                return error(mps.Mark(), "mountpaths must be a list of folders");
+            m_c.mountpaths.clear();
+            for (const auto &mp : mps)
+                m_c.mountpaths.append(QString::fromStdString(mp.as<std::string>()));
+        }
+        return {};
+    }
+
+    Result<void> readKeepalive(const YAML::Node &root)
+    {
+        const YAML::Node ka = root["keepalive"];
+        if (!ka)
+            return {};
+        for (const char *key : {"interval", "timeout"}) {
+            if (!ka[key])
+                continue;
+            auto d = parseDuration(QString::fromStdString(ka[key].as<std::string>()));
+            if (!d)
+                return error(ka[key].Mark(),
+                             QStringLiteral("keepalive.%1: %2").arg(key, d.error().message));
+            (std::string(key) == "interval" ? m_c.keepaliveInterval : m_c.keepaliveTimeout) = *d;
+        }
+        return {};
+    }
+
+    Result<void> readEtl(const YAML::Node &root)
+    {
+        const YAML::Node etl = root["etl"];
+        if (!etl)
+            return {};
+        setString(etl, "runtime", m_c.etlRuntime);
+        setString(etl, "venv_dir", m_c.venvDir);
+        setString(etl, "python", m_c.python);
+        setString(etl, "kubeconfig", m_c.kubeconfig);
+        setString(etl, "namespace", m_c.kubeNamespace);
+        setString(etl, "node_name", m_c.nodeName);
+        setString(etl, "containers", m_c.containers);
+        setString(etl, "image_runtime", m_c.imageRuntime);
+        return readImages(etl["images"]);
+    }
+
+    Result<void> readImages(const YAML::Node &list)
+    {
+        if (!list)
+            return {};
+        if (!list.IsSequence())
+            return error(list.Mark(), "etl.images must be a list of {image, command}");
+        for (const auto &item : list) {
+            if (!item.IsMap() || !item["image"] || !item["command"] || !item["command"].IsSequence()
+                || item.size() != 2)
+                return error(item.Mark(),
+                             "each etl.images entry is {image: NAME-OR-GLOB, "
+                             "command: [program, args...]}");
+            ImageMapping m;
+            m.image = QString::fromStdString(item["image"].as<std::string>());
+            for (const auto &c : item["command"])
+                m.command.append(QString::fromStdString(c.as<std::string>()));
+            if (m.image.isEmpty() || m.command.isEmpty())
+                return error(item.Mark(), "etl.images: image and command must not be empty");
+            m_c.images.append(m);
+        }
+        return {};
+    }
+
+    Result<void> readLog(const YAML::Node &root)
+    {
+        const YAML::Node log = root["log"];
+        if (!log)
+            return {};
+        if (log["level"])
+            m_c.logLevels.prepend(QString::fromStdString(log["level"].as<std::string>()));
+        if (const YAML::Node subs = log["subsystems"]) {
+            for (const auto &item : subs)
+                m_c.logLevels.append(QString::fromStdString(item.first.as<std::string>() + "="
+                                                            + item.second.as<std::string>()));
+        }
+        return {};
+    }
+
+    QString m_path;
+    NodeConfig &m_c;
+};
+
 } // namespace
 
 quint16 NodeConfig::effectivePort() const
@@ -79,123 +249,12 @@ Result<void> NodeConfig::loadYaml(const QString &path)
         return {};
     if (!root.IsMap())
         return configError(path, root.Mark(), "the config must be a mapping");
-    static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url", "promote_root",
-                                   "keepalive", "log",      "etl"};
     try {
-        for (const auto &item : root) {
-            const QString key = QString::fromStdString(item.first.as<std::string>());
-            if (!known.contains(key))
-                return configError(
-                    path, item.first.Mark(),
-                    QStringLiteral("unknown key \"%1\" (known: %2)").arg(key, known.join(", ")));
-        }
-        // A misspelt key inside a section is refused too, not silently ignored.
-        static const QMap<QString, QStringList> sections{
-            {"node", {"id", "host", "port"}},
-            {"keepalive", {"interval", "timeout"}},
-            {"log", {"level", "subsystems"}},
-            {"etl",
-             {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name",
-              "containers", "image_runtime", "images"}}};
-        for (auto it = sections.begin(); it != sections.end(); ++it) {
-            const YAML::Node section = root[it.key().toStdString()];
-            if (!section)
-                continue;
-            if (!section.IsMap())
-                return configError(path, section.Mark(),
-                                   QStringLiteral("%1 must be a mapping").arg(it.key()));
-            for (const auto &item : section) {
-                const QString key = QString::fromStdString(item.first.as<std::string>());
-                if (!it.value().contains(key))
-                    return configError(path, item.first.Mark(),
-                                       QStringLiteral("unknown key \"%1.%2\" (known: %3)")
-                                           .arg(it.key(), key, it.value().join(", ")));
-            }
-        }
-        if (const YAML::Node node = root["node"]) {
-            if (node["id"])
-                id = QString::fromStdString(node["id"].as<std::string>());
-            if (node["host"])
-                host = QString::fromStdString(node["host"].as<std::string>());
-            if (node["port"])
-                port = node["port"].as<int>();
-        }
-        if (root["data_dir"])
-            dataDir = QString::fromStdString(root["data_dir"].as<std::string>());
-        if (const YAML::Node mps = root["mountpaths"]) {
-            if (!mps.IsSequence())
-                return configError(path, mps.Mark(), "mountpaths must be a list of folders");
-            mountpaths.clear();
-            for (const auto &mp : mps)
-                mountpaths.append(QString::fromStdString(mp.as<std::string>()));
-        }
-        if (root["promote_root"])
-            promoteRoot = QString::fromStdString(root["promote_root"].as<std::string>());
-        if (root["proxy_url"])
-            proxyUrl = QString::fromStdString(root["proxy_url"].as<std::string>());
-        if (const YAML::Node ka = root["keepalive"]) {
-            for (const char *key : {"interval", "timeout"}) {
-                if (!ka[key])
-                    continue;
-                auto d = parseDuration(QString::fromStdString(ka[key].as<std::string>()));
-                if (!d)
-                    return configError(
-                        path, ka[key].Mark(),
-                        QStringLiteral("keepalive.%1: %2").arg(key, d.error().message));
-                (std::string(key) == "interval" ? keepaliveInterval : keepaliveTimeout) = *d;
-            }
-        }
-        if (const YAML::Node etl = root["etl"]) {
-            if (etl["runtime"])
-                etlRuntime = QString::fromStdString(etl["runtime"].as<std::string>());
-            if (etl["venv_dir"])
-                venvDir = QString::fromStdString(etl["venv_dir"].as<std::string>());
-            if (etl["python"])
-                python = QString::fromStdString(etl["python"].as<std::string>());
-            if (etl["kubeconfig"])
-                kubeconfig = QString::fromStdString(etl["kubeconfig"].as<std::string>());
-            if (etl["namespace"])
-                kubeNamespace = QString::fromStdString(etl["namespace"].as<std::string>());
-            if (etl["node_name"])
-                nodeName = QString::fromStdString(etl["node_name"].as<std::string>());
-            if (etl["containers"])
-                containers = QString::fromStdString(etl["containers"].as<std::string>());
-            if (etl["image_runtime"])
-                imageRuntime = QString::fromStdString(etl["image_runtime"].as<std::string>());
-            if (const YAML::Node list = etl["images"]) {
-                if (!list.IsSequence())
-                    return configError(path, list.Mark(),
-                                       "etl.images must be a list of {image, command}");
-                for (const auto &item : list) {
-                    if (!item.IsMap() || !item["image"] || !item["command"]
-                        || !item["command"].IsSequence() || item.size() != 2)
-                        return configError(path, item.Mark(),
-                                           "each etl.images entry is {image: NAME-OR-GLOB, "
-                                           "command: [program, args...]}");
-                    ImageMapping m;
-                    m.image = QString::fromStdString(item["image"].as<std::string>());
-                    for (const auto &c : item["command"])
-                        m.command.append(QString::fromStdString(c.as<std::string>()));
-                    if (m.image.isEmpty() || m.command.isEmpty())
-                        return configError(path, item.Mark(),
-                                           "etl.images: image and command must not be empty");
-                    images.append(m);
-                }
-            }
-        }
-        if (const YAML::Node log = root["log"]) {
-            if (log["level"])
-                logLevels.prepend(QString::fromStdString(log["level"].as<std::string>()));
-            if (const YAML::Node subs = log["subsystems"]) {
-                for (const auto &item : subs)
-                    logLevels.append(QString::fromStdString(item.first.as<std::string>() + "="
-                                                            + item.second.as<std::string>()));
-            }
-        }
+        ConfigReader reader(path, *this);
+        return reader.read(root);
     } catch (const YAML::Exception &e) {
         return configError(path, e.mark, QString::fromStdString(e.msg));
     }
-    return {};
 }
 
 Result<void> NodeConfig::validate() const

@@ -119,17 +119,20 @@ QJsonObject JobControl::statusOf(const Job &job,
     bool finished = true;
     qint64 end = 0;
     QString err;
+    QString objErr; // a target's object errors: the job finished, but not successfully
     for (const auto &[tid, snap] : snaps) {
         aborted = aborted || snap.value("aborted").toBool();
         if (err.isEmpty())
             err = snap.value("abort-err").toString();
+        if (objErr.isEmpty())
+            objErr = snap.value("err").toString();
         const qint64 e = endNs(snap);
         finished = finished && e > 0 && !job.pendingCompletion;
         end = std::max(end, e);
     }
     QJsonObject status{{"kind", job.spec.kind},
                        {"uuid", job.spec.id},
-                       {"err", err},
+                       {"err", err.isEmpty() ? objErr : err},
                        {"end_time", finished ? end : 0},
                        {"aborted", aborted}};
     if (job.spec.isListRange()) // idle kinds: waited for by their idleness

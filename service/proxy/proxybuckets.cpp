@@ -138,8 +138,7 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  act->action.isEmpty()
                                      ? QStringLiteral("POST on a bucket needs an action")
-                                     : QStringLiteral("invalid action \"%1\" on bucket %2")
-                                           .arg(act->action, Api::bucketCname(bucket))));
+                                     : QStringLiteral("invalid action \"%1\"").arg(act->action)));
     if (auto valid = Api::validateBucketName(bucket); !valid)
         return ex.fail(valid.error());
     // The Go client may send props to create the bucket with (AIS's BpropsToSet).

@@ -17,7 +17,7 @@ struct ObjectInfo
     QString mountpath;
     qint64 size = 0;
     QString checksum; // hex digest of checksumType; empty when the type is none
-    QString checksumType = QStringLiteral("xxhash");
+    QString checksumType = QStringLiteral("xxhash2");
     QString version; // "1", "2", ...: bumped by every overwrite; empty when versioning is off
     qint64 atimeNs = 0;
     qint64 mtimeNs = 0;
@@ -27,7 +27,7 @@ struct ObjectInfo
 // How new objects of one bucket are written (from its props in the bucket metadata).
 struct WriteSettings
 {
-    QString checksumType = QStringLiteral("xxhash");
+    QString checksumType = QStringLiteral("xxhash2"); // AIS 5.0's default
     bool versioning = true;
 };
 

@@ -186,7 +186,7 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
     if (::stat(path.constData(), &st) != 0 || !S_ISREG(st.st_mode))
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrNotFound");
+                         "ErrObjNotFound");
     info.size = st.st_size;
     info.atimeNs = ns(st.st_atim);
     info.mtimeNs = ns(st.st_mtim);
@@ -205,7 +205,7 @@ Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) 
         return makeError(
             ErrorCode::NotFound,
             QStringLiteral("%1 does not exist").arg(Api::objectCname(info.bucket, info.name)),
-            "ErrNotFound");
+            "ErrObjNotFound");
     return file;
 }
 
@@ -227,7 +227,7 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &buc
     const WriteSettings settings = writeSettings(bucket);
     auto checksum = Checksummer::make(settings.checksumType);
     if (!checksum) // props are validated when set; an old or foreign BMD falls back to xxhash
-        checksum = Checksummer::make(QStringLiteral("xxhash"));
+        checksum = Checksummer::make(QStringLiteral("xxhash2"));
     return std::unique_ptr<ObjectWriter>(
         new ObjectWriter(this, target, temp, fd, std::move(*checksum), settings.versioning));
 }
@@ -311,7 +311,7 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
     if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode))
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrNotFound");
+                         "ErrObjNotFound");
     if (::unlink(encoded.constData()) != 0)
         return makeError(
             ErrorCode::Internal,
@@ -331,10 +331,12 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
 QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api::LsoMsg &msg,
                                                 const QString &locationTag) const
 {
-    QStringList roots;
-    for (const QString &mp : m_mountpaths)
+    QStringList roots, locations;
+    for (const QString &mp : m_mountpaths) {
         roots.append(bucketDir(mp, bucket));
-    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locationTag]() -> Result<Api::LsoPage> {
+        locations.append(locationTag + ':' + mp); // as HEAD's Ais-Location: "t[<id>]:<mp>"
+    }
+    return QtConcurrent::run(&m_pool, [roots, msg, bucket, locations]() -> Result<Api::LsoPage> {
         const QString after = Api::aisNameLess(msg.continuationToken, msg.startAfter)
             ? msg.startAfter
             : msg.continuationToken;
@@ -346,7 +348,8 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
         const QString prefixDir = slash > 0 ? msg.prefix.left(slash) : QString();
         const bool walkable = prefixDir.isEmpty() || Api::validateObjectName(prefixDir);
         QList<Api::LsoEntry> entries;
-        for (const QString &root : roots) {
+        for (qsizetype r = 0; r < roots.size(); ++r) {
+            const QString &root = roots[r];
             const QString start = prefixDir.isEmpty() ? root : root + '/' + prefixDir;
             if (!walkable || !QFileInfo(start).isDir())
                 continue;
@@ -371,7 +374,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
                     e.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
                 if (msg.wants("version"))
                     e.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
-                e.location = locationTag;
+                e.location = locations[r];
                 e.flags = Api::LsoEntry::FlagCached;
                 entries.append(e);
             }

@@ -4,6 +4,7 @@
 #include "service/http/bodysource.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
+#include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
 #include "service/target/targetnode.h"
@@ -19,51 +20,7 @@
 namespace Kiln::Target {
 namespace {
 
-struct ByteRange
-{
-    qint64 offset = 0;
-    qint64 length = 0;
-};
-
-// Parses a single "bytes=a-b" range against the object's size. nullopt with *bad == false:
-// no Range header. Multi-range requests are served whole, as HTTP allows.
-std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool *unsatisfiable)
-{
-    *unsatisfiable = false;
-    if (header.isEmpty() || !header.startsWith("bytes=") || header.contains(','))
-        return std::nullopt;
-    const QByteArray spec = header.mid(6).trimmed();
-    const qsizetype dash = spec.indexOf('-');
-    if (dash < 0)
-        return std::nullopt;
-    bool okA = true, okB = true;
-    const QByteArray a = spec.left(dash).trimmed(), b = spec.mid(dash + 1).trimmed();
-    ByteRange r;
-    if (a.isEmpty()) { // suffix: the last N bytes
-        const qint64 n = b.toLongLong(&okB);
-        if (!okB || n <= 0) {
-            *unsatisfiable = okB;
-            return std::nullopt;
-        }
-        r.offset = std::max<qint64>(0, size - n);
-        r.length = size - r.offset;
-        return r;
-    }
-    const qint64 start = a.toLongLong(&okA);
-    const qint64 last = b.isEmpty() ? -1 : b.toLongLong(&okB);
-    if (!okA || !okB || start < 0 || (!b.isEmpty() && last < start))
-        return std::nullopt; // syntactically invalid: ignore, as HTTP says
-    // A first byte at or past the end (also "bytes=0-" of an empty object) is unsatisfiable.
-    if (start >= size) {
-        *unsatisfiable = true;
-        return std::nullopt;
-    }
-    const qint64 end = b.isEmpty() ? size - 1 : last;
-    r.offset = start;
-    r.length = std::min(end, size - 1) - start + 1;
-    return r;
-}
-
+// What AIS's GET, HEAD and PUT answers say of an object (HEAD adds more).
 Http::Headers objectHeaders(const ObjectInfo &info)
 {
     Http::Headers h;
@@ -72,14 +29,19 @@ Http::Headers objectHeaders(const ObjectInfo &info)
         h.emplaceBack(Api::Header::ChecksumValue, info.checksum.toLatin1());
     }
     h.emplaceBack(Api::Header::Atime, QByteArray::number(info.atimeNs));
+    // No version while the bucket's versioning is off (AIS leaves the header out then).
     if (!info.version.isEmpty())
         h.emplaceBack(Api::Header::Version, info.version.toLatin1());
     // One header per key, as AIS writes custom metadata (cmn.ObjAttrs.ToHeader).
     for (auto it = info.custom.constBegin(); it != info.custom.constEnd(); ++it)
         h.emplaceBack(Api::Header::CustomMd, (it.key() + '=' + it.value()).toUtf8());
-    h.emplaceBack(Api::Header::Present, "true");
-    h.emplaceBack("Accept-Ranges", "bytes");
     return h;
+}
+
+// AIS's type name for a missing object on GET and HEAD ("ErrNotFound", not "ErrObjNotFound").
+Error notFound(const QString &message)
+{
+    return makeError(ErrorCode::NotFound, message, "ErrNotFound");
 }
 
 } // namespace
@@ -110,8 +72,7 @@ void TargetNode::onObjectGet(Http::Exchange ex)
         return;
     auto info = m_store.stat(bucket, object);
     if (!info)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
     // Inline transform: etl_name, or the seed-era uuid when etl_name is absent.
     QString etlName = ex.request().queryValue("etl_name");
     if (etlName.isEmpty())
@@ -125,21 +86,23 @@ void TargetNode::onObjectGet(Http::Exchange ex)
         return m_archive.get(ex, *info, *archive);
     auto file = m_store.openForRead(*info);
     if (!file)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
-    bool unsatisfiable = false;
-    const auto range = parseRange(ex.request().header("range"), info->size, &unsatisfiable);
-    Http::Headers headers = objectHeaders(*info);
-    if (unsatisfiable) {
-        headers.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
-        return ex.respond(416, {}, {}, headers);
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
+    const auto range = parseByteRange(ex.request().header("range"), info->size,
+                                      Api::objectCname(bucket, object));
+    if (!range) {
+        Http::Headers extra;
+        if (range.error().tcode == RangeNotSatisfiable)
+            extra.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
+        return ex.fail(416, range.error(), extra);
     }
+    Http::Headers headers = objectHeaders(*info);
     int status = 200;
     qint64 offset = 0, length = info->size;
-    if (range) {
+    if (*range) {
         status = 206;
-        offset = range->offset;
-        length = range->length;
+        offset = (*range)->offset;
+        length = (*range)->length;
+        headers.emplaceBack("Accept-Ranges", "bytes");
         headers.emplaceBack("Content-Range",
                             QStringLiteral("bytes %1-%2/%3")
                                 .arg(offset)
@@ -158,18 +121,19 @@ void TargetNode::onObjectHead(Http::Exchange ex)
         return;
     auto info = m_store.stat(bucket, object);
     if (!info)
-        return ex.fail(
-            makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
     Http::Headers headers = objectHeaders(*info);
+    headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
     headers.emplaceBack(Api::Header::Location,
                         QStringLiteral("%1:%2").arg(m_self.tag(), info->mountpath).toUtf8());
-    headers.emplaceBack(Api::Header::MirrorPaths, info->mountpath.toUtf8());
+    // A list of paths, as Go prints a slice.
+    headers.emplaceBack(Api::Header::MirrorPaths, '[' + info->mountpath.toUtf8() + ']');
     headers.emplaceBack(Api::Header::MirrorCopies, "1");
     headers.emplaceBack(Api::Header::BucketName, bucket.toUtf8());
     headers.emplaceBack(Api::Header::BucketProvider, Api::ProviderAis);
     headers.emplaceBack("Content-Length", QByteArray::number(info->size));
-    ex.respond(200, {}, Api::MimeOctets, headers);
+    ex.respond(200, {}, {}, headers);
 }
 
 void TargetNode::onObjectPut(Http::Exchange ex)
@@ -267,7 +231,7 @@ void TargetNode::onObjectWrite(Http::Exchange ex, const QString &bucket, const Q
                                    info->size, info->version);
                 if (!jobId.isEmpty())
                     countIncoming(jobId, info->size);
-                ex.respond(200);
+                ex.respond(200, {}, {}, objectHeaders(*info));
             });
     };
     reader.onAbort = [state]() { state->reset(); };
@@ -297,9 +261,11 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  QStringLiteral("invalid action \"%1\"").arg(act->action)));
     if (auto removed = m_store.remove(bucket, object); !removed) {
+        // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)
-            return ex.fail(
-                makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
+            return ex.fail(makeError(
+                ErrorCode::NotFound,
+                QStringLiteral("%1 doesn't exist").arg(Api::objectCname(bucket, object))));
         return ex.fail(removed.error());
     }
     ex.ok();

@@ -2,6 +2,7 @@
 
 #include "service/etl/communicator.h"
 #include "service/http/bodysource.h"
+#include "service/target/bodydrain.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
 #include "service/xact/syncpruner.h"
@@ -159,14 +160,14 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     const QString dstName = m_spec.msg.destinationName(src.name);
     if (auto valid = Api::validateObjectName(dstName); !valid)
         return done(src, false, valid.error().message, 400);
-    if (m_spec.msg.dryRun) {
-        // Visit and count only.
-        ++m_locObjs;
-        m_locBytes += src.size;
-        return done(src, true);
-    }
-    if (!m_spec.isTransform())
+    if (!m_spec.isTransform()) {
+        if (m_spec.msg.dryRun) { // a copy's dry run visits and counts
+            ++m_locObjs;
+            m_locBytes += src.size;
+            return done(src, true);
+        }
         return copyOne(src, dstName);
+    }
     Etl::TransformJob job;
     job.etlName = m_spec.msg.etlName;
     job.bucket = src.bucket;
@@ -185,6 +186,8 @@ void OfflineJob::process(const Target::ObjectInfo &src)
                                    return done(src, false, error.message, status);
                                if (m_aborted)
                                    return done(src, false, m_abortErr);
+                               if (m_spec.msg.dryRun)
+                                   return discard(src, std::move(body));
                                m_deps.delivery->deliverBody(
                                    std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName},
                                    m_spec.id, this,
@@ -193,6 +196,30 @@ void OfflineJob::process(const Target::ObjectInfo &src)
                                    },
                                    [this] { return !m_aborted; });
                            });
+}
+
+void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body)
+{
+    // A dry run transforms every object as the real job would (AIS "inspect" finds the objects
+    // the ETL fails on this way) and counts the result's bytes, writing nothing.
+    auto bytes = std::make_shared<qint64>(0);
+    QPointer<OfflineJob> self(this);
+    new Target::BodyDrain(
+        std::move(body),
+        [bytes](const QByteArray &chunk) {
+            *bytes += chunk.size();
+            return true;
+        },
+        [this, self, bytes, src](bool ok, const QString &error) {
+            if (!self)
+                return;
+            if (!ok || m_aborted)
+                return done(src, false, ok ? m_abortErr : error, 500);
+            ++m_locObjs;
+            m_locBytes += *bytes;
+            done(src, true);
+        },
+        this);
 }
 
 void OfflineJob::copyOne(const Target::ObjectInfo &listed, const QString &dstName)
@@ -234,6 +261,7 @@ void OfflineJob::delivered(const Target::ObjectInfo &src, const Result<Target::D
 void OfflineJob::done(const Target::ObjectInfo &src, bool ok, const QString &error, int code)
 {
     if (!ok && !m_aborted) {
+        ++m_failed;
         if (m_errors.size() < MaxErrors)
             m_errors.append(ObjError{Api::objectCname(src.bucket, src.name), error, code});
         if (!m_spec.msg.continueOnError) {
@@ -293,7 +321,9 @@ void OfflineJob::prune()
         pruner->deleteLater();
         --m_inFlight;
         if (!removed) {
-            m_errors.append(ObjError{Api::bucketCname(m_spec.dstBucket), removed.error().message, 500});
+            ++m_failed;
+            m_errors.append(
+                ObjError{Api::bucketCname(m_spec.dstBucket), removed.error().message, 500});
             abort(removed.error().message);
             Q_EMIT failed(removed.error().message);
         } else if (*removed > 0) {
@@ -310,12 +340,26 @@ void OfflineJob::countIncoming(qint64 bytes)
     m_inBytes += bytes;
 }
 
+QString OfflineJob::errorText() const
+{
+    // AIS keeps a job's errors apart from its abort: the first one, then how many more. With
+    // continue-on-error the job finishes with them, and a job that has any did not succeed.
+    if (m_errors.isEmpty())
+        return m_aborted ? m_abortErr : QString();
+    const ObjError &first = m_errors.first();
+    QString text = QStringLiteral("%1: %2").arg(first.objName, first.message);
+    if (m_failed > 1)
+        text += QStringLiteral(" (and %1 more error%2)")
+                    .arg(m_failed - 1)
+                    .arg(m_failed > 2 ? "s" : "");
+    return text;
+}
+
 QJsonObject OfflineJob::snap() const
 {
     QJsonArray errors;
     for (const ObjError &e : m_errors)
         errors.append(QJsonObject{{"obj_name", e.objName}, {"msg", e.message}, {"ecode", e.code}});
-    const QString err = m_aborted ? m_abortErr : QString();
     return QJsonObject{{"id", m_spec.id},
                        {"kind", m_spec.kind},
                        {"bck", bucketJson(m_spec.srcBucket)},
@@ -326,8 +370,8 @@ QJsonObject OfflineJob::snap() const
                        {"aborted", m_aborted},
                        // Idle kinds (etl-listrange) are waited for by their idleness.
                        {"is_idle", m_finished},
-                       {"abort-err", err},
-                       {"err", err},
+                       {"abort-err", m_aborted ? m_abortErr : QString()},
+                       {"err", errorText()},
                        {"glob.id", QString::number(m_workers << 10)},
                        // Counters AIS tags ",string".
                        {"stats",

@@ -55,9 +55,11 @@ struct ObjError
 
 // One offline job on one target (an AIS "xaction"): walks the source objects this target owns
 // and, with N workers, hands each to the ETL through the communicator (etl-bck, etl-listrange)
-// or takes it as it is (copy-bck; move-bck also removes the source once copied), and delivers
-// each result to the target that owns the destination name (see Target::ObjectDelivery). Counts objects and bytes, keeps the
-// first 128 errors, aborts on the first error unless continue-on-error. Never modifies a source;
+// or takes it as it is (copy-bck, copy-listrange; move-bck also removes the source once
+// copied), and delivers each result to the target that owns the destination name (see
+// Target::ObjectDelivery). Counts objects and bytes, keeps the first 128 errors, aborts on the
+// first error unless continue-on-error (then it finishes and reports them). A transform's dry
+// run transforms too and only counts the results; a copy's only counts. Never modifies a source;
 // a destination object is either whole or absent. Lives on the target's main thread.
 class OfflineJob final : public QObject
 {
@@ -94,11 +96,14 @@ private:
     void pump();
     void process(const Target::ObjectInfo &src);
     void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
+    void discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body);
     void copyOne(const Target::ObjectInfo &src, const QString &dstName);
     void delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &delivery);
     void maybeFinish();
     bool needsPrune() const;
     void prune(); // copy-bck with synchronize: see SyncPruner
+    // The snapshot's "err": the first failed object and how many more (AIS's job error).
+    QString errorText() const;
 
     JobSpec m_spec;
     Deps m_deps;
@@ -114,7 +119,8 @@ private:
     QDateTime m_end;
     qint64 m_locObjs = 0, m_locBytes = 0, m_outObjs = 0, m_outBytes = 0, m_inObjs = 0,
            m_inBytes = 0;
-    QList<ObjError> m_errors;
+    QList<ObjError> m_errors; // the first MaxErrors
+    qint64 m_failed = 0; // every failed object
 };
 
 } // namespace Kiln::Xact

@@ -49,7 +49,7 @@ Result<BucketProps> Bmd::addLike(const QString &name, qint64 createdNs, const Bu
     if (m_buckets.contains(name))
         return makeError(ErrorCode::AlreadyExists,
                          QStringLiteral("bucket \"%1\" already exists").arg(bucketCname(name)),
-                         "ErrBckAlreadyExists");
+                         "ErrBucketAlreadyExists");
     BucketProps props = like;
     props.name = name;
     props.bid = m_nextBid++;

@@ -117,10 +117,12 @@ QJsonObject BucketProps::toAisProps() const
                      {"validate_warm_get", validateWarmGet},
                      {"validate_obj_move", validateObjMove},
                      {"enable_read_range", enableReadRange}}},
-        {"mirror", QJsonObject{{"copies", 1}, {"burst_buffer", 0}, {"enabled", false}}},
+        // AIS's defaults: two-way mirroring when enabled (it is not), objects and metadata
+        // written immediately.
+        {"mirror", QJsonObject{{"copies", 2}, {"burst_buffer", 0}, {"enabled", false}}},
         {"ec", QJsonObject{{"enabled", false}}},
         {"lru", QJsonObject{{"enabled", false}}},
-        {"write_policy", QJsonObject{{"data", ""}, {"md", ""}}},
+        {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
     };
 }
 

@@ -20,7 +20,7 @@ struct BucketProps
     bool versioning = true; // new writes get versions 1, 2, ...
     bool validateWarmGetVersion = false; // versioning.validate_warm_get (remote buckets in AIS)
     bool synchronize = false; // versioning.synchronize (remote buckets in AIS)
-    QString checksumType = QStringLiteral("xxhash");
+    QString checksumType = QStringLiteral("xxhash2"); // AIS 5.0's default
     bool validateColdGet = false;
     bool validateWarmGet = false;
     bool validateObjMove = false;

@@ -103,8 +103,9 @@ void sortInAisOrder(QList<LsoEntry> &entries)
 
 QString formatAtime(qint64 unixNs)
 {
-    const QDateTime t = QDateTime::fromMSecsSinceEpoch(unixNs / 1000000, Qt::UTC);
-    return QLocale::c().toString(t, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    // Go's time.RFC822 ("02 Jan 06 15:04 MST") in the local time zone, as AIS formats it.
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(unixNs / 1000000, Qt::LocalTime);
+    return QLocale::c().toString(t, QStringLiteral("dd MMM yy HH:mm ")) + t.timeZoneAbbreviation();
 }
 
 QByteArray LsoPage::toMsgpack(const LsoMsg &msg) const
@@ -124,13 +125,17 @@ QByteArray LsoPage::toMsgpack(const LsoMsg &msg) const
         const bool version = msg.wants("version") && !e.version.isEmpty();
         const bool location = msg.wants("location") && !e.location.isEmpty();
         const bool copies = msg.wants("copies");
-        // Name, size and flags always; the rest only when asked and non-empty, as AIS omits
-        // empties.
-        pk.pack_map(3 + int(checksum) + int(atime) + int(version) + int(location) + int(copies));
+        const bool size = e.size != 0;
+        // Name and flags always; the rest only when asked and non-empty, as AIS omits empties
+        // (a size of 0 too).
+        pk.pack_map(2 + int(size) + int(checksum) + int(atime) + int(version) + int(location)
+                    + int(copies));
         packString(pk, QStringLiteral("n"));
         packString(pk, e.name);
-        packString(pk, QStringLiteral("s"));
-        pk.pack_int64(e.size);
+        if (size) {
+            packString(pk, QStringLiteral("s"));
+            pk.pack_int64(e.size);
+        }
         packString(pk, QStringLiteral("f"));
         pk.pack_uint32(e.flags);
         if (checksum) {
@@ -164,9 +169,10 @@ QJsonObject LsoPage::toJson(const LsoMsg &msg) const
 {
     QJsonArray list;
     for (const LsoEntry &e : entries) {
-        // AIS tags the entry size ",string".
-        QJsonObject entry{
-            {"name", e.name}, {"size", QString::number(e.size)}, {"flags", int(e.flags)}};
+        // AIS tags the entry size ",string" and omits it when 0.
+        QJsonObject entry{{"name", e.name}, {"flags", int(e.flags)}};
+        if (e.size != 0)
+            entry.insert("size", QString::number(e.size));
         if (msg.wants("checksum") && !e.checksum.isEmpty())
             entry.insert("checksum", e.checksum);
         if (msg.wants("atime") && e.atimeNs > 0)

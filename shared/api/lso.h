@@ -63,7 +63,8 @@ struct LsoPage
 bool aisNameLess(const QString &a, const QString &b);
 void sortInAisOrder(QList<LsoEntry> &entries);
 
-// RFC 1123 time as AIS formats atime in listings when no time format is asked for.
+// Go's RFC 822 time, local zone, as AIS formats atime in listings when no time format is asked
+// for: "02 Jan 21 03:04 UTC".
 QString formatAtime(qint64 unixNs);
 
 } // namespace Kiln::Api

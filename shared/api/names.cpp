@@ -4,54 +4,73 @@
 
 namespace Kiln::Api {
 
+namespace {
+
+Error badName(const QString &message, const QString &tcode = {})
+{
+    return makeError(ErrorCode::InvalidArgument, message, tcode);
+}
+
+bool isAsciiAlnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+} // namespace
+
 Result<void> validateBucketName(const QString &name)
 {
+    // AIS's rules, in its words (cmn.Bck.ValidateName, cos.CheckAlphaPlus).
     if (name.isEmpty())
-        return makeError(ErrorCode::InvalidArgument, "bucket name is empty");
-    if (name.size() > 64)
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("bucket name \"%1\" is too long (%2 characters, max 64)")
-                             .arg(name.left(80))
-                             .arg(name.size()));
-    if (name == "." || name == "..")
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("bucket name \"%1\" is reserved").arg(name));
-    for (const QChar c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("bucket name \"%1\" is invalid: may only contain "
-                                            "letters, numbers, dashes (-), underscores (_), and "
-                                            "dots (.)")
-                                 .arg(name));
+        return badName("bucket name is missing");
+    if (name.startsWith('.'))
+        return badName(
+            QStringLiteral("reserved bucket name \"%1\" (unknown system bucket)").arg(name));
+    const QByteArray utf8 = name.toUtf8();
+    if (utf8.size() > MaxBucketNameBytes)
+        return badName(QStringLiteral("bucket name is too long: %1 > %2(max length)")
+                           .arg(utf8.size())
+                           .arg(MaxBucketNameBytes));
+    for (qsizetype i = 0; i < utf8.size(); ++i) {
+        const char c = utf8[i];
+        if (isAsciiAlnum(c) || c == '-' || c == '_')
+            continue;
+        if (c != '.' || (i + 1 < utf8.size() && utf8[i + 1] == '.'))
+            return badName("bucket name is invalid: may only contain letters, numbers, dashes "
+                           "(-), underscores (_), and dots (.)");
     }
     return {};
 }
 
 Result<void> validateObjectName(const QString &name)
 {
-    auto bad = [&](const QString &why) {
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("invalid object name \"%1\": %2").arg(name.left(256), why));
-    };
-    if (name.isEmpty())
-        return bad("empty");
     const QByteArray utf8 = name.toUtf8();
+    // What AIS refuses too (cos.ValidateOname), in its words and with its type name.
+    const QString invalid = QStringLiteral("invalid object name \"%1\"").arg(name);
+    if (utf8.isEmpty() || utf8.endsWith('/') || utf8.startsWith("~/"))
+        return badName(invalid, "errInvalidPath");
+    const QList<QByteArray> parts = utf8.split('/');
+    for (const QByteArray &part : parts) {
+        if (part == "." || part == "..")
+            return badName(invalid, "errInvalidPath");
+    }
+    // What only Kiln refuses, as "<why>: invalid object name ..." (AIS's form for a reason):
+    // an object is the file of the same path, so a name must be one.
+    auto refuse = [&](const QString &why) {
+        return badName(why + QStringLiteral(": ") + invalid, "errInvalidPath");
+    };
     if (utf8.size() > MaxObjectNameBytes)
-        return bad(
+        return refuse(
             QStringLiteral("%1 bytes long (max %2)").arg(utf8.size()).arg(MaxObjectNameBytes));
     if (utf8.contains('\0'))
-        return bad("contains a NUL byte");
+        return refuse("contains a NUL byte");
     if (utf8.startsWith('/'))
-        return bad("absolute path");
-    for (const QByteArray &part : utf8.split('/')) {
+        return refuse("absolute path");
+    for (const QByteArray &part : parts) {
         if (part.isEmpty())
-            return bad("empty path component");
-        if (part == "." || part == "..")
-            return bad("contains a \".\" or \"..\" path component");
+            return refuse("empty path component");
         if (part.size() > 255)
-            return bad("a path component is longer than 255 bytes");
+            return refuse("a path component is longer than 255 bytes");
     }
     return {};
 }

@@ -6,12 +6,15 @@
 
 namespace Kiln::Api {
 
-// AIS bucket names: letters, digits, '-', '_', '.'; 1..64 characters; not "." or "..".
+// AIS bucket names: ASCII letters, digits, '-', '_', '.'; 1..64 bytes; no leading '.' (AIS
+// keeps those for system buckets) and no "..". Errors in AIS's words.
+inline constexpr int MaxBucketNameBytes = 64;
 Result<void> validateBucketName(const QString &name);
 
-// Object names map onto files below a mountpath, so anything that could leave it or collide
-// with the store's own layout is refused: empty, over 1024 bytes, NUL, a leading '/', empty,
-// "." or ".." path components, a component over 255 bytes.
+// What AIS refuses (empty, a trailing '/', a leading "~/", "." or ".." components: its words,
+// tcode errInvalidPath), and, since an object is the file of the same path below a mountpath,
+// what could leave it or collide with the store's own layout: over 1024 bytes, NUL, a leading
+// '/', empty components, a component over 255 bytes.
 inline constexpr int MaxObjectNameBytes = 1024;
 Result<void> validateObjectName(const QString &name);
 

@@ -59,7 +59,9 @@ inline constexpr char NodeId[] = "Ais-Node-Id";
 } // namespace Header
 
 inline constexpr char ProviderAis[] = "ais";
-inline constexpr char ChecksumXxhash[] = "xxhash";
+// AIS 5.0's default checksum, "xxhash2" (cespare/xxhash): XXH64 with seed 0, the same digest
+// its older "xxhash" (OneOfOne) gives, under the name 5.0 reports.
+inline constexpr char ChecksumXxhash2[] = "xxhash2";
 inline constexpr char MimeJson[] = "application/json";
 inline constexpr char MimeMsgpack[] = "application/msgpack";
 inline constexpr char MimeOctets[] = "application/octet-stream";

@@ -256,7 +256,7 @@ def test_bucket_mv(kiln, cli, work):
 def test_bucket_props(kiln, cli):
     a = fresh(cli, "pp")
     step(cli, f"ais bucket props set ais://{a} versioning.enabled=false checksum.type=md5",
-         '"checksum.type" set to: "md5" (was: "xxhash")\n'
+         '"checksum.type" set to: "md5" (was: "xxhash2")\n'
          '"versioning.enabled" set to: "false" (was: "true")\n\nBucket props successfully updated.\n')
     step(cli, f"ais bucket props set ais://{a} access=15", None)
     props = json.loads(step(cli, f"ais bucket props show ais://{a} --json", None))
@@ -264,7 +264,7 @@ def test_bucket_props(kiln, cli):
     assert props["access"] == "15"
     step(cli, f"ais bucket props reset ais://{a}", "Bucket props successfully reset to cluster defaults\n")
     props = json.loads(step(cli, f"ais bucket props show ais://{a} --json", None))
-    assert props["checksum"]["type"] == "xxhash" and props["versioning"]["enabled"] is True
+    assert props["checksum"]["type"] == "xxhash2" and props["versioning"]["enabled"] is True
 
 
 def summary_row(bucket, sizes):

@@ -10,60 +10,24 @@ bytes are computed here from the objects written, never copied from a run.
 
 import hashlib
 import json
-import os
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
-from aistore.sdk import Client
 from aistore.sdk.errors import AISError, ErrETLAlreadyExists, ErrETLNotFound
 from aistore.sdk.etl import ETLConfig
-from aistore.sdk.etl.etl import Etl
 from aistore.sdk.etl.webserver.fastapi_server import FastAPIServer
-from aistore.sdk.retry_config import RetryConfig
-from tenacity import Retrying, stop_after_attempt, wait_fixed
-from urllib3.util.retry import Retry
 
-REVERSE = Path(__file__).resolve().parent / "etl_servers" / "reverse_server.py"
-PY = f"{sys.version_info.major}.{sys.version_info.minor}"
-SDK2 = not hasattr(Etl, "init_spec")
-
-OBJECTS = {
-    "a/one.txt": b"some text :)\n",
-    "a/two.txt": bytes(range(256)) * 40,
-    "b/three.bin": os.urandom(300_000),
-    "b/empty.txt": b"",
-}
-
-
-def reverse(data: bytes, args: str = "") -> bytes:
-    return data[::-1] + args.encode()
-
-
-def reverse_command() -> list[str]:
-    # `--port 8000` is the container port: Kiln's local runtime rewrites it to a free port.
-    return ["python3", str(REVERSE), "--port", "8000"]
-
-
-@pytest.fixture(scope="module")
-def client(kiln):
-    # The SDK's default policy replays a 5xx for ~90 s; a Kiln bug should fail fast instead.
-    retry = RetryConfig(
-        http_retry=Retry(total=1, backoff_factor=0.1, status_forcelist=[429, 500, 502, 503, 504],
-                         connect=0, read=0),
-        network_retry=Retrying(stop=stop_after_attempt(2), wait=wait_fixed(0.2), reraise=True),
-    )
-    return Client(kiln.url, timeout=(3, 120), retry_config=retry)
-
-
-@pytest.fixture(scope="module")
-def src(client):
-    b = client.bucket("compat-src")
-    b.create(exist_ok=True)
-    for name, data in OBJECTS.items():
-        b.object(name).get_writer().put_content(data)
-    return b
+from etl_common import (  # noqa: F401 (fixtures)
+    OBJECTS,
+    PY,
+    SDK2,
+    check_transformed,
+    client,
+    fresh_bucket,
+    reverse,
+    reverse_command,
+    src,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +44,6 @@ def rev(client):
         pass
 
 
-@pytest.fixture
-def fresh_bucket(client, request):
-    b = client.bucket("compat-" + request.node.name.replace("_", "-")[5:40].strip("-"))
-    b.delete(missing_ok=True)
-    yield b
-    b.delete(missing_ok=True)
-
-
 @pytest.mark.covers("Cluster.is_ready", "Cluster.get_info", "Cluster.list_buckets",
                     "Bucket.create", "Bucket.list_all_objects", "ObjectWriter.put_content",
                     "ObjectReader.read_all", "Object.props")
@@ -100,7 +56,6 @@ def test_cluster_and_bucket_basics(client, src):
     for name, data in OBJECTS.items():
         assert src.object(name).get_reader().read_all() == data
         assert src.object(name).props.size == len(data)
-
 
 
 @pytest.mark.covers("Etl.init (runtime image + command)", "ETLConfig(name)",
@@ -201,13 +156,6 @@ def test_init_spec_pod(client, src):
         assert etl.view().init_msg.name == "compat-pod"
     finally:
         etl.delete()
-
-
-def check_transformed(bucket, want: dict[str, bytes]):
-    got = sorted(e.name for e in bucket.list_all_objects())
-    assert got == sorted(want)
-    for name, data in want.items():
-        assert bucket.object(name).get_reader().read_all() == data, name
 
 
 @pytest.mark.covers("Bucket.transform (prefix_filter, ext)", "Job.wait")

@@ -102,10 +102,10 @@ def test_put_get_head_delete(bucket):
     obj = bucket.object("dir/sub dir/ünïcode obj.bin")
     obj.get_writer().put_content(data)
     assert obj.get_reader().read_all() == data
-    assert head_object(obj)[:3] == (len(data), "xxhash", xxhash.xxh64(data).hexdigest())
+    assert head_object(obj)[:3] == (len(data), "xxhash2", xxhash.xxh64(data).hexdigest())
     attrs = obj.get_reader().attributes
     assert attrs.size == len(data)
-    assert attrs.checksum_type == "xxhash"
+    assert attrs.checksum_type == "xxhash2"
     assert attrs.checksum_value == xxhash.xxh64(data).hexdigest()
     assert obj.get_reader(byte_range="bytes=10-19").read_all() == data[10:20]
 

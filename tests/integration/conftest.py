@@ -5,7 +5,8 @@
 - `kilnd_cluster`: the embedded `kilnd cluster --targets 3 --port 0` supervisor, ready once it
   prints its ready line.
 - `launcher`: for tests that start and stop processes themselves.
-A session check fails the run if any kilnd started here outlives the tests.
+A session check fails the run if any kilnd started here outlives the tests, and every test fails
+whose kilnds reported a crash on stderr (service/node/fatalreport.h).
 """
 
 import uuid
@@ -21,6 +22,22 @@ def no_kilnd_outlives_the_tests(tmp_path_factory):
     assert kh.KILND.is_file(), f"kilnd not built at {kh.KILND} (set KILND)"
     yield
     kh.assert_nothing_outlived(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def no_kilnd_crashed():
+    """Fails the test in whose time a kilnd died of an uncaught exception or a fatal signal."""
+    yield
+    reports = kh.new_fatal_reports()
+    assert not reports, "kilnd crashed:\n" + "\n".join(reports)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_kilnd_crashed_in_module_fixtures():
+    """The same for processes of module fixtures, which stop after their last test."""
+    yield
+    reports = kh.new_fatal_reports()
+    assert not reports, "kilnd crashed:\n" + "\n".join(reports)
 
 
 class Launcher:

@@ -43,6 +43,40 @@ def track(ps: psutil.Process) -> None:
             _started.append(ps)
 
 
+# Every kilnd log file, and how far it has been scanned for fatal reports.
+_log_offsets: dict[Path, int] = {}
+FATAL_MARKER = b"kilnd fatal:"
+
+
+def watch_log(path: Path) -> None:
+    """Scans path from its current end (a process appends to it from now on; the path may also
+    be an earlier test's, whose folder pytest deleted and now hands out again)."""
+    with _started_lock:
+        _log_offsets[path] = path.stat().st_size if path.exists() else 0
+
+
+def new_fatal_reports() -> list[str]:
+    """Lines a kilnd wrote as it died (an uncaught exception or a fatal signal, see
+    service/node/fatalreport.h) since the last call, each with the log it came from. A kilnd
+    under `kilnd cluster` is restarted by its supervisor, so its exit status alone would hide it."""
+    found = []
+    with _started_lock:
+        for path, offset in _log_offsets.items():
+            try:
+                with open(path, "rb") as f:
+                    f.seek(offset)
+                    data = f.read()
+            except OSError:
+                continue
+            # Only whole lines: a line still being written is read on the next call.
+            data = data[: data.rfind(b"\n") + 1]
+            _log_offsets[path] = offset + len(data)
+            for line in data.splitlines():
+                if FATAL_MARKER in line:
+                    found.append(f"{path.name}: {line.decode(errors='replace').strip()}")
+    return found
+
+
 def gone(ps: psutil.Process) -> bool:
     """True when the process exited (a zombie has exited too; its parent reaps it)."""
     try:
@@ -112,6 +146,8 @@ class KilndProcess:
         self.stdout_path = logdir / f"{name}.stdout"
         self.stderr_path = logdir / f"{name}.stderr"
         with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+            watch_log(self.stdout_path)
+            watch_log(self.stderr_path)
             self.popen = subprocess.Popen(
                 [str(KILND), *self.args], stdin=subprocess.DEVNULL, stdout=out, stderr=err
             )

@@ -73,7 +73,7 @@ def test_create_then_list_and_head(cluster):
 def test_duplicate_create_is_409(cluster):
     assert create(cluster.url, "b").status_code == 200
     err = assert_ais_error(create(cluster.url, "b"), 409, 'bucket "ais://b" already exists')
-    assert err.get("tcode", "ErrBckAlreadyExists") == "ErrBckAlreadyExists"
+    assert err.get("tcode") == "ErrBucketAlreadyExists"
     assert [b["name"] for b in list_buckets(cluster.url).json()] == ["b"]
 
 

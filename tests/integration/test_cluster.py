@@ -82,7 +82,8 @@ def test_sigkill_of_the_supervisor_takes_the_children_down(kilnd_cluster):
     assert not alive, f"children outlived a SIGKILLed supervisor: {[c.pid for c in alive]}"
 
 
-def test_a_crashed_target_is_restarted(kilnd_cluster):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV], ids=["sigkill", "sigsegv"])
+def test_a_crashed_target_is_restarted_and_its_crash_reported(kilnd_cluster, sig):
     sup = kilnd_cluster
     kh.create_bucket(sup.url, "b")
     url = sup.url + kh.obj_path("b", "obj")
@@ -90,8 +91,19 @@ def test_a_crashed_target_is_restarted(kilnd_cluster):
     location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
     owner = next(c for c in sup.snapshot_children()
                  if urlsplit(location).port in kh.listening_ports(c))
-    owner.kill()
+    owner.send_signal(sig)
     owner.wait(10)
+    # A fatal signal is reported on stderr (through the supervisor's); SIGKILL cannot be.
+    def reports():
+        return kh.new_fatal_reports() if sig == signal.SIGKILL else (
+            [r for r in kh.new_fatal_reports() if f"in pid {owner.pid}" in r] or None)
+
+    found = kh.wait_until(reports, 10, "fatal report", on_fail=sup.log_tail) \
+        if sig != signal.SIGKILL else reports()
+    if sig == signal.SIGKILL:
+        assert found == []
+    else:
+        assert len(found) == 1 and "signal 11 (SEGV)" in found[0], found
 
     def replaced():
         kids = sup.snapshot_children()

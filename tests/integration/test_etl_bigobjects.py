@@ -26,7 +26,7 @@ from test_etl_control import (
     wait_instances,
 )
 
-OBJ_TIMEOUT = "45s"  # ~10 s are enough; a stalled transform fails after this with 504
+OBJ_TIMEOUT = "45s"  # ~10 s are enough; a stalled transform fails after this
 READ_TIMEOUT = 60  # seconds without a byte before the client gives up (after OBJ_TIMEOUT)
 OBJECT = "one-gib.bin"
 

@@ -56,10 +56,10 @@ def test_appends_then_flush_with_checksum(kiln, bucket):
     for p in parts:
         handle = append(kiln, bucket, "a.bin", p, handle)
         # AIS's shape: <target id>|<work>|<checksum type>|<state>; the object is not there yet.
-        assert len(handle.split("|")) == 4 and handle.split("|")[2] == "xxhash"
+        assert len(handle.split("|")) == 4 and handle.split("|")[2] == "xxhash2"
         assert op.content(kiln.url, bucket, "a.bin") is None
     whole = b"".join(parts)
-    r = flush(kiln, bucket, "a.bin", handle, ("xxhash", op.xxh(whole)))
+    r = flush(kiln, bucket, "a.bin", handle, ("xxhash2", op.xxh(whole)))
     assert r.status_code == 200, r.text
     assert op.content(kiln.url, bucket, "a.bin") == whole
     h = op.head(kiln.url, bucket, "a.bin").headers
@@ -99,13 +99,13 @@ def test_a_wrong_checksum_fails_the_flush_and_keeps_the_session(kiln, bucket):
     handle = append(kiln, bucket, "c.bin", b"-new")
     whole = b"old-new"
     wrong = op.xxh(b"something else")
-    r = flush(kiln, bucket, "c.bin", handle, ("xxhash", wrong))
+    r = flush(kiln, bucket, "c.bin", handle, ("xxhash2", wrong))
     assert r.status_code == 500
-    assert op.error_message(r) == f"BAD DATA CHECKSUM: xxhash({op.xxh(whole)} != {wrong})"
+    assert op.error_message(r) == f"BAD DATA CHECKSUM: xxhash2({op.xxh(whole)} != {wrong})"
     r = flush(kiln, bucket, "c.bin", handle, ("md5", hashlib.md5(whole).hexdigest()))
-    assert r.status_code == 500 and "BAD DATA CHECKSUM: (xxhash[" in op.error_message(r)
+    assert r.status_code == 500 and "BAD DATA CHECKSUM: (xxhash2[" in op.error_message(r)
     assert op.content(kiln.url, bucket, "c.bin") == b"old"
-    r = flush(kiln, bucket, "c.bin", handle, ("xxhash", op.xxh(whole)))
+    r = flush(kiln, bucket, "c.bin", handle, ("xxhash2", op.xxh(whole)))
     assert r.status_code == 200
     assert op.content(kiln.url, bucket, "c.bin") == whole
 
@@ -142,5 +142,5 @@ def test_a_part_cut_short_ends_the_session_and_the_object_stays(kiln, bucket):
 
 def test_empty_first_append_then_flush_makes_an_empty_object(kiln, bucket):
     handle = append(kiln, bucket, "empty.bin", b"")
-    assert flush(kiln, bucket, "empty.bin", handle, ("xxhash", op.xxh(b""))).status_code == 200
+    assert flush(kiln, bucket, "empty.bin", handle, ("xxhash2", op.xxh(b""))).status_code == 200
     assert op.content(kiln.url, bucket, "empty.bin") == b""

@@ -7,15 +7,22 @@ object's bytes reversed, followed by the request's etl_args (if any).
   GET  /<escaped uname>   -> transform(object from $AIS_TARGET_URL)   (hpull://)
 
 --fail-on PREFIX answers 500 for every object whose bytes start with PREFIX.
+--busy-on PREFIX answers 503 with `Ais-Etl-Retry-Reason: direct-put-transient` (AIS's "I could
+                 not pass it on, send it again") for every object whose bytes start with PREFIX.
+etl_args `sleep=S` waits S seconds before answering; `exit=N` ends this server (exit status N)
+once the object is read, without an answer: an ETL server that dies mid-transform.
+Every PUT is logged as it arrives ("reverse-server: got PUT <path>"), so a test can count tries.
 """
 import argparse
 import os
+import time
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 FAIL_ON = b""
+BUSY_ON = b""
 
 
 def transform(data: bytes, query: str) -> bytes:
@@ -26,22 +33,37 @@ def transform(data: bytes, query: str) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def answer(self, body: bytes, status: int = 200):
+    def answer(self, body: bytes, status: int = 200, headers=()):
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
     def do_PUT(self):
         path, _, query = self.path.partition("?")
-        fqn = urllib.parse.parse_qs(query).get("etl_fqn", [""])[0]
+        print(f"reverse-server: got {self.command} {path}", flush=True)
+        params = urllib.parse.parse_qs(query)
+        fqn = params.get("etl_fqn", [""])[0]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         if fqn:
             with open(fqn, "rb") as f:
                 body = f.read()
+        args = params.get("etl_args", [""])[0]
+        if args.startswith("exit="):
+            print(f"reverse-server: exiting with status {args[5:]} on {path}", flush=True)
+            os._exit(int(args[5:]))
+        if args.startswith("sleep="):
+            time.sleep(float(args[6:]))
         if FAIL_ON and body.startswith(FAIL_ON):
             self.answer(b"refusing this object", 500)
+            return
+        if BUSY_ON and body.startswith(BUSY_ON):
+            print(f"reverse-server: busy {path}", flush=True)
+            self.answer(b"the next stage is busy", 503,
+                        [("Ais-Etl-Retry-Reason", "direct-put-transient")])
             return
         self.answer(transform(body, query))
 
@@ -63,7 +85,9 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--fail-on", default="")
+    p.add_argument("--busy-on", default="")
     a = p.parse_args()
     FAIL_ON = a.fail_on.encode()
+    BUSY_ON = a.busy_on.encode()
     print(f"reverse-server: listening on 127.0.0.1:{a.port}", flush=True)
     ThreadingHTTPServer(("127.0.0.1", a.port), Handler).serve_forever()

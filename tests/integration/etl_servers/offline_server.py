@@ -13,6 +13,8 @@ serialized by the instance itself.
                    and a test knows which)
 --cut-digit D      for the same kind of names, announce the whole length, send half of the
                    result and close the connection (a server that dies mid-answer)
+--exit-digit D     for the same kind of names, read the object and end the whole server with
+                   exit status 3, answering nothing (a server that dies mid-transform)
 --delay S          per object: send the headers and the first half of the result, wait S seconds,
                    then the rest; an abort then lands while the target holds half a result
 --marker           not used: it only makes this instance's command line unique, so a test can find
@@ -20,6 +22,7 @@ serialized by the instance itself.
 """
 import argparse
 import hashlib
+import os
 import re
 import socket
 import time
@@ -38,6 +41,7 @@ class Handler(BaseHTTPRequestHandler):
     transform = "echo"
     fail_digit = None
     cut_digit = None
+    exit_digit = None
     delay = 0.0
 
     def log_message(self, fmt, *args):  # one line per object would flood the target's log ring
@@ -81,6 +85,9 @@ class Handler(BaseHTTPRequestHandler):
         obj = urllib.parse.unquote(url.path)
         m = LAST_NUMBER.search(obj)
         digit = m.group(1)[-1] if m else None
+        if digit is not None and digit == self.exit_digit:
+            print(f"offline server: exiting on {obj}", flush=True)
+            os._exit(3)
         if digit is not None and digit == self.fail_digit:
             return self.reply(500, f"planned failure: {obj}".encode(), "text/plain")
         if "etl_fqn" in query:
@@ -114,11 +121,13 @@ def main():
     parser.add_argument("--transform", choices=["echo", "md5"], default="echo")
     parser.add_argument("--fail-digit", default=None)
     parser.add_argument("--cut-digit", default=None)
+    parser.add_argument("--exit-digit", default=None)
     parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     Handler.transform = args.transform
     Handler.fail_digit = args.fail_digit
     Handler.cut_digit = args.cut_digit
+    Handler.exit_digit = args.exit_digit
     Handler.delay = args.delay
     httpd = Server((args.listen, args.port), Handler)
     print(f"offline server {args.marker} ({args.transform}) on {args.listen}:{args.port}",

@@ -322,6 +322,23 @@ TEST(HttpClient, ConnectionRefusedIsAnError)
     EXPECT_EQ(call->status(), 0);
     EXPECT_TRUE(call->error().contains("refused", Qt::CaseInsensitive))
         << call->error().toStdString();
+    // The communicator tries a refused connection again (AIS's soft error), not a hang-up.
+    EXPECT_TRUE(call->connectionRefused());
+}
+
+TEST(HttpClient, AHangUpWithoutAnAnswerIsNotARefusedConnection)
+{
+    ScriptedServer server;
+    server.onData = [](Peer &peer) {
+        if (peer.headEnd >= 0)
+            peer.socket->disconnectFromHost(); // read the request, answer nothing
+    };
+    HttpClient client;
+    ClientCall *call = client.send(request(server.url()), &client);
+    ASSERT_TRUE(spinUntil([&] { return call->isFinished(); }));
+    EXPECT_EQ(call->status(), 0);
+    EXPECT_TRUE(call->error().contains("without an answer")) << call->error().toStdString();
+    EXPECT_FALSE(call->connectionRefused());
 }
 
 TEST(HttpClient, AnEarlyAnswerEndsTheUploadAndTheConnection)

@@ -139,6 +139,15 @@ TEST_F(RouterTest, ToleratesOneTrailingSlash)
     EXPECT_EQ(withParam.params.value("bucket"), "b");
 }
 
+TEST_F(RouterTest, RestParameterKeepsATrailingSlash)
+{
+    // "dir/" is not the object "dir": the handler must see the slash to refuse the name.
+    const Router::Match m = m_router.match("PUT", "/v1/objects/b/dir/");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.params.value("object"), "dir/");
+    EXPECT_EQ(m_router.match("GET", "/v1/objects/b/a/b%2F/").params.value("object"), "a/b//");
+}
+
 TEST_F(RouterTest, RejectsTwoTrailingSlashes)
 {
     EXPECT_EQ(m_router.match("GET", "/v1/buckets//").route, nullptr);

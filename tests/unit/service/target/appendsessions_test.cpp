@@ -78,7 +78,7 @@ TEST_F(AppendSessionsTest, PartsBecomeTheObjectOnlyAtTheFlush)
     EXPECT_EQ(*again, *s);
     appendPart(*again, b);
     EXPECT_FALSE(m_store->stat("b", "o"));
-    auto info = flush(*s, {"xxhash", xxhashOf(a + b)});
+    auto info = flush(*s, {"xxhash2", xxhashOf(a + b)});
     ASSERT_TRUE(info) << info.error().message.toStdString();
     EXPECT_EQ(content("o"), a + b);
     EXPECT_EQ(info->checksum, xxhashOf(a + b));
@@ -105,14 +105,14 @@ TEST_F(AppendSessionsTest, AChecksumMismatchKeepsTheSessionAndTheObject)
     auto s = m_sessions->open("b", "o", {});
     ASSERT_TRUE(s);
     appendPart(*s, "data");
-    auto bad = flush(*s, {"xxhash", xxhashOf("other")});
+    auto bad = flush(*s, {"xxhash2", xxhashOf("other")});
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().message, QStringLiteral("BAD DATA CHECKSUM: xxhash(%1 != %2)")
+    EXPECT_EQ(bad.error().message, QStringLiteral("BAD DATA CHECKSUM: xxhash2(%1 != %2)")
                                        .arg(xxhashOf("data"), xxhashOf("other")));
     const QString md5 = QString::fromLatin1(QCryptographicHash::hash("data", QCryptographicHash::Md5).toHex());
     EXPECT_FALSE(flush(*s, {"md5", md5}));
     EXPECT_FALSE(m_store->stat("b", "o"));
-    ASSERT_TRUE(flush(*s, {"xxhash", xxhashOf("data")}));
+    ASSERT_TRUE(flush(*s, {"xxhash2", xxhashOf("data")}));
     EXPECT_EQ(content("o"), "data");
 }
 

@@ -45,7 +45,7 @@ TEST(BmdTest, AddingAnExistingBucketIsAlreadyExists)
     const Result<BucketProps> again = bmd.add("dup", 2);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, ErrorCode::AlreadyExists);
-    EXPECT_EQ(again.error().tcode, "ErrBckAlreadyExists");
+    EXPECT_EQ(again.error().tcode, "ErrBucketAlreadyExists");
     EXPECT_TRUE(again.error().message.contains("ais://dup"));
     EXPECT_EQ(bmd.version(), 1);
     EXPECT_EQ(bmd.bucket("dup")->createdNs, 1);
@@ -135,7 +135,9 @@ TEST(BucketPropsTest, QuotesTheCountersAisTagsAsStrings)
     EXPECT_EQ(ais.value("bid").toString(), "42");
     ASSERT_TRUE(ais.value("created").isString());
     EXPECT_EQ(ais.value("created").toString(), "1700000000123456789");
-    EXPECT_EQ(ais.value("checksum").toObject().value("type").toString(), "xxhash");
+    EXPECT_EQ(ais.value("checksum").toObject().value("type").toString(), "xxhash2");
+    // Every access bit, as AIS gives a new bucket (0 would deny everything once auth is on).
+    EXPECT_EQ(ais.value("access").toString(), "18446744073709551615");
 }
 
 } // namespace

@@ -17,7 +17,7 @@ TEST(BucketPropsTest, NewBucketHasAisDefaults)
     const QJsonObject p = BucketProps{}.toAisProps();
     EXPECT_EQ(p["access"].toString(), "18446744073709551615");
     EXPECT_TRUE(p["versioning"].toObject()["enabled"].toBool());
-    EXPECT_EQ(p["checksum"].toObject()["type"].toString(), "xxhash");
+    EXPECT_EQ(p["checksum"].toObject()["type"].toString(), "xxhash2");
 }
 
 TEST(BucketPropsTest, AppliesVersioningChecksumAndAccess)
@@ -64,7 +64,7 @@ TEST(BucketPropsTest, PersistedFormRoundTripsAndOldFormKeepsDefaults)
     EXPECT_EQ(back.access, 3u);
     const BucketProps old = BucketProps::fromJson(parse(R"({"name":"o","bid":2,"created":5})"));
     EXPECT_TRUE(old.versioning);
-    EXPECT_EQ(old.checksumType, "xxhash");
+    EXPECT_EQ(old.checksumType, "xxhash2");
     EXPECT_EQ(old.access, AccessAll);
 }
 
@@ -77,7 +77,7 @@ TEST(BucketPropsTest, ResetKeepsIdentity)
     p.reset();
     EXPECT_EQ(p.name, "b");
     EXPECT_EQ(p.bid, 9u);
-    EXPECT_EQ(p.checksumType, "xxhash");
+    EXPECT_EQ(p.checksumType, "xxhash2");
     EXPECT_EQ(p.access, AccessAll);
 }
 

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <ctime>
 #include <map>
 #include <set>
 #include <string>
@@ -235,7 +236,7 @@ TEST(LsoPageTest, MsgpackCarriesOptionalPropertiesOnlyWhenRequested)
               (std::set<std::string>{"n", "s", "f", "cs", "a", "v", "t"}));
     const auto entry = Decoded::mapOf(entries.via.array.ptr[0]);
     EXPECT_EQ(entry.at("cs").as<std::string>(), "0123456789abcdef");
-    EXPECT_EQ(entry.at("a").as<std::string>(), "Sat, 02 Jan 2021 03:04:05 GMT");
+    EXPECT_EQ(entry.at("a").as<std::string>(), formatAtime(SaturdayNs).toStdString());
     EXPECT_EQ(entry.at("v").as<std::string>(), "3");
     EXPECT_EQ(entry.at("t").as<std::string>(), "t[abc]:mp[/data/mp1]");
 }
@@ -256,7 +257,8 @@ TEST(LsoPageTest, MsgpackOmitsRequestedPropertiesThatAreEmpty)
     page.entries = {bare};
     const Decoded doc(page.toMsgpack(requesting("checksum,atime,version,location")));
     const msgpack::object entries = Decoded::mapOf(doc.root()).at("Entries");
-    EXPECT_EQ(Decoded::keysOf(entries.via.array.ptr[0]), (std::set<std::string>{"n", "s", "f"}));
+    // The size too: it is 0.
+    EXPECT_EQ(Decoded::keysOf(entries.via.array.ptr[0]), (std::set<std::string>{"n", "f"}));
 }
 
 TEST(LsoPageTest, MsgpackOfAnEmptyLastPage)
@@ -287,7 +289,7 @@ TEST(LsoPageTest, JsonCarriesRequestedProperties)
     const QJsonObject json = samplePage().toJson(requesting("checksum,atime,version,location"));
     const QJsonObject entry = json.value("entries").toArray().at(0).toObject();
     EXPECT_EQ(entry.value("checksum").toString(), "0123456789abcdef");
-    EXPECT_EQ(entry.value("atime").toString(), "Sat, 02 Jan 2021 03:04:05 GMT");
+    EXPECT_EQ(entry.value("atime").toString(), formatAtime(SaturdayNs));
     EXPECT_EQ(entry.value("version").toString(), "3");
     EXPECT_EQ(entry.value("location").toString(), "t[abc]:mp[/data/mp1]");
 }
@@ -319,10 +321,54 @@ TEST(LsoPageTest, InternalJsonWithoutEntriesIsRejected)
     EXPECT_FALSE(LsoPage::fromInternalJson(QJsonObject{{"uuid", "u"}}));
 }
 
-TEST(LsoPageTest, FormatsAtimeAsRfc1123InGmt)
+// Sets TZ for one test and restores it after.
+class LocalZone
 {
-    EXPECT_EQ(formatAtime(SaturdayNs), "Sat, 02 Jan 2021 03:04:05 GMT");
-    EXPECT_EQ(formatAtime(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+public:
+    explicit LocalZone(const char *zone)
+        : m_old(qgetenv("TZ"))
+        , m_had(qEnvironmentVariableIsSet("TZ"))
+    {
+        qputenv("TZ", zone);
+        tzset();
+    }
+    ~LocalZone()
+    {
+        if (m_had)
+            qputenv("TZ", m_old);
+        else
+            qunsetenv("TZ");
+        tzset();
+    }
+
+private:
+    QByteArray m_old;
+    bool m_had;
+};
+
+TEST(LsoPageTest, FormatsAtimeAsGoRfc822InTheLocalZone)
+{
+    {
+        LocalZone utc("UTC");
+        EXPECT_EQ(formatAtime(SaturdayNs), "02 Jan 21 03:04 UTC");
+        EXPECT_EQ(formatAtime(0), "01 Jan 70 00:00 UTC");
+    }
+    LocalZone berlin("Europe/Berlin");
+    EXPECT_EQ(formatAtime(SaturdayNs), "02 Jan 21 04:04 CET");
+}
+
+TEST(LsoPageTest, OmitsASizeOfZeroAsAisDoes)
+{
+    LsoPage page;
+    page.uuid = "u";
+    LsoEntry empty;
+    empty.name = "empty";
+    page.entries = {empty};
+    const QJsonObject entry = page.toJson(LsoMsg{}).value("entries").toArray().at(0).toObject();
+    EXPECT_FALSE(entry.contains("size"));
+    const Decoded doc(page.toMsgpack(LsoMsg{}));
+    const msgpack::object entries = Decoded::mapOf(doc.root()).at("Entries");
+    EXPECT_EQ(Decoded::keysOf(entries.via.array.ptr[0]), (std::set<std::string>{"n", "f"}));
 }
 
 } // namespace

@@ -54,7 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(NameCase{"OneLetter", "a"}, NameCase{"Dashes", "my-bucket"},
                     NameCase{"UnderscoresAndDots", "b_1.2"}, NameCase{"UpperCase", "Images2024"},
                     NameCase{"Digits", "0123"}, NameCase{"SixtyFourCharacters", QString(64, 'b')},
-                    NameCase{"LeadingDot", ".hidden"}),
+                    NameCase{"SingleDots", "a.b.c."}),
     caseName);
 
 class InvalidBucketNameTest : public testing::TestWithParam<NameCase>
@@ -70,9 +70,13 @@ TEST_P(InvalidBucketNameTest, IsRejectedAsInvalidArgument)
 
 INSTANTIATE_TEST_SUITE_P(
     Names, InvalidBucketNameTest,
-    testing::Values(NameCase{"Empty", "", "empty"}, NameCase{"Dot", ".", "reserved"},
+    testing::Values(NameCase{"Empty", "", "bucket name is missing"},
+                    NameCase{"Dot", ".", "reserved bucket name \".\" (unknown system bucket)"},
                     NameCase{"DotDot", "..", "reserved"},
-                    NameCase{"SixtyFiveCharacters", QString(65, 'b'), "too long"},
+                    NameCase{"LeadingDot", ".hidden", "reserved"},
+                    NameCase{"TwoDotsInside", "a..b", "may only contain"},
+                    NameCase{"SixtyFiveCharacters", QString(65, 'b'),
+                             "bucket name is too long: 65 > 64(max length)"},
                     NameCase{"Slash", "a/b", "may only contain"},
                     NameCase{"Space", "a b", "may only contain"},
                     NameCase{"Colon", "ais:b", "may only contain"},
@@ -116,16 +120,17 @@ TEST_P(InvalidObjectNameTest, IsRejectedAsInvalidArgument)
 
 INSTANTIATE_TEST_SUITE_P(
     Names, InvalidObjectNameTest,
-    testing::Values(NameCase{"Empty", "", "empty"},
-                    NameCase{"DotDot", "..", "\"..\" path component"},
-                    NameCase{"Dot", ".", "\"..\" path component"},
-                    NameCase{"DotDotInTheMiddle", "a/../b", "\"..\" path component"},
-                    NameCase{"DotDotAtTheStart", "../etc/passwd", "\"..\" path component"},
-                    NameCase{"DotDotAtTheEnd", "a/b/..", "\"..\" path component"},
-                    NameCase{"DotInTheMiddle", "a/./b", "\"..\" path component"},
-                    NameCase{"Absolute", "/abs", "absolute path"},
+    testing::Values(NameCase{"Empty", "", "invalid object name \"\""},
+                    NameCase{"DotDot", "..", "invalid object name \"..\""},
+                    NameCase{"Dot", ".", "invalid object name \".\""},
+                    NameCase{"DotDotInTheMiddle", "a/../b", "invalid object name \"a/../b\""},
+                    NameCase{"DotDotAtTheStart", "../etc/passwd", "invalid object name"},
+                    NameCase{"DotDotAtTheEnd", "a/b/..", "invalid object name"},
+                    NameCase{"DotInTheMiddle", "a/./b", "invalid object name"},
+                    NameCase{"TrailingSlash", "dir/", "invalid object name \"dir/\""},
+                    NameCase{"HomePrefix", "~/x", "invalid object name \"~/x\""},
+                    NameCase{"Absolute", "/abs", "absolute path: invalid object name"},
                     NameCase{"DoubleSlash", "a//b", "empty path component"},
-                    NameCase{"TrailingSlash", "dir/", "empty path component"},
                     NameCase{"Nul", QString("a") + QChar(0) + "b", "NUL"},
                     NameCase{"Over1024Bytes", nameOfBytes(1025), "1025 bytes"},
                     NameCase{"Over1024BytesOfTwoByteCharacters", nameOfBytes(1025, QChar(0xe9)),
@@ -134,6 +139,12 @@ INSTANTIATE_TEST_SUITE_P(
                     NameCase{"Component256BytesOfTwoByteCharacters", QString(128, QChar(0xe9)),
                              "longer than 255"}),
     caseName);
+
+TEST(NamesTest, RefusesObjectNamesWithAisTypeName)
+{
+    for (const QString &name : {QString(".."), QString("a//b")})
+        EXPECT_EQ(validateObjectName(name).error().tcode, "errInvalidPath") << name.toStdString();
+}
 
 TEST(NamesTest, LengthCasesAreAsLongAsTheirLabelsSay)
 {
