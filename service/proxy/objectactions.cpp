@@ -104,9 +104,10 @@ const Cluster::Snode *ObjectActions::owner(Http::Exchange &ex, const QString &bu
 
 void ObjectActions::put(Http::Exchange ex, const QString &bucket, const QString &object)
 {
+    // The target judges the form (AIS's proxy only reads an append handle to route by it).
     auto req = Api::classifyPut(ex.request().query);
     if (!req)
-        return ex.fail(req.error());
+        req = Api::PutRequest{};
     // A copy through an ETL names one that exists (AIS's etlExists, 400).
     const QString etlName = ex.request().queryValue(Api::Query::EtlName);
     if (!etlName.isEmpty() && !m_deps.etlExists(etlName))

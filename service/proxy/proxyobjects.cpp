@@ -3,6 +3,8 @@
 #include "service/http/exchange.h"
 #include "service/proxy/proxynode.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
+#include "shared/api/writeform.h"
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 
@@ -21,6 +23,11 @@ void ProxyNode::onObject(Http::Exchange ex)
     // PUT has several forms (copy, append, flush...): ObjectActions routes each.
     if (ex.request().method == "PUT")
         return m_objects.put(ex, bucket, object);
+    // AIS's proxy parses an archive read's mode before it redirects.
+    if (const QString mode = ex.request().queryValue(Api::Query::Archmode); !mode.isEmpty()) {
+        if (auto valid = Api::archMode(mode); !valid)
+            return ex.fail(valid.error());
+    }
     const Cluster::Snode *target = Cluster::hrwTarget(m_smap, Cluster::objectUname(bucket, object));
     if (!target)
         return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster"));

@@ -59,11 +59,12 @@ void AppendRoutes::append(Http::Exchange ex, const QString &bucket, const QStrin
 void AppendRoutes::flush(Http::Exchange ex, const QString &bucket, const QString &object,
                          const Api::PutRequest &req)
 {
+    // AIS prints its empty handle struct (Go's %+v) in this message.
     if (req.appendHandle.isEmpty())
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  QStringLiteral("failed to finalize append-file operation: empty "
-                                                "source in the %1 handle")
-                                     .arg(Api::objectCname(bucket, object))));
+                                                "source in the {partialCksum:<nil> nodeID: "
+                                                "workFQN:} handle")));
     auto opened = m_sessions.open(bucket, object, req.appendHandle);
     if (!opened)
         return ex.fail(opened.error());

@@ -1,5 +1,7 @@
 #include "service/target/archivesource.h"
 
+#include "shared/api/writeform.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -13,7 +15,6 @@ namespace {
 
 constexpr qint64 CopyChunk = 256 * 1024;
 const QStringList Formats{".tar", ".tgz", ".tar.gz", ".zip", ".tar.lz4"};
-const QStringList Modes{"regexp", "prefix", "suffix", "substr", "wdskey"};
 
 // AIS's archive.Mime: the archmime parameter, else the name's extension.
 Result<QString> mimeOf(const QString &mime, const QString &name)
@@ -135,12 +136,10 @@ Result<ArchiveRead> ArchiveSource::parse(const QString &archpath, const QString 
     read.regex = regex;
     read.mime = mime;
     if (!mode.isEmpty()) {
-        read.mode = (mode == "*") ? QStringLiteral("prefix") : mode;
-        if (!Modes.contains(read.mode))
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("invalid matching mode \"%1\", expecting one of: "
-                                            "[regexp prefix suffix substr wdskey]")
-                                 .arg(mode));
+        auto valid = Api::archMode(mode);
+        if (!valid)
+            return valid.error();
+        read.mode = *valid;
     }
     if (!read.archpath.isEmpty() && !read.mode.isEmpty())
         return makeError(ErrorCode::InvalidArgument,

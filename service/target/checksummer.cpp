@@ -61,8 +61,8 @@ Result<Checksummer> Checksummer::make(const QString &type)
 {
     if (!isKnownType(type))
         return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("invalid checksum type \"%1\" (expecting one of: none, "
-                                        "xxhash, xxhash2, md5, crc32c, sha256, sha512)")
+                         QStringLiteral("invalid checksum type \"%1\" (expecting [crc32c md5 "
+                                        "sha256 sha512 xxhash xxhash2 none])")
                              .arg(type));
     return Checksummer(type);
 }

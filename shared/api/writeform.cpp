@@ -95,6 +95,20 @@ QString objectUname(const QString &bucket, const QString &object)
     return QStringLiteral("ais/@#/") + bucket + '/' + object;
 }
 
+Result<QString> archMode(const QString &mode)
+{
+    if (mode.isEmpty() || mode == QLatin1String("*"))
+        return QStringLiteral("prefix");
+    for (const char *m : {"regexp", "prefix", "suffix", "substr", "wdskey"}) {
+        if (mode == QLatin1String(m))
+            return mode;
+    }
+    return makeError(ErrorCode::InvalidArgument,
+                     QStringLiteral("dpq: '%1=%2', err: invalid matching mode \"%2\", expecting "
+                                    "one of: [regexp prefix suffix substr wdskey]")
+                         .arg(Query::Archmode, mode));
+}
+
 Error notImplemented(const QString &what, const QString &cname)
 {
     return makeError(ErrorCode::Unsupported,

@@ -44,6 +44,11 @@ struct ObjectRef
 Result<ObjectRef> parseObjectUname(const QString &uname);
 QString objectUname(const QString &bucket, const QString &object);
 
+// The archmode of an archive read (GET ?archregx=&archmode=), as AIS's request parser takes it:
+// "" or "*" is a prefix match, else one of regexp, prefix, suffix, substr, wdskey; anything else
+// fails with AIS's words ("dpq: 'archmode=x', err: invalid matching mode ...", 400).
+Result<QString> archMode(const QString &mode);
+
 // AIS's error for a request form Kiln does not implement: "cannot <what> <cname> - not
 // implemented yet" (cmn.ErrNotImpl, 501).
 Error notImplemented(const QString &what, const QString &cname);

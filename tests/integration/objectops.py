@@ -72,9 +72,10 @@ def act(method, base, bucket, name, body, **params) -> requests.Response:
                             json=body, timeout=TIMEOUT)
 
 
-def names_other_target(base, bucket, name, count=64) -> str:
-    """A name in bucket whose owner differs from name's (HRW spreads names over 3 targets)."""
-    first = owner(base, bucket, name)
+def names_other_target(base, bucket, name, count=64, than: str | None = None) -> str:
+    """A name in bucket whose owner differs from name's, or from the target `than` (HRW
+    spreads names over 3 targets)."""
+    first = than or owner(base, bucket, name)
     for i in range(count):
         candidate = f"{name}.other{i}"
         if owner(base, bucket, candidate) != first:

@@ -233,7 +233,8 @@ def test_versioning_access_and_reset(kiln):
 
 
 @pytest.mark.parametrize("value,status,message", [
-    ({"checksum": {"type": "md4"}}, 400, 'invalid checksum.type "md4"'),
+    ({"checksum": {"type": "md4"}}, 400,
+     'invalid checksum type "md4" (expecting [crc32c md5 sha256 sha512 xxhash xxhash2 none])'),
     ({"versioning": {"enabled": "maybe"}}, 400, 'invalid bucket property "versioning.enabled"'),
     ({"versioning": {"colour": True}}, 400, 'unknown bucket property "versioning.colour"'),
     ({"mirror": {"enabled": True}}, 501, 'cannot set bucket property "mirror" of ais://'),

@@ -120,7 +120,7 @@ def test_copy_within_and_across_buckets(kiln, src):
 
 def test_copy_lands_on_the_target_that_owns_the_destination(kiln, src):
     a, b = src
-    far = op.names_other_target(kiln.url, b, "o.txt")
+    far = op.names_other_target(kiln.url, b, "o.txt", than=op.owner(kiln.url, a, "o.txt"))
     assert op.owner(kiln.url, b, far) != op.owner(kiln.url, a, "o.txt")
     assert op.act("PUT", kiln.url, a, "o.txt", None, object_to=op.uname(b, far)).status_code == 200
     # The destination's owner holds it: a direct GET there finds it.
@@ -133,7 +133,7 @@ def test_copy_lands_on_the_target_that_owns_the_destination(kiln, src):
 def test_copy_keeps_custom_metadata_and_onto_itself_is_a_no_op(kiln, src):
     a, b = src
     assert op.act("PATCH", kiln.url, a, "o.txt", {"value": {"team": "kiln"}}).status_code == 200
-    far = op.names_other_target(kiln.url, b, "c.txt")
+    far = op.names_other_target(kiln.url, b, "c.txt", than=op.owner(kiln.url, a, "o.txt"))
     for name in ("c.txt", far):
         assert op.act("PUT", kiln.url, a, "o.txt", None,
                       object_to=op.uname(b, name)).status_code == 200

@@ -127,8 +127,9 @@ TEST(ArchiveSourceParseTest, ValidatesTheQueryAsAisDoes)
     EXPECT_FALSE(ArchiveSource::parse({}, "x", {}, {})->isArchiveRead()); // no mode: plain GET
     EXPECT_EQ(ArchiveSource::parse("/x", {}, {}, {})->archpath, "x");
     EXPECT_EQ(ArchiveSource::parse({}, "*", "regexp", {})->mode, "prefix"); // match-all
-    EXPECT_TRUE(ArchiveSource::parse({}, "a", "fuzzy", {}).error().message.startsWith(
-        "invalid matching mode \"fuzzy\""));
+    EXPECT_EQ(ArchiveSource::parse({}, "a", "fuzzy", {}).error().message,
+              "dpq: 'archmode=fuzzy', err: invalid matching mode \"fuzzy\", expecting one of: "
+              "[regexp prefix suffix substr wdskey]");
     EXPECT_TRUE(ArchiveSource::parse("x", "a", "prefix", {}).error().message.contains(
         "mutually exclusive"));
     EXPECT_FALSE(ArchiveSource::parse({}, "(", "regexp", {}));
