@@ -45,7 +45,8 @@ BucketCopyDialog::BucketCopyDialog(Api::ApiClient *api, const QString &source,
     m_destination->setEditable(true);
     m_destination->addItems(buckets);
     m_destination->setCurrentText(QString());
-    m_destination->lineEdit()->setPlaceholderText(tr("created with the source's props when missing"));
+    m_destination->lineEdit()->setPlaceholderText(
+        tr("created with the source's props when missing"));
     m_prefix->setPlaceholderText(tr("all objects"));
     m_prepend->setPlaceholderText(tr("nothing"));
     m_progress->setRange(0, 1);
@@ -103,8 +104,8 @@ QString BucketCopyDialog::counts() const
 void BucketCopyDialog::setRunning(bool running)
 {
     m_running = running;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_destination, m_prefix, m_prepend,
-                                                       m_dryRun, m_sync, m_start})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_destination, m_prefix, m_prepend, m_dryRun,
+                                                       m_sync, m_start})
         w->setEnabled(!running);
     m_cancel->setText(running ? tr("Cancel job") : tr("Close"));
 }
@@ -162,8 +163,8 @@ void BucketCopyDialog::poll()
             return;
         poll(); // the final counters
         if (status->aborted || !status->error.isEmpty())
-            return finish(false, status->error.isEmpty() ? tr("job %1 was aborted").arg(id)
-                                                         : status->error);
+            return finish(
+                false, status->error.isEmpty() ? tr("job %1 was aborted").arg(id) : status->error);
         finish(true, tr("Job %1 finished").arg(id));
     });
 }

@@ -23,9 +23,8 @@ class ObjectActionDialog final : public QDialog
 public:
     enum class Mode { Copy, Rename };
 
-    ObjectActionDialog(Api::ApiClient *api, Mode mode, const QString &bucket,
-                       const QString &object, const QStringList &buckets,
-                       QWidget *parent = nullptr);
+    ObjectActionDialog(Api::ApiClient *api, Mode mode, const QString &bucket, const QString &object,
+                       const QStringList &buckets, QWidget *parent = nullptr);
 
     void setDestination(const QString &bucket, const QString &name);
     void run();

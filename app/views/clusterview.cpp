@@ -129,22 +129,21 @@ void ClusterView::refreshObjects()
         return;
     }
     m_objectsStatus->setText(tr("Listing %1…").arg(bucket));
-    m_api->listObjects(bucket, {}, MaxListed, this,
-                       [this, bucket](const Result<QList<Api::ObjectInfo>> &objects) {
-                           if (bucket != selectedBucket())
-                               return; // another bucket was picked meanwhile
-                           if (!objects) {
-                               m_objectsStatus->setText(objects.error().message);
-                               return;
-                           }
-                           m_objectModel->setObjects(bucket, *objects);
-                           m_objectsStatus->setText(
-                               objects->size() >= MaxListed
-                                   ? tr("the first %1 objects").arg(MaxListed)
-                                   : tr("%n object(s)", nullptr, int(objects->size())));
-                           updateButtons();
-                           Q_EMIT objectsRefreshed();
-                       });
+    m_api->listObjects(
+        bucket, {}, MaxListed, this, [this, bucket](const Result<QList<Api::ObjectInfo>> &objects) {
+            if (bucket != selectedBucket())
+                return; // another bucket was picked meanwhile
+            if (!objects) {
+                m_objectsStatus->setText(objects.error().message);
+                return;
+            }
+            m_objectModel->setObjects(bucket, *objects);
+            m_objectsStatus->setText(objects->size() >= MaxListed
+                                         ? tr("the first %1 objects").arg(MaxListed)
+                                         : tr("%n object(s)", nullptr, int(objects->size())));
+            updateButtons();
+            Q_EMIT objectsRefreshed();
+        });
 }
 
 BucketCopyDialog *ClusterView::copyBucket()
@@ -167,9 +166,9 @@ ObjectActionDialog *ClusterView::copyObject()
     const QString object = selectedObject();
     if (object.isEmpty())
         return nullptr;
-    auto *dialog = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Copy,
-                                          m_objectModel->bucket(), object, m_bucketModel->names(),
-                                          this);
+    auto *dialog
+        = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Copy, m_objectModel->bucket(),
+                                 object, m_bucketModel->names(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ObjectActionDialog::done, this, &ClusterView::objectActionDone);
     dialog->show();
@@ -181,9 +180,9 @@ ObjectActionDialog *ClusterView::renameObject()
     const QString object = selectedObject();
     if (object.isEmpty())
         return nullptr;
-    auto *dialog = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Rename,
-                                          m_objectModel->bucket(), object, m_bucketModel->names(),
-                                          this);
+    auto *dialog
+        = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Rename, m_objectModel->bucket(),
+                                 object, m_bucketModel->names(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ObjectActionDialog::done, this, &ClusterView::objectActionDone);
     dialog->show();

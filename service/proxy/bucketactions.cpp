@@ -25,8 +25,9 @@ Result<QString> destination(Http::Exchange &ex)
 {
     const QString uname = ex.request().queryValue(Api::Query::BucketTo);
     if (uname.isEmpty())
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("missing \"%1\" query parameter").arg(Api::Query::BucketTo));
+        return makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("missing \"%1\" query parameter").arg(Api::Query::BucketTo));
     auto name = Api::bucketFromUname(uname);
     if (!name)
         return name.error();
@@ -68,8 +69,8 @@ void BucketActions::copyBucket(Http::Exchange ex, const QString &bucket, const A
 {
     if (auto ok = m_deps.bmd.check(ex.request().queryValue(Api::Query::Provider), bucket); !ok)
         return ex.fail(ok.error());
-    auto msg = Api::TcbMsg::fromJson(act.value.isNull() ? QJsonValue(QJsonObject{}) : act.value,
-                                     false);
+    auto msg
+        = Api::TcbMsg::fromJson(act.value.isNull() ? QJsonValue(QJsonObject{}) : act.value, false);
     if (!msg)
         return ex.fail(msg.error());
     msg->etlName.clear(); // a plain copy: any transform fields are ignored, as in AIS
@@ -164,8 +165,7 @@ void BucketActions::moveBucket(Http::Exchange ex, const QString &bucket)
         Log::proxy().info("bucket {} moved (job {})", Api::bucketCname(from), id);
         m_deps.bmdUpdated([] {});
     };
-    m_deps.bmdUpdated(
-        [this, ex, spec, finish]() mutable { m_deps.jobs.start(ex, spec, finish); });
+    m_deps.bmdUpdated([this, ex, spec, finish]() mutable { m_deps.jobs.start(ex, spec, finish); });
 }
 
 void BucketActions::onPatch(Http::Exchange ex)

@@ -65,14 +65,16 @@ QJsonObject BucketSummary::resultJson(const QString &bucket, const Share &t, qin
 QString BucketSummary::start(const QStringList &buckets, const QString &prefix)
 {
     const QString id = JobControl::newJobId();
-    m_runs.insert(id, Run{buckets, prefix, false, std::nullopt, {}, QDateTime::currentDateTimeUtc()});
+    m_runs.insert(id,
+                  Run{buckets, prefix, false, std::nullopt, {}, QDateTime::currentDateTimeUtc()});
     m_order.append(id);
     while (m_order.size() > MaxRuns)
         m_runs.remove(m_order.takeFirst());
     QString path = QStringLiteral("/v1/txn/summary?prefix=")
         + QString::fromUtf8(QUrl::toPercentEncoding(prefix));
     if (buckets.size() == 1)
-        path += QStringLiteral("&bucket=") + QString::fromUtf8(QUrl::toPercentEncoding(buckets.first()));
+        path += QStringLiteral("&bucket=")
+            + QString::fromUtf8(QUrl::toPercentEncoding(buckets.first()));
     const Node::IntraRequest request{"GET", path, {}, {}, 600000};
     Node::callNodes(m_nam, m_smap.targets(), request, this,
                     [this, id](const QList<Node::IntraReply> &replies) { collect(id, replies); });
@@ -129,9 +131,9 @@ void BucketSummary::summary(Http::Exchange ex, const QString &bucket, const QJso
     }
     const auto it = m_runs.constFind(uuid);
     if (it == m_runs.constEnd())
-        return ex.fail(makeError(ErrorCode::NotFound,
-                                 QStringLiteral("%1: xaction \"%2\" not found")
-                                     .arg(Api::Action::SummaryBucket, uuid)));
+        return ex.fail(makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("%1: xaction \"%2\" not found").arg(Api::Action::SummaryBucket, uuid)));
     if (!it->done)
         return ex.json("[]", 202);
     if (it->error)
@@ -153,9 +155,9 @@ void BucketSummary::info(Http::Exchange ex, const QString &bucket, const QString
     }
     const auto it = m_runs.constFind(uuid);
     if (it == m_runs.constEnd())
-        return ex.fail(makeError(ErrorCode::NotFound,
-                                 QStringLiteral("%1: xaction \"%2\" not found")
-                                     .arg(Api::Action::SummaryBucket, uuid)));
+        return ex.fail(makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("%1: xaction \"%2\" not found").arg(Api::Action::SummaryBucket, uuid)));
     if (it->error)
         return ex.fail(*it->error);
     Http::Headers headers = props;

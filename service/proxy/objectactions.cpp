@@ -51,14 +51,16 @@ void ObjectActions::registerRoutes(Http::Router &r)
           [this](Http::Exchange ex) { onPost(std::move(ex)); });
     r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}",
           [this](Http::Exchange ex) { onPatch(std::move(ex)); });
-    r.add({"POST"}, "/v1/objects/{bucket}", [this](Http::Exchange ex) { onPromote(std::move(ex)); });
+    r.add({"POST"}, "/v1/objects/{bucket}",
+          [this](Http::Exchange ex) { onPromote(std::move(ex)); });
 }
 
 Error ObjectActions::errorOf(const Node::IntraReply &reply)
 {
     if (reply.status == 0)
-        return makeError(ErrorCode::Unavailable,
-                         QStringLiteral("target %1 did not answer: %2").arg(reply.node.id, reply.error));
+        return makeError(
+            ErrorCode::Unavailable,
+            QStringLiteral("target %1 did not answer: %2").arg(reply.node.id, reply.error));
     const QJsonObject json = QJsonDocument::fromJson(reply.body).object();
     const QString message = json.value("message").toString();
     return makeError(codeFor(reply.status),
@@ -123,9 +125,9 @@ void ObjectActions::put(Http::Exchange ex, const QString &bucket, const QString 
     // Appends after the first, and the flush, go where the first one went.
     const QStringList items = req->appendHandle.split('|');
     if (items.size() != 4)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("invalid APPEND handle: \"%1\"")
-                                     .arg(req->appendHandle)));
+        return ex.fail(
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("invalid APPEND handle: \"%1\"").arg(req->appendHandle)));
     const Cluster::Snode *target = m_deps.smap.target(items[0]);
     if (!target)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
@@ -207,34 +209,40 @@ void ObjectActions::onPromote(Http::Exchange ex)
     const Api::ActMsg forward{Api::Action::Promote, args->source, args->toJson()};
     const QByteArray body = forward.toJson();
     const bool notShare = args->notFileShare;
-    const Node::IntraRequest begin{
-        "POST",
-        QStringLiteral("/v1/txn/promote/%1/begin").arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket))),
-        body, {{"Content-Type", Api::MimeJson}}, 60000};
-    Node::callNodes(
-        m_deps.nam, targets, begin, this,
-        [this, ex, bucket, body, targets, notShare](const QList<Node::IntraReply> &replies) mutable {
-            QSet<QString> answers;
-            for (const Node::IntraReply &r : replies) {
-                if (!r.ok())
-                    return ex.fail(errorOf(r));
-                answers.insert(QString::fromUtf8(r.body));
-            }
-            // Every target seeing the same names is a file share: each promotes its own part.
-            const bool fileShare = targets.size() > 1 && answers.size() == 1 && !notShare;
-            commitPromote(ex, bucket, body, targets, fileShare);
-        });
+    const Node::IntraRequest begin{"POST",
+                                   QStringLiteral("/v1/txn/promote/%1/begin")
+                                       .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket))),
+                                   body,
+                                   {{"Content-Type", Api::MimeJson}},
+                                   60000};
+    Node::callNodes(m_deps.nam, targets, begin, this,
+                    [this, ex, bucket, body, targets,
+                     notShare](const QList<Node::IntraReply> &replies) mutable {
+                        QSet<QString> answers;
+                        for (const Node::IntraReply &r : replies) {
+                            if (!r.ok())
+                                return ex.fail(errorOf(r));
+                            answers.insert(QString::fromUtf8(r.body));
+                        }
+                        // Every target seeing the same names is a file share: each promotes its own
+                        // part.
+                        const bool fileShare
+                            = targets.size() > 1 && answers.size() == 1 && !notShare;
+                        commitPromote(ex, bucket, body, targets, fileShare);
+                    });
 }
 
 void ObjectActions::commitPromote(Http::Exchange ex, const QString &bucket, const QByteArray &body,
                                   const QList<Cluster::Snode> &targets, bool fileShare)
 {
-    const Node::IntraRequest commit{
-        "POST",
-        QStringLiteral("/v1/txn/promote/%1/commit?%2=%3")
-            .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket)), Api::Query::ConfirmFshare,
-                 fileShare ? "true" : "false"),
-        body, {{"Content-Type", Api::MimeJson}}, 3600000};
+    const Node::IntraRequest commit{"POST",
+                                    QStringLiteral("/v1/txn/promote/%1/commit?%2=%3")
+                                        .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket)),
+                                             Api::Query::ConfirmFshare,
+                                             fileShare ? "true" : "false"),
+                                    body,
+                                    {{"Content-Type", Api::MimeJson}},
+                                    3600000};
     Node::callNodes(m_deps.nam, targets, commit, this,
                     [ex, bucket](const QList<Node::IntraReply> &replies) mutable {
                         qint64 promoted = 0;
@@ -244,8 +252,8 @@ void ObjectActions::commitPromote(Http::Exchange ex, const QString &bucket, cons
                             if (auto json = Api::parseObject(r.body, "promote"))
                                 promoted += json->value("promoted").toInteger();
                         }
-                        Log::proxy().info("promote into {}: {} objects",
-                                          Api::bucketCname(bucket), promoted);
+                        Log::proxy().info("promote into {}: {} objects", Api::bucketCname(bucket),
+                                          promoted);
                         ex.ok();
                     });
 }

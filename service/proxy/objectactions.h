@@ -58,8 +58,7 @@ private:
     void commitPromote(Http::Exchange ex, const QString &bucket, const QByteArray &body,
                        const QList<Cluster::Snode> &targets, bool fileShare);
     bool checkObject(Http::Exchange &ex, QString *bucket, QString *object);
-    const Cluster::Snode *owner(Http::Exchange &ex, const QString &bucket,
-                                const QString &object);
+    const Cluster::Snode *owner(Http::Exchange &ex, const QString &bucket, const QString &object);
 
     Deps m_deps;
 };

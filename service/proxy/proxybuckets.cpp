@@ -142,8 +142,8 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
     if (auto valid = Api::validateBucketName(bucket); !valid)
         return ex.fail(valid.error());
     // The Go client may send props to create the bucket with (AIS's BpropsToSet).
-    auto added = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000,
-                           act->value.toObject());
+    auto added
+        = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000, act->value.toObject());
     if (!added)
         return ex.fail(added.error());
     Log::proxy().info("bucket {} created (bmd v{})", Api::bucketCname(bucket), m_bmd.version());

@@ -21,7 +21,8 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     , m_objects({m_smap, m_bmd, m_self, m_nam,
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
                  m_config.effectivePromoteRoot()})
-    , m_buckets({m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
+    , m_buckets(
+          {m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
     , m_summary(m_smap, m_bmd, m_nam)
 {
     m_etl.setJobs(&m_jobs);

@@ -4,8 +4,8 @@
 #include "service/proxy/proxynode.h"
 #include "shared/api/names.h"
 #include "shared/api/objectwire.h"
-#include "shared/api/writeform.h"
 #include "shared/api/wire.h"
+#include "shared/api/writeform.h"
 #include "shared/cluster/hrw.h"
 
 #include <QDateTime>

@@ -30,17 +30,17 @@ void AppendRoutes::append(Http::Exchange ex, const QString &bucket, const QStrin
     auto offset = std::make_shared<qint64>(session->writer->bytesWritten());
     auto failed = std::make_shared<bool>(false);
     Http::BodyReader reader;
-    reader.onData = [this, ex, session, offset, failed, token](const char *data,
-                                                               qsizetype size) mutable {
-        if (auto written = session->writer->writeAt(*offset, data, size); !written) {
-            *failed = true;
-            m_sessions.drop(token);
-            ex.fail(written.error());
-            return false;
-        }
-        *offset += size;
-        return true;
-    };
+    reader.onData
+        = [this, ex, session, offset, failed, token](const char *data, qsizetype size) mutable {
+              if (auto written = session->writer->writeAt(*offset, data, size); !written) {
+                  *failed = true;
+                  m_sessions.drop(token);
+                  ex.fail(written.error());
+                  return false;
+              }
+              *offset += size;
+              return true;
+          };
     reader.onEnd = [this, ex, session, failed]() mutable {
         if (*failed)
             return;

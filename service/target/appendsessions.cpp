@@ -87,9 +87,8 @@ Result<AppendSession *> AppendSessions::open(const QString &bucket, const QStrin
             const qint64 size = existing->size;
             if (auto reserved = w->writeAt(size, nullptr, 0); !reserved)
                 return reserved.error();
-            session->fill = QtConcurrent::run(m_store.ioPool(), [w, path, size]() {
-                return w->fillFrom(path, size);
-            });
+            session->fill = QtConcurrent::run(
+                m_store.ioPool(), [w, path, size]() { return w->fillFrom(path, size); });
         }
     }
     m_sessions.insert(session->token, session);
@@ -130,8 +129,8 @@ void AppendSessions::drop(const QString &token)
     auto session = m_sessions.take(token);
     if (!session)
         return;
-    Log::store().debug("append {} dropped ({})",
-                       Api::objectCname(session->bucket, session->object), token);
+    Log::store().debug("append {} dropped ({})", Api::objectCname(session->bucket, session->object),
+                       token);
     if (session->fill.isValid() && !session->fill.isFinished()) {
         // The pool still writes into the writer: it goes once the fill is over.
         session->fill.then(this, [session](const Result<void> &) {});
@@ -143,27 +142,27 @@ QFuture<Result<ObjectInfo>> AppendSessions::flush(AppendSession *session,
 {
     std::shared_ptr<AppendSession> held = m_sessions.value(session->token);
     held->busy = true;
-    QFuture<Result<void>> filled = held->fill.isValid()
-        ? held->fill
-        : QtFuture::makeReadyFuture(Result<void>());
+    QFuture<Result<void>> filled
+        = held->fill.isValid() ? held->fill : QtFuture::makeReadyFuture(Result<void>());
     const bool verify = !expected.type.isEmpty() && expected.type != QLatin1String("none")
         && !expected.value.isEmpty();
-    auto work = filled.then(m_store.ioPool(), [held, expected, verify](Result<void> fill) -> FlushOutcome {
-        if (!fill)
-            return FlushOutcome{fill.error()};
-        if (verify && !Checksummer::isKnownType(expected.type))
-            return FlushOutcome{makeError(ErrorCode::InvalidArgument,
-                                     QStringLiteral("invalid checksum type \"%1\"")
-                                         .arg(expected.type)),
-                           true};
-        auto digest = held->writer->rehash();
-        if (!digest)
-            return FlushOutcome{digest.error()};
-        const QString ours = held->writer->checksumType();
-        if (verify && (expected.type != ours || expected.value != *digest))
-            return FlushOutcome{badChecksum(ours, *digest, expected), true};
-        return FlushOutcome{held->writer->commitNow()};
-    });
+    auto work = filled.then(
+        m_store.ioPool(), [held, expected, verify](Result<void> fill) -> FlushOutcome {
+            if (!fill)
+                return FlushOutcome{fill.error()};
+            if (verify && !Checksummer::isKnownType(expected.type))
+                return FlushOutcome{
+                    makeError(ErrorCode::InvalidArgument,
+                              QStringLiteral("invalid checksum type \"%1\"").arg(expected.type)),
+                    true};
+            auto digest = held->writer->rehash();
+            if (!digest)
+                return FlushOutcome{digest.error()};
+            const QString ours = held->writer->checksumType();
+            if (verify && (expected.type != ours || expected.value != *digest))
+                return FlushOutcome{badChecksum(ours, *digest, expected), true};
+            return FlushOutcome{held->writer->commitNow()};
+        });
     return work.then(this, [this, held](const FlushOutcome &outcome) {
         held->busy = false;
         if (!outcome.keep)

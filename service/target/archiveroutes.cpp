@@ -16,10 +16,9 @@ ArchiveRoutes::ArchiveRoutes(TargetContext ctx, QObject *parent)
 Result<ArchiveRead> ArchiveRoutes::parse(Http::Exchange &ex)
 {
     const Http::Request &req = ex.request();
-    auto read = ArchiveSource::parse(req.queryValue(Api::Query::Archpath),
-                                     req.queryValue(Api::Query::Archregx),
-                                     req.queryValue(Api::Query::Archmode),
-                                     req.queryValue(Api::Query::Archmime));
+    auto read = ArchiveSource::parse(
+        req.queryValue(Api::Query::Archpath), req.queryValue(Api::Query::Archregx),
+        req.queryValue(Api::Query::Archmode), req.queryValue(Api::Query::Archmime));
     if (!read)
         ex.fail(read.error());
     return read;
@@ -34,10 +33,10 @@ void ArchiveRoutes::get(Http::Exchange ex, const ObjectInfo &info, const Archive
                                                 "not supported")
                                      .arg(read.archpath),
                                  QStringLiteral("ErrUnsupp")));
-    const QString notFound = QStringLiteral("%1: %2 in %3 does not exist")
-                                 .arg(m_ctx.self.tag(),
-                                      read.archpath.isEmpty() ? read.describe() : read.archpath,
-                                      cname);
+    const QString notFound
+        = QStringLiteral("%1: %2 in %3 does not exist")
+              .arg(m_ctx.self.tag(), read.archpath.isEmpty() ? read.describe() : read.archpath,
+                   cname);
     ArchiveSource::open(read, info.path, info.name, m_ctx.store.ioPool())
         .then(this, [ex, notFound](const Result<std::shared_ptr<ArchiveCursor>> &opened) mutable {
             if (!opened) {
@@ -47,8 +46,8 @@ void ArchiveRoutes::get(Http::Exchange ex, const ObjectInfo &info, const Archive
                 return ex.fail(e);
             }
             auto src = std::make_unique<ArchiveSource>(*opened);
-            const QByteArray type = src->isTar() ? QByteArray("application/x-tar")
-                                                 : QByteArray(Api::MimeOctets);
+            const QByteArray type
+                = src->isTar() ? QByteArray("application/x-tar") : QByteArray(Api::MimeOctets);
             ex.respondStream(200, std::move(src), type);
         });
 }

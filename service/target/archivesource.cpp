@@ -2,13 +2,13 @@
 
 #include "shared/api/writeform.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <QFile>
 #include <QRegularExpression>
 #include <QStringList>
 #include <QtConcurrent>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 namespace Kiln::Target {
 namespace {
@@ -104,7 +104,7 @@ private:
     static la_ssize_t sink(struct archive *, void *self, const void *data, size_t size)
     {
         static_cast<ArchiveCursor *>(self)->m_pending.append(static_cast<const char *>(data),
-                                                            qsizetype(size));
+                                                             qsizetype(size));
         return la_ssize_t(size);
     }
     bool matches(const QString &name) const;
@@ -158,13 +158,13 @@ Result<ArchiveRead> ArchiveSource::parse(const QString &archpath, const QString 
     return read;
 }
 
-QFuture<Result<std::shared_ptr<ArchiveCursor>>>
-ArchiveSource::open(const ArchiveRead &read, const QString &path, const QString &objectName,
-                    QThreadPool *pool)
+QFuture<Result<std::shared_ptr<ArchiveCursor>>> ArchiveSource::open(const ArchiveRead &read,
+                                                                    const QString &path,
+                                                                    const QString &objectName,
+                                                                    QThreadPool *pool)
 {
-    return QtConcurrent::run(pool, [read, path, objectName] {
-        return ArchiveCursor::open(read, path, objectName);
-    });
+    return QtConcurrent::run(
+        pool, [read, path, objectName] { return ArchiveCursor::open(read, path, objectName); });
 }
 
 ArchiveSource::ArchiveSource(std::shared_ptr<ArchiveCursor> cursor, QObject *parent)
@@ -199,9 +199,8 @@ bool ArchiveSource::isTar() const
     return m_cursor->isTar();
 }
 
-Result<std::shared_ptr<ArchiveCursor>> ArchiveCursor::open(const ArchiveRead &read,
-                                                           const QString &path,
-                                                           const QString &objectName)
+Result<std::shared_ptr<ArchiveCursor>>
+ArchiveCursor::open(const ArchiveRead &read, const QString &path, const QString &objectName)
 {
     auto mime = mimeOf(read.mime, objectName);
     if (mime && mime->isEmpty())
@@ -277,7 +276,7 @@ bool ArchiveCursor::nextMatch()
         }
         if (rc < ARCHIVE_WARN) {
             error = QStringLiteral("reading the archive: %1")
-                          .arg(QString::fromUtf8(archive_error_string(m_in)));
+                        .arg(QString::fromUtf8(archive_error_string(m_in)));
             m_entry = nullptr;
             return false;
         }
@@ -299,7 +298,7 @@ QByteArray ArchiveCursor::readMember(qint64 maxBytes)
     const la_ssize_t n = archive_read_data(m_in, chunk.data(), size_t(chunk.size()));
     if (n < 0) {
         error = QStringLiteral("reading the archived file: %1")
-                      .arg(QString::fromUtf8(archive_error_string(m_in)));
+                    .arg(QString::fromUtf8(archive_error_string(m_in)));
         return {};
     }
     if (n == 0)

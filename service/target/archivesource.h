@@ -37,9 +37,10 @@ public:
     static Result<ArchiveRead> parse(const QString &archpath, const QString &regex,
                                      const QString &mode, const QString &mime);
     // objectName picks the format by extension, as AIS does. NotFound when nothing matches.
-    static QFuture<Result<std::shared_ptr<ArchiveCursor>>>
-    open(const ArchiveRead &read, const QString &path, const QString &objectName,
-         QThreadPool *pool);
+    static QFuture<Result<std::shared_ptr<ArchiveCursor>>> open(const ArchiveRead &read,
+                                                                const QString &path,
+                                                                const QString &objectName,
+                                                                QThreadPool *pool);
 
     explicit ArchiveSource(std::shared_ptr<ArchiveCursor> cursor, QObject *parent = nullptr);
     ~ArchiveSource() override;

@@ -30,8 +30,9 @@ void CopyRoutes::copy(Http::Exchange ex, const QString &bucket, const QString &o
     // A copy onto itself finds the destination identical: nothing to do (AIS's no-op).
     if (dst->bucket == bucket && dst->object == object)
         return ex.ok();
-    const QString what = QStringLiteral("%1 => %2").arg(Api::objectCname(bucket, object),
-                                                        Api::objectCname(dst->bucket, dst->object));
+    const QString what
+        = QStringLiteral("%1 => %2")
+              .arg(Api::objectCname(bucket, object), Api::objectCname(dst->bucket, dst->object));
     m_ctx.delivery.deliverFile(src->path, *dst, src->custom, {}, this,
                                [ex, what](const Result<Delivery> &done) mutable {
                                    if (!done)
@@ -41,8 +42,8 @@ void CopyRoutes::copy(Http::Exchange ex, const QString &bucket, const QString &o
                                });
 }
 
-void CopyRoutes::transformCopy(Http::Exchange ex, const ObjectInfo &src,
-                               const Api::ObjectRef &dst, const QString &etlName)
+void CopyRoutes::transformCopy(Http::Exchange ex, const ObjectInfo &src, const Api::ObjectRef &dst,
+                               const QString &etlName)
 {
     Etl::ObjectTransform what;
     what.job.etlName = etlName;
@@ -55,24 +56,23 @@ void CopyRoutes::transformCopy(Http::Exchange ex, const ObjectInfo &src,
     if (!pipeline.isEmpty())
         what.pipeline = pipeline.split(',');
     const QString tag = m_ctx.self.tag();
-    Etl::transformObject(
-        m_ctx.comm, what, this,
-        [this, ex, dst, tag](std::unique_ptr<Http::BodySource> body, int status,
-                             const Error &error) mutable {
-            if (!body) {
-                Error e = error;
-                if (status == 404 && !e.message.startsWith("ETL error"))
-                    e.message = QStringLiteral("%1: %2").arg(tag, e.message);
-                return ex.fail(status, e);
-            }
-            // The result replaces the destination only once it is whole.
-            m_ctx.delivery.deliverBody(std::move(body), dst, {}, this,
-                                       [ex](const Result<Delivery> &done) mutable {
-                                           if (!done)
-                                               return ex.fail(done.error());
-                                           ex.ok();
-                                       });
-        });
+    Etl::transformObject(m_ctx.comm, what, this,
+                         [this, ex, dst, tag](std::unique_ptr<Http::BodySource> body, int status,
+                                              const Error &error) mutable {
+                             if (!body) {
+                                 Error e = error;
+                                 if (status == 404 && !e.message.startsWith("ETL error"))
+                                     e.message = QStringLiteral("%1: %2").arg(tag, e.message);
+                                 return ex.fail(status, e);
+                             }
+                             // The result replaces the destination only once it is whole.
+                             m_ctx.delivery.deliverBody(std::move(body), dst, {}, this,
+                                                        [ex](const Result<Delivery> &done) mutable {
+                                                            if (!done)
+                                                                return ex.fail(done.error());
+                                                            ex.ok();
+                                                        });
+                         });
 }
 
 void CopyRoutes::rename(Http::Exchange ex, const QString &bucket, const QString &object,

@@ -22,9 +22,9 @@ Result<void> validateCustomMd(const CustomMd &custom)
         const QByteArray k = it.key().toUtf8(), v = it.value().toUtf8();
         size += k.size() + v.size();
         if (k.isEmpty())
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("custom metadata: empty key (value=\"%1\")")
-                                 .arg(it.value()));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("custom metadata: empty key (value=\"%1\")").arg(it.value()));
         if (k.contains('\x01') || v.contains('\x01') || k.contains(recordSeparator)
             || v.contains(recordSeparator))
             return makeError(ErrorCode::InvalidArgument,

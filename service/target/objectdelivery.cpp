@@ -88,8 +88,9 @@ void ObjectDelivery::deliverFile(const QString &path, const Api::ObjectRef &dst,
     if (!isLocal(dst)) {
         auto file = std::make_shared<QFile>(path);
         if (!file->open(QIODevice::ReadOnly))
-            return done(makeError(ErrorCode::NotFound,
-                                  QStringLiteral("cannot open %1: %2").arg(path, file->errorString())));
+            return done(
+                makeError(ErrorCode::NotFound,
+                          QStringLiteral("cannot open %1: %2").arg(path, file->errorString())));
         return putRemote(file, dst, custom, jobId, false, context, std::move(done));
     }
     auto writer = m_deps.store->beginWrite(dst.bucket, dst.object);
@@ -97,17 +98,16 @@ void ObjectDelivery::deliverFile(const QString &path, const Api::ObjectRef &dst,
         return done(writer.error());
     (*writer)->setCustom(custom);
     std::shared_ptr<ObjectWriter> w(std::move(*writer));
-    m_deps.store->writeFromFile(path, w).then(
-        context, [done](const Result<ObjectInfo> &info) {
-            if (!info)
-                return done(info.error());
-            done(Delivery{info->size, true});
-        });
+    m_deps.store->writeFromFile(path, w).then(context, [done](const Result<ObjectInfo> &info) {
+        if (!info)
+            return done(info.error());
+        done(Delivery{info->size, true});
+    });
 }
 
-void ObjectDelivery::deliverBody(std::unique_ptr<Http::BodySource> body,
-                                 const Api::ObjectRef &dst, const QString &jobId,
-                                 QObject *context, Done done, KeepGoing keepGoing)
+void ObjectDelivery::deliverBody(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
+                                 const QString &jobId, QObject *context, Done done,
+                                 KeepGoing keepGoing)
 {
     if (!keepGoing)
         keepGoing = [] { return true; };
@@ -133,8 +133,7 @@ void ObjectDelivery::writeLocal(std::unique_ptr<Http::BodySource> body, const Ap
             if (!ctx)
                 return; // the writer's destructor removes its temporary file
             if (!ok || !keepGoing())
-                return done(makeError(ErrorCode::Internal,
-                                      ok ? QStringLiteral("stopped") : error));
+                return done(makeError(ErrorCode::Internal, ok ? QStringLiteral("stopped") : error));
             w->commit().then(ctx.data(), [done](const Result<ObjectInfo> &info) {
                 if (!info)
                     return done(info.error());
@@ -144,9 +143,9 @@ void ObjectDelivery::writeLocal(std::unique_ptr<Http::BodySource> body, const Ap
         this);
 }
 
-void ObjectDelivery::spoolRemote(std::unique_ptr<Http::BodySource> body,
-                                 const Api::ObjectRef &dst, const QString &jobId,
-                                 QObject *context, Done done, KeepGoing keepGoing)
+void ObjectDelivery::spoolRemote(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
+                                 const QString &jobId, QObject *context, Done done,
+                                 KeepGoing keepGoing)
 {
     const QString spool = m_deps.store->mountpaths().first() + QStringLiteral("/tmp/xfer.")
         + QString::number(QRandomGenerator::global()->generate64(), 36);
@@ -182,9 +181,8 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
                                QObject *context, Done done)
 {
     const Cluster::Snode owner = *ownerOf(dst);
-    QUrl url(owner.url() + "/v1/objects/"
-             + QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket)) + '/'
-             + QString::fromLatin1(QUrl::toPercentEncoding(dst.object, "/")));
+    QUrl url(owner.url() + "/v1/objects/" + QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket))
+             + '/' + QString::fromLatin1(QUrl::toPercentEncoding(dst.object, "/")));
     url.setQuery(QStringLiteral("provider=ais")
                  + (jobId.isEmpty() ? QString() : QStringLiteral("&uuid=") + jobId));
     const qint64 size = file->size();
@@ -197,21 +195,19 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
     request.setTransferTimeout(PutTimeoutMs);
     QNetworkReply *reply = m_deps.nam->put(request, file.get());
     QPointer<QObject> ctx(context);
-    connect(reply, &QNetworkReply::finished, this,
-            [reply, file, removeAfter, size, owner, ctx, done] {
-                reply->deleteLater();
-                file->close();
-                if (removeAfter)
-                    file->remove();
-                if (!ctx)
-                    return;
-                const int status
-                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (status != 200)
-                    return done(remoteError(owner.id, status, reply->readAll(),
-                                            reply->errorString()));
-                done(Delivery{size, false});
-            });
+    connect(
+        reply, &QNetworkReply::finished, this, [reply, file, removeAfter, size, owner, ctx, done] {
+            reply->deleteLater();
+            file->close();
+            if (removeAfter)
+                file->remove();
+            if (!ctx)
+                return;
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (status != 200)
+                return done(remoteError(owner.id, status, reply->readAll(), reply->errorString()));
+            done(Delivery{size, false});
+        });
 }
 
 } // namespace Kiln::Target

@@ -218,8 +218,8 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &buc
     target.mountpath = mountpathFor(bucket, name);
     target.path = objectPath(target.mountpath, bucket, name);
     const QString temp = tempDir(target.mountpath) + "/put." + randomSuffix();
-    const int fd = ::open(QFile::encodeName(temp).constData(),
-                          O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+    const int fd
+        = ::open(QFile::encodeName(temp).constData(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0)
         return makeError(ErrorCode::Internal,
                          QStringLiteral("cannot create a temporary file: %1")
@@ -258,14 +258,14 @@ Result<ObjectInfo> ObjectStore::setCustom(const QString &bucket, const QString &
     CustomMd merged = replaceAll ? CustomMd() : info->custom;
     for (auto it = custom.constBegin(); it != custom.constEnd(); ++it)
         merged.insert(it.key(), it.value());
-    const bool ok = merged.isEmpty() ? Xattrs::remove(encoded, Xattrs::Custom)
-                                     : Xattrs::set(encoded, Xattrs::Custom,
-                                                   Xattrs::encodeCustom(merged));
+    const bool ok = merged.isEmpty()
+        ? Xattrs::remove(encoded, Xattrs::Custom)
+        : Xattrs::set(encoded, Xattrs::Custom, Xattrs::encodeCustom(merged));
     if (!ok)
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("cannot store custom metadata of %1: %2")
-                             .arg(Api::objectCname(bucket, name),
-                                  QString::fromLocal8Bit(strerror(errno))));
+        return makeError(
+            ErrorCode::Internal,
+            QStringLiteral("cannot store custom metadata of %1: %2")
+                .arg(Api::objectCname(bucket, name), QString::fromLocal8Bit(strerror(errno))));
     info->custom = merged;
     return info;
 }
@@ -432,7 +432,7 @@ QFuture<Result<QList<ObjectInfo>>> ObjectStore::walk(const QString &bucket,
 }
 
 QFuture<Result<QList<BucketUsage>>> ObjectStore::summarize(const QStringList &buckets,
-                                                         const QString &prefix) const
+                                                           const QString &prefix) const
 {
     QStringList mountpaths = m_mountpaths;
     const ObjectStore *self = this;
@@ -457,7 +457,8 @@ QFuture<Result<QList<BucketUsage>>> ObjectStore::summarize(const QStringList &bu
                         ++u.objects;
                         u.bytes += st.st_size;
                         u.onDisk += qint64(st.st_blocks) * 512;
-                        u.minSize = u.minSize < 0 ? st.st_size : std::min<qint64>(u.minSize, st.st_size);
+                        u.minSize
+                            = u.minSize < 0 ? st.st_size : std::min<qint64>(u.minSize, st.st_size);
                         u.maxSize = std::max<qint64>(u.maxSize, st.st_size);
                     }
                 }

@@ -61,8 +61,8 @@ public:
     Result<void> remove(const QString &bucket, const QString &name);
     // Adds or replaces custom metadata keys of a stored object (AIS set-custom); replaceAll
     // drops the keys not given. 404 when the object is missing.
-    Result<ObjectInfo> setCustom(const QString &bucket, const QString &name,
-                                 const CustomMd &custom, bool replaceAll);
+    Result<ObjectInfo> setCustom(const QString &bucket, const QString &name, const CustomMd &custom,
+                                 bool replaceAll);
     // Writes the whole file at path into the writer. Blocking: for the I/O pool.
     static Result<qint64> pour(const QString &path, ObjectWriter &writer);
     // pour() then commit, on the I/O pool: a local copy, a promoted file.

@@ -102,8 +102,8 @@ Result<void> ObjectWriter::fillFrom(const QString &path, qint64 length)
         }
         qsizetype done = 0;
         while (done < n) {
-            const ssize_t w = ::pwrite(m_fd, buffer.constData() + done, size_t(n - done),
-                                       off_t(offset + done));
+            const ssize_t w
+                = ::pwrite(m_fd, buffer.constData() + done, size_t(n - done), off_t(offset + done));
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0) {
@@ -128,8 +128,9 @@ Result<QString> ObjectWriter::rehash()
         return fresh.error();
     QByteArray buffer(1024 * 1024, Qt::Uninitialized);
     for (qint64 offset = 0; offset < m_written;) {
-        const ssize_t n = ::pread(m_fd, buffer.data(),
-                                  size_t(std::min<qint64>(buffer.size(), m_written - offset)), offset);
+        const ssize_t n
+            = ::pread(m_fd, buffer.data(),
+                      size_t(std::min<qint64>(buffer.size(), m_written - offset)), offset);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -164,8 +165,8 @@ bool writeMetadata(int fd, const ObjectInfo &info)
         && Xattrs::set(fd, Xattrs::Version, info.version.toLatin1());
 }
 
-Result<ObjectInfo> fail(int fd, const QByteArray &temp, const ObjectInfo &info,
-                        const QString &what, int err)
+Result<ObjectInfo> fail(int fd, const QByteArray &temp, const ObjectInfo &info, const QString &what,
+                        int err)
 {
     ::close(fd);
     ::unlink(temp.constData());

@@ -76,9 +76,9 @@ Result<PromoteRoutes::Scan> PromoteRoutes::scan(const Api::PromoteArgs &args, co
     const QString canonical = source.canonicalFilePath();
     const QString canonicalRoot = QFileInfo(root).canonicalFilePath();
     if (!source.exists() || source.isSymLink())
-        return makeError(ErrorCode::NotFound,
-                         QStringLiteral("%1: stat %2: no such file or directory")
-                             .arg(tag, args.source));
+        return makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("%1: stat %2: no such file or directory").arg(tag, args.source));
     if (canonical != canonicalRoot && !canonical.startsWith(canonicalRoot + '/'))
         return makeError(ErrorCode::InvalidArgument,
                          QStringLiteral("invalid promote source \"%1\": must be under %2")
@@ -118,8 +118,8 @@ void PromoteRoutes::onBegin(Http::Exchange ex)
         .then(this, [ex](const Result<Scan> &scan) mutable {
             if (!scan)
                 return ex.fail(scan.error());
-            ex.json(Api::compact(QJsonObject{{"num", scan->files.size()},
-                                             {"digest", scan->digest}}));
+            ex.json(
+                Api::compact(QJsonObject{{"num", scan->files.size()}, {"digest", scan->digest}}));
         });
 }
 
@@ -148,8 +148,7 @@ void PromoteRoutes::promoteNext(Http::Exchange ex, std::shared_ptr<PromoteRun> r
     while (run->next < run->scan.files.size()) {
         const QString file = run->scan.files.at(run->next++);
         const Api::ObjectRef dst{
-            run->bucket,
-            Api::promotedObjectName(file, run->scan.folder, run->args.objectName)};
+            run->bucket, Api::promotedObjectName(file, run->scan.folder, run->args.objectName)};
         if (auto valid = Api::validateObjectName(dst.object); !valid)
             return ex.fail(valid.error());
         // On a file share every target sees every file: each takes the ones it owns.

@@ -43,11 +43,10 @@ private:
     // The validated request and the files it names, or the answer already given.
     Result<Api::PromoteArgs> parseRequest(Http::Exchange &ex, QString *bucket);
     // Blocking (a folder walk): runs on the I/O pool.
-    static Result<Scan> scan(const Api::PromoteArgs &args, const QString &root,
-                             const QString &tag);
+    static Result<Scan> scan(const Api::PromoteArgs &args, const QString &root, const QString &tag);
     void promoteNext(Http::Exchange ex, std::shared_ptr<struct PromoteRun> run);
-    void promoteOne(Http::Exchange ex, std::shared_ptr<struct PromoteRun> run,
-                    const QString &file, const Api::ObjectRef &dst);
+    void promoteOne(Http::Exchange ex, std::shared_ptr<struct PromoteRun> run, const QString &file,
+                    const Api::ObjectRef &dst);
 
     TargetContext m_ctx;
     QString m_root;

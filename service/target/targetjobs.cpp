@@ -54,11 +54,12 @@ void TargetNode::onJobStart(Http::Exchange ex)
     // The proxy completes some jobs once every target is done (a move drops its source).
     connect(job, &Xact::OfflineJob::finished, this, [this, job, id] {
         const QJsonObject snap = job->snap();
-        Node::IntraRequest request{"POST", QStringLiteral("/v1/xactions/%1/_finished").arg(id),
-                                   Api::compact(QJsonObject{{"target", m_self.id},
-                                                            {"aborted", snap.value("aborted")}}),
-                                   {},
-                                   10000};
+        Node::IntraRequest request{
+            "POST",
+            QStringLiteral("/v1/xactions/%1/_finished").arg(id),
+            Api::compact(QJsonObject{{"target", m_self.id}, {"aborted", snap.value("aborted")}}),
+            {},
+            10000};
         Node::callNodes(m_nam, {m_proxy}, request, this, [](const QList<Node::IntraReply> &) {});
     });
     m_jobs.insert(id, job);

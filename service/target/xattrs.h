@@ -8,7 +8,8 @@ namespace Kiln::Target::Xattrs {
 
 // Object metadata keys, stored as user extended attributes of the object file.
 inline constexpr char Checksum[] = "user.kiln.cksum";
-inline constexpr char ChecksumType[] = "user.kiln.cktype"; // absent: xxhash2 (XXH64, the only one once)
+inline constexpr char ChecksumType[]
+    = "user.kiln.cktype"; // absent: xxhash2 (XXH64, the only one once)
 inline constexpr char Version[] = "user.kiln.ver";
 inline constexpr char Custom[] = "user.kiln.custom"; // JSON object of the custom metadata
 

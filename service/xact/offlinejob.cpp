@@ -51,7 +51,8 @@ QJsonObject JobSpec::toJson() const
 
 bool JobSpec::isTransform() const
 {
-    return kind == QLatin1String(Api::KindEtlBucket) || kind == QLatin1String(Api::KindEtlListRange);
+    return kind == QLatin1String(Api::KindEtlBucket)
+        || kind == QLatin1String(Api::KindEtlListRange);
 }
 
 bool JobSpec::isListRange() const
@@ -177,25 +178,23 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     job.timeout = m_spec.msg.requestTimeout;
     job.inlineRequest = false;
     QPointer<OfflineJob> self(this);
-    m_deps.comm->transform(job, this,
-                           [this, self, src, dstName](std::unique_ptr<Http::BodySource> body,
-                                                      int status, const Error &error) {
-                               if (!self)
-                                   return;
-                               if (!body)
-                                   return done(src, false, error.message, status);
-                               if (m_aborted)
-                                   return done(src, false, m_abortErr);
-                               if (m_spec.msg.dryRun)
-                                   return discard(src, std::move(body));
-                               m_deps.delivery->deliverBody(
-                                   std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName},
-                                   m_spec.id, this,
-                                   [this, src](const Result<Target::Delivery> &d) {
-                                       delivered(src, d);
-                                   },
-                                   [this] { return !m_aborted; });
-                           });
+    m_deps.comm->transform(
+        job, this,
+        [this, self, src, dstName](std::unique_ptr<Http::BodySource> body, int status,
+                                   const Error &error) {
+            if (!self)
+                return;
+            if (!body)
+                return done(src, false, error.message, status);
+            if (m_aborted)
+                return done(src, false, m_abortErr);
+            if (m_spec.msg.dryRun)
+                return discard(src, std::move(body));
+            m_deps.delivery->deliverBody(
+                std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName}, m_spec.id, this,
+                [this, src](const Result<Target::Delivery> &d) { delivered(src, d); },
+                [this] { return !m_aborted; });
+        });
 }
 
 void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body)

@@ -67,9 +67,9 @@ Result<void> applyBools(const QString &section, const QJsonObject &json,
                 target = field;
         }
         if (!target)
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("unknown bucket property \"%1.%2\"")
-                                 .arg(section, it.key()));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("unknown bucket property \"%1.%2\"").arg(section, it.key()));
         auto value = boolean(section + '.' + it.key(), it.value());
         if (!value)
             return value.error();
@@ -187,8 +187,8 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
         } else if (it.value().isNull()) {
             continue; // Go omits empty sections, others may send null
         } else {
-            static const QStringList known{"backend_bck", "lru",      "mirror",       "chunks",
-                                           "ec",          "rate_limit", "features",   "write_policy",
+            static const QStringList known{"backend_bck", "lru",        "mirror",   "chunks",
+                                           "ec",          "rate_limit", "features", "write_policy",
                                            "extra",       "force"};
             if (!known.contains(key))
                 return makeError(ErrorCode::InvalidArgument,

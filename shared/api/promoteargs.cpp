@@ -13,9 +13,9 @@ namespace {
 Error invalidSource(const QString &src, const QString &detail)
 {
     return makeError(ErrorCode::InvalidArgument,
-                     src.isEmpty() ? QStringLiteral("invalid promote source: %1").arg(detail)
-                                   : QStringLiteral("invalid promote source \"%1\": %2")
-                                         .arg(src, detail));
+                     src.isEmpty()
+                         ? QStringLiteral("invalid promote source: %1").arg(detail)
+                         : QStringLiteral("invalid promote source \"%1\": %2").arg(src, detail));
 }
 
 } // namespace
@@ -38,8 +38,8 @@ Result<PromoteArgs> PromoteArgs::fromJson(const QJsonValue &value)
 
 QJsonObject PromoteArgs::toJson() const
 {
-    return QJsonObject{{"tid", targetId},     {"src", source},         {"obj", objectName},
-                       {"rcr", recursive},    {"ovw", overwrite},      {"dls", deleteSource},
+    return QJsonObject{{"tid", targetId},       {"src", source},    {"obj", objectName},
+                       {"rcr", recursive},      {"ovw", overwrite}, {"dls", deleteSource},
                        {"notshr", notFileShare}};
 }
 
@@ -67,8 +67,9 @@ Result<void> PromoteArgs::validate(const QString &actionName, const QString &roo
     if (!objectName.isEmpty()) {
         const QString trimmed = objectName.endsWith('/') ? objectName.chopped(1) : objectName;
         if (auto ok = validateObjectName(trimmed); !ok)
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("invalid object name or prefix \"%1\"").arg(objectName));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("invalid object name or prefix \"%1\"").arg(objectName));
     }
     source = src;
     return {};

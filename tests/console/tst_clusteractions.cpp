@@ -153,7 +153,8 @@ void tst_ClusterActions::renamesAnObject()
     QCOMPARE(done.first().at(0).toBool(), true);
     QCOMPARE(get(QStringLiteral("consrc"), QStringLiteral("renamed.txt")), QByteArray("gamma"));
     QString error;
-    QCOMPARE(get(QStringLiteral("consrc"), QStringLiteral("c.txt"), &error), QByteArray("<missing>"));
+    QCOMPARE(get(QStringLiteral("consrc"), QStringLiteral("c.txt"), &error),
+             QByteArray("<missing>"));
     QVERIFY2(error.contains(QStringLiteral("does not exist")), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(relisted.count() >= 1, 20000); // the list follows the rename
     QVERIFY(names(QStringLiteral("consrc")).contains(QStringLiteral("renamed.txt")));
@@ -186,8 +187,8 @@ void tst_ClusterActions::copiesABucketAsAJobWithProgress()
     QVERIFY(!dialog->jobId().isEmpty());
     const QStringList source = names(QStringLiteral("consrc"));
     QCOMPARE(names(QStringLiteral("concopy")), source);
-    QTRY_VERIFY_WITH_TIMEOUT(dialog->counts().startsWith(QString::number(source.size()) + " objects"),
-                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        dialog->counts().startsWith(QString::number(source.size()) + " objects"), 10000);
     QCOMPARE(dialog->progressBar()->value(), dialog->progressBar()->maximum());
     QCOMPARE(changed.count(), 1);
 }

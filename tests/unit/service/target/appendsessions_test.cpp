@@ -1,6 +1,5 @@
-#include "service/target/appendsessions.h"
-
 #include "../http/asyncwait.h"
+#include "service/target/appendsessions.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 
@@ -20,8 +19,9 @@ using Http::Tests::spinUntil;
 
 QString xxhashOf(const QByteArray &bytes)
 {
-    return QString::asprintf("%016llx", static_cast<unsigned long long>(
-                                            XXH64(bytes.constData(), size_t(bytes.size()), 0)));
+    return QString::asprintf(
+        "%016llx",
+        static_cast<unsigned long long>(XXH64(bytes.constData(), size_t(bytes.size()), 0)));
 }
 
 class AppendSessionsTest : public testing::Test
@@ -107,9 +107,11 @@ TEST_F(AppendSessionsTest, AChecksumMismatchKeepsTheSessionAndTheObject)
     appendPart(*s, "data");
     auto bad = flush(*s, {"xxhash2", xxhashOf("other")});
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().message, QStringLiteral("BAD DATA CHECKSUM: xxhash2(%1 != %2)")
-                                       .arg(xxhashOf("data"), xxhashOf("other")));
-    const QString md5 = QString::fromLatin1(QCryptographicHash::hash("data", QCryptographicHash::Md5).toHex());
+    EXPECT_EQ(bad.error().message,
+              QStringLiteral("BAD DATA CHECKSUM: xxhash2(%1 != %2)")
+                  .arg(xxhashOf("data"), xxhashOf("other")));
+    const QString md5
+        = QString::fromLatin1(QCryptographicHash::hash("data", QCryptographicHash::Md5).toHex());
     EXPECT_FALSE(flush(*s, {"md5", md5}));
     EXPECT_FALSE(m_store->stat("b", "o"));
     ASSERT_TRUE(flush(*s, {"xxhash2", xxhashOf("data")}));

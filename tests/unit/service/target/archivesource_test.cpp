@@ -1,15 +1,15 @@
+#include "../http/asyncwait.h"
 #include "service/target/archivesource.h"
 
-#include "../http/asyncwait.h"
-
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <QFile>
 #include <QMap>
 #include <QTemporaryDir>
 #include <QThreadPool>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 namespace Kiln::Target {
 namespace {
@@ -130,8 +130,9 @@ TEST(ArchiveSourceParseTest, ValidatesTheQueryAsAisDoes)
     EXPECT_EQ(ArchiveSource::parse({}, "a", "fuzzy", {}).error().message,
               "dpq: 'archmode=fuzzy', err: invalid matching mode \"fuzzy\", expecting one of: "
               "[regexp prefix suffix substr wdskey]");
-    EXPECT_TRUE(ArchiveSource::parse("x", "a", "prefix", {}).error().message.contains(
-        "mutually exclusive"));
+    EXPECT_TRUE(ArchiveSource::parse("x", "a", "prefix", {})
+                    .error()
+                    .message.contains("mutually exclusive"));
     EXPECT_FALSE(ArchiveSource::parse({}, "(", "regexp", {}));
 }
 

@@ -31,8 +31,7 @@ TEST_P(ChecksummerTest, GivesThePublishedDigestWholeAndInPieces)
 INSTANTIATE_TEST_SUITE_P(
     Algorithms, ChecksummerTest,
     testing::Values(
-        Vector{"xxhash", "", "ef46db3751d8e999"},
-        Vector{"xxhash2", "", "ef46db3751d8e999"},
+        Vector{"xxhash", "", "ef46db3751d8e999"}, Vector{"xxhash2", "", "ef46db3751d8e999"},
         Vector{"xxhash", "abc", "44bc2cf5ad770999"},
         Vector{"md5", "abc", "900150983cd24fb0d6963f7d28e17f72"},
         Vector{"crc32c", "123456789", "e3069283"},

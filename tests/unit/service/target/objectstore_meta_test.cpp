@@ -58,7 +58,8 @@ TEST_F(ObjectStoreMetaTest, BucketSettingsChooseChecksumTypeAndVersioning)
     m_store->setWriteSettings({{"b", WriteSettings{"md5", false}}});
     auto info = put("o", "hello");
     ASSERT_TRUE(info);
-    const QString md5 = QString::fromLatin1(QCryptographicHash::hash("hello", QCryptographicHash::Md5).toHex());
+    const QString md5
+        = QString::fromLatin1(QCryptographicHash::hash("hello", QCryptographicHash::Md5).toHex());
     EXPECT_EQ(info->checksumType, "md5");
     EXPECT_EQ(info->checksum, md5);
     EXPECT_TRUE(info->version.isEmpty());

@@ -17,9 +17,10 @@ PromoteArgs argsWith(const QString &src, const QString &obj = {})
 
 TEST(PromoteArgsTest, ReadsAisShortKeys)
 {
-    const auto a = PromoteArgs::fromJson(QJsonDocument::fromJson(
-        R"({"tid":"t1","src":"/r/x","obj":"p/","rcr":true,"ovw":true,"dls":true,"notshr":true})")
-                                             .object());
+    const auto a = PromoteArgs::fromJson(
+        QJsonDocument::fromJson(
+            R"({"tid":"t1","src":"/r/x","obj":"p/","rcr":true,"ovw":true,"dls":true,"notshr":true})")
+            .object());
     ASSERT_TRUE(a);
     EXPECT_EQ(a->targetId, "t1");
     EXPECT_EQ(a->source, "/r/x");

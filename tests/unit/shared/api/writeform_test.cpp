@@ -29,8 +29,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         FormCase{"plain", "provider=ais", PutForm::Write},
         FormCase{"copy", "object_to=ais/@%23/b/o", PutForm::Copy},
-        FormCase{"copyWinsOverAppend", "object_to=ais/@%23/b/o&append_type=append",
-                 PutForm::Copy},
+        FormCase{"copyWinsOverAppend", "object_to=ais/@%23/b/o&append_type=append", PutForm::Copy},
         FormCase{"multipart", "uploadId=u&partNumber=2", PutForm::MultipartPart},
         FormCase{"archive", "archpath=a.txt", PutForm::ArchiveAppend},
         FormCase{"append", "append_type=append", PutForm::Append},
