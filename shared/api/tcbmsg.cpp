@@ -24,6 +24,36 @@ bool boolField(const QJsonObject &o, QStringView key)
     return v.toBool(false);
 }
 
+// etl-listrange / copy-listrange: the names (objnames or a template) and the destination.
+Result<void> readListRange(const QJsonObject &o, TcbMsg &m)
+{
+    for (const QJsonValue &n : valueCi(o, u"objnames").toArray()) {
+        const QString name = n.toString();
+        if (auto valid = validateObjectName(name); !valid)
+            return valid.error();
+        m.objNames.append(name);
+    }
+    m.objTemplate = valueCi(o, u"template").toString();
+    if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
+        return invalid("give objnames or template, not both");
+    // A template without a range is a prefix (the CLI sends --prefix so), as AIS takes it.
+    if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
+        m.prefix = m.objTemplate;
+        m.objTemplate.clear();
+    }
+    if (!m.objTemplate.isEmpty()) {
+        if (auto expanded = expandTemplate(m.objTemplate); !expanded)
+            return expanded.error();
+    }
+    const QJsonObject to = valueCi(o, u"tobck").toObject();
+    m.toBucket = valueCi(to, u"name").toString();
+    const QString provider = valueCi(to, u"provider").toString();
+    if (!provider.isEmpty() && provider != "ais")
+        return invalid(
+            QStringLiteral("destination provider \"%1\" is not supported").arg(provider));
+    return {};
+}
+
 } // namespace
 
 Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
@@ -87,30 +117,8 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
                                         "to synchronize buckets")
                              .arg(m.prepend)); // AIS's errPrependSync
     if (listRange) {
-        for (const QJsonValue &n : valueCi(o, u"objnames").toArray()) {
-            const QString name = n.toString();
-            if (auto valid = validateObjectName(name); !valid)
-                return valid.error();
-            m.objNames.append(name);
-        }
-        m.objTemplate = valueCi(o, u"template").toString();
-        if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
-            return invalid("give objnames or template, not both");
-        // A template without a range is a prefix (the CLI sends --prefix so), as AIS takes it.
-        if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
-            m.prefix = m.objTemplate;
-            m.objTemplate.clear();
-        }
-        if (!m.objTemplate.isEmpty()) {
-            if (auto expanded = expandTemplate(m.objTemplate); !expanded)
-                return expanded.error();
-        }
-        const QJsonObject to = valueCi(o, u"tobck").toObject();
-        m.toBucket = valueCi(to, u"name").toString();
-        const QString provider = valueCi(to, u"provider").toString();
-        if (!provider.isEmpty() && provider != "ais")
-            return invalid(
-                QStringLiteral("destination provider \"%1\" is not supported").arg(provider));
+        if (auto ok = readListRange(o, m); !ok)
+            return ok.error();
     }
     return m;
 }
