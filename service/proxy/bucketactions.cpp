@@ -83,6 +83,8 @@ void BucketActions::copyBucket(Http::Exchange ex, const QString &bucket, const A
     auto dst = destination(ex);
     if (!dst)
         return ex.fail(dst.error());
+    if (auto writable = m_deps.bmd.checkWritable(*dst); !writable && !msg->dryRun)
+        return ex.fail(writable.error());
     if (*dst == bucket && !msg->dryRun)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  QStringLiteral("cannot %1 bucket \"%2\" onto itself")
@@ -143,6 +145,8 @@ void BucketActions::moveBucket(Http::Exchange ex, const QString &bucket)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  QStringLiteral("cannot rename bucket \"%1\" to itself (\"%1\")")
                                      .arg(Api::bucketCname(bucket))));
+    if (auto writable = m_deps.bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     // The new name takes the old one's props; the old one goes once every object has moved.
     auto added = m_deps.bmd.addLike(*dst, nowNs(), *m_deps.bmd.bucket(bucket));
     if (!added)
@@ -155,8 +159,11 @@ void BucketActions::moveBucket(Http::Exchange ex, const QString &bucket)
     Log::proxy().info("bucket {} => {}: job {}", Api::bucketCname(bucket), Api::bucketCname(*dst),
                       spec.id);
     const QString from = bucket;
+    m_deps.bmd.setRenaming(bucket, *dst);
     auto finish = [this, from, id = spec.id](bool ok) {
         if (!ok) {
+            m_deps.bmd.setRenaming(from, {});
+            m_deps.bmdUpdated([] {});
             Log::proxy().warn("move {} (job {}) did not finish: {} keeps the objects it still has",
                               Api::bucketCname(from), id, Api::bucketCname(from));
             return;

@@ -72,6 +72,12 @@ void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec, Completion 
                     = QStringLiteral("target %1 could not start the job: %2")
                           .arg(r.node.id, r.status ? QString::fromUtf8(r.body.left(500)) : r.error);
                 abortJob(id, why, [] {});
+                // Not every target runs it, so not every target will report its end.
+                if (const auto it = m_jobs.find(id); it != m_jobs.end()) {
+                    it->pendingCompletion = false;
+                    if (Completion done = std::exchange(it->onComplete, nullptr))
+                        done(false);
+                }
                 return ex.fail(makeError(ErrorCode::Unavailable, why));
             }
             Log::proxy().info("job {} started on {} targets", id, replies.size());

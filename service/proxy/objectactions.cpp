@@ -87,6 +87,10 @@ bool ObjectActions::checkObject(Http::Exchange &ex, QString *bucket, QString *ob
         ex.fail(ok.error());
         return false;
     }
+    if (auto writable = m_deps.bmd.checkWritable(*bucket); !writable) {
+        ex.fail(writable.error());
+        return false;
+    }
     if (auto valid = Api::validateObjectName(*object); !valid) {
         ex.fail(valid.error());
         return false;
@@ -182,6 +186,8 @@ void ObjectActions::onPromote(Http::Exchange ex)
     const QString bucket = ex.param("bucket");
     if (auto ok = m_deps.bmd.check(ex.request().queryValue(Api::Query::Provider), bucket); !ok)
         return ex.fail(ok.error());
+    if (auto writable = m_deps.bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());

@@ -20,8 +20,13 @@ void ProxyNode::onObject(Http::Exchange ex)
         return;
     if (auto valid = Api::validateObjectName(object); !valid)
         return ex.fail(valid.error());
+    const QByteArray &method = ex.request().method;
+    if (method == "PUT" || method == "DELETE") {
+        if (auto writable = m_bmd.checkWritable(bucket); !writable)
+            return ex.fail(writable.error());
+    }
     // PUT has several forms (copy, append, flush...): ObjectActions routes each.
-    if (ex.request().method == "PUT")
+    if (method == "PUT")
         return m_objects.put(ex, bucket, object);
     // AIS's proxy parses an archive read's mode before it redirects.
     if (const QString mode = ex.request().queryValue(Api::Query::Archmode); !mode.isEmpty()) {

@@ -22,6 +22,8 @@ void CopyRoutes::copy(Http::Exchange ex, const QString &bucket, const QString &o
         return ex.fail(dst.error());
     if (auto known = m_ctx.bmd.check({}, dst->bucket); !known)
         return ex.fail(known.error());
+    if (auto writable = m_ctx.bmd.checkWritable(dst->bucket); !writable)
+        return ex.fail(writable.error());
     auto src = m_ctx.store.stat(bucket, object);
     if (!src)
         return ex.fail(m_ctx.objectNotFound(bucket, object));

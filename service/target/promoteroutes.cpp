@@ -54,6 +54,8 @@ Result<Api::PromoteArgs> PromoteRoutes::parseRequest(Http::Exchange &ex, QString
     };
     if (auto ok = m_ctx.bmd.check({}, *bucket); !ok)
         return fail(ok.error());
+    if (auto ok = m_ctx.bmd.checkWritable(*bucket); !ok)
+        return fail(ok.error());
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return fail(act.error());

@@ -141,6 +141,8 @@ void TargetNode::onObjectPut(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     auto req = Api::classifyPut(ex.request().query);
     if (!req)
         return ex.fail(req.error());
@@ -165,6 +167,8 @@ void TargetNode::onObjectPost(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
@@ -190,6 +194,8 @@ void TargetNode::onObjectPatch(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     m_customMd.patch(ex, bucket, object);
 }
 
@@ -243,6 +249,8 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
     // DELETE carries actions too (AIS: evict, abort a multipart upload): only a plain DELETE
     // removes the object.
     auto act = Api::ActMsg::parse(ex.body());

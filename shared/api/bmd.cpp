@@ -36,6 +36,25 @@ Result<void> Bmd::check(const QString &provider, const QString &name) const
     return {};
 }
 
+Result<void> Bmd::checkWritable(const QString &name) const
+{
+    const BucketProps *props = bucket(name);
+    if (!props || props->renamingTo.isEmpty())
+        return {};
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("bucket \"%1\" is being renamed to \"%2\": it takes no writes "
+                                    "until the move is over")
+                         .arg(bucketCname(name), bucketCname(props->renamingTo)));
+}
+
+void Bmd::setRenaming(const QString &name, const QString &to)
+{
+    if (auto it = m_buckets.find(name); it != m_buckets.end()) {
+        it->renamingTo = to;
+        ++m_version;
+    }
+}
+
 Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs, const QJsonObject &propsToSet)
 {
     BucketProps props;
@@ -52,6 +71,7 @@ Result<BucketProps> Bmd::addLike(const QString &name, qint64 createdNs, const Bu
                          "ErrBucketAlreadyExists");
     BucketProps props = like;
     props.name = name;
+    props.renamingTo.clear();
     props.bid = m_nextBid++;
     props.createdNs = createdNs;
     m_buckets.insert(name, props);

@@ -23,6 +23,9 @@ public:
     // The checks every bucket request starts with: provider (only ais), the name's rules, and
     // that the bucket exists (404 with the message the SDK classifies as ErrBckNotFound).
     Result<void> check(const QString &provider, const QString &name) const;
+    // Writes to a bucket being renamed would be lost with it: 409 until the move is over.
+    Result<void> checkWritable(const QString &name) const;
+    void setRenaming(const QString &name, const QString &to); // to empty: the move is over
 
     // All bump the version; add refuses a name already present (props: AIS's BpropsToSet of a
     // create-bck, or the source's props for a copy's new destination).

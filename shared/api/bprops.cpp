@@ -101,7 +101,7 @@ Result<void> applyChecksum(BucketProps &p, QJsonObject json)
 QJsonObject BucketProps::toAisProps() const
 {
     // Counters AIS tags ",string" go out quoted; the other sections carry AIS's defaults.
-    return QJsonObject{
+    QJsonObject props{
         {"provider", ProviderAis},
         {"bid", QString::number(bid)},
         {"created", QString::number(createdNs)},
@@ -124,6 +124,9 @@ QJsonObject BucketProps::toAisProps() const
         {"lru", QJsonObject{{"enabled", false}}},
         {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
     };
+    if (!renamingTo.isEmpty())
+        props.insert("Renamed", "move-bck"); // as AIS marks a bucket being renamed
+    return props;
 }
 
 QJsonObject BucketProps::toJson() const
@@ -132,6 +135,8 @@ QJsonObject BucketProps::toJson() const
     json.insert("name", name);
     json.insert("bid", qint64(bid));
     json.insert("created", createdNs);
+    if (!renamingTo.isEmpty())
+        json.insert("renaming_to", renamingTo);
     return json;
 }
 
@@ -141,6 +146,7 @@ BucketProps BucketProps::fromJson(const QJsonObject &json)
     p.name = json.value("name").toString();
     p.bid = quint64(json.value("bid").toInteger());
     p.createdNs = json.value("created").toInteger();
+    p.renamingTo = json.value("renaming_to").toString();
     // Buckets saved before props existed have none of the keys below: the defaults stay.
     const QJsonObject versioning = json.value("versioning").toObject();
     p.versioning = versioning.value("enabled").toBool(p.versioning);

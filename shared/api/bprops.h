@@ -26,6 +26,7 @@ struct BucketProps
     bool validateObjMove = false;
     bool enableReadRange = false;
     quint64 access = AccessAll; // enforced once the security issue lands
+    QString renamingTo; // a move-bck is under way: the bucket takes no writes (AIS "Renamed")
 
     // The JSON AIS puts in the Ais-Bucket-Props header (the Go client parses it).
     QJsonObject toAisProps() const;
