@@ -608,7 +608,7 @@ def bench(args) -> None:
                            "readinessProbe": {"httpGet": {"path": "/health",
                                                           "port": "default"}}}]}}
                 return {"name": name, "communication": f"{comm}://", "obj_timeout": "60s",
-                        "init_timeout": "60s",
+                        "init_timeout": "60s", "support_direct_put": comm == "ws",
                         "spec": base64.b64encode(yaml.safe_dump(doc).encode()).decode()}
 
             etls = {}

@@ -197,6 +197,7 @@ def pod_msg(name: str, command: list[str], comm: str) -> dict:
                "readinessProbe": {"httpGet": {"path": "/health", "port": "default"}}}]}}
     text = yaml.safe_dump(doc, sort_keys=False)
     return {"name": name, "communication": comm, "init_timeout": "60s", "obj_timeout": "60s",
+            "support_direct_put": comm.startswith("ws"),  # AIS allows ws:// only with direct put
             "spec": base64.b64encode(text.encode()).decode()}
 
 

@@ -92,14 +92,14 @@ Result<void> ClusterSupervisor::start()
                                 + common};
     m_children.append(proxy);
     for (int i = 1; i <= m_options.targets; ++i) {
-        m_children.append(
-            new Child{QStringLiteral("target-%1").arg(i),
-                      QStringList{"target", "--data",
-                                  QStringLiteral("%1/target-%2").arg(m_options.dataDir).arg(i),
-                                  "--proxy-url", endpoint()}
-                          + common
-                          + (m_options.venvDir.isEmpty() ? QStringList()
-                                                         : QStringList{"--venv-dir", m_options.venvDir})});
+        m_children.append(new Child{
+            QStringLiteral("target-%1").arg(i),
+            QStringList{"target", "--data",
+                        QStringLiteral("%1/target-%2").arg(m_options.dataDir).arg(i), "--proxy-url",
+                        endpoint()}
+                + common
+                + (m_options.venvDir.isEmpty() ? QStringList()
+                                               : QStringList{"--venv-dir", m_options.venvDir})});
     }
     for (Child *c : m_children)
         startChild(*c);
@@ -113,6 +113,11 @@ void ClusterSupervisor::startChild(Child &child)
     child.process = process;
     process->setProgram(QCoreApplication::applicationFilePath());
     process->setArguments(child.arguments);
+    // The nodes report AIS's "dev" deployment (one machine, shared disks), as AIS's local
+    // playground does, so the CLI counts this machine's capacity once.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("KILN_DEPLOYMENT"), QStringLiteral("dev"));
+    process->setProcessEnvironment(env);
     process->setProcessChannelMode(QProcess::ForwardedChannels);
     process->setChildProcessModifier([] {
         // Runs in the child between fork and exec: die with the supervisor, never linger.

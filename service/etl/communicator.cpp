@@ -1,6 +1,7 @@
 #include "service/etl/communicator.h"
 
 #include "service/etl/etlmanager.h"
+#include "service/etl/pipeline.h"
 #include "service/etl/transformsources.h"
 #include "service/etl/wscommunicator.h"
 #include "service/http/httpclient.h"
@@ -67,6 +68,7 @@ Communicator::Communicator(EtlManager *manager, QObject *parent)
     , m_manager(manager)
     , m_http(new Http::HttpClient(this))
     , m_ws(new WsCommunicator(this))
+    , m_pipeline(new Pipeline(manager, this, this))
 { }
 
 bool Communicator::fqnMode(const InitMsg &msg)
@@ -110,6 +112,8 @@ QUrl Communicator::pullUrl(const TransformJob &job) const
 
 void Communicator::transform(const TransformJob &job, QObject *context, Done done)
 {
+    if (!job.pipeline.isEmpty())
+        return m_pipeline->transform(job, context, std::move(done));
     EtlEntry *entry = m_manager->find(job.etlName);
     if (!entry || !entry->isRunning())
         return done(nullptr, 404,
@@ -132,6 +136,8 @@ void Communicator::transform(const TransformJob &job, QObject *context, Done don
         return m_ws->transform(job, *entry, context, std::move(done));
     case CommType::Hpull:
     case CommType::Hrev:
+        if (job.pushBody)
+            return transformHttp(job, instance, CommType::Hpush, false, context, std::move(done));
         return transformHttp(job, instance, CommType::Hrev, false, context, std::move(done));
     case CommType::Hpush:
         return transformHttp(job, instance, CommType::Hpush, m_postOnly.contains(job.etlName),

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QStringList>
 #include <QUrl>
 
 #include <chrono>
@@ -24,6 +25,7 @@ class HttpClient;
 namespace Kiln::Etl {
 
 class EtlManager;
+class Pipeline;
 class WsCommunicator;
 struct InitMsg;
 
@@ -40,6 +42,11 @@ struct TransformJob
     // belong to the job, not to the ETL's inline error list.
     std::chrono::milliseconds timeout{0};
     bool inlineRequest = true;
+    // The ETLs after etlName, in order (AIS's etl_pipeline): the object goes through all of them.
+    QStringList pipeline;
+    // A pipeline stage after the first: its input is the previous stage's output, PUT to the
+    // instance whatever its comm type (hpull://, hrev:// cannot fetch it back from the target).
+    bool pushBody = false;
 
     std::chrono::milliseconds effectiveTimeout(std::chrono::milliseconds etlTimeout) const
     {
@@ -60,10 +67,13 @@ public:
 
     // Exactly one call of done: a body to stream (status 200), or an error with the status the
     // client should get: the instance's own status for its errors; 400, as AIS answers, when the
-    // instance gave none (obj_timeout, a connection that failed, an instance that died).
+    // instance gave none (obj_timeout, a connection that failed, an instance that died). The
+    // entry point for the transformed body of an object through one ETL or, with job.pipeline,
+    // a chain of them (see Pipeline).
     using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status,
                                     Kiln::Error error)>;
     void transform(const TransformJob &job, QObject *context, Done done);
+    Pipeline *pipeline() const { return m_pipeline; }
 
     // The instance URL an hpull client is redirected to for this object.
     QUrl pullUrl(const TransformJob &job) const;
@@ -98,6 +108,7 @@ private:
     EtlManager *m_manager;
     Http::HttpClient *m_http; // child: keep-alive connections to the instances
     WsCommunicator *m_ws; // child
+    Pipeline *m_pipeline; // child: jobs with more than one ETL
     // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
     QSet<QString> m_postOnly;
     // ETLs whose servers have answered a PUT: a hang-up is then never taken for a POST-only one.

@@ -35,6 +35,7 @@ void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const Intr
             result.node = node;
             result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             result.body = reply->readAll();
+            result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
             if (result.status == 0)
                 result.error = reply->errorString();
             done(std::move(result));

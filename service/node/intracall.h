@@ -20,6 +20,7 @@ struct IntraReply
     int status = 0; // 0: no HTTP answer (connection refused, timeout)
     QByteArray body;
     QString error; // transport error text when status is 0
+    QByteArray contentType;
     bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -124,12 +124,14 @@ Etl::EtlRecord *EtlControl::record(Http::Exchange &ex, const QString &nameParam)
 {
     const QString name = ex.param(nameParam);
     if (auto valid = Etl::EtlName::parse(name); !valid) {
-        ex.fail(valid.error());
+        // AIS's words where its rule refuses the name too (k8s.ValidateEtlName, 400).
+        const QString ais = Etl::EtlName::aisRuleError(name);
+        ex.fail(ais.isEmpty() ? valid.error() : makeError(ErrorCode::InvalidArgument, ais));
         return nullptr;
     }
     Etl::EtlRecord *r = m_md.find(name);
     if (!r)
-        ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
+        ex.fail(makeError(ErrorCode::NotFound, notFound(name), "ErrNotFound")); // cos.ErrNotFound
     return r;
 }
 
@@ -335,11 +337,12 @@ void EtlControl::onDetails(Http::Exchange ex)
         m_jobs->jobErrors(jobId, this, [this, ex, name](Result<QJsonArray> errors) mutable {
             const Etl::EtlRecord *r = m_md.find(name);
             if (!r)
-                return ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
-            if (!errors)
+                return ex.fail(makeError(ErrorCode::NotFound, notFound(name), "ErrNotFound"));
+            // AIS answers an unknown job with no errors (its targets hold none for it).
+            if (!errors && errors.error().code != ErrorCode::NotFound)
                 return ex.fail(errors.error());
             QJsonObject out{{"init_msg", r->msg.toJson()}, {"stage", Etl::stageName(r->stage)}};
-            if (!errors->isEmpty())
+            if (errors && !errors->isEmpty())
                 out.insert("obj_errors", *errors);
             ex.json(Api::compact(out));
         });
@@ -351,7 +354,8 @@ void EtlControl::onDetails(Http::Exchange ex)
                     [this, ex, name](const QList<Node::IntraReply> &replies) mutable {
                         const Etl::EtlRecord *r = m_md.find(name);
                         if (!r)
-                            return ex.fail(makeError(ErrorCode::NotFound, notFound(name)));
+                            return ex.fail(
+                                makeError(ErrorCode::NotFound, notFound(name), "ErrNotFound"));
                         QJsonArray objErrors;
                         QJsonObject targetErrors;
                         for (auto it = r->targetErrors.begin(); it != r->targetErrors.end(); ++it)
@@ -409,9 +413,10 @@ void EtlControl::onStart(Http::Exchange ex)
     Etl::EtlRecord *r = record(ex);
     if (!r)
         return;
-    if (r->stage != Etl::Stage::Aborted)
+    if (r->stage != Etl::Stage::Aborted) // AIS answers it through writeErrAct
         return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("can't start ETL[%1] during %2 stage")
+                                 QStringLiteral("invalid action \"can't start ETL[%1] during %2 "
+                                                "stage\"")
                                      .arg(r->msg.name, Etl::stageName(r->stage))));
     if (m_smap.targets().isEmpty())
         return ex.fail(

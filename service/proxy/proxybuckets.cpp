@@ -11,6 +11,8 @@
 #include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
+#include "shared/etl/etlname.h"
+#include "shared/etl/etlname.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -181,6 +183,23 @@ void ProxyNode::onBucketHead(Http::Exchange ex)
                {{Api::Header::BucketProps, Api::compact(m_bmd.bucket(bucket)->toAisProps())}});
 }
 
+Result<void> ProxyNode::checkTransformEtl(const QString &name) const
+{
+    const Etl::EtlRecord *etl = m_etl.md().find(name);
+    if (!etl) {
+        // AIS (etlExists, answered 404): its name rule first, then the ETL metadata.
+        const QString badName = Etl::EtlName::aisRuleError(name);
+        return makeError(ErrorCode::NotFound,
+                         !badName.isEmpty() ? badName
+                                            : QStringLiteral("ETL %1 doesn't exist").arg(name));
+    }
+    if (etl->stage != Etl::Stage::Running)
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("ETL %1 is not running (stage %2)")
+                             .arg(name, Etl::stageName(etl->stage)));
+    return {};
+}
+
 void ProxyNode::startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act)
 {
     if (!checkBucket(ex, bucket))
@@ -189,20 +208,12 @@ void ProxyNode::startTransform(Http::Exchange ex, const QString &bucket, const A
     auto msg = Api::TcbMsg::fromJson(act.value, listRange);
     if (!msg)
         return ex.fail(msg.error());
-    if (msg->etlName.isEmpty())
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 "invalid transform request: the ETL name (id) is required"));
-    const Etl::EtlRecord *etl = m_etl.md().find(msg->etlName);
-    if (!etl)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("ETL %1 doesn't exist").arg(msg->etlName)));
-    if (etl->stage != Etl::Stage::Running)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("ETL %1 is not running (stage %2)")
-                                     .arg(msg->etlName, Etl::stageName(etl->stage))));
-    if (!msg->pipeline.isEmpty())
-        return ex.fail(makeError(ErrorCode::Unsupported,
-                                 "ETL pipelines in offline transforms are not supported"));
+    // The ETL and every pipeline stage must exist (AIS answers 404) and, here, run.
+    for (const QString &name : QStringList{msg->etlName} + msg->pipeline) {
+        if (auto refused = checkTransformEtl(name); !refused)
+            return ex.fail(refused.error().code == ErrorCode::NotFound ? 404 : 400,
+                           refused.error());
+    }
     // Destination: bck_to=ais/@#/DST/ (today), the action's name (seed 001), tobck (list/range).
     QString dst;
     if (listRange) {

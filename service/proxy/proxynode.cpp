@@ -2,6 +2,7 @@
 
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
+#include "shared/api/clusterconfig.h"
 #include "shared/api/json.h"
 #include "shared/api/wire.h"
 #include "shared/core/fileutil.h"
@@ -24,6 +25,9 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     , m_buckets(
           {m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
     , m_summary(m_smap, m_bmd, m_nam)
+    , m_clusterInfo(
+          m_nam, m_smap, [this](Http::Exchange ex) { onDaemonGet(std::move(ex)); },
+          [this] { return clusterConfig(); })
 {
     m_etl.setJobs(&m_jobs);
     m_checkTimer.setInterval(int(std::max<qint64>(100, m_config.keepaliveInterval.count() / 2)));
@@ -76,6 +80,7 @@ Result<void> ProxyNode::start()
         return loaded;
     m_etl.setNodeTag(m_self.tag());
     m_jobs.setNodeTag(m_self.tag());
+    m_clusterInfo.setNodeTag(m_self.tag());
     registerRoutes();
     m_checkTimer.start();
     Log::proxy().info("primary proxy {} serving {} (cluster {}, smap v{}, {} buckets)", m_self.id,
@@ -107,6 +112,7 @@ void ProxyNode::registerRoutes()
     m_buckets.registerRoutes(r);
     m_etl.registerRoutes(r);
     m_jobs.registerRoutes(r);
+    m_clusterInfo.registerRoutes(r);
     r.add({"PUT"}, "/v1/cluster",
           [this](Http::Exchange ex) { m_jobs.onClusterPut(std::move(ex)); });
 }
@@ -129,11 +135,25 @@ void ProxyNode::onDaemonGet(Http::Exchange ex)
         return ex.json(Api::compact(m_smap.toJson()));
     if (what == Api::What::Bmd)
         return ex.json(Api::compact(m_bmd.toJson()));
-    if (what == "snode")
+    if (what == Api::What::Snode)
         return ex.json(Api::compact(m_self.toJson()));
+    if (m_report.answer(ex, what,
+                        {m_self, m_smap, m_bmd.version(), m_etl.md().version(), isReady()}))
+        return;
     ex.fail(makeError(
         ErrorCode::InvalidArgument,
         QStringLiteral("invalid GET /v1/daemon request: unrecognized what=%1").arg(what)));
+}
+
+QByteArray ProxyNode::clusterConfig() const
+{
+    Api::ClusterConfigInfo info;
+    info.uuid = m_smap.uuid();
+    info.primaryUrl = m_self.url();
+    info.keepaliveInterval = m_config.keepaliveInterval;
+    info.keepaliveTimeout = m_config.keepaliveTimeout;
+    info.logLevel = m_config.logLevels.join(',');
+    return Api::compact(Api::clusterConfigJson(info));
 }
 
 void ProxyNode::onClusterGet(Http::Exchange ex)
@@ -145,6 +165,8 @@ void ProxyNode::onClusterGet(Http::Exchange ex)
         return ex.json(Api::compact(m_smap.toJson()));
     if (what == Api::What::Bmd)
         return ex.json(Api::compact(m_bmd.toJson()));
+    if (m_clusterInfo.answerClusterQuery(ex, what))
+        return;
     ex.fail(makeError(
         ErrorCode::InvalidArgument,
         QStringLiteral("invalid GET /v1/cluster request: unrecognized what=%1").arg(what)));

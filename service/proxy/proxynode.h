@@ -4,6 +4,8 @@
 #include "service/node/nodeconfig.h"
 #include "service/proxy/bucketactions.h"
 #include "service/proxy/bucketsummary.h"
+#include "service/node/nodereport.h"
+#include "service/proxy/clusterinfo.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
@@ -49,6 +51,7 @@ private:
     void onHealth(Http::Exchange ex);
     void onDaemonGet(Http::Exchange ex);
     void onClusterGet(Http::Exchange ex);
+    QByteArray clusterConfig() const;
     void onJoin(Http::Exchange ex);
     void onKeepalive(Http::Exchange ex);
     void checkTargets();
@@ -63,6 +66,8 @@ private:
     void onBucketDelete(Http::Exchange ex);
     void onBucketHead(Http::Exchange ex);
     void startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act);
+    // An offline transform's ETL (or pipeline stage) exists and runs; AIS's errors otherwise.
+    Result<void> checkTransformEtl(const QString &name) const;
     void listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue);
     bool checkProvider(Http::Exchange &ex);
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
@@ -82,6 +87,8 @@ private:
     ObjectActions m_objects;
     BucketActions m_buckets;
     BucketSummary m_summary;
+    Node::NodeReport m_report; // node_status and the like, of this proxy
+    ClusterInfo m_clusterInfo; // reverse route, cluster_config, backends
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;
 };

@@ -60,13 +60,8 @@ void LocalInstance::start()
     if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(m_spec.workDir))
         return failStart(
             makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(m_spec.workDir)));
-    for (const auto &[name, content] : m_plan.files) {
-        QFile f(m_spec.workDir + '/' + name);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
-            || f.write(content) != content.size())
-            return failStart(makeError(ErrorCode::Internal,
-                                       QStringLiteral("cannot write %1").arg(f.fileName())));
-    }
+    if (auto written = writeFiles(); !written)
+        return failStart(written.error());
     if (m_plan.requirements.isEmpty()) {
         QMetaObject::invokeMethod(
             this, [this] { onVenvReady(QString()); }, Qt::QueuedConnection);
@@ -79,6 +74,26 @@ void LocalInstance::start()
         [this](const QByteArray &out) { m_log.append(out); });
 }
 
+Result<void> LocalInstance::writeFiles() const
+{
+    for (const auto &[name, content] : m_plan.files) {
+        QFile f(m_spec.workDir + '/' + name);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || f.write(content) != content.size())
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot write %1").arg(f.fileName()));
+    }
+    return {};
+}
+
+void LocalInstance::applyVenv()
+{
+    if (m_venvDir.isEmpty())
+        return;
+    m_plan.environment.insert("VIRTUAL_ENV", m_venvDir);
+    m_plan.environment.insert("PATH", m_venvDir + "/bin:" + m_plan.environment.value("PATH"));
+}
+
 void LocalInstance::onVenvReady(const Result<QString> &venv)
 {
     if (m_state != State::Preparing)
@@ -86,10 +101,7 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
     if (!venv)
         return failStart(venv.error());
     m_venvDir = *venv;
-    if (!m_venvDir.isEmpty()) {
-        m_plan.environment.insert("VIRTUAL_ENV", m_venvDir);
-        m_plan.environment.insert("PATH", m_venvDir + "/bin:" + m_plan.environment.value("PATH"));
-    }
+    applyVenv();
     if (resolveProgram(m_plan.program).isEmpty())
         return failStart(
             makeError(ErrorCode::InvalidArgument,
@@ -217,6 +229,9 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
         Q_EMIT stopped();
         return;
     case State::Starting:
+        if (relaunchIfPortTaken())
+            return;
+        [[fallthrough]];
     case State::Preparing:
         return failStart(makeError(
             ErrorCode::InvalidArgument,
@@ -235,6 +250,34 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
     default:
         return;
     }
+}
+
+bool LocalInstance::relaunchIfPortTaken()
+{
+    if (!m_replan || m_relaunches >= MaxRelaunches
+        || !m_log.tail(10).toLower().contains("address already in use"))
+        return false;
+    auto plan = m_replan();
+    if (!plan)
+        return false;
+    const int taken = m_plan.port;
+    m_plan = std::move(*plan);
+    applyVenv();
+    if (!writeFiles())
+        return false;
+    ++m_relaunches;
+    m_log.append(QStringLiteral("kiln: port %1 was taken by another process before the instance "
+                                "bound it; starting it again on port %2\n")
+                     .arg(taken)
+                     .arg(m_plan.port)
+                     .toUtf8());
+    Log::runtime().info("etl[{}] port {} taken on target {}; relaunching on port {}",
+                        m_spec.msg.name, taken, m_spec.targetId, m_plan.port);
+    m_process->deleteLater(); // finished: nothing left to wait for
+    m_process = nullptr;
+    m_pgid = 0;
+    launch();
+    return true;
 }
 
 void LocalInstance::failStart(const Error &error)

@@ -11,6 +11,8 @@
 #include <QProcess>
 #include <QTimer>
 
+#include <functional>
+
 namespace Kiln::Runtime {
 
 class VenvCache;
@@ -25,6 +27,14 @@ public:
     LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venvs, QObject *parent = nullptr);
     ~LocalInstance() override;
 
+    // Makes the plan again with another free port. The port is found free by the runtime and
+    // taken by the child a moment later; another process may bind it in between. When the child
+    // then exits saying its address is in use, it is launched again on a port from this, up to
+    // MaxRelaunches times, instead of failing the init.
+    using Replanner = std::function<Result<LaunchPlan>()>;
+    void setReplanner(Replanner replan) { m_replan = std::move(replan); }
+    static constexpr int MaxRelaunches = 3;
+
     void start() override;
     void stop() override;
     QUrl endpoint() const override;
@@ -38,7 +48,10 @@ private:
     enum class State { Created, Preparing, Starting, Ready, Failed, Exited, Stopping, Stopped };
 
     void onVenvReady(const Result<QString> &venv);
+    Result<void> writeFiles() const;
+    void applyVenv();
     void launch();
+    bool relaunchIfPortTaken();
     void probe();
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void failStart(const Kiln::Error &error);
@@ -51,7 +64,7 @@ private:
     VenvCache *m_venvs;
     QString m_venvDir;
     State m_state = State::Created;
-    QProcess *m_process = nullptr;  // child; deleted with this
+    QProcess *m_process = nullptr; // child; deleted with this
     qint64 m_pgid = 0;
     LogRing m_log;
     ProcStats m_stats;
@@ -61,6 +74,8 @@ private:
     QTimer m_killTimer;
     QElapsedTimer m_started;
     bool m_probeInFlight = false;
+    Replanner m_replan;
+    int m_relaunches = 0;
 };
 
 } // namespace Kiln::Runtime

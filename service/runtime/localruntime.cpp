@@ -11,6 +11,24 @@
 #include <QTcpServer>
 
 namespace Kiln::Runtime {
+namespace {
+
+// The launch plan on a loopback port free right now (the image's 8000 would collide across
+// targets); io:// instances serve nothing and get none.
+Result<LaunchPlan> planOnFreePort(const InstanceSpec &spec, const QString &python,
+                                  const ImageCatalogue &catalogue)
+{
+    int port = 0;
+    if (spec.msg.comm != Etl::CommType::Io) {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return makeError(ErrorCode::Unavailable, "no free port for the ETL instance");
+        port = probe.serverPort();
+    }
+    return planLocalLaunch(spec, port, python, &catalogue);
+}
+
+} // namespace
 
 LocalRuntime::LocalRuntime(LocalRuntimeConfig config, QObject *parent)
     : Runtime(parent)
@@ -46,21 +64,19 @@ Result<Instance *> LocalRuntime::create(const InstanceSpec &spec, QObject *paren
     if (container)
         return createContainer(spec, parent);
 
-    int port = 0;
-    if (spec.msg.comm != Etl::CommType::Io) {
-        // A free loopback port for this instance (the image's 8000 would collide across targets).
-        QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost, 0))
-            return makeError(ErrorCode::Unavailable, "no free port for the ETL instance");
-        port = probe.serverPort();
-    }
-    auto plan = planLocalLaunch(spec, port, m_config.python, &m_catalogue);
+    auto replan = [spec, python = m_config.python, catalogue = m_catalogue] {
+        return planOnFreePort(spec, python, catalogue);
+    };
+    auto plan = replan();
     if (!plan) {
         if (image && !hasLocalWay(spec, &m_catalogue))
             return cannotRunImage(spec.msg.effectiveImage(), m_engine->describe());
         return plan.error();
     }
-    return static_cast<Instance *>(new LocalInstance(spec, *plan, m_venvs, parent));
+    auto *instance = new LocalInstance(spec, *plan, m_venvs, parent);
+    if (spec.msg.comm != Etl::CommType::Io)
+        instance->setReplanner(std::move(replan));
+    return static_cast<Instance *>(instance);
 }
 
 Result<Instance *> LocalRuntime::createContainer(const InstanceSpec &spec, QObject *parent)

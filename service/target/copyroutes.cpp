@@ -1,6 +1,6 @@
 #include "service/target/copyroutes.h"
 
-#include "service/etl/objecttransform.h"
+#include "service/etl/pipeline.h"
 #include "service/http/exchange.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
@@ -47,18 +47,20 @@ void CopyRoutes::copy(Http::Exchange ex, const QString &bucket, const QString &o
 void CopyRoutes::transformCopy(Http::Exchange ex, const ObjectInfo &src, const Api::ObjectRef &dst,
                                const QString &etlName)
 {
-    Etl::ObjectTransform what;
-    what.job.etlName = etlName;
-    what.job.bucket = src.bucket;
-    what.job.object = src.name;
-    what.job.fqn = src.path;
-    what.job.size = src.size;
-    what.job.etlArgs = ex.request().queryValue(Api::Query::EtlArgs);
-    const QString pipeline = ex.request().queryValue(Api::Query::EtlPipeline);
-    if (!pipeline.isEmpty())
-        what.pipeline = pipeline.split(',');
+    Etl::TransformJob job;
+    job.etlName = etlName;
+    job.bucket = src.bucket;
+    job.object = src.name;
+    job.fqn = src.path;
+    job.size = src.size;
+    job.etlArgs = ex.request().queryValue(Api::Query::EtlArgs);
+    // The stages after etlName (the CLI's "a>>b"): the object goes through each in turn.
+    if (const QString stages = ex.request().queryValue(Api::Query::EtlPipeline); !stages.isEmpty())
+        job.pipeline = stages.split(',');
+    if (const auto missing = m_ctx.comm.pipeline()->missingStage(job))
+        return ex.fail(400, m_ctx.comm.pipeline()->missingStageError(*missing));
     const QString tag = m_ctx.self.tag();
-    Etl::transformObject(m_ctx.comm, what, this,
+    m_ctx.comm.transform(job, this,
                          [this, ex, dst, tag](std::unique_ptr<Http::BodySource> body, int status,
                                               const Error &error) mutable {
                              if (!body) {

@@ -1,5 +1,6 @@
 // ETL requests on a target: the proxy's 2-phase init and lifecycle calls, per-target health,
 // metrics and logs, the object endpoint ETL instances read from, and inline transforms.
+#include "service/etl/pipeline.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/target/targetnode.h"
@@ -196,25 +197,62 @@ void TargetNode::onEtlObject(Http::Exchange ex)
                      "application/octet-stream");
 }
 
-void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName,
-                                   const ObjectInfo &info)
+std::optional<std::pair<int, Error>> TargetNode::refuseInline(const Etl::TransformJob &job)
 {
+    Etl::EtlEntry *entry = m_etl.find(job.etlName);
+    if (!entry || !entry->isRunning()) {
+        // AIS still names the seed-era init path here, with the primary's public URL.
+        return std::pair{404,
+                         makeError(ErrorCode::NotFound,
+                                   QStringLiteral("%1: %2 does not exist - try starting new "
+                                                  "ETL with \"%3/v1/etl/init\" endpoint")
+                                       .arg(m_self.tag(), job.etlName, m_smap.primary().url()))};
+    }
+    if (const auto missing = m_comm.pipeline()->missingStage(job))
+        return std::pair{400, m_comm.pipeline()->missingStageError(*missing)};
+    // AIS: an hpull:// client is redirected to the instance, and a redirect cannot carry the
+    // rest of the pipeline.
+    if (!job.pipeline.isEmpty() && entry->record.msg.comm == Etl::CommType::Hpull)
+        return std::pair{400,
+                         makeError(ErrorCode::InvalidArgument,
+                                   QStringLiteral("inline transform pipeline not supported "
+                                                  "for %1")
+                                       .arg(Etl::commTypeName(entry->record.msg.comm)))};
+    return std::nullopt;
+}
+
+void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, const QString &bucket,
+                                   const QString &object)
+{
+    const Http::Request &req = ex.request();
     Etl::TransformJob job;
     job.etlName = etlName;
-    job.bucket = info.bucket;
-    job.object = info.name;
-    job.fqn = info.path;
-    job.size = info.size;
-    job.etlArgs = ex.request().queryValue("etl_args");
+    job.bucket = bucket;
+    job.object = object;
+    job.etlArgs = req.queryValue("etl_args");
     if (job.etlArgs.isEmpty())
-        job.etlArgs = ex.request().queryValue("etl_meta"); // the short-lived earlier name
+        job.etlArgs = req.queryValue("etl_meta"); // the short-lived earlier name
+    // The SDK sends etl_pipeline= (empty) with every ETL it names: no pipeline then.
+    if (const QString stages = req.queryValue("etl_pipeline"); !stages.isEmpty())
+        job.pipeline = stages.split(',');
+    if (const auto refused = refuseInline(job))
+        return ex.fail(refused->first, refused->second);
     Etl::EtlEntry *entry = m_etl.find(etlName);
-    if (entry && entry->isRunning() && entry->record.msg.comm == Etl::CommType::Hpull) {
+    auto info = m_store.stat(bucket, object);
+    if (!info) {
+        // As AIS records it: the message it keeps, and the code its LOM load returned (202).
+        entry->addError(Etl::ObjError{Api::objectCname(bucket, object), "object not found", 202});
+        return ex.fail(
+            404, makeError(ErrorCode::NotFound, notFoundMessage(bucket, object), "ErrNotFound"));
+    }
+    job.fqn = info->path;
+    job.size = info->size;
+    if (entry->record.msg.comm == Etl::CommType::Hpull && job.pipeline.isEmpty()) {
         // hpull: the client fetches the result from the instance itself, as AIS redirects it.
         const QUrl url = m_comm.pullUrl(job);
         // The client reads the result from the instance: only what goes in is seen here.
         ++entry->objCount;
-        entry->inBytes += info.size;
+        entry->inBytes += info->size;
         return ex.redirect(307, url.toEncoded());
     }
     const QString tag = m_self.tag();

@@ -1,5 +1,6 @@
 #include "service/target/targetnode.h"
 
+#include "service/etl/pipeline.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/runtime/runtimefactory.h"
@@ -28,6 +29,7 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     , m_customMd(m_ctx)
     , m_archive(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
+    , m_report(m_config.effectiveMountpaths())
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -67,6 +69,9 @@ Result<void> TargetNode::start()
     Log::setNodeTag(m_self.tag().toStdString());
     registerRoutes();
     m_etl.setTargetUrl(m_self.url());
+    // Intermediate results of ETL pipelines: a folder the store clears at start-up.
+    m_comm.pipeline()->setSpoolDir(m_store.mountpaths().first() + QStringLiteral("/tmp"));
+    m_comm.pipeline()->setNodeTag(m_self.tag());
     m_etl.restore();
     Log::target().info("target {} serving {} on {} (mountpaths: {})", m_self.id, m_self.url(),
                        m_config.dataDir, m_store.mountpaths().join(", "));
@@ -240,8 +245,10 @@ void TargetNode::onDaemonGet(Http::Exchange ex)
         return ex.json(Api::compact(m_smap.toJson()));
     if (what == Api::What::Bmd)
         return ex.json(Api::compact(m_bmd.toJson()));
-    if (what == "snode")
+    if (what == Api::What::Snode)
         return ex.json(Api::compact(m_self.toJson()));
+    if (m_report.answer(ex, what, {m_self, m_smap, m_bmd.version(), m_etlMdVersion, m_joined}))
+        return;
     ex.fail(makeError(
         ErrorCode::InvalidArgument,
         QStringLiteral("invalid GET /v1/daemon request: unrecognized what=%1").arg(what)));

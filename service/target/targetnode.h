@@ -4,6 +4,7 @@
 #include "service/etl/etlmanager.h"
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/node/nodereport.h"
 #include "service/runtime/instance.h"
 #include "service/target/appendroutes.h"
 #include "service/target/archiveroutes.h"
@@ -80,7 +81,11 @@ private:
     void onEtlHealth(Http::Exchange ex);
     void onEtlMetrics(Http::Exchange ex);
     void onEtlObject(Http::Exchange ex);
-    void onInlineTransform(Http::Exchange ex, const QString &etlName, const ObjectInfo &info);
+    void onInlineTransform(Http::Exchange ex, const QString &etlName, const QString &bucket,
+                           const QString &object);
+    // The AIS error of an inline request the ETL layer refuses before the object is read (ETL or
+    // pipeline stage not running here, a pipeline behind hpull://), if any.
+    std::optional<std::pair<int, Error>> refuseInline(const Etl::TransformJob &job);
     void reportEtlFailure(const QString &name, const QString &xid, const QString &error);
     Etl::EtlEntry *findEtl(Http::Exchange &ex);
 
@@ -122,6 +127,7 @@ private:
     CustomMdRoutes m_customMd;
     ArchiveRoutes m_archive;
     PromoteRoutes m_promote;
+    Node::NodeReport m_report; // node_status, mountpaths, disk
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
     QStringList m_jobOrder;
     QTimer m_keepaliveTimer;

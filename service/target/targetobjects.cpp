@@ -70,15 +70,16 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
-    auto info = m_store.stat(bucket, object);
-    if (!info)
-        return ex.fail(notFound(notFoundMessage(bucket, object)));
-    // Inline transform: etl_name, or the seed-era uuid when etl_name is absent.
+    // Inline transform: etl_name, or the seed-era uuid when etl_name is absent. As in AIS, the
+    // ETL is checked before the object.
     QString etlName = ex.request().queryValue("etl_name");
     if (etlName.isEmpty())
         etlName = ex.request().queryValue("uuid");
     if (!etlName.isEmpty())
-        return onInlineTransform(ex, etlName, *info);
+        return onInlineTransform(ex, etlName, bucket, object);
+    auto info = m_store.stat(bucket, object);
+    if (!info)
+        return ex.fail(notFound(notFoundMessage(bucket, object)));
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;

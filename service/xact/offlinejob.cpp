@@ -177,6 +177,7 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     job.size = src.size;
     job.timeout = m_spec.msg.requestTimeout;
     job.inlineRequest = false;
+    job.pipeline = m_spec.msg.pipeline; // the ETLs after the first, if any (Etl::Pipeline)
     QPointer<OfflineJob> self(this);
     m_deps.comm->transform(
         job, this,

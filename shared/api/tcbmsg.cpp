@@ -24,8 +24,8 @@ bool boolField(const QJsonObject &o, QStringView key)
     return v.toBool(false);
 }
 
-// etl-listrange / copy-listrange: the names (objnames or a template) and the destination.
-Result<void> readListRange(const QJsonObject &o, TcbMsg &m)
+// etl-listrange's part of the message (AIS's TCOMsg): the selection and the destination.
+Result<void> readListRange(TcbMsg &m, const QJsonObject &o)
 {
     for (const QJsonValue &n : valueCi(o, u"objnames").toArray()) {
         const QString name = n.toString();
@@ -36,9 +36,10 @@ Result<void> readListRange(const QJsonObject &o, TcbMsg &m)
     m.objTemplate = valueCi(o, u"template").toString();
     if (!m.objNames.isEmpty() && !m.objTemplate.isEmpty())
         return invalid("give objnames or template, not both");
-    // A template without a range is a prefix (the CLI sends --prefix so), as AIS takes it.
+    // AIS: a template without a brace range selects by prefix (the CLI sends --prefix so).
     if (!m.objTemplate.isEmpty() && !m.objTemplate.contains('{')) {
-        m.prefix = m.objTemplate;
+        if (m.prefix.isEmpty())
+            m.prefix = m.objTemplate;
         m.objTemplate.clear();
     }
     if (!m.objTemplate.isEmpty()) {
@@ -117,8 +118,8 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
                                         "to synchronize buckets")
                              .arg(m.prepend)); // AIS's errPrependSync
     if (listRange) {
-        if (auto ok = readListRange(o, m); !ok)
-            return ok.error();
+        if (auto read = readListRange(m, o); !read)
+            return read.error();
     }
     return m;
 }

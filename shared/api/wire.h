@@ -29,7 +29,13 @@ namespace What {
 inline constexpr char Smap[] = "smap";
 inline constexpr char Bmd[] = "bmd";
 inline constexpr char NodeStatus[] = "node_status";
+inline constexpr char NodeStats[] = "node_stats";
+inline constexpr char SoftwareVersion[] = "software_version";
+inline constexpr char Mountpaths[] = "mountpaths";
+inline constexpr char Disk[] = "disk";
+inline constexpr char Snode[] = "snode";
 inline constexpr char ClusterConfig[] = "cluster_config";
+inline constexpr char Backends[] = "backends";
 } // namespace What
 
 namespace Action {

@@ -63,6 +63,20 @@ QString EtlName::brokenRule(const QString &text)
               .arg(AisMaxLength);
 }
 
+QString EtlName::aisRuleError(const QString &text)
+{
+    const QString prefix = QStringLiteral("ETL name \"%1\" ").arg(text);
+    if (text.isEmpty())
+        return prefix + QStringLiteral("is empty");
+    if (text.size() < MinLength)
+        return prefix + QStringLiteral("is too short");
+    if (text.size() > AisMaxLength)
+        return prefix + QStringLiteral("is too long");
+    const bool ok = std::all_of(text.begin(), text.end(),
+                                [](QChar c) { return isLowerAlnum(c) || c == '-'; });
+    return ok ? QString() : prefix + QStringLiteral("is invalid: can only contain [a-z0-9-]");
+}
+
 Result<EtlName> EtlName::parse(const QString &text)
 {
     if (const QString rule = brokenRule(text); !rule.isEmpty())

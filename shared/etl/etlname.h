@@ -20,6 +20,9 @@ public:
     static Result<EtlName> parse(const QString &text);
     // Empty when valid; otherwise the rule the text breaks, written for the user.
     static QString brokenRule(const QString &text);
+    // AIS's own words (k8s.ValidateEtlName) for a name its server rule refuses, or empty: what
+    // the REST API answers where AIS checks a name.
+    static QString aisRuleError(const QString &text);
 
     const QString &toString() const { return m_name; }
     // Kubernetes object names derived from it: lower case, '_' turned into '-'.

@@ -10,6 +10,12 @@
 namespace Kiln::Etl {
 namespace {
 
+// AIS's words (InitMsgBase.Validate, answered 501): its websocket communicator has no other mode.
+constexpr char WsNeedsDirectPut[]
+    = "WebSocket without direct put is not supported yet. Ensure that the "
+      "`metadata.annotations.support_direct_put` annotation is set to `true` and that your ETL "
+      "server properly implements the direct put mechanism";
+
 Error invalid(const QString &message)
 {
     return makeError(ErrorCode::InvalidArgument,
@@ -128,8 +134,14 @@ Result<void> finishBase(InitMsg &msg, const QJsonObject &o)
     const QJsonValue directPut = Api::valueCi(o, u"support_direct_put");
     if (!directPut.isUndefined() && !directPut.isNull() && !directPut.isBool())
         return invalid("support_direct_put must be true or false");
-    msg.supportDirectPut = directPut.toBool(msg.kind == InitKind::PodSpec
-                                            && msg.pod.annotatedDirectPut().value_or(false));
+    msg.supportDirectPut = directPut.toBool(false);
+    // As in AIS, the pod's support_direct_put annotation, when present, decides.
+    if (msg.kind == InitKind::PodSpec) {
+        if (const auto annotated = msg.pod.annotatedDirectPut())
+            msg.supportDirectPut = *annotated;
+    }
+    if (msg.comm == CommType::Ws && !msg.supportDirectPut)
+        return makeError(ErrorCode::Unsupported, QString::fromLatin1(WsNeedsDirectPut));
     auto env = envField(Api::valueCi(o, u"env"), "env");
     if (!env)
         return env.error();
@@ -229,8 +241,11 @@ Result<InitMsg> InitMsg::fromJson(const QByteArray &body)
         if (commText.isEmpty())
             commText = Api::valueCi(o, u"communication_type").toString();
         if (!commText.isEmpty()) {
-            if (auto parsed = parseCommType(commText))
-                comm = *parsed;
+            // The request's comm type wins over the annotation (AIS does not read it at all).
+            auto parsed = parseCommType(commText);
+            if (!parsed)
+                return parsed.error();
+            comm = *parsed;
         }
         auto pod = parsePodSpec(msg.podYaml, comm);
         if (!pod)

@@ -94,7 +94,7 @@ public:
                         if (item.second.IsScalar())
                             spec.annotations.insert(str(item.first), str(item.second));
                     }
-                    checkAnnotations(ann);
+                    checkAnnotations(ann, !comm);
                 }
             }
         }
@@ -125,9 +125,11 @@ public:
         walkContainer(containers[0], io);
     }
 
-    void checkAnnotations(const YAML::Node &ann)
+    // The communication_type annotation only matters when the request names no comm type (the
+    // stock ais-etl specs carry a shell placeholder there, which AIS never reads).
+    void checkAnnotations(const YAML::Node &ann, bool commFromAnnotation)
     {
-        if (const YAML::Node c = ann[CommTypeAnnotation]; c && c.IsScalar()) {
+        if (const YAML::Node c = ann[CommTypeAnnotation]; commFromAnnotation && c && c.IsScalar()) {
             if (auto parsed = parseCommType(str(c)); !parsed)
                 add(QStringLiteral("metadata.annotations.%1").arg(CommTypeAnnotation), c,
                     parsed.error().message);
@@ -138,10 +140,11 @@ public:
                     parsed.error().message);
         }
         if (const YAML::Node d = ann[DirectPutAnnotation]; d && d.IsScalar()) {
-            const QString v = str(d).toLower();
-            if (v != "true" && v != "false")
+            if (!parseAisBool(str(d)))
                 add(QStringLiteral("metadata.annotations.%1").arg(DirectPutAnnotation), d,
-                    QStringLiteral("must be \"true\" or \"false\""));
+                    QStringLiteral("must be a boolean (true, false, yes, no, on, off, 1, 0; got "
+                                   "\"%1\")")
+                        .arg(str(d)));
         }
     }
 
@@ -326,7 +329,19 @@ std::optional<bool> PodSpec::annotatedDirectPut() const
     const auto it = annotations.constFind(DirectPutAnnotation);
     if (it == annotations.constEnd())
         return std::nullopt;
-    return it->toLower() == "true";
+    return parseAisBool(*it);
+}
+
+std::optional<bool> parseAisBool(const QString &text)
+{
+    // AIS's cos.ParseBool: its own words first, then Go's strconv.ParseBool; "" is false.
+    static const QStringList yes{"true", "y", "yes", "on", "1", "t", "T", "TRUE", "True"};
+    static const QStringList no{"", "false", "n", "no", "off", "0", "f", "F", "FALSE", "False"};
+    if (yes.contains(text))
+        return true;
+    if (no.contains(text))
+        return false;
+    return std::nullopt;
 }
 
 static std::pair<PodSpec, QList<SpecIssue>> walkSpec(const QByteArray &yaml,

@@ -63,11 +63,16 @@ inline constexpr char CommTypeAnnotation[] = "communication_type";
 inline constexpr char WaitTimeoutAnnotation[] = "wait_timeout";
 inline constexpr char DirectPutAnnotation[] = "support_direct_put";
 
-// Every issue of the spec, for the given communication type (nullopt: take the annotation's).
+// Every issue of the spec, for the given communication type (nullopt: take the annotation's, which
+// is then checked; given: the annotation is not read, as AIS never reads it).
 QList<SpecIssue> validatePodSpec(const QByteArray &yaml,
                                  std::optional<CommType> comm = std::nullopt);
 // The spec, or the first issue as an InvalidArgument error.
 Result<PodSpec> parsePodSpec(const QByteArray &yaml, std::optional<CommType> comm = std::nullopt);
+
+// A boolean as AIS parses one (cos.ParseBool): true/false, y/n, yes/no, on/off, 1/0, t/f, ...;
+// nullopt when it is none of them.
+std::optional<bool> parseAisBool(const QString &text);
 
 // CPU cores from a Kubernetes quantity ("500m" = 0.5, "2" = 2); nullopt when malformed.
 std::optional<double> parseCpuQuantity(const QString &text);

@@ -1,11 +1,12 @@
-"""Fixtures for the compatibility suite: a `kilnd cluster --targets 3`, an SDK client, and the
-record of every client call tried.
+"""Fixtures for the compatibility suite: a `kilnd cluster --targets 3`, an SDK client, the real
+`ais` CLI, and the record of every client call tried.
 
 The process handling is the integration suite's (tests/integration/kilnharness.py), including
 the session check that no kilnd outlives the tests. A test names the SDK methods it drives with
-`@pytest.mark.covers("Etl.init", ...)`; when $KILN_COMPAT_RESULTS names a folder, the session
-writes `sdk-<version>.json` there (method, test, outcome), which gen_compat_doc.py turns into
-docs/compat.md.
+`@pytest.mark.covers("Etl.init", ...)`, a CLI test the commands it runs with
+`@pytest.mark.cli("ais etl show", ...)`; when $KILN_COMPAT_RESULTS names a folder, the session
+writes `sdk-<version>-<suite>.json` / `cli-<suite>.json` there (what, test, outcome), which
+gen_compat_doc.py turns into docs/compat.md.
 """
 
 import json
@@ -18,25 +19,36 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
-import kilnharness as kh  # noqa: E402
+import kilnharness as kh
+from kilnharness import (  # noqa: F401 (autouse fixtures, found by name)
+    no_kilnd_crashed,
+    no_kilnd_crashed_in_module_fixtures,
+    no_kilnd_outlives_the_tests,
+)  # noqa: E402
 
 _outcomes: dict[str, dict] = {}
 _started = time.monotonic()
+_cli_client: list[str] = []  # how scripts/install-ais found the ais binary
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "covers(*methods): SDK methods this test drives")
+    config.addinivalue_line("markers", "cli(*commands): ais CLI commands this test runs")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    marker = item.get_closest_marker("covers")
-    if marker is None:
+    covers, cli = item.get_closest_marker("covers"), item.get_closest_marker("cli")
+    # A test may also list the commands it ran as it runs them (user property "cli").
+    ran = [v for k, v in item.user_properties if k == "cli"]
+    if covers is None and cli is None and not ran:
         return
-    entry = _outcomes.setdefault(item.nodeid, {"test": item.nodeid, "covers": list(marker.args),
-                                               "outcome": "passed"})
+    entry = _outcomes.setdefault(item.nodeid, {
+        "test": item.nodeid, "covers": list(covers.args) if covers else [],
+        "cli": list(cli.args) if cli else [], "outcome": "passed"})
+    entry["cli"] += [c for c in ran if c not in entry["cli"]]
     if report.skipped and report.when in ("setup", "call"):
         xfail = hasattr(report, "wasxfail")
         entry["outcome"] = "xfail" if xfail else "skipped"
@@ -53,20 +65,20 @@ def pytest_sessionfinish(session):
         return
     from importlib.metadata import version
 
-    sdk = version("aistore")
-    path = Path(folder) / f"sdk-{sdk}-{Path(session.config.args[0]).stem}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"client": f"aistore {sdk}", "python": sys.version.split()[0],
-                                "suite": Path(session.config.args[0]).name,
-                                "seconds": round(time.monotonic() - _started, 1),
-                                "tests": list(_outcomes.values())}, indent=1))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_kilnd_outlives_the_tests(tmp_path_factory):
-    assert kh.KILND.is_file(), f"kilnd not built at {kh.KILND} (set KILND)"
-    yield
-    kh.assert_nothing_outlived(tmp_path_factory.getbasetemp())
+    suite = Path(session.config.args[0])
+    seconds = round(time.monotonic() - _started, 1)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    sdk_tests = [t for t in _outcomes.values() if t["covers"]]
+    cli_tests = [t for t in _outcomes.values() if t["cli"]]
+    if sdk_tests:
+        sdk = version("aistore")
+        (Path(folder) / f"sdk-{sdk}-{suite.stem}.json").write_text(json.dumps(
+            {"client": f"aistore {sdk}", "python": sys.version.split()[0], "suite": suite.name,
+             "seconds": seconds, "tests": sdk_tests}, indent=1))
+    if cli_tests:
+        (Path(folder) / f"cli-{suite.stem}.json").write_text(json.dumps(
+            {"client": _cli_client[0] if _cli_client else "ais CLI", "suite": suite.name,
+             "seconds": seconds, "tests": cli_tests}, indent=1))
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +94,22 @@ def kiln(tmp_path_factory):
         yield sup
     finally:
         sup.close()
+
+
+@pytest.fixture(scope="session")
+def ais_binary():
+    """The real `ais` CLI: on PATH, or built from ../shared/vendor (scripts/install-ais)."""
+    import aiscli
+
+    path, said = aiscli.install()
+    _cli_client[:] = [said]
+    print(f"\nusing the {said}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def ais(kiln, ais_binary, tmp_path_factory):
+    """The real CLI against the module's cluster, with a CLI config of its own."""
+    import aiscli
+
+    return aiscli.Cli(ais_binary, kiln.url, tmp_path_factory.mktemp("ais-home"))

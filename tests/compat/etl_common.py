@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from aistore.sdk import Client
 from aistore.sdk.etl.etl import Etl
-from aistore.sdk.retry_config import RetryConfig
-from tenacity import Retrying, stop_after_attempt, wait_fixed
-from urllib3.util.retry import Retry
+
+from sdkclient import fail_fast_client
 
 REVERSE = Path(__file__).resolve().parent / "etl_servers" / "reverse_server.py"
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -64,13 +63,7 @@ def delete_quietly(etl):
 
 @pytest.fixture(scope="module")
 def client(kiln):
-    # The SDK's default policy replays a 5xx for ~90 s; a Kiln bug should fail fast instead.
-    retry = RetryConfig(
-        http_retry=Retry(total=1, backoff_factor=0.1, status_forcelist=[429, 500, 502, 503, 504],
-                         connect=0, read=0),
-        network_retry=Retrying(stop=stop_after_attempt(2), wait=wait_fixed(0.2), reraise=True),
-    )
-    return Client(kiln.url, timeout=(3, 120), retry_config=retry)
+    return fail_fast_client(kiln.url, read_timeout=120)
 
 
 @pytest.fixture(scope="module")

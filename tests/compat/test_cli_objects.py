@@ -4,51 +4,40 @@ transform-copy (`ais etl object <etl> cp`, within and across buckets), bucket cp
 dry run, sync), bucket mv, bucket props, bucket and storage summaries. Every output is compared
 byte for byte with what the CLI prints for the values this test computed itself, and every
 command's source and destination are read back. Each command is recorded for docs/compat.md
-(cli-objects.json in $KILN_COMPAT_RESULTS).
+(cli-test_cli_objects.json in $KILN_COMPAT_RESULTS, through the compat conftest).
 """
 
 import io
 import json
-import os
 import re
+import shlex
 import sys
 import tarfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from aiscli import AisCli, binary, iec, tabwriter
+from aiscli import iec, tabwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import kilnharness as kh  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-_started = time.monotonic()
 
 
 @pytest.fixture(scope="module")
-def kiln(tmp_path_factory):
-    base = tmp_path_factory.mktemp("cli-objects")
-    venvs = os.environ.get("KILN_COMPAT_VENVS", str(Path.home() / ".cache/kiln/compat-venvs"))
-    sup = kh.Supervisor(base / "data", base, targets=3, extra=["--venv-dir", venvs])
-    try:
-        sup.wait_ready()
-        yield sup
-    finally:
-        sup.close()
+def cli(ais):
+    return ais
 
 
-@pytest.fixture(scope="module")
-def cli(kiln, tmp_path_factory):
-    path, how = binary()
-    print(f"ais CLI: {how}", file=sys.stderr)
-    c = AisCli(path, kiln.url, tmp_path_factory.mktemp("cli-home"))
-    yield c
-    c.write_record(os.environ.get("KILN_COMPAT_RESULTS"), "cli-objects.json",
-                   f"ais CLI {c.version()} ({how})", time.monotonic() - _started)
+@pytest.fixture(autouse=True)
+def cli_commands(request, ais):
+    """Each command a test runs is listed for docs/compat.md with the test's outcome."""
+    ais.node = request.node
+    yield
+    ais.node = None
 
 
 @pytest.fixture
@@ -58,17 +47,16 @@ def work(tmp_path):
 
 def step(cli, line, out="", err="", rc=0, stdin=None, cwd=None):
     """Runs one command; its stdout (and stderr when given) must be exactly as expected."""
-    r = cli.run(line, stdin=stdin, cwd=cwd)
-    got = r.stdout.decode(errors="replace")
-    ok = r.returncode == rc and (out is None or got == out) and (
-        err is None or r.stderr.decode(errors="replace") == err)
-    cli.record(line, ok)
-    assert r.returncode == rc, (line, r.returncode, r.stderr.decode())
+    argv = shlex.split(line)
+    assert argv[0] == "ais", line
+    cli.node.user_properties.append(("cli", line))
+    r = cli.run(*argv[1:], stdin=stdin, cwd=cwd)
+    assert r.rc == rc, (line, str(r))
     if out is not None:
-        assert got == out, (line, got)
+        assert r.out == out, (line, r.out)
     if err is not None:
-        assert r.stderr.decode() == err, (line, r.stderr.decode())
-    return got
+        assert r.err == err, (line, r.err)
+    return r.out
 
 
 def obj(kiln, bucket, name):
@@ -196,7 +184,7 @@ def test_etl_object_cp_transforms_into_the_destination(kiln, cli, work):
         step(cli, f"ais etl object no-such-etl cp ais://{a}/o.txt ais://{b}/x.txt", "", None, rc=1)
         assert obj(kiln, b, "x.txt") is None and obj(kiln, a, "o.txt") == b"hello world"
     finally:
-        cli.run(f"ais etl rm {name}")
+        cli.run("etl", "rm", name)
 
 
 def put_tree(cli, work, bucket):

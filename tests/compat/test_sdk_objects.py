@@ -10,24 +10,15 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import xxhash
-from aistore.sdk import Client
 from aistore.sdk.errors import AISError, ErrBckAlreadyExists, ErrBckNotFound, ErrObjNotFound
-from aistore.sdk.retry_config import RetryConfig
-from tenacity import Retrying, stop_after_attempt, wait_fixed
-from urllib3.util.retry import Retry
 
 import kilnharness as kh
+from sdkclient import fail_fast_client
 
 
 @pytest.fixture(scope="module")
 def client(kiln):
-    # The SDK's default policy replays a 5xx for ~90 s; a Kiln bug should fail fast instead.
-    retry = RetryConfig(
-        http_retry=Retry(total=1, backoff_factor=0.1, status_forcelist=[429, 500, 502, 503, 504],
-                         connect=0, read=0),
-        network_retry=Retrying(stop=stop_after_attempt(2), wait=wait_fixed(0.2), reraise=True),
-    )
-    return Client(kiln.url, timeout=(3, 30), retry_config=retry)
+    return fail_fast_client(kiln.url, read_timeout=30)
 
 
 def head_object(obj) -> tuple[int, str, str, str]:

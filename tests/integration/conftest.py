@@ -15,29 +15,11 @@ import pytest
 import requests
 
 import kilnharness as kh
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_kilnd_outlives_the_tests(tmp_path_factory):
-    assert kh.KILND.is_file(), f"kilnd not built at {kh.KILND} (set KILND)"
-    yield
-    kh.assert_nothing_outlived(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture(autouse=True)
-def no_kilnd_crashed():
-    """Fails the test in whose time a kilnd died of an uncaught exception or a fatal signal."""
-    yield
-    reports = kh.new_fatal_reports()
-    assert not reports, "kilnd crashed:\n" + "\n".join(reports)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_kilnd_crashed_in_module_fixtures():
-    """The same for processes of module fixtures, which stop after their last test."""
-    yield
-    reports = kh.new_fatal_reports()
-    assert not reports, "kilnd crashed:\n" + "\n".join(reports)
+from kilnharness import (  # noqa: F401 (autouse fixtures, found by name)
+    no_kilnd_crashed,
+    no_kilnd_crashed_in_module_fixtures,
+    no_kilnd_outlives_the_tests,
+)
 
 
 class Launcher:

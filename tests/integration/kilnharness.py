@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psutil
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +76,11 @@ def new_fatal_reports() -> list[str]:
                 if FATAL_MARKER in line:
                     found.append(f"{path.name}: {line.decode(errors='replace').strip()}")
     return found
+
+
+def assert_no_fatal_reports() -> None:
+    reports = new_fatal_reports()
+    assert not reports, "kilnd crashed:\n" + "\n".join(reports)
 
 
 def gone(ps: psutil.Process) -> bool:
@@ -460,6 +466,28 @@ def raw_request(url: str, method: str, target: str, body: bytes | None = None,
                            r.read())
     finally:
         conn.close()
+
+
+# The suites' guards (integration and compat conftests import them by name, so pytest finds them).
+@pytest.fixture(scope="session", autouse=True)
+def no_kilnd_outlives_the_tests(tmp_path_factory):
+    assert KILND.is_file(), f"kilnd not built at {KILND} (set KILND)"
+    yield
+    assert_nothing_outlived(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def no_kilnd_crashed():
+    """Fails the test in whose time a kilnd died of an uncaught exception or a fatal signal."""
+    yield
+    assert_no_fatal_reports()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_kilnd_crashed_in_module_fixtures():
+    """The same for processes of module fixtures, which stop after their last test."""
+    yield
+    assert_no_fatal_reports()
 
 
 def assert_nothing_outlived(session_dir: Path) -> None:

@@ -88,6 +88,7 @@ def test_one_gib_through_an_echo_etl(etl_cluster, api, big_object, comm, args):
         command = ["python3", str(SERVERS / server), "--port", "8000", "--marker", marker]
         msg = spec_msg(name, pod(name, command), comm=f"{comm}://")
         msg["obj_timeout"] = OBJ_TIMEOUT
+        msg["support_direct_put"] = comm == "ws"  # AIS allows ws:// only with direct put
     api.init_ok(msg)
     try:
         targets = {t.name: t.ps for t in etl_cluster.targets}

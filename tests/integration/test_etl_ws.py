@@ -88,6 +88,8 @@ def ws_msg(name: str, marker: str, *extra, comm: str = "ws://", env: dict | None
         doc["spec"]["containers"][0]["env"] = [{"name": k, "value": v} for k, v in env.items()]
     msg = spec_msg(name, doc, comm=comm)
     msg["obj_timeout"] = obj_timeout
+    # AIS refuses ws:// without direct put (501), and so does Kiln.
+    msg["support_direct_put"] = True
     return msg
 
 
@@ -296,7 +298,9 @@ def test_instance_without_websocket_is_400_every_time(etl_cluster, etls, objects
     and a later object tries a fresh connection (nothing hangs, nothing stays broken)."""
     bucket, _ = objects
     marker = etl_cluster.marker("wsnone")
-    etls.init_ok(spec_msg("ws-none", pod("ws-none", echo_command(marker)), comm="ws://"))
+    msg = spec_msg("ws-none", pod("ws-none", echo_command(marker)), comm="ws://")
+    msg["support_direct_put"] = True
+    etls.init_ok(msg)
     for _ in range(3):
         t0 = time.monotonic()
         r = get(etl_cluster, bucket, "one-kib", "ws-none")

@@ -223,6 +223,21 @@ INSTANTIATE_TEST_SUITE_P(
                 "chunk_size"}),
     [](const testing::TestParamInfo<BadCase> &info) { return std::string(info.param.label); });
 
+TEST(InitMsgTest, WebSocketNeedsDirectPutAsInAis)
+{
+    const QJsonObject base{{"name", "ws-etl"}, {"communication", "ws://"}, {"runtime", Image}};
+    const auto refused = InitMsg::fromJson(json(base));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::Unsupported); // 501, as AIS's ErrUnsupp
+    EXPECT_TRUE(refused.error().message.startsWith("WebSocket without direct put is not supported"))
+        << refused.error().message.toStdString();
+    QJsonObject direct = base;
+    direct.insert("support_direct_put", true);
+    const auto accepted = InitMsg::fromJson(json(direct));
+    ASSERT_TRUE(accepted) << accepted.error().message.toStdString();
+    EXPECT_EQ(accepted->comm, CommType::Ws);
+}
+
 TEST(InitMsgTest, KnowsSeedRuntimes)
 {
     for (const char *ok :
