@@ -66,6 +66,13 @@ void BucketModel::setBuckets(const QStringList &names)
         }
         next.append(b);
     }
+    // The same buckets again (every poll): no reset, so a selection in the view stays.
+    if (names == this->names()) {
+        m_buckets = next;
+        if (!m_buckets.isEmpty())
+            Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        return;
+    }
     beginResetModel();
     m_buckets = next;
     endResetModel();

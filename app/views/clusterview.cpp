@@ -1,16 +1,26 @@
 #include "app/views/clusterview.h"
 
+#include "app/dialogs/bucketcopydialog.h"
+#include "app/dialogs/objectactiondialog.h"
 #include "app/models/bucketmodel.h"
 #include "app/models/clustermodel.h"
+#include "app/models/objectlistmodel.h"
+#include "shared/api/apiclient.h"
 
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace Kiln::Console {
 namespace {
+
+constexpr int MaxListed = 1000; // objects shown for the selected bucket
 
 QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
 {
@@ -20,34 +30,171 @@ QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
     table->horizontalHeader()->setStretchLastSection(true);
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
     table->setAlternatingRowColors(true);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     return table;
 }
 
-QGroupBox *group(const QString &title, QWidget *content, QWidget *parent)
+QGroupBox *group(const QString &title, QWidget *content, QWidget *parent, QWidget *extra = nullptr)
 {
     auto *box = new QGroupBox(title, parent);
     auto *layout = new QVBoxLayout(box);
     layout->addWidget(content);
+    if (extra)
+        layout->addWidget(extra);
     return box;
+}
+
+QString selectedText(QTableView *table, int column)
+{
+    const QModelIndexList rows = table->selectionModel()->selectedRows(column);
+    return rows.isEmpty() ? QString() : rows.first().data().toString();
 }
 
 } // namespace
 
-ClusterView::ClusterView(ClusterModel *nodes, BucketModel *buckets, QWidget *parent)
+ClusterView::ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *buckets,
+                         QWidget *parent)
     : QWidget(parent)
+    , m_api(api)
+    , m_bucketModel(buckets)
+    , m_objectModel(new ObjectListModel(this))
     , m_nodes(makeTable(nodes, this))
     , m_buckets(makeTable(buckets, this))
+    , m_objects(makeTable(m_objectModel, this))
+    , m_copyBucket(new QPushButton(tr("Copy &bucket…"), this))
+    , m_copyObject(new QPushButton(tr("Cop&y object…"), this))
+    , m_renameObject(new QPushButton(tr("Re&name object…"), this))
+    , m_objectsStatus(new QLabel(this))
 {
     m_buckets->horizontalHeader()->setStretchLastSection(false);
     m_buckets->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    auto *bucketBar = new QWidget(this);
+    auto *bucketRow = new QHBoxLayout(bucketBar);
+    bucketRow->setContentsMargins(0, 0, 0, 0);
+    bucketRow->addWidget(m_copyBucket);
+    bucketRow->addStretch();
+    auto *objectBar = new QWidget(this);
+    auto *objectRow = new QHBoxLayout(objectBar);
+    objectRow->setContentsMargins(0, 0, 0, 0);
+    objectRow->addWidget(m_copyObject);
+    objectRow->addWidget(m_renameObject);
+    objectRow->addWidget(m_objectsStatus, 1);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(group(tr("Nodes"), m_nodes, split));
-    split->addWidget(group(tr("Buckets"), m_buckets, split));
+    split->addWidget(group(tr("Buckets"), m_buckets, split, bucketBar));
+    split->addWidget(group(tr("Objects of the selected bucket"), m_objects, split, objectBar));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(split);
+    connect(m_buckets->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ClusterView::refreshObjects);
+    connect(m_objects->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ClusterView::updateButtons);
+    connect(m_copyBucket, &QPushButton::clicked, this, [this] { copyBucket(); });
+    connect(m_copyObject, &QPushButton::clicked, this, [this] { copyObject(); });
+    connect(m_renameObject, &QPushButton::clicked, this, [this] { renameObject(); });
+    updateButtons();
+}
+
+QString ClusterView::selectedBucket() const
+{
+    // The table shows "ais://name"; the model keeps the names.
+    const QModelIndexList rows = m_buckets->selectionModel()->selectedRows();
+    const QStringList names = m_bucketModel->names();
+    return rows.isEmpty() || rows.first().row() >= names.size() ? QString()
+                                                                : names.at(rows.first().row());
+}
+
+QString ClusterView::selectedObject() const
+{
+    return selectedText(m_objects, ObjectListModel::Name);
+}
+
+void ClusterView::updateButtons()
+{
+    m_copyBucket->setEnabled(!selectedBucket().isEmpty());
+    const bool object = !selectedObject().isEmpty();
+    m_copyObject->setEnabled(object);
+    m_renameObject->setEnabled(object);
+}
+
+void ClusterView::refreshObjects()
+{
+    updateButtons();
+    const QString bucket = selectedBucket();
+    if (!m_api || bucket.isEmpty()) {
+        m_objectModel->setObjects({}, {});
+        return;
+    }
+    m_objectsStatus->setText(tr("Listing %1…").arg(bucket));
+    m_api->listObjects(
+        bucket, {}, MaxListed, this, [this, bucket](const Result<QList<Api::ObjectInfo>> &objects) {
+            if (bucket != selectedBucket())
+                return; // another bucket was picked meanwhile
+            if (!objects) {
+                m_objectsStatus->setText(objects.error().message);
+                return;
+            }
+            m_objectModel->setObjects(bucket, *objects);
+            m_objectsStatus->setText(objects->size() >= MaxListed
+                                         ? tr("the first %1 objects").arg(MaxListed)
+                                         : tr("%n object(s)", nullptr, int(objects->size())));
+            updateButtons();
+            Q_EMIT objectsRefreshed();
+        });
+}
+
+BucketCopyDialog *ClusterView::copyBucket()
+{
+    const QString bucket = selectedBucket();
+    if (bucket.isEmpty())
+        return nullptr;
+    auto *dialog = new BucketCopyDialog(m_api, bucket, m_bucketModel->names(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &BucketCopyDialog::jobFinished, this, [this](bool ok) {
+        if (ok)
+            Q_EMIT contentChanged();
+    });
+    dialog->show();
+    return dialog;
+}
+
+ObjectActionDialog *ClusterView::copyObject()
+{
+    const QString object = selectedObject();
+    if (object.isEmpty())
+        return nullptr;
+    auto *dialog
+        = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Copy, m_objectModel->bucket(),
+                                 object, m_bucketModel->names(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ObjectActionDialog::done, this, &ClusterView::objectActionDone);
+    dialog->show();
+    return dialog;
+}
+
+ObjectActionDialog *ClusterView::renameObject()
+{
+    const QString object = selectedObject();
+    if (object.isEmpty())
+        return nullptr;
+    auto *dialog
+        = new ObjectActionDialog(m_api, ObjectActionDialog::Mode::Rename, m_objectModel->bucket(),
+                                 object, m_bucketModel->names(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ObjectActionDialog::done, this, &ClusterView::objectActionDone);
+    dialog->show();
+    return dialog;
+}
+
+void ClusterView::objectActionDone(bool ok)
+{
+    if (!ok)
+        return;
+    refreshObjects();
+    Q_EMIT contentChanged();
 }
 
 } // namespace Kiln::Console

@@ -1,27 +1,64 @@
 #pragma once
 
+#include <QPointer>
 #include <QWidget>
 
+class QLabel;
+class QPushButton;
 class QTableView;
+
+namespace Kiln::Api {
+class ApiClient;
+}
 
 namespace Kiln::Console {
 
 class BucketModel;
 class ClusterModel;
+class ObjectListModel;
 
-// Cluster overview: the proxy and targets with their state, the buckets with object counts.
+// Cluster overview: the proxy and targets with their state, the buckets with object counts, and
+// the objects of the selected bucket. Buckets can be copied (a job with progress); objects can
+// be copied and renamed. Talks to the cluster through the ApiClient only.
 class ClusterView final : public QWidget
 {
     Q_OBJECT
 public:
-    ClusterView(ClusterModel *nodes, BucketModel *buckets, QWidget *parent = nullptr);
+    ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *buckets,
+                QWidget *parent = nullptr);
 
     QTableView *nodesTable() const { return m_nodes; }
     QTableView *bucketsTable() const { return m_buckets; }
+    QTableView *objectsTable() const { return m_objects; }
+    ObjectListModel *objectsModel() const { return m_objectModel; }
+    QString selectedBucket() const;
+    QString selectedObject() const;
+
+    // The actions of the buttons; each opens its dialog (returned, so tests can drive it).
+    class BucketCopyDialog *copyBucket();
+    class ObjectActionDialog *copyObject();
+    class ObjectActionDialog *renameObject();
+    void refreshObjects();
+
+Q_SIGNALS:
+    // A copy, rename or bucket copy changed the cluster's buckets or objects.
+    void contentChanged();
+    void objectsRefreshed();
 
 private:
+    void updateButtons();
+    void objectActionDone(bool ok);
+
+    QPointer<Api::ApiClient> m_api;
+    BucketModel *m_bucketModel;
+    ObjectListModel *m_objectModel;
     QTableView *m_nodes;
     QTableView *m_buckets;
+    QTableView *m_objects;
+    QPushButton *m_copyBucket;
+    QPushButton *m_copyObject;
+    QPushButton *m_renameObject;
+    QLabel *m_objectsStatus;
 };
 
 } // namespace Kiln::Console

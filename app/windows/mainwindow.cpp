@@ -51,7 +51,7 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     , m_table(new QTableView(this))
     , m_details(new EtlDetailsView(api, this))
     , m_logs(new LogView(api, this))
-    , m_clusterView(new ClusterView(m_nodes, m_buckets, this))
+    , m_clusterView(new ClusterView(api, m_nodes, m_buckets, this))
     , m_countdown(new QTimer(this))
 {
     setWindowTitle(tr("Kiln console"));
@@ -110,6 +110,7 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     split->setSizes({2000, 3000}); // proportions; the splitter scales them to its width
     m_tabs->addTab(split, tr("&ETLs"));
     m_tabs->addTab(m_clusterView, tr("&Cluster"));
+    connect(m_clusterView, &ClusterView::contentChanged, m_session, &Session::refreshCluster);
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);

@@ -79,6 +79,12 @@ Result<void> ClusterSupervisor::start()
                        formatDuration(m_options.keepaliveTimeout)};
     for (const QString &level : m_options.logLevels)
         common << "--log-level" << level;
+    // One promote folder for the whole cluster, seen alike by every target (a file share).
+    const QString promoteRoot = m_options.promoteRoot.isEmpty()
+        ? m_options.dataDir + QStringLiteral("/promote")
+        : m_options.promoteRoot;
+    QDir().mkpath(promoteRoot);
+    common << "--promote-root" << promoteRoot;
 
     auto *proxy = new Child{"proxy",
                             QStringList{"proxy", "--data", m_options.dataDir + "/proxy", "--port",

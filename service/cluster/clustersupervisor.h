@@ -22,6 +22,7 @@ struct ClusterOptions
     int port = 8080; // proxy port; 0 = any free port
     QStringList logLevels;
     QString venvDir; // passed to the targets; empty: their default
+    QString promoteRoot; // passed to every node; empty: <dataDir>/promote
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     std::chrono::milliseconds readyTimeout{60000};

@@ -28,6 +28,8 @@ Options:
   --targets N                cluster: number of targets (default 3)
   --venv-dir DIR             target, cluster: shared Python venvs of ETLs
                              (default $XDG_CACHE_HOME/kiln/venvs)
+  --promote-root DIR         the only folder `ais object promote` takes files from
+                             (default DIR/promote; cluster: every node gets DIR/promote)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
@@ -50,7 +52,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, kaInterval, kaTimeout, logLevel, venvDir});
+                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -119,6 +121,7 @@ public:
     const QCommandLineOption kaTimeout{"keepalive-timeout", "timeout", "DUR"};
     const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
     const QCommandLineOption venvDir{"venv-dir", "venvs", "DIR"};
+    const QCommandLineOption promoteRoot{"promote-root", "promote", "DIR"};
 
 private:
     QCommandLineParser m_parser;
@@ -167,6 +170,8 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
     c.logLevels = f.values(f.logLevel);
     if (f.isSet(f.venvDir))
         c.venvDir = f.value(f.venvDir);
+    if (f.isSet(f.promoteRoot))
+        c.promoteRoot = f.value(f.promoteRoot);
     return {};
 }
 
@@ -219,6 +224,8 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
         n.mountpaths = f.values(f.mountpath);
     if (f.isSet(f.venvDir))
         n.venvDir = f.value(f.venvDir);
+    if (f.isSet(f.promoteRoot))
+        n.promoteRoot = f.value(f.promoteRoot);
     if (auto done = f.setDuration(f.kaInterval, n.keepaliveInterval); !done)
         return done.error();
     if (auto done = f.setDuration(f.kaTimeout, n.keepaliveTimeout); !done)

@@ -23,7 +23,11 @@ void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const Intr
     req.setTransferTimeout(request.timeoutMs);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::ManualRedirectPolicy);
-    QNetworkReply *reply = nam.sendCustomRequest(req, request.method, request.body);
+    // HEAD must go through head(): as a custom verb Qt waits for the Content-Length bytes a
+    // HEAD answer announces but never sends, until the transfer timeout.
+    QNetworkReply *reply = request.method == "HEAD"
+        ? nam.head(req)
+        : nam.sendCustomRequest(req, request.method, request.body);
     QObject::connect(
         reply, &QNetworkReply::finished, context, [reply, node, done = std::move(done)] {
             reply->deleteLater();

@@ -62,7 +62,7 @@ private:
     Result<void> checkKeys(const YAML::Node &root)
     {
         static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
-                                       "keepalive", "log",      "etl"};
+                                       "keepalive", "log",      "etl",        "promote_root"};
         for (const auto &item : root) {
             const QString key = QString::fromStdString(item.first.as<std::string>());
             if (!known.contains(key))
@@ -109,6 +109,7 @@ private:
     {
         setString(root, "data_dir", m_c.dataDir);
         setString(root, "proxy_url", m_c.proxyUrl);
+        setString(root, "promote_root", m_c.promoteRoot);
         if (const YAML::Node mps = root["mountpaths"]) {
             if (!mps.IsSequence())
                 return error(mps.Mark(), "mountpaths must be a list of folders");
@@ -208,6 +209,11 @@ QStringList NodeConfig::effectiveMountpaths() const
     if (!mountpaths.isEmpty())
         return mountpaths;
     return {dataDir + QStringLiteral("/mp1")};
+}
+
+QString NodeConfig::effectivePromoteRoot() const
+{
+    return promoteRoot.isEmpty() ? dataDir + QStringLiteral("/promote") : promoteRoot;
 }
 
 QString NodeConfig::effectiveVenvDir() const

@@ -29,6 +29,9 @@ struct NodeConfig
     QString dataDir;
     QStringList mountpaths; // target; default <data_dir>/mp1
     QString proxyUrl; // target: the primary proxy, e.g. http://127.0.0.1:8080
+    // The only folder `promote` takes files from (AIS: /var/lib/ais/promote); default
+    // <data_dir>/promote. `kilnd cluster` gives every node <cluster data>/promote.
+    QString promoteRoot;
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     QStringList logLevels; // "info", "http=debug", ...
@@ -49,6 +52,7 @@ struct NodeConfig
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;
     QString effectiveVenvDir() const;
+    QString effectivePromoteRoot() const;
     // "local" or "kubernetes": auto resolved (see KubeConfig::inClusterAvailable()).
     QString effectiveEtlRuntime() const;
 

@@ -48,11 +48,14 @@ void JobControl::registerRoutes(Http::Router &r)
 {
     r.add({"POST"}, "/v1/xactions/{id}/_failed",
           [this](Http::Exchange ex) { onFailed(std::move(ex)); });
+    r.add({"POST"}, "/v1/xactions/{id}/_finished",
+          [this](Http::Exchange ex) { onFinished(std::move(ex)); });
 }
 
-void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec)
+void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec, Completion onComplete)
 {
-    Job job{spec, m_smap.targets(), QDateTime::currentDateTimeUtc()};
+    Job job{spec, m_smap.targets(), QDateTime::currentDateTimeUtc(), std::move(onComplete), {}};
+    job.pendingCompletion = bool(job.onComplete);
     m_jobs.insert(spec.id, job);
     m_order.append(spec.id);
     while (m_order.size() > MaxJobs)
@@ -69,6 +72,12 @@ void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec)
                     = QStringLiteral("target %1 could not start the job: %2")
                           .arg(r.node.id, r.status ? QString::fromUtf8(r.body.left(500)) : r.error);
                 abortJob(id, why, [] {});
+                // Not every target runs it, so not every target will report its end.
+                if (const auto it = m_jobs.find(id); it != m_jobs.end()) {
+                    it->pendingCompletion = false;
+                    if (Completion done = std::exchange(it->onComplete, nullptr))
+                        done(false);
+                }
                 return ex.fail(makeError(ErrorCode::Unavailable, why));
             }
             Log::proxy().info("job {} started on {} targets", id, replies.size());
@@ -124,7 +133,7 @@ QJsonObject JobControl::statusOf(const Job &job,
         if (objErr.isEmpty())
             objErr = snap.value("err").toString();
         const qint64 e = endNs(snap);
-        finished = finished && e > 0;
+        finished = finished && e > 0 && !job.pendingCompletion;
         end = std::max(end, e);
     }
     QJsonObject status{{"kind", job.spec.kind},
@@ -132,7 +141,7 @@ QJsonObject JobControl::statusOf(const Job &job,
                        {"err", err.isEmpty() ? objErr : err},
                        {"end_time", finished ? end : 0},
                        {"aborted", aborted}};
-    if (job.spec.kind == Api::KindEtlListRange)
+    if (job.spec.isListRange()) // idle kinds: waited for by their idleness
         status.insert("is_idle", finished);
     return status;
 }
@@ -277,6 +286,29 @@ void JobControl::abortJob(const QString &id, const QString &why, std::function<v
                                      15000};
     Node::callNodes(m_nam, it->targets, request, this,
                     [done](const QList<Node::IntraReply> &) { done(); });
+}
+
+void JobControl::onFinished(Http::Exchange ex)
+{
+    ex.ok();
+    auto body = Api::parseObject(ex.body(), "job end");
+    const auto it = m_jobs.find(ex.param("id"));
+    if (!body || it == m_jobs.end())
+        return;
+    it->finished.insert(body->value("target").toString());
+    it->aborted = it->aborted || body->value("aborted").toBool();
+    for (const Cluster::Snode &t : std::as_const(it->targets)) {
+        if (!it->finished.contains(t.id))
+            return;
+    }
+    if (Completion done = std::exchange(it->onComplete, nullptr)) {
+        Log::proxy().info("job {} finished on all {} targets{}", it->spec.id, it->targets.size(),
+                          it->aborted ? " (aborted)" : "");
+        done(!it->aborted);
+        // done may have changed m_jobs; look the job up again.
+        if (const auto again = m_jobs.find(ex.param("id")); again != m_jobs.end())
+            again->pendingCompletion = false;
+    }
 }
 
 void JobControl::onFailed(Http::Exchange ex)

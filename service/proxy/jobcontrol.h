@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 
 #include <functional>
@@ -32,8 +33,10 @@ public:
     void registerRoutes(Http::Router &router);
     void setNodeTag(const QString &tag) { m_tag = tag; }
 
+    // Called once every target has finished the job (ok: none aborted it).
+    using Completion = std::function<void(bool ok)>;
     // Starts a validated job on every target and answers the caller with its id.
-    void start(Http::Exchange ex, const Xact::JobSpec &spec);
+    void start(Http::Exchange ex, const Xact::JobSpec &spec, Completion onComplete = {});
     // Answers the cluster query `what` (status, qryxstats, status_all, running_all); false when
     // `what` is not a job query.
     bool answerQuery(Http::Exchange &ex, const QString &what);
@@ -51,8 +54,14 @@ private:
         Xact::JobSpec spec;
         QList<Cluster::Snode> targets;
         QDateTime created;
+        Completion onComplete;
+        QSet<QString> finished; // targets that reported the end of their part
+        bool aborted = false;
+        // A job with a completion ends when it has run (a move: once the source is gone).
+        bool pendingCompletion = false;
     };
     void onFailed(Http::Exchange ex);
+    void onFinished(Http::Exchange ex);
     void abortJob(const QString &id, const QString &why, std::function<void()> done);
     // Every target's snapshot of the job (a target that does not know it counts as aborted).
     void collect(const Job &job, QObject *context,

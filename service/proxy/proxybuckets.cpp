@@ -7,6 +7,7 @@
 #include "shared/api/json.h"
 #include "shared/api/lso.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
@@ -44,11 +45,16 @@ void ProxyNode::onBucketsGet(Http::Exchange ex)
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
+    const QString bucket = ex.param("bucket");
+    if (act->action == Api::Action::SummaryBucket) {
+        if (!bucket.isEmpty() && !checkBucket(ex, bucket))
+            return;
+        return m_summary.summary(ex, bucket, act->value);
+    }
     if (!act->action.isEmpty() && act->action != Api::Action::List)
         return ex.fail(makeError(
             ErrorCode::InvalidArgument,
             QStringLiteral("invalid action \"%1\" for GET /v1/buckets").arg(act->action)));
-    const QString bucket = ex.param("bucket");
     if (!bucket.isEmpty()) {
         if (!checkBucket(ex, bucket))
             return;
@@ -128,6 +134,8 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
     if (act->action == Api::ActionEtlBucket || act->action == Api::ActionEtlListRange
         || act->action == Api::ActionEtlBucketSeed)
         return startTransform(ex, bucket, *act);
+    if (m_buckets.post(ex, bucket, *act))
+        return;
     if (act->action != Api::Action::CreateBucket)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  act->action.isEmpty()
@@ -135,7 +143,9 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
                                      : QStringLiteral("invalid action \"%1\"").arg(act->action)));
     if (auto valid = Api::validateBucketName(bucket); !valid)
         return ex.fail(valid.error());
-    auto added = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000);
+    // The Go client may send props to create the bucket with (AIS's BpropsToSet).
+    auto added
+        = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000, act->value.toObject());
     if (!added)
         return ex.fail(added.error());
     Log::proxy().info("bucket {} created (bmd v{})", Api::bucketCname(bucket), m_bmd.version());
@@ -166,6 +176,9 @@ void ProxyNode::onBucketHead(Http::Exchange ex)
     const QString bucket = ex.param("bucket");
     if (!checkBucket(ex, bucket))
         return;
+    // The SDK's Bucket.info (and `ais bucket summary` of a prefix): a summary over HEAD.
+    if (ex.request().query.hasQueryItem(Api::Query::BsummRemote))
+        return m_summary.info(ex, bucket, ex.param("prefix"));
     ex.respond(200, {}, {},
                {{Api::Header::BucketProps, Api::compact(m_bmd.bucket(bucket)->toAisProps())}});
 }

@@ -19,6 +19,12 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_etl(m_nam, m_smap, m_config.dataDir)
     , m_jobs(m_nam, m_smap)
+    , m_objects({m_smap, m_bmd, m_self, m_nam,
+                 [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
+                 m_config.effectivePromoteRoot()})
+    , m_buckets(
+          {m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
+    , m_summary(m_smap, m_bmd, m_nam)
     , m_clusterInfo(
           m_nam, m_smap, [this](Http::Exchange ex) { onDaemonGet(std::move(ex)); },
           [this] { return clusterConfig(); })
@@ -98,9 +104,12 @@ void ProxyNode::registerRoutes()
     r.add({"POST"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketPost));
     r.add({"DELETE"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketDelete));
     r.add({"HEAD"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketHead));
+    r.add({"HEAD"}, "/v1/buckets/{bucket}/{*prefix}", bind(&ProxyNode::onBucketHead));
     // Streaming so a redirected PUT's body is never buffered here, only drained.
     r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
+    m_objects.registerRoutes(r);
+    m_buckets.registerRoutes(r);
     m_etl.registerRoutes(r);
     m_jobs.registerRoutes(r);
     m_clusterInfo.registerRoutes(r);

@@ -2,10 +2,13 @@
 
 #include "service/http/httpserver.h"
 #include "service/node/nodeconfig.h"
+#include "service/proxy/bucketactions.h"
+#include "service/proxy/bucketsummary.h"
 #include "service/node/nodereport.h"
 #include "service/proxy/clusterinfo.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
+#include "service/proxy/objectactions.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
@@ -81,6 +84,9 @@ private:
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
     EtlControl m_etl;
     JobControl m_jobs;
+    ObjectActions m_objects;
+    BucketActions m_buckets;
+    BucketSummary m_summary;
     Node::NodeReport m_report; // node_status and the like, of this proxy
     ClusterInfo m_clusterInfo; // reverse route, cluster_config, backends
     QTimer m_checkTimer;

@@ -1,8 +1,11 @@
-// Object requests on the proxy: never served here, redirected to the owning target.
+// Object requests on the proxy: never served here, redirected to the owning target
+// (see ObjectActions for the forms beyond GET, HEAD and DELETE).
 #include "service/http/exchange.h"
 #include "service/proxy/proxynode.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
+#include "shared/api/writeform.h"
 #include "shared/cluster/hrw.h"
 
 #include <QDateTime>
@@ -17,17 +20,24 @@ void ProxyNode::onObject(Http::Exchange ex)
         return;
     if (auto valid = Api::validateObjectName(object); !valid)
         return ex.fail(valid.error());
+    const QByteArray &method = ex.request().method;
+    if (method == "PUT" || method == "DELETE") {
+        if (auto writable = m_bmd.checkWritable(bucket); !writable)
+            return ex.fail(writable.error());
+    }
+    // PUT has several forms (copy, append, flush...): ObjectActions routes each.
+    if (method == "PUT")
+        return m_objects.put(ex, bucket, object);
+    // AIS's proxy parses an archive read's mode before it redirects.
+    if (const QString mode = ex.request().queryValue(Api::Query::Archmode); !mode.isEmpty()) {
+        if (auto valid = Api::archMode(mode); !valid)
+            return ex.fail(valid.error());
+    }
     const Cluster::Snode *target = Cluster::hrwTarget(m_smap, Cluster::objectUname(bucket, object));
     if (!target)
         return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster"));
-    const Http::Request &req = ex.request();
-    QByteArray location = target->url().toLatin1() + req.target;
-    location += req.target.contains('?') ? '&' : '?';
-    location += QByteArray(Api::Query::ProxyId) + '=' + m_self.id.toUtf8() + '&'
-        + Api::Query::UnixTime + '='
-        + QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
-    // AIS redirects GET with 301 but PUT/HEAD/DELETE with 307 (which keeps method and body).
-    ex.redirect(req.method == "GET" ? 301 : 307, location);
+    // AIS redirects GET with 301 but HEAD/DELETE with 307.
+    m_objects.redirect(ex, *target, ex.request().method == "GET" ? 301 : 307);
 }
 
 } // namespace Kiln::Proxy

@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QMutexLocker>
 #include <QRandomGenerator>
 #include <QtConcurrent>
 
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace Kiln::Target {
@@ -189,7 +191,10 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
     info.atimeNs = ns(st.st_atim);
     info.mtimeNs = ns(st.st_mtim);
     info.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
+    if (const QByteArray type = Xattrs::get(path, Xattrs::ChecksumType); !type.isEmpty())
+        info.checksumType = QString::fromLatin1(type);
     info.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
+    info.custom = Xattrs::decodeCustom(Xattrs::get(path, Xattrs::Custom));
     return info;
 }
 
@@ -213,13 +218,87 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &buc
     target.mountpath = mountpathFor(bucket, name);
     target.path = objectPath(target.mountpath, bucket, name);
     const QString temp = tempDir(target.mountpath) + "/put." + randomSuffix();
-    const int fd = ::open(QFile::encodeName(temp).constData(),
-                          O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    const int fd
+        = ::open(QFile::encodeName(temp).constData(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0)
         return makeError(ErrorCode::Internal,
                          QStringLiteral("cannot create a temporary file: %1")
                              .arg(QString::fromLocal8Bit(strerror(errno))));
-    return std::unique_ptr<ObjectWriter>(new ObjectWriter(this, target, temp, fd));
+    const WriteSettings settings = writeSettings(bucket);
+    auto checksum = Checksummer::make(settings.checksumType);
+    if (!checksum) // props are validated when set; an old or foreign BMD falls back to xxhash
+        checksum = Checksummer::make(QStringLiteral("xxhash2"));
+    return std::unique_ptr<ObjectWriter>(
+        new ObjectWriter(this, target, temp, fd, std::move(*checksum), settings.versioning));
+}
+
+void ObjectStore::setWriteSettings(const QHash<QString, WriteSettings> &settings)
+{
+    const QWriteLocker locker(&m_settingsLock);
+    m_settings = settings;
+}
+
+WriteSettings ObjectStore::writeSettings(const QString &bucket) const
+{
+    const QReadLocker locker(&m_settingsLock);
+    return m_settings.value(bucket);
+}
+
+Result<ObjectInfo> ObjectStore::setCustom(const QString &bucket, const QString &name,
+                                          const CustomMd &custom, bool replaceAll)
+{
+    const QString path = objectPath(mountpathFor(bucket, name), bucket, name);
+    const QByteArray encoded = QFile::encodeName(path);
+    // Under the object's lock, so a PUT committing at the same time does not lose the update
+    // (it would land on the replaced file).
+    const QMutexLocker locker(&objectLock(encoded));
+    auto info = stat(bucket, name);
+    if (!info)
+        return info;
+    CustomMd merged = replaceAll ? CustomMd() : info->custom;
+    for (auto it = custom.constBegin(); it != custom.constEnd(); ++it)
+        merged.insert(it.key(), it.value());
+    const bool ok = merged.isEmpty()
+        ? Xattrs::remove(encoded, Xattrs::Custom)
+        : Xattrs::set(encoded, Xattrs::Custom, Xattrs::encodeCustom(merged));
+    if (!ok)
+        return makeError(
+            ErrorCode::Internal,
+            QStringLiteral("cannot store custom metadata of %1: %2")
+                .arg(Api::objectCname(bucket, name), QString::fromLocal8Bit(strerror(errno))));
+    info->custom = merged;
+    return info;
+}
+
+Result<qint64> ObjectStore::pour(const QString &path, ObjectWriter &writer)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered))
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("cannot open %1: %2").arg(path, file.errorString()));
+    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
+    qint64 total = 0;
+    for (;;) {
+        const qint64 n = file.read(buffer.data(), buffer.size());
+        if (n < 0)
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("reading %1: %2").arg(path, file.errorString()));
+        if (n == 0)
+            return total;
+        if (auto written = writer.write(buffer.constData(), n); !written)
+            return written.error();
+        total += n;
+    }
+}
+
+QFuture<Result<ObjectInfo>> ObjectStore::writeFromFile(const QString &path,
+                                                       std::shared_ptr<ObjectWriter> writer)
+{
+    return QtConcurrent::run(&m_pool, [path, writer]() -> Result<ObjectInfo> {
+        if (auto poured = pour(path, *writer); !poured)
+            return poured.error();
+        return writer->commitNow();
+    });
 }
 
 Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
@@ -350,6 +429,58 @@ QFuture<Result<QList<ObjectInfo>>> ObjectStore::walk(const QString &bucket,
             });
             return out;
         });
+}
+
+QFuture<Result<QList<BucketUsage>>> ObjectStore::summarize(const QStringList &buckets,
+                                                           const QString &prefix) const
+{
+    QStringList mountpaths = m_mountpaths;
+    const ObjectStore *self = this;
+    return QtConcurrent::run(
+        &m_pool, [self, mountpaths, buckets, prefix]() -> Result<QList<BucketUsage>> {
+            QList<BucketUsage> out;
+            for (const QString &bucket : buckets) {
+                BucketUsage u;
+                u.bucket = bucket;
+                for (const QString &mp : mountpaths) {
+                    const QString root = self->bucketDir(mp, bucket);
+                    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::NoSymLinks,
+                                    QDirIterator::Subdirectories);
+                    while (it.hasNext()) {
+                        const QString path = it.next();
+                        if (!prefix.isEmpty() && !path.mid(root.size() + 1).startsWith(prefix))
+                            continue;
+                        struct stat st
+                        { };
+                        if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+                            continue;
+                        ++u.objects;
+                        u.bytes += st.st_size;
+                        u.onDisk += qint64(st.st_blocks) * 512;
+                        u.minSize
+                            = u.minSize < 0 ? st.st_size : std::min<qint64>(u.minSize, st.st_size);
+                        u.maxSize = std::max<qint64>(u.maxSize, st.st_size);
+                    }
+                }
+                out.append(u);
+            }
+            return out;
+        });
+}
+
+qint64 ObjectStore::diskCapacity() const
+{
+    QSet<quint64> seen;
+    qint64 total = 0;
+    for (const QString &mp : m_mountpaths) {
+        struct statvfs vfs
+        { };
+        if (::statvfs(QFile::encodeName(mp).constData(), &vfs) != 0 || seen.contains(vfs.f_fsid))
+            continue;
+        seen.insert(vfs.f_fsid);
+        total += qint64(vfs.f_blocks) * qint64(vfs.f_frsize);
+    }
+    return total;
 }
 
 } // namespace Kiln::Target

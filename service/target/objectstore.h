@@ -5,7 +5,9 @@
 #include "shared/core/result.h"
 
 #include <QFuture>
+#include <QHash>
 #include <QObject>
+#include <QReadWriteLock>
 #include <QStringList>
 #include <QThreadPool>
 
@@ -16,6 +18,17 @@ class QFile;
 namespace Kiln::Target {
 
 class ObjectWriter;
+
+// One bucket's share on this target (AIS's bucket summary, per target).
+struct BucketUsage
+{
+    QString bucket;
+    qint64 objects = 0;
+    qint64 bytes = 0; // sum of object sizes
+    qint64 minSize = -1; // -1: no objects
+    qint64 maxSize = 0;
+    qint64 onDisk = 0; // allocated blocks
+};
 
 // A target's objects on its mountpaths. Layout per mountpath:
 //   <mp>/buckets/<bucket>/<object name as a relative path>   the objects
@@ -43,8 +56,22 @@ public:
 
     Result<ObjectInfo> stat(const QString &bucket, const QString &name) const;
     Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
+    // A writer with the bucket's checksum type and versioning (see setWriteSettings).
     Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
     Result<void> remove(const QString &bucket, const QString &name);
+    // Adds or replaces custom metadata keys of a stored object (AIS set-custom); replaceAll
+    // drops the keys not given. 404 when the object is missing.
+    Result<ObjectInfo> setCustom(const QString &bucket, const QString &name, const CustomMd &custom,
+                                 bool replaceAll);
+    // Writes the whole file at path into the writer. Blocking: for the I/O pool.
+    static Result<qint64> pour(const QString &path, ObjectWriter &writer);
+    // pour() then commit, on the I/O pool: a local copy, a promoted file.
+    QFuture<Result<ObjectInfo>> writeFromFile(const QString &path,
+                                              std::shared_ptr<ObjectWriter> writer);
+
+    // Per bucket, how new objects are written; kept current from the bucket metadata.
+    void setWriteSettings(const QHash<QString, WriteSettings> &settings);
+    WriteSettings writeSettings(const QString &bucket) const;
 
     // One page of names after msg's continuation token / start_after, filtered by prefix.
     QFuture<Result<Api::LsoPage>> list(const QString &bucket, const Api::LsoMsg &msg,
@@ -52,6 +79,12 @@ public:
 
     // Every object of the bucket below a prefix (all mountpaths), in AIS name order.
     QFuture<Result<QList<ObjectInfo>>> walk(const QString &bucket, const QString &prefix) const;
+
+    // Counts and sizes of the buckets' objects below prefix, on the I/O pool.
+    QFuture<Result<QList<BucketUsage>>> summarize(const QStringList &buckets,
+                                                  const QString &prefix) const;
+    // Total size of the filesystems under the mountpaths (each filesystem once).
+    qint64 diskCapacity() const;
 
     // The mountpath that holds (or will hold) this object: HRW over the mountpaths.
     QString mountpathFor(const QString &bucket, const QString &name) const;
@@ -64,6 +97,8 @@ private:
 
     QStringList m_mountpaths;
     mutable QThreadPool m_pool;
+    mutable QReadWriteLock m_settingsLock; // beginWrite may run on the I/O pool
+    QHash<QString, WriteSettings> m_settings;
 };
 
 } // namespace Kiln::Target

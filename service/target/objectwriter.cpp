@@ -4,8 +4,6 @@
 #include "service/target/xattrs.h"
 #include "shared/core/logging.h"
 
-#include <xxhash.h>
-
 #include <QDir>
 #include <QFileInfo>
 #include <QMutex>
@@ -18,30 +16,21 @@
 #include <unistd.h>
 
 namespace Kiln::Target {
-namespace {
 
-// Striped locks: one of 256 per object path, shared by every writer of this process.
-QMutex &commitLock(const QByteArray &path)
+QMutex &objectLock(const QByteArray &path)
 {
     static QMutex locks[256];
     return locks[qHash(path) % 256];
 }
 
-} // namespace
-
-struct ObjectWriter::Hasher
-{
-    XXH64_state_t *state = XXH64_createState();
-    Hasher() { XXH64_reset(state, 0); }
-    ~Hasher() { XXH64_freeState(state); }
-};
-
-ObjectWriter::ObjectWriter(ObjectStore *store, ObjectInfo target, QString tempPath, int fd)
+ObjectWriter::ObjectWriter(ObjectStore *store, ObjectInfo target, QString tempPath, int fd,
+                           Checksummer checksum, bool versioning)
     : m_store(store)
     , m_target(std::move(target))
     , m_tempPath(std::move(tempPath))
     , m_fd(fd)
-    , m_hasher(std::make_unique<Hasher>())
+    , m_checksum(std::move(checksum))
+    , m_versioning(versioning)
 { }
 
 ObjectWriter::~ObjectWriter()
@@ -53,7 +42,7 @@ Result<void> ObjectWriter::write(const char *data, qsizetype size)
 {
     if (m_fd < 0)
         return makeError(ErrorCode::Internal, "write after commit or abort");
-    XXH64_update(m_hasher->state, data, size_t(size));
+    m_checksum.update(data, size);
     qsizetype done = 0;
     while (done < size) {
         const ssize_t n = ::write(m_fd, data + done, size_t(size - done));
@@ -71,6 +60,90 @@ Result<void> ObjectWriter::write(const char *data, qsizetype size)
     return {};
 }
 
+Result<void> ObjectWriter::writeAt(qint64 offset, const char *data, qsizetype size)
+{
+    if (m_fd < 0)
+        return makeError(ErrorCode::Internal, "write after commit or abort");
+    qsizetype done = 0;
+    while (done < size) {
+        const ssize_t n = ::pwrite(m_fd, data + done, size_t(size - done), off_t(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int err = errno;
+            return makeError(err == ENOSPC ? ErrorCode::Unavailable : ErrorCode::Internal,
+                             QStringLiteral("writing %1: %2")
+                                 .arg(m_target.name, QString::fromLocal8Bit(strerror(err))));
+        }
+        done += n;
+    }
+    m_written = std::max(m_written, offset + size);
+    return {};
+}
+
+Result<void> ObjectWriter::fillFrom(const QString &path, qint64 length)
+{
+    const int src = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (src < 0)
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("cannot open %1: %2")
+                             .arg(path, QString::fromLocal8Bit(strerror(errno))));
+    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
+    qint64 offset = 0;
+    while (offset < length) {
+        const ssize_t n = ::pread(src, buffer.data(),
+                                  size_t(std::min<qint64>(buffer.size(), length - offset)), offset);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            ::close(src);
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("%1 changed while it was being appended to").arg(path));
+        }
+        qsizetype done = 0;
+        while (done < n) {
+            const ssize_t w
+                = ::pwrite(m_fd, buffer.constData() + done, size_t(n - done), off_t(offset + done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                const int err = errno;
+                ::close(src);
+                return makeError(ErrorCode::Internal,
+                                 QStringLiteral("writing %1: %2")
+                                     .arg(m_target.name, QString::fromLocal8Bit(strerror(err))));
+            }
+            done += w;
+        }
+        offset += n;
+    }
+    ::close(src);
+    return {};
+}
+
+Result<QString> ObjectWriter::rehash()
+{
+    auto fresh = Checksummer::make(m_checksum.type());
+    if (!fresh)
+        return fresh.error();
+    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
+    for (qint64 offset = 0; offset < m_written;) {
+        const ssize_t n
+            = ::pread(m_fd, buffer.data(),
+                      size_t(std::min<qint64>(buffer.size(), m_written - offset)), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("reading back %1: %2")
+                                 .arg(m_target.name, QString::fromLocal8Bit(strerror(errno))));
+        fresh->update(buffer.constData(), n);
+        offset += n;
+    }
+    m_checksum = std::move(*fresh);
+    return m_checksum.digest();
+}
+
 void ObjectWriter::abort()
 {
     if (m_fd < 0)
@@ -80,66 +153,107 @@ void ObjectWriter::abort()
     ::unlink(QFile::encodeName(m_tempPath).constData());
 }
 
+namespace {
+
+bool writeMetadata(int fd, const ObjectInfo &info)
+{
+    if (!info.custom.isEmpty()
+        && !Xattrs::set(fd, Xattrs::Custom, Xattrs::encodeCustom(info.custom)))
+        return false;
+    return Xattrs::set(fd, Xattrs::Checksum, info.checksum.toLatin1())
+        && Xattrs::set(fd, Xattrs::ChecksumType, info.checksumType.toLatin1())
+        && Xattrs::set(fd, Xattrs::Version, info.version.toLatin1());
+}
+
+Result<ObjectInfo> fail(int fd, const QByteArray &temp, const ObjectInfo &info, const QString &what,
+                        int err)
+{
+    ::close(fd);
+    ::unlink(temp.constData());
+    const bool conflict = err == EISDIR || err == ENOTDIR || err == EEXIST || err == ENOTEMPTY;
+    return makeError(conflict ? ErrorCode::Conflict : ErrorCode::Internal,
+                     conflict ? QStringLiteral("cannot store %1: the name collides with "
+                                               "an existing object or virtual directory")
+                                    .arg(info.name)
+                              : QStringLiteral("%1 %2: %3")
+                                    .arg(what, info.name, QString::fromLocal8Bit(strerror(err))));
+}
+
+// Sets the metadata, fsyncs and renames the temporary file into place. Blocking.
+Result<ObjectInfo> commitFile(int fd, ObjectInfo info, const QString &tempPath,
+                              const QString &bucketRoot, bool versioning)
+{
+    const QByteArray temp = QFile::encodeName(tempPath);
+    const QByteArray final = QFile::encodeName(info.path);
+    // Concurrent PUTs of one object commit one at a time, so each bumps the version it
+    // replaces (AIS bumps under the object's lock too).
+    const QMutexLocker locker(&objectLock(final));
+    // The version follows the object being replaced (none while versioning is off).
+    if (versioning) {
+        qint64 version = 1;
+        if (const QByteArray old = Xattrs::get(final, Xattrs::Version); !old.isEmpty())
+            version = old.toLongLong() + 1;
+        info.version = QString::number(version);
+    }
+    if (!writeMetadata(fd, info))
+        return fail(fd, temp, info, QStringLiteral("setting metadata of"), errno);
+    if (::fsync(fd) != 0)
+        return fail(fd, temp, info, QStringLiteral("fsync of"), errno);
+    // Virtual directories of the name ("a/b/c") become real ones below the bucket.
+    const QString parent = QFileInfo(info.path).path();
+    if (parent != bucketRoot && !QDir().mkpath(parent))
+        return fail(fd, temp, info, QStringLiteral("creating the directory of"), ENOTDIR);
+    if (::rename(temp.constData(), final.constData()) != 0)
+        return fail(fd, temp, info, QStringLiteral("renaming"), errno);
+    ::close(fd);
+    // Make the rename itself durable.
+    const int dirFd = ::open(QFile::encodeName(parent).constData(), O_RDONLY | O_DIRECTORY);
+    if (dirFd >= 0) {
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
+    struct stat st
+    { };
+    if (::stat(final.constData(), &st) == 0) {
+        info.atimeNs = qint64(st.st_atim.tv_sec) * 1000000000 + st.st_atim.tv_nsec;
+        info.mtimeNs = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    }
+    return info;
+}
+
+} // namespace
+
+Result<ObjectInfo> ObjectWriter::commitNow()
+{
+    if (m_fd < 0)
+        return makeError(ErrorCode::Internal, "commit after commit or abort");
+    const int fd = m_fd;
+    m_fd = -1; // commitFile owns the descriptor now
+    ObjectInfo info = m_target;
+    info.size = m_written;
+    info.checksum = m_checksum.digest();
+    info.checksumType = m_checksum.type();
+    return commitFile(fd, info, m_tempPath, m_store->bucketDir(info.mountpath, info.bucket),
+                      m_versioning);
+}
+
 QFuture<Result<ObjectInfo>> ObjectWriter::commit()
 {
+    if (m_fd < 0)
+        return QtFuture::makeReadyFuture(
+            Result<ObjectInfo>(makeError(ErrorCode::Internal, "commit after commit or abort")));
     const int fd = m_fd;
     m_fd = -1; // the pool task owns the descriptor now
     ObjectInfo info = m_target;
     info.size = m_written;
-    info.checksum = QStringLiteral("%1").arg(XXH64_digest(m_hasher->state), 16, 16, QChar('0'));
+    info.checksum = m_checksum.digest();
+    info.checksumType = m_checksum.type();
+    const bool versioning = m_versioning;
     const QString tempPath = m_tempPath;
     const QString bucketRoot = m_store->bucketDir(info.mountpath, info.bucket);
-    return QtConcurrent::run(
-        m_store->ioPool(), [fd, info, tempPath, bucketRoot]() mutable -> Result<ObjectInfo> {
-            const QByteArray temp = QFile::encodeName(tempPath);
-            const QByteArray final = QFile::encodeName(info.path);
-            auto fail = [&](const QString &what, int err) -> Result<ObjectInfo> {
-                ::close(fd);
-                ::unlink(temp.constData());
-                const bool conflict
-                    = err == EISDIR || err == ENOTDIR || err == EEXIST || err == ENOTEMPTY;
-                return makeError(
-                    conflict ? ErrorCode::Conflict : ErrorCode::Internal,
-                    conflict ? QStringLiteral("cannot store %1: the name collides with "
-                                              "an existing object or virtual directory")
-                                   .arg(info.name)
-                             : QStringLiteral("%1 %2: %3")
-                                   .arg(what, info.name, QString::fromLocal8Bit(strerror(err))));
-            };
-            // Concurrent PUTs of one object commit one at a time, so each bumps the version it
-            // replaces (AIS bumps under the object's lock too).
-            const QMutexLocker locker(&commitLock(final));
-            // The version follows the object being replaced.
-            qint64 version = 1;
-            if (const QByteArray old = Xattrs::get(final, Xattrs::Version); !old.isEmpty())
-                version = old.toLongLong() + 1;
-            info.version = QString::number(version);
-            if (!Xattrs::set(fd, Xattrs::Checksum, info.checksum.toLatin1())
-                || !Xattrs::set(fd, Xattrs::Version, info.version.toLatin1()))
-                return fail(QStringLiteral("setting metadata of"), errno);
-            if (::fsync(fd) != 0)
-                return fail(QStringLiteral("fsync of"), errno);
-            // Virtual directories of the name ("a/b/c") become real ones below the bucket.
-            const QString parent = QFileInfo(info.path).path();
-            if (parent != bucketRoot && !QDir().mkpath(parent))
-                return fail(QStringLiteral("creating the directory of"), ENOTDIR);
-            if (::rename(temp.constData(), final.constData()) != 0)
-                return fail(QStringLiteral("renaming"), errno);
-            ::close(fd);
-            // Make the rename itself durable.
-            const int dirFd = ::open(QFile::encodeName(parent).constData(), O_RDONLY | O_DIRECTORY);
-            if (dirFd >= 0) {
-                ::fsync(dirFd);
-                ::close(dirFd);
-            }
-            struct stat st
-            { };
-            if (::stat(final.constData(), &st) == 0) {
-                info.atimeNs = qint64(st.st_atim.tv_sec) * 1000000000 + st.st_atim.tv_nsec;
-                info.mtimeNs = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-            }
-            return info;
-        });
+    return QtConcurrent::run(m_store->ioPool(), [=]() -> Result<ObjectInfo> {
+        return commitFile(fd, info, tempPath, bucketRoot, versioning);
+    });
 }
 
 } // namespace Kiln::Target

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/target/checksummer.h"
 #include "service/target/objectinfo.h"
 #include "shared/core/result.h"
 
@@ -8,14 +9,17 @@
 
 #include <memory>
 
+class QMutex;
+
 namespace Kiln::Target {
 
 class ObjectStore;
 
-// Receives one object's bytes into a temporary file on the object's mountpath, hashing as it
-// goes; commit() fsyncs and renames it over the final name on the store's I/O pool, so readers
-// see the old version or the new one, never a mix. A writer destroyed before commit removes its
-// temporary file: a failed or aborted PUT leaves nothing behind.
+// Receives one object's bytes into a temporary file on the object's mountpath, checksumming
+// (with the bucket's checksum type) as it goes; commit() fsyncs and renames it over the final
+// name on the store's I/O pool, so readers see the old version or the new one, never a mix. A
+// writer destroyed before commit removes its temporary file: a failed or aborted PUT leaves
+// nothing behind. An append session keeps one writer across several requests.
 class ObjectWriter final
 {
 public:
@@ -25,21 +29,43 @@ public:
 
     Result<void> write(const char *data, qsizetype size);
     qint64 bytesWritten() const { return m_written; }
+    const QString &bucket() const { return m_target.bucket; }
+    const QString &name() const { return m_target.name; }
+    // The checksum of what was written so far, with the bucket's type.
+    QString checksumType() const { return m_checksum.type(); }
+    QString digest() const { return m_checksum.digest(); }
+    // Custom metadata the committed object carries (a copy keeps its source's).
+    void setCustom(const CustomMd &custom) { m_target.custom = custom; }
+    // Append sessions write by position (several requests, and the object's old bytes copied in
+    // on the I/O pool at the same time) and checksum the whole file once, at the flush.
+    Result<void> writeAt(qint64 offset, const char *data, qsizetype size);
+    // Copies `length` bytes of the file at path to the start of this one. Blocking.
+    Result<void> fillFrom(const QString &path, qint64 length);
+    // Recomputes the checksum over the temporary file. Blocking.
+    Result<QString> rehash();
+
     // Consumes the writer's file. The future completes on the I/O pool.
     QFuture<Result<ObjectInfo>> commit();
+    // The same, blocking: for work already running on the I/O pool.
+    Result<ObjectInfo> commitNow();
     void abort();
 
 private:
     friend class ObjectStore;
-    ObjectWriter(ObjectStore *store, ObjectInfo target, QString tempPath, int fd);
+    ObjectWriter(ObjectStore *store, ObjectInfo target, QString tempPath, int fd,
+                 Checksummer checksum, bool versioning);
 
-    struct Hasher;
     ObjectStore *m_store;
     ObjectInfo m_target; // bucket, name, path, mountpath of the final object
     QString m_tempPath;
     int m_fd;
     qint64 m_written = 0;
-    std::unique_ptr<Hasher> m_hasher;
+    Checksummer m_checksum;
+    bool m_versioning;
 };
+
+// Striped locks, one of 256 per object path, shared by every writer of this process: commits
+// and metadata updates of one object run one at a time (AIS takes the object's write lock).
+QMutex &objectLock(const QByteArray &path);
 
 } // namespace Kiln::Target

@@ -1,5 +1,5 @@
 // Bucket requests a target answers: listing its share of a bucket (for the proxy's merge, or a
-// direct client) and HEAD.
+// direct client), HEAD, and its share of bucket summaries (for the proxy).
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/target/targetnode.h"
@@ -7,6 +7,8 @@
 #include "shared/api/json.h"
 #include "shared/api/names.h"
 #include "shared/api/wire.h"
+
+#include <QJsonArray>
 
 namespace Kiln::Target {
 
@@ -55,6 +57,34 @@ void TargetNode::onBucketHead(Http::Exchange ex)
         return;
     const Api::BucketProps *props = m_bmd.bucket(bucket);
     ex.respond(200, {}, {}, {{Api::Header::BucketProps, Api::compact(props->toAisProps())}});
+}
+
+void TargetNode::onSummary(Http::Exchange ex)
+{
+    QStringList buckets;
+    const QString bucket = ex.request().queryValue("bucket");
+    if (!bucket.isEmpty()) {
+        if (!checkBucket(ex, bucket))
+            return;
+        buckets.append(bucket);
+    } else {
+        buckets = m_bmd.buckets().keys();
+    }
+    const qint64 disks = m_store.diskCapacity();
+    m_store.summarize(buckets, ex.request().queryValue("prefix"))
+        .then(this, [ex, disks](const Result<QList<BucketUsage>> &usage) mutable {
+            if (!usage)
+                return ex.fail(usage.error());
+            QJsonArray list;
+            for (const BucketUsage &u : *usage)
+                list.append(QJsonObject{{"name", u.bucket},
+                                        {"objects", u.objects},
+                                        {"bytes", u.bytes},
+                                        {"min", u.minSize},
+                                        {"max", u.maxSize},
+                                        {"on_disk", u.onDisk}});
+            ex.json(Api::compact(QJsonObject{{"disks", disks}, {"buckets", list}}));
+        });
 }
 
 } // namespace Kiln::Target

@@ -39,7 +39,7 @@ void TargetNode::onJobStart(Http::Exchange ex)
                                  QStringLiteral("job %1 already runs here").arg(spec->id)));
     if (auto known = m_bmd.check({}, spec->srcBucket); !known)
         return ex.fail(known.error());
-    Xact::OfflineJob::Deps deps{&m_store, &m_comm, &m_nam, &m_smap, m_self};
+    Xact::OfflineJob::Deps deps{&m_store, &m_delivery, &m_comm, &m_nam, &m_smap, m_self};
     auto *job = new Xact::OfflineJob(*spec, deps, this);
     const QString id = spec->id;
     connect(job, &Xact::OfflineJob::failed, this, [this, id](const QString &why) {
@@ -49,6 +49,17 @@ void TargetNode::onJobStart(Http::Exchange ex)
                                    why.toUtf8(),
                                    {{"Content-Type", "text/plain"}},
                                    10000};
+        Node::callNodes(m_nam, {m_proxy}, request, this, [](const QList<Node::IntraReply> &) {});
+    });
+    // The proxy completes some jobs once every target is done (a move drops its source).
+    connect(job, &Xact::OfflineJob::finished, this, [this, job, id] {
+        const QJsonObject snap = job->snap();
+        Node::IntraRequest request{
+            "POST",
+            QStringLiteral("/v1/xactions/%1/_finished").arg(id),
+            Api::compact(QJsonObject{{"target", m_self.id}, {"aborted", snap.value("aborted")}}),
+            {},
+            10000};
         Node::callNodes(m_nam, {m_proxy}, request, this, [](const QList<Node::IntraReply> &) {});
     });
     m_jobs.insert(id, job);

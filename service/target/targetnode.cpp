@@ -22,6 +22,13 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     , m_runtime(Runtime::makeRuntime(m_config))
     , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
     , m_comm(&m_etl)
+    , m_delivery({&m_store, &m_nam, &m_smap, &m_self})
+    , m_ctx{m_store, m_smap, m_bmd, m_self, m_nam, m_comm, m_delivery}
+    , m_copy(m_ctx)
+    , m_append(m_ctx)
+    , m_customMd(m_ctx)
+    , m_archive(m_ctx)
+    , m_promote(m_ctx, m_config.effectivePromoteRoot())
     , m_report(m_config.effectiveMountpaths())
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
@@ -52,6 +59,7 @@ Result<void> TargetNode::start()
                 ErrorCode::Internal,
                 QStringLiteral("%1/bmd.json: %2").arg(m_config.dataDir, bmd.error().message));
         m_bmd = *bmd;
+        applyWriteSettings();
     }
     auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
     if (!port)
@@ -87,6 +95,10 @@ void TargetNode::registerRoutes()
     r.add({"DELETE"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectDelete));
     r.add({"PUT"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPut),
           Http::RouteOptions{.streamBody = true});
+    r.add({"POST"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPost));
+    r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPatch));
+    m_promote.registerRoutes(r);
+    r.add({"GET"}, "/v1/txn/summary", bind(&TargetNode::onSummary));
     registerEtlRoutes();
     registerJobRoutes();
 }
@@ -189,6 +201,14 @@ void TargetNode::applySmap(const Cluster::Smap &smap)
     m_proxy.id = smap.primary().id;
 }
 
+void TargetNode::applyWriteSettings()
+{
+    QHash<QString, WriteSettings> settings;
+    for (const Api::BucketProps &props : m_bmd.buckets())
+        settings.insert(props.name, WriteSettings{props.checksumType, props.versioning});
+    m_store.setWriteSettings(settings);
+}
+
 void TargetNode::applyBmd(const Api::Bmd &bmd)
 {
     if (bmd.version() == m_bmd.version() && bmd.buckets().keys() == m_bmd.buckets().keys())
@@ -206,6 +226,7 @@ void TargetNode::applyBmd(const Api::Bmd &bmd)
         }
     }
     m_bmd = bmd;
+    applyWriteSettings();
     if (auto saved
         = writeFileAtomically(m_config.dataDir + "/bmd.json", Api::compact(bmd.toJson()));
         !saved)

@@ -6,7 +6,14 @@
 #include "service/node/nodeconfig.h"
 #include "service/node/nodereport.h"
 #include "service/runtime/instance.h"
+#include "service/target/appendroutes.h"
+#include "service/target/archiveroutes.h"
+#include "service/target/copyroutes.h"
+#include "service/target/custommdroutes.h"
+#include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
+#include "service/target/promoteroutes.h"
+#include "service/target/targetcontext.h"
 #include "service/xact/offlinejob.h"
 #include "shared/api/bmd.h"
 #include "shared/cluster/smap.h"
@@ -50,6 +57,7 @@ private:
     void applyClusterState(const QJsonObject &json);
     void applySmap(const Cluster::Smap &smap);
     void applyBmd(const Api::Bmd &bmd);
+    void applyWriteSettings();
     void onHealth(Http::Exchange ex);
     void onDaemonGet(Http::Exchange ex);
     void onDaemonPut(Http::Exchange ex);
@@ -57,6 +65,7 @@ private:
     // Buckets (targetbuckets.cpp).
     void onBucketList(Http::Exchange ex);
     void onBucketHead(Http::Exchange ex);
+    void onSummary(Http::Exchange ex); // GET /v1/txn/summary: this target's share, for the proxy
     // Checks provider and bucket of an object or bucket request; false when it answered already.
     bool checkBucket(Http::Exchange &ex, const QString &bucket);
 
@@ -92,6 +101,9 @@ private:
     void onObjectGet(Http::Exchange ex);
     void onObjectHead(Http::Exchange ex);
     void onObjectPut(Http::Exchange ex);
+    void onObjectWrite(Http::Exchange ex, const QString &bucket, const QString &object);
+    void onObjectPost(Http::Exchange ex);
+    void onObjectPatch(Http::Exchange ex);
     void onObjectDelete(Http::Exchange ex);
     bool checkObject(Http::Exchange &ex, QString *bucket, QString *object);
     QString notFoundMessage(const QString &bucket, const QString &object) const;
@@ -108,6 +120,13 @@ private:
     std::unique_ptr<Runtime::Runtime> m_runtime;
     Etl::EtlManager m_etl;
     Etl::Communicator m_comm;
+    ObjectDelivery m_delivery;
+    TargetContext m_ctx; // what the route classes below share
+    CopyRoutes m_copy;
+    AppendRoutes m_append;
+    CustomMdRoutes m_customMd;
+    ArchiveRoutes m_archive;
+    PromoteRoutes m_promote;
     Node::NodeReport m_report; // node_status, mountpaths, disk
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
     QStringList m_jobOrder;

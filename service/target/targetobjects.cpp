@@ -1,12 +1,18 @@
 // Object requests on a target: GET (with Range), HEAD, PUT (streamed to a temporary file and
-// renamed into place), DELETE.
+// renamed into place), DELETE; PUT, POST and PATCH of AIS's other forms go to their route
+// classes once classified, so no action is ever taken for a write of an empty body.
 #include "service/http/bodysource.h"
 #include "service/http/exchange.h"
+#include "service/node/intracall.h"
 #include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/targetnode.h"
+#include "service/target/xattrs.h"
+#include "shared/api/actmsg.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
+#include "shared/api/writeform.h"
 #include "shared/core/logging.h"
 
 #include <QFile>
@@ -17,10 +23,19 @@ namespace {
 // What AIS's GET, HEAD and PUT answers say of an object (HEAD adds more).
 Http::Headers objectHeaders(const ObjectInfo &info)
 {
-    return {{Api::Header::ChecksumType, Api::ChecksumXxhash2},
-            {Api::Header::ChecksumValue, info.checksum.toLatin1()},
-            {Api::Header::Atime, QByteArray::number(info.atimeNs)},
-            {Api::Header::Version, info.version.toLatin1()}};
+    Http::Headers h;
+    if (!info.checksum.isEmpty() && info.checksumType != QLatin1String(Api::Checksum::None)) {
+        h.emplaceBack(Api::Header::ChecksumType, info.checksumType.toLatin1());
+        h.emplaceBack(Api::Header::ChecksumValue, info.checksum.toLatin1());
+    }
+    h.emplaceBack(Api::Header::Atime, QByteArray::number(info.atimeNs));
+    // No version while the bucket's versioning is off (AIS leaves the header out then).
+    if (!info.version.isEmpty())
+        h.emplaceBack(Api::Header::Version, info.version.toLatin1());
+    // One header per key, as AIS writes custom metadata (cmn.ObjAttrs.ToHeader).
+    for (auto it = info.custom.constBegin(); it != info.custom.constEnd(); ++it)
+        h.emplaceBack(Api::Header::CustomMd, (it.key() + '=' + it.value()).toUtf8());
+    return h;
 }
 
 // AIS's type name for a missing object on GET and HEAD ("ErrNotFound", not "ErrObjNotFound").
@@ -65,6 +80,11 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     auto info = m_store.stat(bucket, object);
     if (!info)
         return ex.fail(notFound(notFoundMessage(bucket, object)));
+    auto archive = ArchiveRoutes::parse(ex);
+    if (!archive)
+        return;
+    if (archive->isArchiveRead())
+        return m_archive.get(ex, *info, *archive);
     auto file = m_store.openForRead(*info);
     if (!file)
         return ex.fail(notFound(notFoundMessage(bucket, object)));
@@ -122,9 +142,74 @@ void TargetNode::onObjectPut(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
+    auto req = Api::classifyPut(ex.request().query);
+    if (!req)
+        return ex.fail(req.error());
+    switch (req->form) {
+    case Api::PutForm::Write:
+        return onObjectWrite(ex, bucket, object);
+    case Api::PutForm::Copy:
+        return m_copy.copy(ex, bucket, object, *req);
+    case Api::PutForm::Append:
+        return m_append.append(ex, bucket, object, *req);
+    case Api::PutForm::Flush:
+        return m_append.flush(ex, bucket, object, *req);
+    case Api::PutForm::MultipartPart:
+    case Api::PutForm::ArchiveAppend:
+        return ex.fail(
+            Api::notImplemented(Api::putFormName(req->form), Api::objectCname(bucket, object)));
+    }
+}
+
+void TargetNode::onObjectPost(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    const QString cname = Api::objectCname(bucket, object);
+    if (act->action == Api::Action::RenameObject)
+        return m_copy.rename(ex, bucket, object, act->name);
+    if (act->action == Api::Action::CheckLock)
+        return ex.ok(); // nothing holds an object's lock between requests here
+    if (act->action == Api::Action::BlobDownload)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("%1: expecting remote bucket (have %2)")
+                                     .arg(act->action, Api::bucketCname(bucket)),
+                                 QStringLiteral("ErrNotRemoteBck")));
+    if (act->action == Api::Action::MptUpload || act->action == Api::Action::MptComplete
+        || act->action == Api::Action::MptAbort)
+        return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
+    ex.fail(makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("invalid action \"%1\"").arg(act->action)));
+}
+
+void TargetNode::onObjectPatch(Http::Exchange ex)
+{
+    QString bucket, object;
+    if (!checkObject(ex, &bucket, &object))
+        return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
+    m_customMd.patch(ex, bucket, object);
+}
+
+void TargetNode::onObjectWrite(Http::Exchange ex, const QString &bucket, const QString &object)
+{
     auto writer = m_store.beginWrite(bucket, object);
     if (!writer)
         return ex.fail(writer.error());
+    // A copy from another target carries the source's custom metadata.
+    const QByteArray custom = ex.request().header(QByteArray(CustomMdHeader).toLower());
+    if (!custom.isEmpty()
+        && !ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty())
+        (*writer)->setCustom(Xattrs::decodeCustom(custom));
     // The writer lives as long as the body reader; if the client leaves mid-body the connection
     // drops the reader and the writer's destructor removes the temporary file.
     auto state = std::make_shared<std::unique_ptr<ObjectWriter>>(std::move(*writer));
@@ -165,6 +250,25 @@ void TargetNode::onObjectDelete(Http::Exchange ex)
     QString bucket, object;
     if (!checkObject(ex, &bucket, &object))
         return;
+    if (auto writable = m_bmd.checkWritable(bucket); !writable)
+        return ex.fail(writable.error());
+    // DELETE carries actions too (AIS: evict, abort a multipart upload): only a plain DELETE
+    // removes the object.
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act)
+        return ex.fail(act.error());
+    const QString cname = Api::objectCname(bucket, object);
+    if (act->action == Api::Action::MptAbort
+        || !ex.request().queryValue(Api::Query::MptUploadId).isEmpty())
+        return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
+    if (act->action == Api::Action::EvictObjects)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("%1: expecting remote bucket (have %2)")
+                                     .arg(act->action, Api::bucketCname(bucket)),
+                                 QStringLiteral("ErrNotRemoteBck")));
+    if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("invalid action \"%1\"").arg(act->action)));
     if (auto removed = m_store.remove(bucket, object); !removed) {
         // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)

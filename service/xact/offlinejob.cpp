@@ -2,10 +2,13 @@
 
 #include "service/etl/communicator.h"
 #include "service/http/bodysource.h"
+#include "service/target/bodydrain.h"
+#include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
-#include "service/target/objectwriter.h"
+#include "service/xact/syncpruner.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
@@ -38,71 +41,24 @@ QString rfc3339(const QDateTime &t)
                        : QStringLiteral("0001-01-01T00:00:00Z");
 }
 
-// Pulls a body source to its end into a sink; deletes itself when done.
-class Drain final : public QObject
-{
-public:
-    using Sink = std::function<bool(const QByteArray &)>;
-    using Done = std::function<void(bool ok, const QString &error)>;
-
-    Drain(std::unique_ptr<Http::BodySource> source, Sink sink, Done done, QObject *parent)
-        : QObject(parent)
-        , m_source(std::move(source))
-        , m_sink(std::move(sink))
-        , m_done(std::move(done))
-    {
-        m_source->setParent(nullptr);
-        connect(m_source.get(), &Http::BodySource::readyRead, this, &Drain::pump);
-        connect(m_source.get(), &Http::BodySource::failed, this, &Drain::pump);
-        QMetaObject::invokeMethod(this, &Drain::pump, Qt::QueuedConnection);
-    }
-
-    void pump()
-    {
-        if (!m_done)
-            return;
-        for (;;) {
-            const QByteArray chunk = m_source->read(1024 * 1024);
-            // A source reports a failure from inside read() too (failed() runs pump() again,
-            // which finishes): nothing is left to do here then.
-            if (!m_done)
-                return;
-            if (!m_source->errorString().isEmpty())
-                return finish(false, m_source->errorString());
-            if (chunk.isEmpty()) {
-                if (m_source->atEnd())
-                    finish(true, {});
-                return;
-            }
-            if (!m_sink(chunk))
-                return finish(false, QStringLiteral("cannot write the result"));
-        }
-    }
-
-private:
-    void finish(bool ok, const QString &error)
-    {
-        // The source may fail from inside read() or the sink, which runs pump() again: the
-        // inner call finishes, the outer one finds nothing left to do.
-        if (!m_done)
-            return;
-        auto done = std::move(m_done);
-        m_done = nullptr;
-        done(ok, error);
-        deleteLater();
-    }
-
-    std::unique_ptr<Http::BodySource> m_source;
-    Sink m_sink;
-    Done m_done;
-};
-
 } // namespace
 
 QJsonObject JobSpec::toJson() const
 {
     return QJsonObject{
         {"id", id}, {"kind", kind}, {"src", srcBucket}, {"dst", dstBucket}, {"msg", msg.toJson()}};
+}
+
+bool JobSpec::isTransform() const
+{
+    return kind == QLatin1String(Api::KindEtlBucket)
+        || kind == QLatin1String(Api::KindEtlListRange);
+}
+
+bool JobSpec::isListRange() const
+{
+    return kind == QLatin1String(Api::KindEtlListRange)
+        || kind == QLatin1String(Api::KindCopyListRange);
 }
 
 Result<JobSpec> JobSpec::fromJson(const QJsonObject &json)
@@ -112,7 +68,7 @@ Result<JobSpec> JobSpec::fromJson(const QJsonObject &json)
     spec.kind = json.value("kind").toString();
     spec.srcBucket = json.value("src").toString();
     spec.dstBucket = json.value("dst").toString();
-    auto msg = Api::TcbMsg::fromJson(json.value("msg"), spec.kind == Api::KindEtlListRange);
+    auto msg = Api::TcbMsg::fromJson(json.value("msg"), spec.isListRange());
     if (!msg)
         return msg.error();
     spec.msg = *msg;
@@ -137,7 +93,7 @@ void OfflineJob::start()
     Log::etl().info("job {} ({}) {} -> {} via {}{}", m_spec.id, m_spec.kind,
                     Api::bucketCname(m_spec.srcBucket), Api::bucketCname(m_spec.dstBucket),
                     m_spec.msg.etlName, m_spec.msg.dryRun ? " (dry run)" : "");
-    if (m_spec.kind == Api::KindEtlListRange
+    if (m_spec.isListRange()
         && (!m_spec.msg.objNames.isEmpty() || !m_spec.msg.objTemplate.isEmpty())) {
         // The names this target owns (HRW over the current map) and holds.
         QStringList names = m_spec.msg.objNames;
@@ -205,6 +161,14 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     const QString dstName = m_spec.msg.destinationName(src.name);
     if (auto valid = Api::validateObjectName(dstName); !valid)
         return done(src, false, valid.error().message, 400);
+    if (!m_spec.isTransform()) {
+        if (m_spec.msg.dryRun) { // a copy's dry run visits and counts
+            ++m_locObjs;
+            m_locBytes += src.size;
+            return done(src, true);
+        }
+        return copyOne(src, dstName);
+    }
     Etl::TransformJob job;
     job.etlName = m_spec.msg.etlName;
     job.bucket = src.bucket;
@@ -215,24 +179,23 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     job.inlineRequest = false;
     job.pipeline = m_spec.msg.pipeline; // the ETLs after the first, if any (Etl::Pipeline)
     QPointer<OfflineJob> self(this);
-    m_deps.comm->transform(job, this,
-                           [this, self, src, dstName](std::unique_ptr<Http::BodySource> body,
-                                                      int status, const Error &error) {
-                               if (!self)
-                                   return;
-                               if (!body)
-                                   return done(src, false, error.message, status);
-                               if (m_aborted)
-                                   return done(src, false, m_abortErr);
-                               if (m_spec.msg.dryRun)
-                                   return discard(src, std::move(body));
-                               const Cluster::Snode *owner = Cluster::hrwTarget(
-                                   *m_deps.smap, Cluster::objectUname(m_spec.dstBucket, dstName));
-                               if (!owner || owner->id == m_deps.self.id)
-                                   writeLocal(src, dstName, std::move(body));
-                               else
-                                   sendRemote(src, dstName, *owner, std::move(body));
-                           });
+    m_deps.comm->transform(
+        job, this,
+        [this, self, src, dstName](std::unique_ptr<Http::BodySource> body, int status,
+                                   const Error &error) {
+            if (!self)
+                return;
+            if (!body)
+                return done(src, false, error.message, status);
+            if (m_aborted)
+                return done(src, false, m_abortErr);
+            if (m_spec.msg.dryRun)
+                return discard(src, std::move(body));
+            m_deps.delivery->deliverBody(
+                std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName}, m_spec.id, this,
+                [this, src](const Result<Target::Delivery> &d) { delivered(src, d); },
+                [this] { return !m_aborted; });
+        });
 }
 
 void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body)
@@ -241,7 +204,7 @@ void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::Bo
     // the ETL fails on this way) and counts the result's bytes, writing nothing.
     auto bytes = std::make_shared<qint64>(0);
     QPointer<OfflineJob> self(this);
-    new Drain(
+    new Target::BodyDrain(
         std::move(body),
         [bytes](const QByteArray &chunk) {
             *bytes += chunk.size();
@@ -259,93 +222,40 @@ void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::Bo
         this);
 }
 
-void OfflineJob::writeLocal(const Target::ObjectInfo &src, const QString &dstName,
-                            std::unique_ptr<Http::BodySource> body)
+void OfflineJob::copyOne(const Target::ObjectInfo &listed, const QString &dstName)
 {
-    auto writer = m_deps.store->beginWrite(m_spec.dstBucket, dstName);
-    if (!writer)
-        return done(src, false, writer.error().message, 500);
-    auto w = std::shared_ptr<Target::ObjectWriter>(std::move(*writer));
-    QPointer<OfflineJob> self(this);
-    new Drain(
-        std::move(body),
-        [this, w](const QByteArray &chunk) {
-            return !m_aborted && bool(w->write(chunk.constData(), chunk.size()));
-        },
-        [this, self, w, src](bool ok, const QString &error) {
-            if (!self)
-                return; // the writer's destructor removes its temporary file
-            if (!ok || m_aborted)
-                return done(src, false, ok ? m_abortErr : error, 500);
-            w->commit().then(this, [this, src](const Result<Target::ObjectInfo> &info) {
-                if (!info)
-                    return done(src, false, info.error().message, 500);
-                ++m_locObjs;
-                m_locBytes += info->size;
-                done(src, true);
-            });
-        },
-        this);
+    // Custom metadata travels with a copy: read it now (the walk only lists names and sizes).
+    auto src = m_deps.store->stat(listed.bucket, listed.name);
+    if (!src)
+        return done(listed, false, src.error().message, 404);
+    m_deps.delivery->deliverFile(
+        src->path, Api::ObjectRef{m_spec.dstBucket, dstName}, src->custom, m_spec.id, this,
+        [this, listed](const Result<Target::Delivery> &d) {
+            // A move takes the source away once its copy is whole.
+            if (d && m_spec.kind == QLatin1String(Api::KindMoveBucket)) {
+                if (auto removed = m_deps.store->remove(listed.bucket, listed.name); !removed)
+                    return done(listed, false, removed.error().message, 500);
+            }
+            delivered(listed, d);
+        });
 }
 
-void OfflineJob::sendRemote(const Target::ObjectInfo &src, const QString &dstName,
-                            const Cluster::Snode &owner, std::unique_ptr<Http::BodySource> body)
+void OfflineJob::delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &d)
 {
-    // Spool to a temporary file on this target, then PUT it with its length: the owner stores it
-    // atomically like any PUT, and an abort on either side leaves no partial object.
-    const QString spool = m_deps.store->mountpaths().first() + QStringLiteral("/tmp/xfer.")
-        + QString::number(QRandomGenerator::global()->generate64(), 36);
-    auto file = std::make_shared<QFile>(spool);
-    if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return done(src, false, QStringLiteral("cannot create %1").arg(spool), 500);
-    QPointer<OfflineJob> self(this);
-    const Cluster::Snode target = owner;
-    new Drain(
-        std::move(body),
-        [file](const QByteArray &chunk) { return file->write(chunk) == chunk.size(); },
-        [this, self, file, src, dstName, target](bool ok, const QString &error) {
-            file->close();
-            if (!self || !ok || m_aborted) {
-                file->remove();
-                if (self)
-                    done(src, false, ok ? m_abortErr : error, 500);
-                return;
-            }
-            if (!file->open(QIODevice::ReadOnly)) {
-                file->remove();
-                return done(src, false, QStringLiteral("cannot read back %1").arg(file->fileName()),
-                            500);
-            }
-            const qint64 size = file->size();
-            QUrl url(target.url() + "/v1/objects/"
-                     + QString::fromLatin1(QUrl::toPercentEncoding(m_spec.dstBucket)) + '/'
-                     + QString::fromLatin1(QUrl::toPercentEncoding(dstName, "/")));
-            url.setQuery(QStringLiteral("provider=ais&uuid=") + m_spec.id);
-            QNetworkRequest request(url);
-            request.setHeader(QNetworkRequest::ContentLengthHeader, size);
-            request.setHeader(QNetworkRequest::ContentTypeHeader, "application/octet-stream");
-            request.setRawHeader("Kiln-Intra", "1");
-            request.setTransferTimeout(120000);
-            QNetworkReply *reply = m_deps.nam->put(request, file.get());
-            connect(reply, &QNetworkReply::finished, this, [this, reply, file, src, size, target] {
-                reply->deleteLater();
-                file->close();
-                file->remove();
-                const int status
-                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (status != 200)
-                    return done(src, false,
-                                QStringLiteral("sending the result to target %1 failed: %2")
-                                    .arg(target.id,
-                                         status ? QString::fromUtf8(reply->readAll().left(500))
-                                                : reply->errorString()),
-                                status ? status : 502);
-                ++m_outObjs;
-                m_outBytes += size;
-                done(src, true);
-            });
-        },
-        this);
+    if (!d) {
+        const int status = d.error().code == ErrorCode::NotFound ? 404
+            : d.error().code == ErrorCode::InvalidArgument       ? 400
+                                                                 : 500;
+        return done(src, false, m_aborted ? m_abortErr : d.error().message, status);
+    }
+    if (d->local) {
+        ++m_locObjs;
+        m_locBytes += d->size;
+    } else {
+        ++m_outObjs;
+        m_outBytes += d->size;
+    }
+    done(src, true);
 }
 
 void OfflineJob::done(const Target::ObjectInfo &src, bool ok, const QString &error, int code)
@@ -385,12 +295,43 @@ void OfflineJob::maybeFinish()
         return;
     if (!m_aborted && (!m_listed || !m_queue.empty()))
         return;
+    if (needsPrune())
+        return prune();
     m_finished = true;
     m_end = QDateTime::currentDateTimeUtc();
     Log::etl().info("job {} {}: {} local, {} sent, {} received, {} errors", m_spec.id,
                     m_aborted ? "aborted" : "finished", m_locObjs, m_outObjs, m_inObjs,
                     m_errors.size());
     Q_EMIT finished();
+}
+
+bool OfflineJob::needsPrune() const
+{
+    return !m_aborted && !m_pruned && m_spec.msg.synchronize && !m_spec.msg.dryRun
+        && m_spec.kind == QLatin1String(Api::KindCopyBucket);
+}
+
+void OfflineJob::prune()
+{
+    m_pruned = true; // from here on the job waits for the pruner only
+    ++m_inFlight;
+    auto *pruner = new SyncPruner({m_deps.store, m_deps.nam, m_deps.smap, m_deps.self},
+                                  m_spec.srcBucket, m_spec.dstBucket, m_spec.msg.prefix, this);
+    pruner->start([this, pruner](const Result<int> &removed) {
+        pruner->deleteLater();
+        --m_inFlight;
+        if (!removed) {
+            ++m_failed;
+            m_errors.append(
+                ObjError{Api::bucketCname(m_spec.dstBucket), removed.error().message, 500});
+            abort(removed.error().message);
+            Q_EMIT failed(removed.error().message);
+        } else if (*removed > 0) {
+            Log::etl().info("job {}: synchronize removed {} objects from {}", m_spec.id, *removed,
+                            Api::bucketCname(m_spec.dstBucket));
+        }
+        maybeFinish();
+    });
 }
 
 void OfflineJob::countIncoming(qint64 bytes)

@@ -24,8 +24,10 @@ namespace Kiln::Etl {
 class Communicator;
 }
 namespace Kiln::Target {
+class ObjectDelivery;
 class ObjectStore;
-}
+struct Delivery;
+} // namespace Kiln::Target
 
 namespace Kiln::Xact {
 
@@ -33,13 +35,15 @@ namespace Kiln::Xact {
 struct JobSpec
 {
     QString id;
-    QString kind; // etl-bck | etl-listrange
+    QString kind; // etl-bck | etl-listrange | copy-bck | copy-listrange | move-bck
     QString srcBucket;
     QString dstBucket;
     Api::TcbMsg msg;
 
     QJsonObject toJson() const;
     static Result<JobSpec> fromJson(const QJsonObject &json);
+    bool isTransform() const; // through an ETL (etl-*), or a copy (copy-bck, move-bck)
+    bool isListRange() const; // names or a template (etl-listrange, copy-listrange)
 };
 
 struct ObjError
@@ -49,12 +53,13 @@ struct ObjError
     int code = 0;
 };
 
-// One offline transform job on one target (an AIS "xaction"): walks the source objects this
-// target owns, hands each to the ETL through the communicator with N workers, and writes each
-// result to the target that owns the destination name (itself: atomically through the object
-// store; another: spooled to a temporary file, then PUT). Counts objects and bytes, keeps the
-// first 128 errors, aborts on the first error unless continue-on-error (then it finishes and
-// reports them). A dry run transforms too and only counts the results. Never modifies a source;
+// One offline job on one target (an AIS "xaction"): walks the source objects this target owns
+// and, with N workers, hands each to the ETL through the communicator (etl-bck, etl-listrange)
+// or takes it as it is (copy-bck, copy-listrange; move-bck also removes the source once
+// copied), and delivers each result to the target that owns the destination name (see
+// Target::ObjectDelivery). Counts objects and bytes, keeps the first 128 errors, aborts on the
+// first error unless continue-on-error (then it finishes and reports them). A transform's dry
+// run transforms too and only counts the results; a copy's only counts. Never modifies a source;
 // a destination object is either whole or absent. Lives on the target's main thread.
 class OfflineJob final : public QObject
 {
@@ -63,6 +68,7 @@ public:
     struct Deps
     {
         Target::ObjectStore *store = nullptr;
+        Target::ObjectDelivery *delivery = nullptr; // writes each result on its owner
         Etl::Communicator *comm = nullptr;
         QNetworkAccessManager *nam = nullptr;
         const Cluster::Smap *smap = nullptr;
@@ -91,11 +97,11 @@ private:
     void process(const Target::ObjectInfo &src);
     void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
     void discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body);
-    void writeLocal(const Target::ObjectInfo &src, const QString &dstName,
-                    std::unique_ptr<Http::BodySource> body);
-    void sendRemote(const Target::ObjectInfo &src, const QString &dstName,
-                    const Cluster::Snode &owner, std::unique_ptr<Http::BodySource> body);
+    void copyOne(const Target::ObjectInfo &src, const QString &dstName);
+    void delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &delivery);
     void maybeFinish();
+    bool needsPrune() const;
+    void prune(); // copy-bck with synchronize: see SyncPruner
     // The snapshot's "err": the first failed object and how many more (AIS's job error).
     QString errorText() const;
 
@@ -107,6 +113,7 @@ private:
     int m_inFlight = 0;
     bool m_finished = false;
     bool m_aborted = false;
+    bool m_pruned = false;
     QString m_abortErr;
     QDateTime m_start;
     QDateTime m_end;

@@ -1,7 +1,10 @@
 #include "shared/api/apiclient.h"
 
+#include "shared/api/actmsg.h"
 #include "shared/api/lso.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
+#include "shared/api/writeform.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -454,6 +457,49 @@ void ApiClient::startOfflineTransform(const QString &fromBucket, const QString &
     r.query.addQueryItem(QStringLiteral("bck_to"),
                          QStringLiteral("%1/@#/%2/").arg(ProviderAis, toBucket));
     r.body = actionBody(ActionEtlBucket, msg.toJson());
+    r.timeoutMs = 60000;
+    r.idempotent = false;
+    send(r, context, mapText(std::move(done)));
+}
+
+void ApiClient::copyObject(const QString &bucket, const QString &object, const QString &toBucket,
+                           const QString &toObject, QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "PUT";
+    r.path = QStringLiteral("/%1/%2/%3/%4")
+                 .arg(Path::Version, Path::Objects, bucket,
+                      QString::fromLatin1(QUrl::toPercentEncoding(object, "/")));
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.query.addQueryItem(Query::ObjectTo, objectUname(toBucket, toObject));
+    r.timeoutMs = 300000;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::renameObject(const QString &bucket, const QString &object, const QString &newName,
+                             QObject *context, Callback<void> done)
+{
+    Request r;
+    r.method = "POST";
+    r.path = QStringLiteral("/%1/%2/%3/%4")
+                 .arg(Path::Version, Path::Objects, bucket,
+                      QString::fromLatin1(QUrl::toPercentEncoding(object, "/")));
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.body = ActMsg{Action::RenameObject, newName, QJsonValue::Null}.toJson();
+    r.timeoutMs = 300000;
+    r.idempotent = false;
+    send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::copyBucket(const QString &fromBucket, const QString &toBucket, const TcbMsg &msg,
+                           QObject *context, Callback<QString> done)
+{
+    Request r;
+    r.method = "POST";
+    r.path = QStringLiteral("/%1/%2/%3").arg(Path::Version, Path::Buckets, fromBucket);
+    r.query.addQueryItem(Query::Provider, ProviderAis);
+    r.query.addQueryItem(Query::BucketTo, QStringLiteral("%1/@#/%2/").arg(ProviderAis, toBucket));
+    r.body = actionBody(Action::CopyBucket, msg.toJson());
     r.timeoutMs = 60000;
     r.idempotent = false;
     send(r, context, mapText(std::move(done)));

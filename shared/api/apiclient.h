@@ -147,6 +147,15 @@ public:
     void getObject(const QString &bucket, const QString &object, const QString &etlName,
                    QObject *context, Callback<QByteArray> done);
 
+    // Object and bucket actions: copy (PUT ?object_to=), rename (POST rename-obj), and a bucket
+    // copy job (copy-bck; answers the job id, waited for with jobStatus/jobStats).
+    void copyObject(const QString &bucket, const QString &object, const QString &toBucket,
+                    const QString &toObject, QObject *context, Callback<void> done);
+    void renameObject(const QString &bucket, const QString &object, const QString &newName,
+                      QObject *context, Callback<void> done);
+    void copyBucket(const QString &fromBucket, const QString &toBucket, const TcbMsg &msg,
+                    QObject *context, Callback<QString> done);
+
     // ETL control plane
     void listEtls(QObject *context, Callback<QList<EtlSummary>> done);
     void etlDetails(const QString &name, QObject *context, Callback<EtlDetails> done);

@@ -5,41 +5,7 @@
 
 #include <QJsonArray>
 
-#include <limits>
-
 namespace Kiln::Api {
-
-QJsonObject BucketProps::toAisProps() const
-{
-    // Counters AIS tags ",string" go out quoted.
-    return QJsonObject{
-        {"provider", ProviderAis},
-        {"bid", QString::number(bid)},
-        {"created", QString::number(createdNs)},
-        // AIS's defaults for a new ais:// bucket: every access bit, two-way mirroring when
-        // enabled (it is not), objects and metadata written immediately.
-        {"access", QString::number(std::numeric_limits<quint64>::max())},
-        {"features", "0"},
-        {"versioning", QJsonObject{{"enabled", true}, {"validate_warm_get", false}}},
-        {"checksum", QJsonObject{{"type", ChecksumXxhash2}, {"validate_cold_get", false}}},
-        {"mirror", QJsonObject{{"copies", 2}, {"enabled", false}}},
-        {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
-    };
-}
-
-QJsonObject BucketProps::toJson() const
-{
-    return QJsonObject{{"name", name}, {"bid", qint64(bid)}, {"created", createdNs}};
-}
-
-BucketProps BucketProps::fromJson(const QJsonObject &json)
-{
-    BucketProps props;
-    props.name = json.value("name").toString();
-    props.bid = quint64(json.value("bid").toInteger());
-    props.createdNs = json.value("created").toInteger();
-    return props;
-}
 
 const BucketProps *Bmd::bucket(const QString &name) const
 {
@@ -70,14 +36,66 @@ Result<void> Bmd::check(const QString &provider, const QString &name) const
     return {};
 }
 
-Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs)
+Result<void> Bmd::checkWritable(const QString &name) const
+{
+    const BucketProps *props = bucket(name);
+    if (!props || props->renamingTo.isEmpty())
+        return {};
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("bucket \"%1\" is being renamed to \"%2\": it takes no writes "
+                                    "until the move is over")
+                         .arg(bucketCname(name), bucketCname(props->renamingTo)));
+}
+
+void Bmd::setRenaming(const QString &name, const QString &to)
+{
+    if (auto it = m_buckets.find(name); it != m_buckets.end()) {
+        it->renamingTo = to;
+        ++m_version;
+    }
+}
+
+Result<BucketProps> Bmd::add(const QString &name, qint64 createdNs, const QJsonObject &propsToSet)
+{
+    BucketProps props;
+    if (auto applied = props.apply(propsToSet); !applied)
+        return applied.error();
+    return addLike(name, createdNs, props);
+}
+
+Result<BucketProps> Bmd::addLike(const QString &name, qint64 createdNs, const BucketProps &like)
 {
     if (m_buckets.contains(name))
         return makeError(ErrorCode::AlreadyExists,
                          QStringLiteral("bucket \"%1\" already exists").arg(bucketCname(name)),
                          "ErrBucketAlreadyExists");
-    BucketProps props{name, m_nextBid++, createdNs};
+    BucketProps props = like;
+    props.name = name;
+    props.renamingTo.clear();
+    props.bid = m_nextBid++;
+    props.createdNs = createdNs;
     m_buckets.insert(name, props);
+    ++m_version;
+    return props;
+}
+
+Result<BucketProps> Bmd::setProps(const QString &name, const QJsonObject &propsToSet)
+{
+    if (auto ok = check({}, name); !ok)
+        return ok.error();
+    BucketProps &props = m_buckets[name];
+    if (auto applied = props.apply(propsToSet); !applied)
+        return applied.error();
+    ++m_version;
+    return props;
+}
+
+Result<BucketProps> Bmd::resetProps(const QString &name)
+{
+    if (auto ok = check({}, name); !ok)
+        return ok.error();
+    BucketProps &props = m_buckets[name];
+    props.reset();
     ++m_version;
     return props;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "shared/api/bprops.h"
 #include "shared/core/result.h"
 
 #include <QJsonObject>
@@ -10,19 +11,6 @@ namespace Kiln::Api {
 
 // Only the ais provider is stored here; empty means ais.
 Result<void> checkProvider(const QString &provider);
-
-// Properties of one ais:// bucket.
-struct BucketProps
-{
-    QString name;
-    quint64 bid = 0; // bucket id, unique within the cluster's lifetime
-    qint64 createdNs = 0; // unix nanoseconds
-
-    // The JSON AIS puts in the Ais-Bucket-Props header (the Go client parses it).
-    QJsonObject toAisProps() const;
-    QJsonObject toJson() const;
-    static BucketProps fromJson(const QJsonObject &json);
-};
 
 // Bucket metadata: the versioned set of buckets. The primary proxy owns it; targets hold copies.
 class Bmd
@@ -35,10 +23,19 @@ public:
     // The checks every bucket request starts with: provider (only ais), the name's rules, and
     // that the bucket exists (404 with the message the SDK classifies as ErrBckNotFound).
     Result<void> check(const QString &provider, const QString &name) const;
+    // Writes to a bucket being renamed would be lost with it: 409 until the move is over.
+    Result<void> checkWritable(const QString &name) const;
+    void setRenaming(const QString &name, const QString &to); // to empty: the move is over
 
-    // Both bump the version; add refuses a name already present.
-    Result<BucketProps> add(const QString &name, qint64 createdNs);
+    // All bump the version; add refuses a name already present (props: AIS's BpropsToSet of a
+    // create-bck, or the source's props for a copy's new destination).
+    Result<BucketProps> add(const QString &name, qint64 createdNs,
+                            const QJsonObject &propsToSet = {});
+    Result<BucketProps> addLike(const QString &name, qint64 createdNs, const BucketProps &like);
     bool remove(const QString &name);
+    // set-bprops / reset-bprops of an existing bucket.
+    Result<BucketProps> setProps(const QString &name, const QJsonObject &propsToSet);
+    Result<BucketProps> resetProps(const QString &name);
 
     QJsonObject toJson() const;
     static Result<Bmd> fromJson(const QJsonObject &json);

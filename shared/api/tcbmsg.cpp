@@ -113,7 +113,10 @@ Result<TcbMsg> TcbMsg::fromJson(const QJsonValue &value, bool listRange)
         return invalid(
             QStringLiteral("num-workers must be -1, 0 or 1..256 (got %1)").arg(m.numWorkers));
     if (m.synchronize && !m.prepend.isEmpty())
-        return invalid("synchronize cannot be combined with prepend");
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("prepend option (\"%1\") is incompatible with the request "
+                                        "to synchronize buckets")
+                             .arg(m.prepend)); // AIS's errPrependSync
     if (listRange) {
         if (auto read = readListRange(m, o); !read)
             return read.error();

@@ -34,8 +34,9 @@ KEY_HEADERS = ("location", "content-type", "content-range", "hdr-error")
 
 @dataclass
 class Step:
-    """One request. `path` may name `{bck}` (the row's bucket) and `{nob}` (a bucket that
-    exists on neither side). `query` defaults to provider=ais; `json` becomes the body."""
+    """One request. `path` and `query` values may name `{bck}` (the row's bucket) and `{nob}` (a
+    bucket that exists on neither side). `query` defaults to provider=ais; `json` becomes the
+    body."""
 
     method: str
     path: str
@@ -48,6 +49,7 @@ class Step:
 
     def target(self, names: dict) -> str:
         query = {"provider": "ais"} if self.query is None else self.query
+        query = {k: v.format(**names) if isinstance(v, str) else v for k, v in query.items()}
         path = self.path.format(**names)
         return path + ("?" + urlencode(query) if query else "")
 

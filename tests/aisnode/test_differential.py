@@ -83,9 +83,8 @@ ALLOWED = {
         "the bucket's id (from the BMD version) and creation time"),
     "bucket-props-subset": Allowed(
         "Ais-Bucket-Props sections beyond BUCKET_PROPS (ec, lru, rate_limit, chunks, "
-        "backend_bck, extra, Renamed, checksum.validate_*, mirror.burst_buffer, "
-        "versioning.synchronize)", "both sides reduced to BUCKET_PROPS",
-        "features Kiln does not have; bucket props beyond these are issue 16 (branch objects)"),
+        "backend_bck, extra, Renamed, mirror.burst_buffer)", "both sides reduced to BUCKET_PROPS",
+        "features Kiln does not have (setting them answers AIS's not-implemented error)"),
 }
 
 KNOWN = {
@@ -98,6 +97,10 @@ KNOWN = {
     "Range: suffix of zero bytes": (
         "AIS answers `bytes=-0` with 206 and `Content-Range: bytes N-(N-1)/N`; RFC 9110 "
         "14.1.2 makes a zero-length suffix unsatisfiable, and Kiln answers 416 as it says"),
+    "unknown object action": (
+        "AIS reads the path of a POST with an action it does not know as a bucket's and "
+        "answers that the bucket name (`<bucket>/<object>`) is invalid; Kiln names the action "
+        "(`invalid action \"frob\"`, AIS's words for an unknown action elsewhere)"),
     "bucket of another provider": (
         "AIS looks the bucket up in a backend it has not configured (404, `ErrFailedTo`); "
         "Kiln has no backends and refuses other providers with 501, naming the provider"),
@@ -105,8 +108,10 @@ KNOWN = {
 
 # The bucket properties Kiln has; add one here when Kiln gains it.
 BUCKET_PROPS = ("provider", "bid", "created", "access", "features", "versioning.enabled",
-                "versioning.validate_warm_get", "checksum.type", "checksum.validate_cold_get",
-                "mirror.copies", "mirror.enabled", "write_policy.data", "write_policy.md")
+                "versioning.validate_warm_get", "versioning.synchronize", "checksum.type",
+                "checksum.validate_cold_get", "checksum.validate_warm_get",
+                "checksum.validate_obj_move", "checksum.enable_read_range", "mirror.copies",
+                "mirror.enabled", "write_policy.data", "write_policy.md")
 
 _used: set[str] = set()
 _rows_done: set[str] = set()
@@ -270,6 +275,25 @@ def lso(value: dict, msgpack: bool = False, bck: str = "{bck}") -> Step:
     return bucket_action("GET", "list", bck, value=value, headers=headers)
 
 
+def obj_action(method: str, obj: str, body=None, **query) -> Step:
+    return Step(method, f"/v1/objects/{{bck}}/{obj}", query={"provider": "ais", **query},
+                json=body)
+
+
+def tar_of(members: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1700000000
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def fill(*names: str) -> list[Step]:
     return [put(n, n.encode() * 3, status_only=True) for n in names]
 
@@ -346,6 +370,46 @@ ROWS = [
         "prefix": "", "props": "name,size,checksum,version,atime,location"})]),
     Row("list an empty bucket", [lso({"prefix": ""}), lso({"prefix": ""}, msgpack=True)]),
     Row("list objects of a missing bucket", [lso({"prefix": ""}, bck="{nob}")]),
+    # Object actions (issue 16): none of them writes the request's (empty) body
+    Row("copy object within its bucket", [
+        put("src", DATA), obj_action("PUT", "src", object_to="ais/@#/{bck}/dst"),
+        get("dst"), get("src"), head("dst")]),
+    Row("copy a missing object", [obj_action("PUT", "nope", object_to="ais/@#/{bck}/dst"),
+                                  get("dst")]),
+    Row("copy to a missing bucket", [put("src", b"abc"),
+                                     obj_action("PUT", "src", object_to="ais/@#/{nob}/dst"),
+                                     get("src")]),
+    Row("rename object", [put("o", b"rename me"),
+                          obj_action("POST", "o", {"action": "rename-obj", "name": "o2"}),
+                          get("o"), get("o2")]),
+    Row("rename onto itself", [put("o", b"x"),
+                               obj_action("POST", "o", {"action": "rename-obj", "name": "o"}),
+                               get("o")]),
+    Row("unknown object action", [put("o", b"x"), obj_action("POST", "o", {"action": "frob"}),
+                                  get("o")]),
+    Row("set custom metadata, HEAD", [put("o", b"x"),
+                                      obj_action("PATCH", "o", {"value": {"k": "v"}}),
+                                      head("o"), get("o")]),
+    Row("set custom metadata of a missing object", [
+        obj_action("PATCH", "nope", {"value": {"k": "v"}})]),
+    Row("append with an unknown append_type", [put("o", b"keep"),
+                                               obj_action("PUT", "o", append_type="bogus"),
+                                               get("o")]),
+    Row("flush without a handle", [put("o", b"keep"), obj_action("PUT", "o", append_type="flush"),
+                                   get("o")]),
+    Row("archive read of a tar member", [
+        put("s.tar", tar_of({"a.txt": b"alpha", "d/b.txt": b"beta"})),
+        obj_action("GET", "s.tar", archpath="d/b.txt"),
+        obj_action("GET", "s.tar", archpath="nope.txt"),
+        obj_action("GET", "s.tar", archregx="d/", archmode="fuzzy")]),
+    # Bucket actions (issue 16)
+    Row("bucket props: checksum type and versioning", [
+        bucket_action("PATCH", "set-bprops",
+                      value={"checksum": {"type": "md5"}, "versioning": {"enabled": False}}),
+        Step("HEAD", "/v1/buckets/{bck}"), put("o", b"md5 me"), head("o")]),
+    Row("bucket props: unknown checksum type", [
+        bucket_action("PATCH", "set-bprops", value={"checksum": {"type": "md4"}})]),
+    Row("copy bucket without a destination", [bucket_action("POST", "copy-bck", value={})]),
 ]
 
 

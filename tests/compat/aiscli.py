@@ -46,9 +46,10 @@ class Cli:
                     "AIS_CONFIG_DIR": str(home / "ais-config"), "AIS_ENDPOINT": url,
                     "TERM": "dumb", "LANG": "C.UTF-8"}
 
-    def run(self, *args: str, stdin: bytes | None = None, timeout: float = 600) -> Run:
+    def run(self, *args: str, stdin: bytes | None = None, cwd: Path | None = None,
+            timeout: float = 600) -> Run:
         r = subprocess.run([self.binary, *args], input=stdin, capture_output=True,
-                           env=self.env, cwd=self.cwd, timeout=timeout)
+                           env=self.env, cwd=cwd or self.cwd, timeout=timeout)
         return Run(r.returncode, r.stdout.decode(errors="replace"),
                    r.stderr.decode(errors="replace"))
 
@@ -120,6 +121,21 @@ def tabwrite(text: str) -> str:
         lines = _cells(block)
         _format(lines, [], 0, len(lines), out)
     return "".join(out)
+
+
+def tabwriter(rows: list[list[str]]) -> str:
+    """A table of cells (the CLI's teb rows) as the tabwriter lays it out."""
+    return tabwrite("".join("\t".join(r) + "\n" for r in rows))
+
+
+def iec(size: int, digits: int = 2) -> str:
+    """The CLI's sizes (cos.IEC): bytes as "NB", else KiB/MiB/... with `digits` decimals."""
+    if size < 1024:
+        return f"{size}B"
+    for unit, power in (("TiB", 4), ("GiB", 3), ("MiB", 2), ("KiB", 1)):
+        if size >= 1024 ** power:
+            return f"{size / 1024 ** power:.{digits}f}{unit}"
+    raise AssertionError(size)
 
 
 # --- expected outputs ---------------------------------------------------------------------------

@@ -41,11 +41,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     covers, cli = item.get_closest_marker("covers"), item.get_closest_marker("cli")
-    if covers is None and cli is None:
+    # A test may also list the commands it ran as it runs them (user property "cli").
+    ran = [v for k, v in item.user_properties if k == "cli"]
+    if covers is None and cli is None and not ran:
         return
     entry = _outcomes.setdefault(item.nodeid, {
         "test": item.nodeid, "covers": list(covers.args) if covers else [],
         "cli": list(cli.args) if cli else [], "outcome": "passed"})
+    entry["cli"] += [c for c in ran if c not in entry["cli"]]
     if report.skipped and report.when in ("setup", "call"):
         xfail = hasattr(report, "wasxfail")
         entry["outcome"] = "xfail" if xfail else "skipped"

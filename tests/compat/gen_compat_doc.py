@@ -6,6 +6,7 @@ CLI commands, the pinned versions and the time each suite took.
   gen_compat_doc.py RESULTS_DIR OUT.md
 """
 import json
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +17,7 @@ MARK = {"passed": "pass", "failed": "**FAIL**", "xfail": "xfail", "xpassed": "pa
 # Worst first: a method covered by several tests shows its worst outcome.
 RANK = ["failed", "xfail", "xpassed", "passed", "skipped"]
 CLI_ORDER = ["cli-test_cli_etl", "cli-test_cli_transform", "cli-test_cli_specs",
-             "cli-test_cli_tutorial", "cli-test_cli_cluster"]
+             "cli-test_cli_tutorial", "cli-test_cli_cluster", "cli-test_cli_objects"]
 
 
 def pins() -> list[str]:
@@ -105,7 +106,8 @@ def main(results: Path, out: Path) -> int:
                     if old is None or RANK.index(t["outcome"]) < RANK.index(old):
                         worst[command] = t["outcome"]
             for command, outcome in worst.items():
-                cmd = command.replace("|", "\\|")
+                cmd = re.sub(r"-[0-9a-f]{6}\b", "-*", command)  # per-run bucket suffixes
+                cmd = re.sub(r"/tmp/\S+/promote/", "<promote root>/", cmd).replace("|", "\\|")
                 lines.append(f"| `{cmd}` | {run['suite']} | {MARK[outcome]} |")
         lines += ["", "### What the CLI still does differently against Kiln than against AIStore",
                   ""]

@@ -198,7 +198,7 @@ def test_bad_json_on_bucket_create_is_400(module_cluster, body):
 
 @pytest.mark.parametrize("node", ["proxy", "target"])
 @pytest.mark.parametrize("path", ["/", "/nope", "/v1/nope", "/v2/buckets", "/v1/objects",
-                                  "/v1/healthz", "/v1/buckets/b/extra/segments"])
+                                  "/v1/healthz", "/v1/cluster/x/extra/segments"])
 def test_unknown_route_is_404(nodes, node, path):
     r = requests.get(nodes[node] + path, timeout=10)
     assert r.status_code == 404, (path, r.status_code, r.text)
@@ -206,11 +206,11 @@ def test_unknown_route_is_404(nodes, node, path):
 
 
 @pytest.mark.parametrize("node, method, path, allowed", [
-    ("proxy", "PATCH", "/v1/buckets/b", {"GET", "POST", "DELETE", "HEAD"}),
-    ("proxy", "POST", "/v1/objects/b/o", {"GET", "HEAD", "PUT", "DELETE"}),
+    ("proxy", "PUT", "/v1/buckets/b", {"GET", "POST", "DELETE", "HEAD", "PATCH"}),
+    ("proxy", "OPTIONS", "/v1/objects/b/o", {"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH"}),
     ("proxy", "PUT", "/v1/health", {"GET", "HEAD"}),
     ("proxy", "DELETE", "/v1/daemon", {"GET"}),
-    ("target", "POST", "/v1/objects/b/o", {"GET", "HEAD", "PUT", "DELETE"}),
+    ("target", "OPTIONS", "/v1/objects/b/o", {"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH"}),
     ("target", "PATCH", "/v1/health", {"GET", "HEAD"}),
 ])
 def test_wrong_method_is_405_with_allow(nodes, node, method, path, allowed):

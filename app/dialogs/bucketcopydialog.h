@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QDialog>
+#include <QPointer>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QTimer;
+
+namespace Kiln::Api {
+class ApiClient;
+}
+
+namespace Kiln::Console {
+
+// Copies a bucket (AIS copy-bck: prefix, prepend, dry run, synchronize) as a job, with a
+// progress bar of objects and bytes polled from the job API; Cancel stops the job.
+class BucketCopyDialog final : public QDialog
+{
+    Q_OBJECT
+public:
+    BucketCopyDialog(Api::ApiClient *api, const QString &source, const QStringList &buckets,
+                     QWidget *parent = nullptr);
+
+    void setDestination(const QString &bucket);
+    void setPrefix(const QString &prefix);
+    void setDryRun(bool dryRun);
+    void setSynchronize(bool sync);
+    void start();
+    QString jobId() const { return m_jobId; }
+    QString counts() const;
+    QProgressBar *progressBar() const { return m_progress; }
+
+Q_SIGNALS:
+    void jobFinished(bool ok, const QString &message);
+
+protected:
+    void reject() override;
+
+private:
+    void poll();
+    void finish(bool ok, const QString &message);
+    void setRunning(bool running);
+
+    QPointer<Api::ApiClient> m_api;
+    QString m_source;
+    QComboBox *m_destination;
+    QLineEdit *m_prefix;
+    QLineEdit *m_prepend;
+    QCheckBox *m_dryRun;
+    QCheckBox *m_sync;
+    QProgressBar *m_progress;
+    QLabel *m_counts;
+    QLabel *m_status;
+    QPushButton *m_start;
+    QPushButton *m_cancel;
+    QTimer *m_timer;
+    QString m_jobId;
+    qint64 m_total = -1; // source objects below the prefix; -1 while unknown
+    bool m_running = false;
+};
+
+} // namespace Kiln::Console

@@ -1,0 +1,213 @@
+#include "service/target/objectdelivery.h"
+
+#include "service/http/bodysource.h"
+#include "service/node/intracall.h"
+#include "service/target/bodydrain.h"
+#include "service/target/objectstore.h"
+#include "service/target/objectwriter.h"
+#include "service/target/xattrs.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+#include "shared/cluster/hrw.h"
+#include "shared/cluster/smap.h"
+#include "shared/core/logging.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPointer>
+#include <QRandomGenerator>
+#include <QUrl>
+
+namespace Kiln::Target {
+namespace {
+
+constexpr int PutTimeoutMs = 300000;
+
+ErrorCode codeFor(int status)
+{
+    switch (status) {
+    case 400:
+        return ErrorCode::InvalidArgument;
+    case 404:
+        return ErrorCode::NotFound;
+    case 409:
+        return ErrorCode::Conflict;
+    case 501:
+        return ErrorCode::Unsupported;
+    case 503:
+        return ErrorCode::Unavailable;
+    case 504:
+        return ErrorCode::Timeout;
+    default:
+        return ErrorCode::Internal;
+    }
+}
+
+// The owner's AIS error body says what went wrong; pass its message on.
+Error remoteError(const QString &owner, int status, const QByteArray &body, const QString &net)
+{
+    if (status == 0)
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("target %1 did not answer: %2").arg(owner, net));
+    const QJsonObject json = QJsonDocument::fromJson(body).object();
+    const QString message = json.value("message").toString();
+    return makeError(codeFor(status),
+                     message.isEmpty() ? QStringLiteral("target %1 answered %2: %3")
+                                             .arg(owner)
+                                             .arg(status)
+                                             .arg(QString::fromUtf8(body.left(300)))
+                                       : message,
+                     json.value("tcode").toString());
+}
+
+} // namespace
+
+ObjectDelivery::ObjectDelivery(Deps deps, QObject *parent)
+    : QObject(parent)
+    , m_deps(deps)
+{ }
+
+const Cluster::Snode *ObjectDelivery::ownerOf(const Api::ObjectRef &dst) const
+{
+    return Cluster::hrwTarget(*m_deps.smap, Cluster::objectUname(dst.bucket, dst.object));
+}
+
+bool ObjectDelivery::isLocal(const Api::ObjectRef &dst) const
+{
+    const Cluster::Snode *owner = ownerOf(dst);
+    return !owner || owner->id == m_deps.self->id;
+}
+
+void ObjectDelivery::deliverFile(const QString &path, const Api::ObjectRef &dst,
+                                 const CustomMd &custom, const QString &jobId, QObject *context,
+                                 Done done)
+{
+    if (!isLocal(dst)) {
+        auto file = std::make_shared<QFile>(path);
+        if (!file->open(QIODevice::ReadOnly))
+            return done(
+                makeError(ErrorCode::NotFound,
+                          QStringLiteral("cannot open %1: %2").arg(path, file->errorString())));
+        return putRemote(file, dst, custom, jobId, false, context, std::move(done));
+    }
+    auto writer = m_deps.store->beginWrite(dst.bucket, dst.object);
+    if (!writer)
+        return done(writer.error());
+    (*writer)->setCustom(custom);
+    std::shared_ptr<ObjectWriter> w(std::move(*writer));
+    m_deps.store->writeFromFile(path, w).then(context, [done](const Result<ObjectInfo> &info) {
+        if (!info)
+            return done(info.error());
+        done(Delivery{info->size, true});
+    });
+}
+
+void ObjectDelivery::deliverBody(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
+                                 const QString &jobId, QObject *context, Done done,
+                                 KeepGoing keepGoing)
+{
+    if (!keepGoing)
+        keepGoing = [] { return true; };
+    if (isLocal(dst))
+        return writeLocal(std::move(body), dst, context, std::move(done), std::move(keepGoing));
+    spoolRemote(std::move(body), dst, jobId, context, std::move(done), std::move(keepGoing));
+}
+
+void ObjectDelivery::writeLocal(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
+                                QObject *context, Done done, KeepGoing keepGoing)
+{
+    auto writer = m_deps.store->beginWrite(dst.bucket, dst.object);
+    if (!writer)
+        return done(writer.error());
+    std::shared_ptr<ObjectWriter> w(std::move(*writer));
+    QPointer<QObject> ctx(context);
+    new BodyDrain(
+        std::move(body),
+        [w, keepGoing](const QByteArray &chunk) {
+            return keepGoing() && bool(w->write(chunk.constData(), chunk.size()));
+        },
+        [ctx, w, done, keepGoing](bool ok, const QString &error) {
+            if (!ctx)
+                return; // the writer's destructor removes its temporary file
+            if (!ok || !keepGoing())
+                return done(makeError(ErrorCode::Internal, ok ? QStringLiteral("stopped") : error));
+            w->commit().then(ctx.data(), [done](const Result<ObjectInfo> &info) {
+                if (!info)
+                    return done(info.error());
+                done(Delivery{info->size, true});
+            });
+        },
+        this);
+}
+
+void ObjectDelivery::spoolRemote(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
+                                 const QString &jobId, QObject *context, Done done,
+                                 KeepGoing keepGoing)
+{
+    const QString spool = m_deps.store->mountpaths().first() + QStringLiteral("/tmp/xfer.")
+        + QString::number(QRandomGenerator::global()->generate64(), 36);
+    auto file = std::make_shared<QFile>(spool);
+    if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return done(makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(spool)));
+    QPointer<QObject> ctx(context);
+    new BodyDrain(
+        std::move(body),
+        [file, keepGoing](const QByteArray &chunk) {
+            return keepGoing() && file->write(chunk) == chunk.size();
+        },
+        [this, ctx, file, dst, jobId, done, keepGoing](bool ok, const QString &error) {
+            file->close();
+            if (!ctx || !ok || !keepGoing()) {
+                file->remove();
+                if (ctx)
+                    done(makeError(ErrorCode::Internal, ok ? QStringLiteral("stopped") : error));
+                return;
+            }
+            if (!file->open(QIODevice::ReadOnly)) {
+                file->remove();
+                return done(makeError(ErrorCode::Internal,
+                                      QStringLiteral("cannot read back %1").arg(file->fileName())));
+            }
+            putRemote(file, dst, {}, jobId, true, ctx.data(), done);
+        },
+        this);
+}
+
+void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef &dst,
+                               const CustomMd &custom, const QString &jobId, bool removeAfter,
+                               QObject *context, Done done)
+{
+    const Cluster::Snode owner = *ownerOf(dst);
+    QUrl url(owner.url() + "/v1/objects/" + QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket))
+             + '/' + QString::fromLatin1(QUrl::toPercentEncoding(dst.object, "/")));
+    url.setQuery(QStringLiteral("provider=ais")
+                 + (jobId.isEmpty() ? QString() : QStringLiteral("&uuid=") + jobId));
+    const qint64 size = file->size();
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentLengthHeader, size);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
+    request.setRawHeader(Node::IntraHeader, "1");
+    if (!custom.isEmpty())
+        request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(custom));
+    request.setTransferTimeout(PutTimeoutMs);
+    QNetworkReply *reply = m_deps.nam->put(request, file.get());
+    QPointer<QObject> ctx(context);
+    connect(
+        reply, &QNetworkReply::finished, this, [reply, file, removeAfter, size, owner, ctx, done] {
+            reply->deleteLater();
+            file->close();
+            if (removeAfter)
+                file->remove();
+            if (!ctx)
+                return;
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (status != 200)
+                return done(remoteError(owner.id, status, reply->readAll(), reply->errorString()));
+            done(Delivery{size, false});
+        });
+}
+
+} // namespace Kiln::Target

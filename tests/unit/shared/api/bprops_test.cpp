@@ -1,0 +1,85 @@
+#include "shared/api/bprops.h"
+
+#include <gtest/gtest.h>
+
+#include <QJsonDocument>
+
+namespace Kiln::Api {
+namespace {
+
+QJsonObject parse(const char *json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
+TEST(BucketPropsTest, NewBucketHasAisDefaults)
+{
+    const QJsonObject p = BucketProps{}.toAisProps();
+    EXPECT_EQ(p["access"].toString(), "18446744073709551615");
+    EXPECT_TRUE(p["versioning"].toObject()["enabled"].toBool());
+    EXPECT_EQ(p["checksum"].toObject()["type"].toString(), "xxhash2");
+}
+
+TEST(BucketPropsTest, AppliesVersioningChecksumAndAccess)
+{
+    BucketProps p;
+    ASSERT_TRUE(p.apply(parse(R"({"versioning":{"enabled":false},
+        "checksum":{"type":"sha512","validate_warm_get":true},"access":"15"})")));
+    EXPECT_FALSE(p.versioning);
+    EXPECT_EQ(p.checksumType, "sha512");
+    EXPECT_TRUE(p.validateWarmGet);
+    EXPECT_EQ(p.access, 15u);
+    ASSERT_TRUE(p.apply(parse(R"({"versioning":{"enabled":"true"},"access":255})")));
+    EXPECT_TRUE(p.versioning);
+    EXPECT_EQ(p.access, 255u);
+}
+
+TEST(BucketPropsTest, AFailedApplyChangesNothing)
+{
+    BucketProps p;
+    for (const char *bad : {R"({"versioning":{"enabled":false},"checksum":{"type":"md4"}})",
+                            R"({"versioning":{"enabled":false},"access":"-1x"})",
+                            R"({"versioning":{"enabled":false},"mirror":{"enabled":true}})",
+                            R"({"versioning":{"enabled":false},"colour":"blue"})"}) {
+        EXPECT_FALSE(p.apply(parse(bad))) << bad;
+        EXPECT_TRUE(p.versioning) << bad;
+    }
+    EXPECT_EQ(p.apply(parse(R"({"ec":{"enabled":true}})")).error().code, ErrorCode::Unsupported);
+}
+
+TEST(BucketPropsTest, PersistedFormRoundTripsAndOldFormKeepsDefaults)
+{
+    BucketProps p;
+    p.name = "b";
+    p.bid = 7;
+    p.createdNs = 123;
+    ASSERT_TRUE(p.apply(parse(R"({"versioning":{"enabled":false},"checksum":{"type":"md5"},
+        "access":"3"})")));
+    const BucketProps back = BucketProps::fromJson(p.toJson());
+    EXPECT_EQ(back.name, "b");
+    EXPECT_EQ(back.bid, 7u);
+    EXPECT_EQ(back.createdNs, 123);
+    EXPECT_FALSE(back.versioning);
+    EXPECT_EQ(back.checksumType, "md5");
+    EXPECT_EQ(back.access, 3u);
+    const BucketProps old = BucketProps::fromJson(parse(R"({"name":"o","bid":2,"created":5})"));
+    EXPECT_TRUE(old.versioning);
+    EXPECT_EQ(old.checksumType, "xxhash2");
+    EXPECT_EQ(old.access, AccessAll);
+}
+
+TEST(BucketPropsTest, ResetKeepsIdentity)
+{
+    BucketProps p;
+    p.name = "b";
+    p.bid = 9;
+    ASSERT_TRUE(p.apply(parse(R"({"checksum":{"type":"none"},"access":"1"})")));
+    p.reset();
+    EXPECT_EQ(p.name, "b");
+    EXPECT_EQ(p.bid, 9u);
+    EXPECT_EQ(p.checksumType, "xxhash2");
+    EXPECT_EQ(p.access, AccessAll);
+}
+
+} // namespace
+} // namespace Kiln::Api
