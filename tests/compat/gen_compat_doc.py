@@ -46,7 +46,6 @@ CLI_DIFFERENCES = [
     "`ais cluster show` and `ais show cluster ...`: node versions read `5.0.kiln-<version>`. "
     "Kiln keeps no performance counters yet, so `ais show performance` (and its alias "
     "`ais show cluster stats`) fails with `unrecognized what=metrics` (observability: issue 23); "
-    "`ais storage summary` needs bucket summaries (issue 16); "
     "the cluster config carries Kiln's real values where it has them and AIS's defaults for the "
     "space watermarks (which Kiln does not act on).",
     "Kiln's deployment is `dev` under `kilnd cluster` (one machine's shared disks, as AIS's "
