@@ -1,5 +1,5 @@
 """The real `ais` CLI (1.32) transforming objects on `kilnd cluster`: `ais etl object` (to stdout,
-to a file, --args, pipelines "a>>b", every error), `ais etl bucket` (whole bucket, --prefix and
+to a file, --args, pipelines "a>>b", transform-copy through a pipeline, every error), `ais etl bucket` (whole bucket, --prefix and
 --ext, --dry-run, --list, --template, --cont-on-err, pipelines), `ais etl inspect` and
 `ais etl show errors` (inline errors, a missing object, a job's errors). Outputs are compared
 byte for byte with what the test computes: transformed bytes from its own reverse and MD5, job
@@ -93,6 +93,20 @@ def test_object_through_a_pipeline(kiln, ais, setup):
     # hpull:// behind the first stage gets its input by PUT.
     assert ais.raw("etl", "object", "md5-transformer-etl>>rev-pull>>rev-push",
                    "ais://src/d/two.txt", "-") == md5(data)
+
+
+@pytest.mark.cli('ais etl object "a>>b" cp SRC DST')
+def test_transform_copy_through_a_pipeline(kiln, ais, setup):
+    assert ais.run("bucket", "create", "ais://pipe-cp").rc == 0
+    data = OBJECTS["d/two.txt"]
+    assert ais.run("put", "-", "ais://pipe-cp/in.txt", stdin=data).rc == 0
+    # Across buckets, then within one (the module's ais://src stays as the other tests expect).
+    for src, dst in (("ais://src/d/two.txt", "ais://pipe-cp/two.md5"),
+                     ("ais://pipe-cp/in.txt", "ais://pipe-cp/in.md5")):
+        expect(ais.run("etl", "object", "rev-push>>md5-transformer-etl", "cp", src, dst),
+               f"ETL[rev-push>>md5-transformer-etl]: {src} => {dst}\n")
+        assert ais.raw("get", dst, "-") == md5(rev(data))
+        assert ais.raw("get", src, "-") == data  # the source is untouched
 
 
 @pytest.mark.cli("ais etl object (unknown ETL, unknown or empty stage, hpull:// pipeline)",
