@@ -159,9 +159,11 @@ QString PodBuilder::selector(const QString &etlName, const QString &targetId)
     return s;
 }
 
-Result<QJsonObject> PodBuilder::build(const PodRequest &request)
+namespace {
+
+// The pod the init message names: its pod spec, or one container made from its ETL spec.
+Result<QJsonObject> basePod(const Etl::InitMsg &msg)
 {
-    const Etl::InitMsg &msg = request.msg;
     QJsonObject pod;
     switch (msg.kind) {
     case Etl::InitKind::PodSpec: {
@@ -187,33 +189,83 @@ Result<QJsonObject> PodBuilder::build(const PodRequest &request)
                          QStringLiteral("ETL %1: io:// runs only with the local runtime; on "
                                         "Kubernetes use hpush://, hpull://, hrev:// or ws://")
                              .arg(msg.name));
-    pod.insert("apiVersion", "v1");
-    pod.insert("kind", "Pod");
+    return pod;
+}
 
-    QJsonObject meta = pod.value("metadata").toObject();
-    meta.insert("name", podName(msg.name, request.targetId));
+// Init containers get the ETL's env and report failures through their logs.
+QJsonArray initContainers(const QJsonArray &given, const QJsonArray &etlEnv)
+{
+    QJsonArray inits;
+    for (const QJsonValue &c : given) {
+        QJsonObject init = c.toObject();
+        QJsonArray env = init.value("env").toArray();
+        for (const QJsonValue &v : etlEnv)
+            env.append(v);
+        init.insert("env", env);
+        init.insert("terminationMessagePolicy", "FallbackToLogsOnError");
+        inits.append(init);
+    }
+    return inits;
+}
+
+} // namespace
+
+QJsonObject PodBuilder::metadata(const PodRequest &request, QJsonObject meta)
+{
+    meta.insert("name", podName(request.msg.name, request.targetId));
     meta.remove("namespace"); // the client's namespace decides
     meta.remove("generateName");
     QJsonObject labels = meta.value("labels").toObject();
     labels.insert(ManagedByLabel, ManagedByValue);
     labels.insert("app.kubernetes.io/name", "etl");
     labels.insert("app.kubernetes.io/component", "server");
-    labels.insert(EtlLabel, labelValue(msg.name));
+    labels.insert(EtlLabel, labelValue(request.msg.name));
     labels.insert(TargetLabel, labelValue(request.targetId));
     if (!request.nodeName.isEmpty())
         labels.insert(NodeLabel, labelValue(request.nodeName));
     meta.insert("labels", labels);
-    pod.insert("metadata", meta);
+    return meta;
+}
+
+Result<void> PodBuilder::pinToNode(const PodRequest &request, QJsonObject &spec)
+{
+    if (request.nodeName.isEmpty())
+        return {};
+    // Seed 000: the instance runs on its target's node, next to the data.
+    QJsonObject affinity = spec.value("affinity").toObject();
+    if (affinity.contains("podAntiAffinity"))
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("ETL %1: the pod spec may not set podAntiAffinity; "
+                                        "Kiln places the pod on its target's node")
+                             .arg(request.msg.name));
+    const QJsonObject term{{"matchExpressions",
+                            QJsonArray{QJsonObject{{"key", HostnameKey},
+                                                   {"operator", "In"},
+                                                   {"values", QJsonArray{request.nodeName}}}}}};
+    affinity.insert("nodeAffinity",
+                    QJsonObject{{"requiredDuringSchedulingIgnoredDuringExecution",
+                                 QJsonObject{{"nodeSelectorTerms", QJsonArray{term}}}}});
+    spec.insert("affinity", affinity);
+    return {};
+}
+
+Result<QJsonObject> PodBuilder::build(const PodRequest &request)
+{
+    const Etl::InitMsg &msg = request.msg;
+    auto base = basePod(msg);
+    if (!base)
+        return base.error();
+    QJsonObject pod = *base;
+    pod.insert("apiVersion", "v1");
+    pod.insert("kind", "Pod");
+    pod.insert("metadata", metadata(request, pod.value("metadata").toObject()));
 
     QJsonObject spec = pod.value("spec").toObject();
-    const QJsonArray extraEnv = [&] {
-        QJsonArray env{envVar("AIS_TARGET_URL", request.aisTargetUrl),
-                       envVar("DIRECT_PUT", msg.supportDirectPut ? "true" : "false"),
-                       envVar("direct_put", msg.supportDirectPut ? "true" : "false")};
-        for (const QJsonValue &v : envList(msg.env))
-            env.append(v);
-        return env;
-    }();
+    QJsonArray extraEnv{envVar("AIS_TARGET_URL", request.aisTargetUrl),
+                        envVar("DIRECT_PUT", msg.supportDirectPut ? "true" : "false"),
+                        envVar("direct_put", msg.supportDirectPut ? "true" : "false")};
+    for (const QJsonValue &v : envList(msg.env))
+        extraEnv.append(v);
     QJsonArray containers;
     for (const QJsonValue &c : spec.value("containers").toArray())
         containers.append(withDefaults(c.toObject(), extraEnv));
@@ -221,36 +273,11 @@ Result<QJsonObject> PodBuilder::build(const PodRequest &request)
         return makeError(ErrorCode::InvalidArgument,
                          QStringLiteral("ETL %1: the pod spec has no container").arg(msg.name));
     spec.insert("containers", containers);
-    if (spec.contains("initContainers")) {
-        QJsonArray inits;
-        for (const QJsonValue &c : spec.value("initContainers").toArray()) {
-            QJsonObject init = c.toObject();
-            QJsonArray env = init.value("env").toArray();
-            for (const QJsonValue &v : envList(msg.env))
-                env.append(v);
-            init.insert("env", env);
-            init.insert("terminationMessagePolicy", "FallbackToLogsOnError");
-            inits.append(init);
-        }
-        spec.insert("initContainers", inits);
-    }
-    if (!request.nodeName.isEmpty()) {
-        // Seed 000: the instance runs on its target's node, next to the data.
-        QJsonObject affinity = spec.value("affinity").toObject();
-        if (affinity.contains("podAntiAffinity"))
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("ETL %1: the pod spec may not set podAntiAffinity; "
-                                            "Kiln places the pod on its target's node")
-                                 .arg(msg.name));
-        const QJsonObject term{{"matchExpressions",
-                                QJsonArray{QJsonObject{{"key", HostnameKey},
-                                                       {"operator", "In"},
-                                                       {"values", QJsonArray{request.nodeName}}}}}};
-        affinity.insert("nodeAffinity",
-                        QJsonObject{{"requiredDuringSchedulingIgnoredDuringExecution",
-                                     QJsonObject{{"nodeSelectorTerms", QJsonArray{term}}}}});
-        spec.insert("affinity", affinity);
-    }
+    if (spec.contains("initContainers"))
+        spec.insert("initContainers",
+                    initContainers(spec.value("initContainers").toArray(), envList(msg.env)));
+    if (auto pinned = pinToNode(request, spec); !pinned)
+        return pinned.error();
     pod.insert("spec", spec);
     pod.remove("status");
     return pod;

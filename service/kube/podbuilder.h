@@ -40,6 +40,12 @@ public:
     static QString selector(const QString &etlName, const QString &targetId = {});
 
     static Result<QJsonObject> build(const PodRequest &request);
+
+private:
+    // The pod's name and labels (Kiln's selector labels over the spec's own).
+    static QJsonObject metadata(const PodRequest &request, QJsonObject meta);
+    // Node affinity to the target's node, when it has one; the spec may not fight it.
+    static Result<void> pinToNode(const PodRequest &request, QJsonObject &spec);
 };
 
 // A YAML document as JSON: mappings, sequences, and scalars typed as YAML 1.2's core schema

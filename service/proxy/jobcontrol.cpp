@@ -86,14 +86,14 @@ void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec, Completion 
 }
 
 void JobControl::collect(const Job &job, QObject *context,
-                         std::function<void(QList<QPair<QString, QJsonObject>>)> done)
+                         std::function<void(JobSnaps)> done)
 {
     const Node::IntraRequest request{
         "GET", QStringLiteral("/v1/xactions/%1").arg(job.spec.id), {}, {}, 10000};
     const QString id = job.spec.id;
     Node::callNodes(
         m_nam, job.targets, request, context, [done, id](const QList<Node::IntraReply> &replies) {
-            QList<QPair<QString, QJsonObject>> snaps;
+            JobSnaps snaps;
             for (const Node::IntraReply &r : replies) {
                 auto json = r.ok() ? Api::parseObject(r.body, "job snapshot")
                                    : Result<QJsonObject>(QJsonObject{});
@@ -119,7 +119,7 @@ void JobControl::collect(const Job &job, QObject *context,
 }
 
 QJsonObject JobControl::statusOf(const Job &job,
-                                 const QList<QPair<QString, QJsonObject>> &snaps) const
+                                 const JobSnaps &snaps) const
 {
     bool aborted = false;
     bool finished = true;
@@ -146,6 +146,34 @@ QJsonObject JobControl::statusOf(const Job &job,
     return status;
 }
 
+Result<QList<JobControl::Job>> JobControl::selectJobs(const QString &what,
+                                                    const QJsonObject &query) const
+{
+    const QString id = Api::valueCi(query, u"id").toString();
+    const QString kind = Api::valueCi(query, u"kind").toString();
+    QList<Job> selected;
+    if (!id.isEmpty()) {
+        if (!m_jobs.contains(id))
+            return makeError(ErrorCode::NotFound,
+                             QStringLiteral("%1: xaction \"%2\" not found").arg(m_tag, id));
+        const Job &job = m_jobs[id];
+        if (!kind.isEmpty() && kind != job.spec.kind && what == "status")
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("xaction %1 is of kind %2, not %3").arg(id, job.spec.kind, kind));
+        selected.append(job);
+    } else {
+        for (const QString &jid : m_order) {
+            const Job &job = m_jobs[jid];
+            if (kind.isEmpty() || kind == job.spec.kind)
+                selected.append(job);
+        }
+    }
+    if (what == "status" && id.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, "what=status needs an xaction id");
+    return selected;
+}
+
 bool JobControl::answerQuery(Http::Exchange &ex, const QString &what)
 {
     static const QStringList queries{"status", "qryxstats", "status_all", "running_all"};
@@ -156,35 +184,12 @@ bool JobControl::answerQuery(Http::Exchange &ex, const QString &what)
         ex.fail(body.error());
         return true;
     }
-    const QString id = Api::valueCi(*body, u"id").toString();
-    const QString kind = Api::valueCi(*body, u"kind").toString();
-    QList<Job> selected;
-    if (!id.isEmpty()) {
-        if (!m_jobs.contains(id)) {
-            ex.fail(makeError(ErrorCode::NotFound,
-                              QStringLiteral("%1: xaction \"%2\" not found").arg(m_tag, id)));
-            return true;
-        }
-        const Job &job = m_jobs[id];
-        if (!kind.isEmpty() && kind != job.spec.kind && what == "status") {
-            ex.fail(makeError(
-                ErrorCode::InvalidArgument,
-                QStringLiteral("xaction %1 is of kind %2, not %3").arg(id, job.spec.kind, kind)));
-            return true;
-        }
-        selected.append(job);
-    } else {
-        for (const QString &jid : m_order) {
-            const Job &job = m_jobs[jid];
-            if (kind.isEmpty() || kind == job.spec.kind)
-                selected.append(job);
-        }
-    }
-    if (what == "status" && id.isEmpty()) {
-        ex.fail(makeError(ErrorCode::InvalidArgument, "what=status needs an xaction id"));
+    auto selected = selectJobs(what, *body);
+    if (!selected) {
+        ex.fail(selected.error());
         return true;
     }
-    if (selected.isEmpty()) {
+    if (selected->isEmpty()) {
         if (what == "status_all" || what == "running_all")
             ex.json("[]");
         else
@@ -194,48 +199,46 @@ bool JobControl::answerQuery(Http::Exchange &ex, const QString &what)
         return true;
     }
     // Ask every target about every selected job, then answer.
-    struct Gather
-    {
-        QList<QPair<Job, QList<QPair<QString, QJsonObject>>>> results;
-        int pending = 0;
-    };
-    auto gather = std::make_shared<Gather>();
-    gather->pending = int(selected.size());
-    for (const Job &job : selected) {
+    auto gather = std::make_shared<Gathered>();
+    auto pending = std::make_shared<qsizetype>(selected->size());
+    for (const Job &job : *selected) {
         collect(job, this,
-                [this, ex, what, gather, job](QList<QPair<QString, QJsonObject>> snaps) mutable {
-                    gather->results.append({job, snaps});
-                    if (--gather->pending > 0)
-                        return;
-                    if (what == "status")
-                        return ex.json(Api::compact(statusOf(gather->results.first().first,
-                                                             gather->results.first().second)));
-                    if (what == "status_all") {
-                        QJsonArray out;
-                        for (const auto &[j, s] : gather->results)
-                            out.append(statusOf(j, s));
-                        return ex.json(jsonArray(out));
-                    }
-                    if (what == "running_all") {
-                        QJsonArray out;
-                        for (const auto &[j, s] : gather->results) {
-                            if (statusOf(j, s).value("end_time").toInteger() == 0)
-                                out.append(QStringLiteral("%1[%2]").arg(j.spec.kind, j.spec.id));
-                        }
-                        return ex.json(jsonArray(out));
-                    }
-                    QJsonObject byTarget; // qryxstats
-                    for (const auto &[j, s] : gather->results) {
-                        for (const auto &[tid, snap] : s) {
-                            QJsonArray list = byTarget.value(tid).toArray();
-                            list.append(snap);
-                            byTarget.insert(tid, list);
-                        }
-                    }
-                    ex.json(Api::compact(byTarget));
+                [this, ex, what, gather, pending, job](JobSnaps snaps) mutable {
+                    gather->append({job, snaps});
+                    if (--*pending == 0)
+                        answerGathered(ex, what, *gather);
                 });
     }
     return true;
+}
+
+void JobControl::answerGathered(Http::Exchange &ex, const QString &what,
+                                const Gathered &results) const
+{
+    if (what == "status")
+        return ex.json(Api::compact(statusOf(results.first().first, results.first().second)));
+    QJsonArray out;
+    if (what == "status_all") {
+        for (const auto &[j, s] : results)
+            out.append(statusOf(j, s));
+        return ex.json(jsonArray(out));
+    }
+    if (what == "running_all") {
+        for (const auto &[j, s] : results) {
+            if (statusOf(j, s).value("end_time").toInteger() == 0)
+                out.append(QStringLiteral("%1[%2]").arg(j.spec.kind, j.spec.id));
+        }
+        return ex.json(jsonArray(out));
+    }
+    QJsonObject byTarget; // qryxstats
+    for (const auto &[j, s] : results) {
+        for (const auto &[tid, snap] : s) {
+            QJsonArray list = byTarget.value(tid).toArray();
+            list.append(snap);
+            byTarget.insert(tid, list);
+        }
+    }
+    ex.json(Api::compact(byTarget));
 }
 
 void JobControl::onClusterPut(Http::Exchange ex)
@@ -324,7 +327,7 @@ void JobControl::jobErrors(const QString &id, QObject *context,
     if (it == m_jobs.constEnd())
         return done(makeError(ErrorCode::NotFound,
                               QStringLiteral("%1: xaction \"%2\" not found").arg(m_tag, id)));
-    collect(*it, context, [done](const QList<QPair<QString, QJsonObject>> &snaps) {
+    collect(*it, context, [done](const JobSnaps &snaps) {
         QJsonArray errors;
         for (const auto &[tid, snap] : snaps) {
             for (const QJsonValue &e : snap.value("obj_errors").toArray()) {

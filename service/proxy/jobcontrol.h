@@ -60,13 +60,17 @@ private:
         // A job with a completion ends when it has run (a move: once the source is gone).
         bool pendingCompletion = false;
     };
+    using JobSnaps = QList<QPair<QString, QJsonObject>>; // target id, its snapshot of a job
+    using Gathered = QList<QPair<Job, JobSnaps>>;
+    // The jobs a query names (by id, else by kind, else all), or AIS's error for it.
+    Result<QList<Job>> selectJobs(const QString &what, const QJsonObject &query) const;
+    void answerGathered(Http::Exchange &ex, const QString &what, const Gathered &results) const;
     void onFailed(Http::Exchange ex);
     void onFinished(Http::Exchange ex);
     void abortJob(const QString &id, const QString &why, std::function<void()> done);
     // Every target's snapshot of the job (a target that does not know it counts as aborted).
-    void collect(const Job &job, QObject *context,
-                 std::function<void(QList<QPair<QString, QJsonObject>>)> done);
-    QJsonObject statusOf(const Job &job, const QList<QPair<QString, QJsonObject>> &snaps) const;
+    void collect(const Job &job, QObject *context, std::function<void(JobSnaps)> done);
+    QJsonObject statusOf(const Job &job, const JobSnaps &snaps) const;
 
     QNetworkAccessManager &m_nam;
     const Cluster::Smap &m_smap;
