@@ -85,6 +85,19 @@ bool ObjectRoutes::checkObject(Http::Exchange &ex, QString *bucket, QString *obj
     return Node::checkObject(ex, m_ctx.bmd, *bucket, *object, writing);
 }
 
+std::optional<Api::ActMsg> ObjectRoutes::checkAction(Http::Exchange &ex, QString *bucket,
+                                                     QString *object)
+{
+    if (!checkObject(ex, bucket, object, true))
+        return std::nullopt;
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act) {
+        ex.fail(act.error());
+        return std::nullopt;
+    }
+    return *act;
+}
+
 void ObjectRoutes::onGet(Http::Exchange ex)
 {
     QString bucket, object;
@@ -184,11 +197,9 @@ void ObjectRoutes::onPut(Http::Exchange ex)
 void ObjectRoutes::onPost(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object, true))
-        return;
-    auto act = Api::ActMsg::parse(ex.body());
+    auto act = checkAction(ex, &bucket, &object);
     if (!act)
-        return ex.fail(act.error());
+        return;
     const QString cname = Api::objectCname(bucket, object);
     if (act->action == Api::Action::RenameObject)
         return m_copy.rename(ex, bucket, object, act->name);
@@ -258,13 +269,11 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
 void ObjectRoutes::onDelete(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object, true))
-        return;
     // DELETE carries actions too (AIS: evict, abort a multipart upload): only a plain DELETE
     // removes the object.
-    auto act = Api::ActMsg::parse(ex.body());
+    auto act = checkAction(ex, &bucket, &object);
     if (!act)
-        return ex.fail(act.error());
+        return;
     const QString cname = Api::objectCname(bucket, object);
     if (act->action == Api::Action::MptAbort
         || !ex.request().queryValue(Api::Query::MptUploadId).isEmpty())

@@ -5,10 +5,12 @@
 #include "service/target/copyroutes.h"
 #include "service/target/custommdroutes.h"
 #include "service/target/targetcontext.h"
+#include "shared/api/actmsg.h"
 
 #include <QObject>
 
 #include <functional>
+#include <optional>
 
 namespace Kiln::Http {
 class Exchange;
@@ -51,6 +53,9 @@ private:
     // Checks bucket and object name (and, when writing, that the bucket takes writes); false
     // when it answered already.
     bool checkObject(Http::Exchange &ex, QString *bucket, QString *object, bool writing);
+    // The checks of a write and the action its body carries (POST, DELETE); nullopt when it
+    // answered already.
+    std::optional<Api::ActMsg> checkAction(Http::Exchange &ex, QString *bucket, QString *object);
 
     TargetContext m_ctx;
     Hooks m_hooks;
