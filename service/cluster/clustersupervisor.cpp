@@ -1,5 +1,6 @@
 #include "service/cluster/clustersupervisor.h"
 
+#include "shared/api/wire.h"
 #include "shared/api/json.h"
 #include "shared/core/duration.h"
 #include "shared/core/fileutil.h"
@@ -171,7 +172,7 @@ void ClusterSupervisor::pollReady()
     if (m_clock.elapsed() > m_options.readyTimeout.count())
         return fail(QStringLiteral("the cluster did not come up within %1")
                         .arg(formatDuration(m_options.readyTimeout)));
-    QNetworkRequest request(QUrl(endpoint() + "/v1/daemon?what=smap"));
+    QNetworkRequest request(QUrl(endpoint() + Api::Route::Daemon + QStringLiteral("?what=") + Api::What::Smap));
     request.setTransferTimeout(1000);
     QNetworkReply *reply = m_nam.get(request);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {

@@ -45,7 +45,7 @@ BucketActions::BucketActions(Deps deps, QObject *parent)
 
 void BucketActions::registerRoutes(Http::Router &r)
 {
-    r.add({"PATCH"}, "/v1/buckets/{bucket}", [this](Http::Exchange ex) { onPatch(std::move(ex)); });
+    r.add({"PATCH"}, Api::Route::Bucket, [this](Http::Exchange ex) { onPatch(std::move(ex)); });
 }
 
 bool BucketActions::post(Http::Exchange &ex, const QString &bucket, const Api::ActMsg &act)

@@ -70,7 +70,7 @@ QString BucketSummary::start(const QStringList &buckets, const QString &prefix)
     m_order.append(id);
     while (m_order.size() > MaxRuns)
         m_runs.remove(m_order.takeFirst());
-    QString path = QStringLiteral("/v1/txn/summary?prefix=")
+    QString path = QString::fromLatin1(Api::Route::TxnSummary) + QStringLiteral("?prefix=")
         + QString::fromUtf8(QUrl::toPercentEncoding(prefix));
     if (buckets.size() == 1)
         path += QStringLiteral("&bucket=")

@@ -21,8 +21,8 @@ ClusterInfo::ClusterInfo(QNetworkAccessManager &nam, const Cluster::Smap &smap,
 void ClusterInfo::registerRoutes(Http::Router &router)
 {
     const QList<QByteArray> methods{"GET", "PUT", "POST", "DELETE"};
-    router.add(methods, "/v1/reverse/daemon", Http::bindHandler(this, &ClusterInfo::onReverse));
-    router.add(methods, "/v1/reverse/daemon/{*rest}",
+    router.add(methods, Api::Route::ReverseDaemon, Http::bindHandler(this, &ClusterInfo::onReverse));
+    router.add(methods, Api::Route::ReverseDaemonRest,
                Http::bindHandler(this, &ClusterInfo::onReverse));
 }
 
@@ -55,7 +55,7 @@ void ClusterInfo::onReverse(Http::Exchange ex)
                 .arg(m_tag, id)
                 .arg(m_smap.version())));
     // The target answers /v1/daemon[/...] with the same query and body.
-    QString path = QStringLiteral("/v1/daemon");
+    QString path = QString::fromLatin1(Api::Route::Daemon);
     if (const QString rest = ex.param("rest"); !rest.isEmpty())
         path += '/' + rest;
     const qsizetype q = req.target.indexOf('?');

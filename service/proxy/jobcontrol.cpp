@@ -3,6 +3,8 @@
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
+#include "shared/api/wire.h"
+#include "shared/api/routepath.h"
 #include "shared/api/json.h"
 #include "shared/core/logging.h"
 
@@ -46,9 +48,9 @@ QString JobControl::newJobId()
 
 void JobControl::registerRoutes(Http::Router &r)
 {
-    r.add({"POST"}, "/v1/xactions/{id}/_failed",
+    r.add({"POST"}, Api::Route::XactionFailed,
           [this](Http::Exchange ex) { onFailed(std::move(ex)); });
-    r.add({"POST"}, "/v1/xactions/{id}/_finished",
+    r.add({"POST"}, Api::Route::XactionFinished,
           [this](Http::Exchange ex) { onFinished(std::move(ex)); });
 }
 
@@ -61,7 +63,7 @@ void JobControl::start(Http::Exchange ex, const Xact::JobSpec &spec, Completion 
     while (m_order.size() > MaxJobs)
         m_jobs.remove(m_order.takeFirst());
     const Node::IntraRequest request{
-        "POST", "/v1/xactions/_start", Api::compact(spec.toJson()), {}, 30000};
+        "POST", Api::Route::XactionStart, Api::compact(spec.toJson()), {}, 30000};
     Node::callNodes(
         m_nam, job.targets, request, this,
         [this, ex, id = spec.id](const QList<Node::IntraReply> &replies) mutable {
@@ -89,7 +91,7 @@ void JobControl::collect(const Job &job, QObject *context,
                          std::function<void(JobSnaps)> done)
 {
     const Node::IntraRequest request{
-        "GET", QStringLiteral("/v1/xactions/%1").arg(job.spec.id), {}, {}, 10000};
+        "GET", Api::routePath(Api::Route::Xaction, {job.spec.id}), {}, {}, 10000};
     const QString id = job.spec.id;
     Node::callNodes(
         m_nam, job.targets, request, context, [done, id](const QList<Node::IntraReply> &replies) {
@@ -283,7 +285,7 @@ void JobControl::abortJob(const QString &id, const QString &why, std::function<v
         return done();
     Log::proxy().info("job {}: aborting: {}", id, why);
     const Node::IntraRequest request{"POST",
-                                     QStringLiteral("/v1/xactions/%1/_abort").arg(id),
+                                     Api::routePath(Api::Route::XactionAbort, {id}),
                                      why.toUtf8(),
                                      {{"Content-Type", "text/plain"}},
                                      15000};

@@ -3,6 +3,7 @@
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
+#include "shared/api/routepath.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
@@ -47,11 +48,11 @@ ObjectActions::ObjectActions(Deps deps, QObject *parent)
 
 void ObjectActions::registerRoutes(Http::Router &r)
 {
-    r.add({"POST"}, "/v1/objects/{bucket}/{*object}",
+    r.add({"POST"}, Api::Route::Object,
           [this](Http::Exchange ex) { onPost(std::move(ex)); });
-    r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}",
+    r.add({"PATCH"}, Api::Route::Object,
           [this](Http::Exchange ex) { onPatch(std::move(ex)); });
-    r.add({"POST"}, "/v1/objects/{bucket}",
+    r.add({"POST"}, Api::Route::ObjectsOfBucket,
           [this](Http::Exchange ex) { onPromote(std::move(ex)); });
 }
 
@@ -216,8 +217,8 @@ void ObjectActions::onPromote(Http::Exchange ex)
     const QByteArray body = forward.toJson();
     const bool notShare = args->notFileShare;
     const Node::IntraRequest begin{"POST",
-                                   QStringLiteral("/v1/txn/promote/%1/begin")
-                                       .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket))),
+                                   Api::routePath(Api::Route::TxnPromoteBegin,
+                                                  {QString::fromUtf8(QUrl::toPercentEncoding(bucket))}),
                                    body,
                                    {{"Content-Type", Api::MimeJson}},
                                    60000};
@@ -242,9 +243,9 @@ void ObjectActions::commitPromote(Http::Exchange ex, const QString &bucket, cons
                                   const QList<Cluster::Snode> &targets, bool fileShare)
 {
     const Node::IntraRequest commit{"POST",
-                                    QStringLiteral("/v1/txn/promote/%1/commit?%2=%3")
-                                        .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket)),
-                                             Api::Query::ConfirmFshare,
+                                    Api::routePath(Api::Route::TxnPromoteCommit,
+                                                   {QString::fromUtf8(QUrl::toPercentEncoding(bucket))})
+                                        + QStringLiteral("?%1=%2").arg(Api::Query::ConfirmFshare,
                                              fileShare ? "true" : "false"),
                                     body,
                                     {{"Content-Type", Api::MimeJson}},

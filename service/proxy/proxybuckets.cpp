@@ -8,10 +8,10 @@
 #include "shared/api/lso.h"
 #include "shared/api/names.h"
 #include "shared/api/objectwire.h"
+#include "shared/api/routepath.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
-#include "shared/etl/etlname.h"
 #include "shared/etl/etlname.h"
 
 #include <QDateTime>
@@ -22,32 +22,16 @@
 
 namespace Kiln::Proxy {
 
-bool ProxyNode::checkProvider(Http::Exchange &ex)
-{
-    auto ok = Api::checkProvider(ex.request().queryValue(Api::Query::Provider));
-    if (!ok)
-        ex.fail(ok.error());
-    return bool(ok);
-}
-
-bool ProxyNode::checkBucket(Http::Exchange &ex, const QString &bucket)
-{
-    auto ok = m_bmd.check(ex.request().queryValue(Api::Query::Provider), bucket);
-    if (!ok)
-        ex.fail(ok.error());
-    return bool(ok);
-}
-
 void ProxyNode::onBucketsGet(Http::Exchange ex)
 {
-    if (!checkProvider(ex))
+    if (!Node::checkProvider(ex))
         return;
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
     const QString bucket = ex.param("bucket");
     if (act->action == Api::Action::SummaryBucket) {
-        if (!bucket.isEmpty() && !checkBucket(ex, bucket))
+        if (!bucket.isEmpty() && !Node::checkBucket(ex, m_bmd, bucket))
             return;
         return m_summary.summary(ex, bucket, act->value);
     }
@@ -56,7 +40,7 @@ void ProxyNode::onBucketsGet(Http::Exchange ex)
             ErrorCode::InvalidArgument,
             QStringLiteral("invalid action \"%1\" for GET /v1/buckets").arg(act->action)));
     if (!bucket.isEmpty()) {
-        if (!checkBucket(ex, bucket))
+        if (!Node::checkBucket(ex, m_bmd, bucket))
             return;
         return listObjects(ex, bucket, act->value);
     }
@@ -80,8 +64,9 @@ void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJso
         return ex.fail(makeError(ErrorCode::Unavailable, "no targets in the cluster"));
     const Api::ActMsg forward{Api::Action::List, {}, msg->toJson()};
     Node::IntraRequest request{"GET",
-                               QStringLiteral("/v1/buckets/%1?provider=ais")
-                                   .arg(QString::fromUtf8(QUrl::toPercentEncoding(bucket))),
+                               Api::routePath(Api::Route::Bucket,
+                                              {QString::fromUtf8(QUrl::toPercentEncoding(bucket))})
+                                   + QStringLiteral("?provider=ais"),
                                forward.toJson(),
                                {},
                                120000};
@@ -125,7 +110,7 @@ void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJso
 
 void ProxyNode::onBucketPost(Http::Exchange ex)
 {
-    if (!checkProvider(ex))
+    if (!Node::checkProvider(ex))
         return;
     const QString bucket = ex.param("bucket");
     auto act = Api::ActMsg::parse(ex.body());
@@ -155,7 +140,7 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
 void ProxyNode::onBucketDelete(Http::Exchange ex)
 {
     const QString bucket = ex.param("bucket");
-    if (!checkBucket(ex, bucket))
+    if (!Node::checkBucket(ex, m_bmd, bucket))
         return;
     if (!ex.body().trimmed().isEmpty()) {
         auto act = Api::ActMsg::parse(ex.body());
@@ -174,7 +159,7 @@ void ProxyNode::onBucketDelete(Http::Exchange ex)
 void ProxyNode::onBucketHead(Http::Exchange ex)
 {
     const QString bucket = ex.param("bucket");
-    if (!checkBucket(ex, bucket))
+    if (!Node::checkBucket(ex, m_bmd, bucket))
         return;
     // The SDK's Bucket.info (and `ais bucket summary` of a prefix): a summary over HEAD.
     if (ex.request().query.hasQueryItem(Api::Query::BsummRemote))
@@ -202,7 +187,7 @@ Result<void> ProxyNode::checkTransformEtl(const QString &name) const
 
 void ProxyNode::startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act)
 {
-    if (!checkBucket(ex, bucket))
+    if (!Node::checkBucket(ex, m_bmd, bucket))
         return;
     const bool listRange = act.action == Api::ActionEtlListRange;
     auto msg = Api::TcbMsg::fromJson(act.value, listRange);

@@ -5,18 +5,16 @@
 #include "shared/api/clusterconfig.h"
 #include "shared/api/json.h"
 #include "shared/api/wire.h"
-#include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
 
 #include <QDateTime>
-#include <QDir>
 #include <QUuid>
 
 namespace Kiln::Proxy {
 
 ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
-    : QObject(parent)
-    , m_config(std::move(config))
+    : Node::NodeBase(std::move(config), Cluster::NodeType::Proxy, parent)
+    , m_smapWriter(m_config.dataDir + QStringLiteral("/smap.json"))
     , m_etl(m_nam, m_smap, m_config.dataDir)
     , m_jobs(m_nam, m_smap)
     , m_objects({m_smap, m_bmd, m_self, m_nam,
@@ -39,43 +37,15 @@ ProxyNode::~ProxyNode() = default;
 Result<void> ProxyNode::start()
 {
     m_uptime.start();
-    if (!QDir().mkpath(m_config.dataDir))
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("cannot create data folder %1").arg(m_config.dataDir));
-    auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
-    if (!port)
-        return port.error();
-    m_self = Cluster::Snode::make(m_config.id, Cluster::NodeType::Proxy, m_config.host, *port);
-    m_server.setNodeName(m_self.tag());
-    Log::setNodeTag(m_self.tag().toStdString());
-
+    if (auto made = makeDataDir(); !made)
+        return made;
+    if (auto listening = listen(); !listening)
+        return listening;
     // Restore the map (targets get a full keepalive timeout to show up again) and the buckets.
-    if (auto saved = readWholeFile(m_config.dataDir + "/smap.json")) {
-        auto json = Api::parseObject(*saved, "saved cluster map");
-        auto smap = json ? Cluster::Smap::fromJson(*json) : Result<Cluster::Smap>(json.error());
-        if (!smap)
-            return makeError(
-                ErrorCode::Internal,
-                QStringLiteral("%1/smap.json: %2").arg(m_config.dataDir, smap.error().message));
-        m_smap = *smap;
-        for (const Cluster::Snode &t : m_smap.targets())
-            m_lastSeen[t.id].start();
-    } else {
-        m_smap.setIdentity(QUuid::createUuid().toString(QUuid::WithoutBraces).left(12),
-                           QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
-    }
-    m_smap.setPrimary(m_self);
-    m_smap.setVersion(m_smap.version() + 1);
-    saveSmap();
-    if (auto saved = readWholeFile(m_config.dataDir + "/bmd.json")) {
-        auto json = Api::parseObject(*saved, "saved bucket metadata");
-        auto bmd = json ? Api::Bmd::fromJson(*json) : Result<Api::Bmd>(json.error());
-        if (!bmd)
-            return makeError(
-                ErrorCode::Internal,
-                QStringLiteral("%1/bmd.json: %2").arg(m_config.dataDir, bmd.error().message));
-        m_bmd = *bmd;
-    }
+    if (auto loaded = loadSmap(); !loaded)
+        return loaded;
+    if (auto loaded = loadBmd(); !loaded)
+        return loaded;
     if (auto loaded = m_etl.load(); !loaded)
         return loaded;
     m_etl.setNodeTag(m_self.tag());
@@ -88,32 +58,49 @@ Result<void> ProxyNode::start()
     return {};
 }
 
+Result<void> ProxyNode::loadSmap()
+{
+    auto found = loadSaved(QStringLiteral("smap.json"), "saved cluster map", &m_smap);
+    if (!found)
+        return found.error();
+    if (*found) {
+        for (const Cluster::Snode &t : m_smap.targets())
+            m_lastSeen[t.id].start();
+    } else {
+        m_smap.setIdentity(QUuid::createUuid().toString(QUuid::WithoutBraces).left(12),
+                           QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    }
+    m_smap.setPrimary(m_self);
+    m_smap.setVersion(m_smap.version() + 1);
+    saveSmap();
+    return {};
+}
+
 void ProxyNode::registerRoutes()
 {
     Http::Router &r = m_server.router();
     auto bind = [this](void (ProxyNode::*method)(Http::Exchange)) {
         return Http::bindHandler(this, method);
     };
-    r.add({"GET", "HEAD"}, "/v1/health", bind(&ProxyNode::onHealth));
-    r.add({"GET"}, "/v1/daemon", bind(&ProxyNode::onDaemonGet));
-    r.add({"GET"}, "/v1/cluster", bind(&ProxyNode::onClusterGet));
-    r.add({"POST"}, "/v1/cluster/join", bind(&ProxyNode::onJoin));
-    r.add({"POST"}, "/v1/cluster/keepalive", bind(&ProxyNode::onKeepalive));
-    r.add({"GET"}, "/v1/buckets", bind(&ProxyNode::onBucketsGet));
-    r.add({"GET"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketsGet));
-    r.add({"POST"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketPost));
-    r.add({"DELETE"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketDelete));
-    r.add({"HEAD"}, "/v1/buckets/{bucket}", bind(&ProxyNode::onBucketHead));
-    r.add({"HEAD"}, "/v1/buckets/{bucket}/{*prefix}", bind(&ProxyNode::onBucketHead));
+    registerNodeRoutes(r);
+    r.add({"GET"}, Api::Route::Cluster, bind(&ProxyNode::onClusterGet));
+    r.add({"POST"}, Api::Route::ClusterJoin, bind(&ProxyNode::onJoin));
+    r.add({"POST"}, Api::Route::ClusterKeepalive, bind(&ProxyNode::onKeepalive));
+    r.add({"GET"}, Api::Route::Buckets, bind(&ProxyNode::onBucketsGet));
+    r.add({"GET"}, Api::Route::Bucket, bind(&ProxyNode::onBucketsGet));
+    r.add({"POST"}, Api::Route::Bucket, bind(&ProxyNode::onBucketPost));
+    r.add({"DELETE"}, Api::Route::Bucket, bind(&ProxyNode::onBucketDelete));
+    r.add({"HEAD"}, Api::Route::Bucket, bind(&ProxyNode::onBucketHead));
+    r.add({"HEAD"}, Api::Route::BucketPrefix, bind(&ProxyNode::onBucketHead));
     // Streaming so a redirected PUT's body is never buffered here, only drained.
-    r.add({"GET", "HEAD", "PUT", "DELETE"}, "/v1/objects/{bucket}/{*object}",
-          bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
+    r.add({"GET", "HEAD", "PUT", "DELETE"}, Api::Route::Object, bind(&ProxyNode::onObject),
+          Http::RouteOptions{.streamBody = true});
     m_objects.registerRoutes(r);
     m_buckets.registerRoutes(r);
     m_etl.registerRoutes(r);
     m_jobs.registerRoutes(r);
     m_clusterInfo.registerRoutes(r);
-    r.add({"PUT"}, "/v1/cluster",
+    r.add({"PUT"}, Api::Route::Cluster,
           [this](Http::Exchange ex) { m_jobs.onClusterPut(std::move(ex)); });
 }
 
@@ -128,21 +115,9 @@ void ProxyNode::onHealth(Http::Exchange ex)
     ex.respond(wantsReady && !isReady() ? 503 : 200, {}, {}, headers);
 }
 
-void ProxyNode::onDaemonGet(Http::Exchange ex)
+qint64 ProxyNode::etlMdVersion() const
 {
-    const QString what = ex.request().queryValue(Api::Query::What);
-    if (what == Api::What::Smap)
-        return ex.json(Api::compact(m_smap.toJson()));
-    if (what == Api::What::Bmd)
-        return ex.json(Api::compact(m_bmd.toJson()));
-    if (what == Api::What::Snode)
-        return ex.json(Api::compact(m_self.toJson()));
-    if (m_report.answer(ex, what,
-                        {m_self, m_smap, m_bmd.version(), m_etl.md().version(), isReady()}))
-        return;
-    ex.fail(makeError(
-        ErrorCode::InvalidArgument,
-        QStringLiteral("invalid GET /v1/daemon request: unrecognized what=%1").arg(what)));
+    return m_etl.md().version();
 }
 
 QByteArray ProxyNode::clusterConfig() const
@@ -237,37 +212,37 @@ void ProxyNode::smapUpdated()
     saveSmap();
     Q_EMIT smapChanged(m_smap.version(), int(m_smap.targets().size()));
     const Node::IntraRequest push{
-        "PUT", "/v1/daemon/smap", Api::compact(m_smap.toJson()), {}, 5000};
+        "PUT", Api::Route::DaemonSmap, Api::compact(m_smap.toJson()), {}, 5000};
     Node::callNodes(m_nam, m_smap.targets(), push, this, [](const QList<Node::IntraReply> &) {});
 }
 
 void ProxyNode::bmdUpdated(std::function<void()> done)
 {
-    if (auto saved
-        = writeFileAtomically(m_config.dataDir + "/bmd.json", Api::compact(m_bmd.toJson()));
-        !saved)
-        Log::proxy().error("saving bucket metadata: {}", saved.error().message);
-    // Every target must know the change before the client hears "done" and sends objects.
-    const Node::IntraRequest push{"PUT", "/v1/daemon/bmd", Api::compact(m_bmd.toJson()), {}, 10000};
-    Node::callNodes(m_nam, m_smap.targets(), push, this,
-                    [done = std::move(done)](const QList<Node::IntraReply> &replies) {
-                        for (const Node::IntraReply &r : replies) {
-                            if (!r.ok())
-                                Log::proxy().warn("target {} did not take the new bucket metadata "
-                                                  "({}); it gets it with its next keepalive",
-                                                  r.node.id,
-                                                  r.status ? QString::number(r.status) : r.error);
-                        }
-                        done();
-                    });
+    // Saved first, then every target must know the change before the client hears "done" and
+    // sends objects. The push carries the metadata as it is then (a newer change included).
+    saveBmd([this, done = std::move(done)]() mutable {
+        const Node::IntraRequest push{
+            "PUT", Api::Route::DaemonBmd, Api::compact(m_bmd.toJson()), {}, 10000};
+        Node::callNodes(m_nam, m_smap.targets(), push, this,
+                        [done = std::move(done)](const QList<Node::IntraReply> &replies) {
+                            for (const Node::IntraReply &r : replies) {
+                                if (!r.ok())
+                                    Log::proxy().warn(
+                                        "target {} did not take the new bucket metadata ({}); it "
+                                        "gets it with its next keepalive",
+                                        r.node.id, r.status ? QString::number(r.status) : r.error);
+                            }
+                            done();
+                        });
+    });
 }
 
 void ProxyNode::saveSmap()
 {
-    if (auto saved
-        = writeFileAtomically(m_config.dataDir + "/smap.json", Api::compact(m_smap.toJson()));
-        !saved)
-        Log::proxy().error("saving the cluster map: {}", saved.error().message);
+    m_smapWriter.save(Api::compact(m_smap.toJson()), [](const Result<void> &saved) {
+        if (!saved)
+            Log::proxy().error("saving the cluster map: {}", saved.error().message);
+    });
 }
 
 } // namespace Kiln::Proxy

@@ -1,22 +1,17 @@
 #pragma once
 
-#include "service/http/httpserver.h"
-#include "service/node/nodeconfig.h"
+#include "service/node/nodebase.h"
+#include "service/node/snapshotwriter.h"
 #include "service/proxy/bucketactions.h"
 #include "service/proxy/bucketsummary.h"
-#include "service/node/nodereport.h"
 #include "service/proxy/clusterinfo.h"
 #include "service/proxy/etlcontrol.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
-#include "shared/api/bmd.h"
-#include "shared/cluster/smap.h"
 #include "shared/core/result.h"
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QNetworkAccessManager>
-#include <QObject>
 #include <QTimer>
 
 namespace Kiln::Http {
@@ -32,7 +27,7 @@ namespace Kiln::Proxy {
 // join and keep alive; one that stops answering is dropped), owns the bucket metadata, and
 // redirects object requests to the target HRW picks. Never touches object data. Lives on the
 // main thread.
-class ProxyNode final : public QObject
+class ProxyNode final : public Node::NodeBase
 {
     Q_OBJECT
 public:
@@ -48,8 +43,7 @@ Q_SIGNALS:
 private:
     // Cluster membership (proxynode.cpp).
     void registerRoutes();
-    void onHealth(Http::Exchange ex);
-    void onDaemonGet(Http::Exchange ex);
+    void onHealth(Http::Exchange ex) override;
     void onClusterGet(Http::Exchange ex);
     QByteArray clusterConfig() const;
     void onJoin(Http::Exchange ex);
@@ -58,7 +52,11 @@ private:
     void smapUpdated();
     void bmdUpdated(std::function<void()> done);
     void saveSmap();
-    bool isReady() const { return !m_smap.targets().isEmpty(); }
+    // Restores the saved map, or starts a new cluster's; either way a new version with us as
+    // primary.
+    Result<void> loadSmap();
+    bool isReady() const override { return !m_smap.targets().isEmpty(); }
+    qint64 etlMdVersion() const override;
 
     // Buckets (proxybuckets.cpp).
     void onBucketsGet(Http::Exchange ex);
@@ -69,25 +67,17 @@ private:
     // An offline transform's ETL (or pipeline stage) exists and runs; AIS's errors otherwise.
     Result<void> checkTransformEtl(const QString &name) const;
     void listObjects(Http::Exchange ex, const QString &bucket, const QJsonValue &lsoValue);
-    bool checkProvider(Http::Exchange &ex);
-    bool checkBucket(Http::Exchange &ex, const QString &bucket);
 
     // Objects (proxyobjects.cpp).
     void onObject(Http::Exchange ex);
 
-    Node::NodeConfig m_config;
-    Cluster::Snode m_self;
-    Http::HttpServer m_server;
-    QNetworkAccessManager m_nam;
-    Cluster::Smap m_smap;
-    Api::Bmd m_bmd;
+    Node::SnapshotWriter m_smapWriter; // <data>/smap.json
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
     EtlControl m_etl;
     JobControl m_jobs;
     ObjectActions m_objects;
     BucketActions m_buckets;
     BucketSummary m_summary;
-    Node::NodeReport m_report; // node_status and the like, of this proxy
     ClusterInfo m_clusterInfo; // reverse route, cluster_config, backends
     QTimer m_checkTimer;
     QElapsedTimer m_uptime;

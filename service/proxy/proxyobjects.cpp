@@ -16,15 +16,9 @@ void ProxyNode::onObject(Http::Exchange ex)
 {
     const QString bucket = ex.param("bucket");
     const QString object = ex.param("object");
-    if (!checkBucket(ex, bucket))
-        return;
-    if (auto valid = Api::validateObjectName(object); !valid)
-        return ex.fail(valid.error());
     const QByteArray &method = ex.request().method;
-    if (method == "PUT" || method == "DELETE") {
-        if (auto writable = m_bmd.checkWritable(bucket); !writable)
-            return ex.fail(writable.error());
-    }
+    if (!Node::checkObject(ex, m_bmd, bucket, object, method == "PUT" || method == "DELETE"))
+        return;
     // PUT has several forms (copy, append, flush...): ObjectActions routes each.
     if (method == "PUT")
         return m_objects.put(ex, bucket, object);

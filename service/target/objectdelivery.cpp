@@ -6,6 +6,7 @@
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
+#include "shared/api/routepath.h"
 #include "shared/api/names.h"
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
@@ -181,8 +182,10 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
                                QObject *context, Done done)
 {
     const Cluster::Snode owner = *ownerOf(dst);
-    QUrl url(owner.url() + "/v1/objects/" + QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket))
-             + '/' + QString::fromLatin1(QUrl::toPercentEncoding(dst.object, "/")));
+    QUrl url(owner.url()
+             + Api::routePath(Api::Route::Object,
+                              {QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket)),
+                               QString::fromLatin1(QUrl::toPercentEncoding(dst.object, "/"))}));
     url.setQuery(QStringLiteral("provider=ais")
                  + (jobId.isEmpty() ? QString() : QStringLiteral("&uuid=") + jobId));
     const qint64 size = file->size();

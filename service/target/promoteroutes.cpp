@@ -5,6 +5,8 @@
 #include "service/node/intracall.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
+#include "shared/api/wire.h"
+#include "shared/api/routepath.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/json.h"
 #include "shared/api/objectwire.h"
@@ -39,9 +41,9 @@ PromoteRoutes::PromoteRoutes(TargetContext ctx, QString promoteRoot, QObject *pa
 
 void PromoteRoutes::registerRoutes(Http::Router &r)
 {
-    r.add({"POST"}, "/v1/txn/promote/{bucket}/begin",
+    r.add({"POST"}, Api::Route::TxnPromoteBegin,
           [this](Http::Exchange ex) { onBegin(std::move(ex)); });
-    r.add({"POST"}, "/v1/txn/promote/{bucket}/commit",
+    r.add({"POST"}, Api::Route::TxnPromoteCommit,
           [this](Http::Exchange ex) { onCommit(std::move(ex)); });
 }
 
@@ -163,9 +165,10 @@ void PromoteRoutes::promoteNext(Http::Exchange ex, std::shared_ptr<PromoteRun> r
             // The owner is asked first (AIS HEADs it too).
             const Node::IntraRequest head{
                 "HEAD",
-                QStringLiteral("/v1/objects/%1/%2?provider=ais")
-                    .arg(QString::fromUtf8(QUrl::toPercentEncoding(dst.bucket)),
-                         QString::fromUtf8(QUrl::toPercentEncoding(dst.object, "/"))),
+                Api::routePath(Api::Route::Object,
+                               {QString::fromUtf8(QUrl::toPercentEncoding(dst.bucket)),
+                                QString::fromUtf8(QUrl::toPercentEncoding(dst.object, "/"))})
+                    + QStringLiteral("?provider=ais"),
                 {},
                 {},
                 30000};

@@ -6,30 +6,30 @@
 #include "service/runtime/runtimefactory.h"
 #include "shared/api/json.h"
 #include "shared/api/wire.h"
-#include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
 
-#include <QDir>
 #include <QJsonDocument>
 #include <QUrl>
 
 namespace Kiln::Target {
 
 TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
-    : QObject(parent)
-    , m_config(std::move(config))
+    : Node::NodeBase(std::move(config), Cluster::NodeType::Target, parent)
     , m_store(m_config.effectiveMountpaths())
     , m_runtime(Runtime::makeRuntime(m_config))
     , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
     , m_comm(&m_etl)
     , m_delivery({&m_store, &m_nam, &m_smap, &m_self})
     , m_ctx{m_store, m_smap, m_bmd, m_self, m_nam, m_comm, m_delivery}
-    , m_copy(m_ctx)
-    , m_append(m_ctx)
-    , m_customMd(m_ctx)
-    , m_archive(m_ctx)
+    , m_jobs(m_ctx, m_proxy)
+    , m_objects(m_ctx,
+                {[this](Http::Exchange ex, const QString &etlName, const QString &bucket,
+                        const QString &object) {
+                     onInlineTransform(std::move(ex), etlName, bucket, object);
+                 },
+                 [this](const QString &jobId, qint64 bytes) { m_jobs.countIncoming(jobId, bytes); }})
+    , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
-    , m_report(m_config.effectiveMountpaths())
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -46,27 +46,15 @@ TargetNode::~TargetNode() = default;
 
 Result<void> TargetNode::start()
 {
-    if (!QDir().mkpath(m_config.dataDir))
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("cannot create data folder %1").arg(m_config.dataDir));
+    if (auto made = makeDataDir(); !made)
+        return made;
     if (auto opened = m_store.open(); !opened)
         return opened;
-    if (auto saved = readWholeFile(m_config.dataDir + "/bmd.json")) {
-        auto json = Api::parseObject(*saved, "saved bucket metadata");
-        auto bmd = json ? Api::Bmd::fromJson(*json) : Result<Api::Bmd>(json.error());
-        if (!bmd)
-            return makeError(
-                ErrorCode::Internal,
-                QStringLiteral("%1/bmd.json: %2").arg(m_config.dataDir, bmd.error().message));
-        m_bmd = *bmd;
-        applyWriteSettings();
-    }
-    auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
-    if (!port)
-        return port.error();
-    m_self = Cluster::Snode::make(m_config.id, Cluster::NodeType::Target, m_config.host, *port);
-    m_server.setNodeName(m_self.tag());
-    Log::setNodeTag(m_self.tag().toStdString());
+    if (auto loaded = loadBmd(); !loaded)
+        return loaded;
+    applyWriteSettings();
+    if (auto listening = listen(); !listening)
+        return listening;
     registerRoutes();
     m_etl.setTargetUrl(m_self.url());
     // Intermediate results of ETL pipelines: a folder the store clears at start-up.
@@ -82,30 +70,18 @@ Result<void> TargetNode::start()
 void TargetNode::registerRoutes()
 {
     Http::Router &r = m_server.router();
-    auto bind = [this](void (TargetNode::*method)(Http::Exchange)) {
-        return Http::bindHandler(this, method);
-    };
-    r.add({"GET", "HEAD"}, "/v1/health", bind(&TargetNode::onHealth));
-    r.add({"GET"}, "/v1/daemon", bind(&TargetNode::onDaemonGet));
-    r.add({"PUT"}, "/v1/daemon/{what}", bind(&TargetNode::onDaemonPut));
-    r.add({"GET"}, "/v1/buckets/{bucket}", bind(&TargetNode::onBucketList));
-    r.add({"HEAD"}, "/v1/buckets/{bucket}", bind(&TargetNode::onBucketHead));
-    r.add({"GET"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectGet));
-    r.add({"HEAD"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectHead));
-    r.add({"DELETE"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectDelete));
-    r.add({"PUT"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPut),
-          Http::RouteOptions{.streamBody = true});
-    r.add({"POST"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPost));
-    r.add({"PATCH"}, "/v1/objects/{bucket}/{*object}", bind(&TargetNode::onObjectPatch));
+    registerNodeRoutes(r);
+    r.add({"PUT"}, Api::Route::DaemonWhat, Http::bindHandler(this, &TargetNode::onDaemonPut));
+    m_buckets.registerRoutes(r);
+    m_objects.registerRoutes(r);
     m_promote.registerRoutes(r);
-    r.add({"GET"}, "/v1/txn/summary", bind(&TargetNode::onSummary));
     registerEtlRoutes();
-    registerJobRoutes();
+    m_jobs.registerRoutes(r);
 }
 
 void TargetNode::join()
 {
-    Node::IntraRequest request{"POST", "/v1/cluster/join", Api::compact(m_self.toJson())};
+    Node::IntraRequest request{"POST", Api::Route::ClusterJoin, Api::compact(m_self.toJson())};
     request.timeoutMs = 5000;
     Node::callNode(m_nam, m_proxy, request, this, [this](Node::IntraReply reply) {
         if (!reply.ok()) {
@@ -140,7 +116,7 @@ void TargetNode::sendKeepalive()
     m_keepaliveInFlight = true;
     const QJsonObject body{
         {"id", m_self.id}, {"smap_version", m_smap.version()}, {"bmd_version", m_bmd.version()}};
-    Node::IntraRequest request{"POST", "/v1/cluster/keepalive", Api::compact(body)};
+    Node::IntraRequest request{"POST", Api::Route::ClusterKeepalive, Api::compact(body)};
     request.timeoutMs = int(m_config.keepaliveInterval.count()) * 2;
     Node::callNode(m_nam, m_proxy, request, this, [this](Node::IntraReply reply) {
         m_keepaliveInFlight = false;
@@ -165,7 +141,7 @@ void TargetNode::sendKeepalive()
     });
 }
 
-void TargetNode::applyClusterState(const QJsonObject &json)
+void TargetNode::applyClusterState(const QJsonObject &json, std::function<void()> applied)
 {
     if (json.contains("smap")) {
         if (auto smap = Cluster::Smap::fromJson(json.value("smap").toObject()))
@@ -182,11 +158,13 @@ void TargetNode::applyClusterState(const QJsonObject &json)
         }
     }
     if (json.contains("bmd")) {
-        if (auto bmd = Api::Bmd::fromJson(json.value("bmd").toObject()))
-            applyBmd(*bmd);
-        else
-            Log::target().error("bad bmd from proxy: {}", bmd.error().message);
+        auto bmd = Api::Bmd::fromJson(json.value("bmd").toObject());
+        if (bmd)
+            return applyBmd(*bmd, std::move(applied));
+        Log::target().error("bad bmd from proxy: {}", bmd.error().message);
     }
+    if (applied)
+        applied();
 }
 
 void TargetNode::applySmap(const Cluster::Smap &smap)
@@ -209,10 +187,13 @@ void TargetNode::applyWriteSettings()
     m_store.setWriteSettings(settings);
 }
 
-void TargetNode::applyBmd(const Api::Bmd &bmd)
+void TargetNode::applyBmd(const Api::Bmd &bmd, std::function<void()> saved)
 {
-    if (bmd.version() == m_bmd.version() && bmd.buckets().keys() == m_bmd.buckets().keys())
+    if (bmd.version() == m_bmd.version() && bmd.buckets().keys() == m_bmd.buckets().keys()) {
+        if (saved)
+            saved();
         return;
+    }
     for (const QString &name : bmd.buckets().keys()) {
         if (auto created = m_store.createBucket(name); !created)
             Log::target().error("bucket {}: {}", name, created.error().message);
@@ -227,31 +208,12 @@ void TargetNode::applyBmd(const Api::Bmd &bmd)
     }
     m_bmd = bmd;
     applyWriteSettings();
-    if (auto saved
-        = writeFileAtomically(m_config.dataDir + "/bmd.json", Api::compact(bmd.toJson()));
-        !saved)
-        Log::target().error("saving bucket metadata: {}", saved.error().message);
+    saveBmd(std::move(saved));
 }
 
-void TargetNode::onHealth(Http::Exchange ex)
+QString TargetNode::notFoundMessage(const QString &bucket, const QString &object) const
 {
-    ex.respond(200);
-}
-
-void TargetNode::onDaemonGet(Http::Exchange ex)
-{
-    const QString what = ex.request().queryValue(Api::Query::What);
-    if (what == Api::What::Smap)
-        return ex.json(Api::compact(m_smap.toJson()));
-    if (what == Api::What::Bmd)
-        return ex.json(Api::compact(m_bmd.toJson()));
-    if (what == Api::What::Snode)
-        return ex.json(Api::compact(m_self.toJson()));
-    if (m_report.answer(ex, what, {m_self, m_smap, m_bmd.version(), m_etlMdVersion, m_joined}))
-        return;
-    ex.fail(makeError(
-        ErrorCode::InvalidArgument,
-        QStringLiteral("invalid GET /v1/daemon request: unrecognized what=%1").arg(what)));
+    return m_ctx.objectNotFound(bucket, object).message;
 }
 
 void TargetNode::onDaemonPut(Http::Exchange ex)
@@ -263,8 +225,8 @@ void TargetNode::onDaemonPut(Http::Exchange ex)
     if (what != Api::What::Smap && what != Api::What::Bmd && what != "etlmd")
         return ex.fail(makeError(ErrorCode::NotFound,
                                  QStringLiteral("invalid route PUT /v1/daemon/%1").arg(what)));
-    applyClusterState(QJsonObject{{what, *json}});
-    ex.ok();
+    // The proxy acknowledges a bucket change once every target holds it: answer when it is saved.
+    applyClusterState(QJsonObject{{what, *json}}, [ex]() mutable { ex.ok(); });
 }
 
 } // namespace Kiln::Target

@@ -15,6 +15,35 @@ inline constexpr char Health[] = "health";
 inline constexpr char Etl[] = "etl";
 } // namespace Path
 
+// Request paths, as the router matches them: {name} is one segment, {*name} the rest of the
+// path. Api::routePath (routepath.h) fills them in for a request of one's own.
+namespace Route {
+inline constexpr char Health[] = "/v1/health";
+inline constexpr char Daemon[] = "/v1/daemon";
+inline constexpr char DaemonWhat[] = "/v1/daemon/{what}";
+inline constexpr char DaemonSmap[] = "/v1/daemon/smap";
+inline constexpr char DaemonBmd[] = "/v1/daemon/bmd";
+inline constexpr char ReverseDaemon[] = "/v1/reverse/daemon";
+inline constexpr char ReverseDaemonRest[] = "/v1/reverse/daemon/{*rest}";
+inline constexpr char Cluster[] = "/v1/cluster";
+inline constexpr char ClusterJoin[] = "/v1/cluster/join";
+inline constexpr char ClusterKeepalive[] = "/v1/cluster/keepalive";
+inline constexpr char Buckets[] = "/v1/buckets";
+inline constexpr char Bucket[] = "/v1/buckets/{bucket}";
+inline constexpr char BucketPrefix[] = "/v1/buckets/{bucket}/{*prefix}";
+inline constexpr char Object[] = "/v1/objects/{bucket}/{*object}";
+inline constexpr char ObjectsOfBucket[] = "/v1/objects/{bucket}";
+inline constexpr char Xactions[] = "/v1/xactions";
+inline constexpr char Xaction[] = "/v1/xactions/{id}";
+inline constexpr char XactionStart[] = "/v1/xactions/_start";
+inline constexpr char XactionAbort[] = "/v1/xactions/{id}/_abort";
+inline constexpr char XactionFailed[] = "/v1/xactions/{id}/_failed";
+inline constexpr char XactionFinished[] = "/v1/xactions/{id}/_finished";
+inline constexpr char TxnSummary[] = "/v1/txn/summary";
+inline constexpr char TxnPromoteBegin[] = "/v1/txn/promote/{bucket}/begin";
+inline constexpr char TxnPromoteCommit[] = "/v1/txn/promote/{bucket}/commit";
+} // namespace Route
+
 namespace Query {
 inline constexpr char Provider[] = "provider";
 inline constexpr char Namespace[] = "namespace";

@@ -1,12 +1,14 @@
-// Object requests on a target: GET (with Range), HEAD, PUT (streamed to a temporary file and
-// renamed into place), DELETE; PUT, POST and PATCH of AIS's other forms go to their route
-// classes once classified, so no action is ever taken for a write of an empty body.
+#include "service/target/objectroutes.h"
+
 #include "service/http/bodysource.h"
 #include "service/http/exchange.h"
+#include "service/http/router.h"
 #include "service/node/intracall.h"
+#include "service/node/nodebase.h"
 #include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
-#include "service/target/targetnode.h"
+#include "service/target/objectdelivery.h"
+#include "service/target/objectstore.h"
 #include "service/target/xattrs.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/names.h"
@@ -38,37 +40,68 @@ Http::Headers objectHeaders(const ObjectInfo &info)
     return h;
 }
 
-// AIS's type name for a missing object on GET and HEAD ("ErrNotFound", not "ErrObjNotFound").
-Error notFound(const QString &message)
+// AIS's answer to an action only remote buckets take (evict, blob download).
+Error notRemote(const QString &action, const QString &bucket)
 {
-    return makeError(ErrorCode::NotFound, message, "ErrNotFound");
+    return makeError(ErrorCode::InvalidArgument,
+                     QStringLiteral("%1: expecting remote bucket (have %2)")
+                         .arg(action, Api::bucketCname(bucket)),
+                     QStringLiteral("ErrNotRemoteBck"));
+}
+
+Error invalidAction(const QString &action)
+{
+    return makeError(ErrorCode::InvalidArgument, QStringLiteral("invalid action \"%1\"").arg(action));
 }
 
 } // namespace
 
-QString TargetNode::notFoundMessage(const QString &bucket, const QString &object) const
+ObjectRoutes::ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent)
+    : QObject(parent)
+    , m_ctx(ctx)
+    , m_hooks(std::move(hooks))
+    , m_copy(ctx)
+    , m_append(ctx)
+    , m_customMd(ctx)
+    , m_archive(ctx)
 {
-    return QStringLiteral("%1: %2 does not exist")
-        .arg(m_self.tag(), Api::objectCname(bucket, object));
 }
 
-bool TargetNode::checkObject(Http::Exchange &ex, QString *bucket, QString *object)
+void ObjectRoutes::registerRoutes(Http::Router &r)
+{
+    r.add({"GET"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onGet));
+    r.add({"HEAD"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onHead));
+    r.add({"DELETE"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onDelete));
+    r.add({"PUT"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onPut),
+          Http::RouteOptions{.streamBody = true});
+    r.add({"POST"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onPost));
+    r.add({"PATCH"}, Api::Route::Object, Http::bindHandler(this, &ObjectRoutes::onPatch));
+}
+
+bool ObjectRoutes::checkObject(Http::Exchange &ex, QString *bucket, QString *object, bool writing)
 {
     *bucket = ex.param("bucket");
     *object = ex.param("object");
-    if (!checkBucket(ex, *bucket))
-        return false;
-    if (auto valid = Api::validateObjectName(*object); !valid) {
-        ex.fail(valid.error());
-        return false;
-    }
-    return true;
+    return Node::checkObject(ex, m_ctx.bmd, *bucket, *object, writing);
 }
 
-void TargetNode::onObjectGet(Http::Exchange ex)
+std::optional<Api::ActMsg> ObjectRoutes::checkAction(Http::Exchange &ex, QString *bucket,
+                                                     QString *object)
+{
+    if (!checkObject(ex, bucket, object, true))
+        return std::nullopt;
+    auto act = Api::ActMsg::parse(ex.body());
+    if (!act) {
+        ex.fail(act.error());
+        return std::nullopt;
+    }
+    return *act;
+}
+
+void ObjectRoutes::onGet(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
+    if (!checkObject(ex, &bucket, &object, false))
         return;
     // Inline transform: etl_name, or the seed-era uuid when etl_name is absent. As in AIS, the
     // ETL is checked before the object.
@@ -76,18 +109,18 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     if (etlName.isEmpty())
         etlName = ex.request().queryValue("uuid");
     if (!etlName.isEmpty())
-        return onInlineTransform(ex, etlName, bucket, object);
-    auto info = m_store.stat(bucket, object);
+        return m_hooks.inlineTransform(ex, etlName, bucket, object);
+    auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(notFound(notFoundMessage(bucket, object)));
+        return ex.fail(m_ctx.objectNotFound(bucket, object));
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
-    auto file = m_store.openForRead(*info);
+    auto file = m_ctx.store.openForRead(*info);
     if (!file)
-        return ex.fail(notFound(notFoundMessage(bucket, object)));
+        return ex.fail(m_ctx.objectNotFound(bucket, object));
     const auto range = parseByteRange(ex.request().header("range"), info->size,
                                       Api::objectCname(bucket, object));
     if (!range) {
@@ -115,19 +148,19 @@ void TargetNode::onObjectGet(Http::Exchange ex)
     ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
 }
 
-void TargetNode::onObjectHead(Http::Exchange ex)
+void ObjectRoutes::onHead(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
+    if (!checkObject(ex, &bucket, &object, false))
         return;
-    auto info = m_store.stat(bucket, object);
+    auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(notFound(notFoundMessage(bucket, object)));
+        return ex.fail(m_ctx.objectNotFound(bucket, object));
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
     headers.emplaceBack(Api::Header::Location,
-                        QStringLiteral("%1:%2").arg(m_self.tag(), info->mountpath).toUtf8());
+                        QStringLiteral("%1:%2").arg(m_ctx.self.tag(), info->mountpath).toUtf8());
     // A list of paths, as Go prints a slice.
     headers.emplaceBack(Api::Header::MirrorPaths, '[' + info->mountpath.toUtf8() + ']');
     headers.emplaceBack(Api::Header::MirrorCopies, "1");
@@ -137,19 +170,17 @@ void TargetNode::onObjectHead(Http::Exchange ex)
     ex.respond(200, {}, {}, headers);
 }
 
-void TargetNode::onObjectPut(Http::Exchange ex)
+void ObjectRoutes::onPut(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
+    if (!checkObject(ex, &bucket, &object, true))
         return;
-    if (auto writable = m_bmd.checkWritable(bucket); !writable)
-        return ex.fail(writable.error());
     auto req = Api::classifyPut(ex.request().query);
     if (!req)
         return ex.fail(req.error());
     switch (req->form) {
     case Api::PutForm::Write:
-        return onObjectWrite(ex, bucket, object);
+        return write(ex, bucket, object);
     case Api::PutForm::Copy:
         return m_copy.copy(ex, bucket, object, *req);
     case Api::PutForm::Append:
@@ -163,46 +194,36 @@ void TargetNode::onObjectPut(Http::Exchange ex)
     }
 }
 
-void TargetNode::onObjectPost(Http::Exchange ex)
+void ObjectRoutes::onPost(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
-        return;
-    if (auto writable = m_bmd.checkWritable(bucket); !writable)
-        return ex.fail(writable.error());
-    auto act = Api::ActMsg::parse(ex.body());
+    auto act = checkAction(ex, &bucket, &object);
     if (!act)
-        return ex.fail(act.error());
+        return;
     const QString cname = Api::objectCname(bucket, object);
     if (act->action == Api::Action::RenameObject)
         return m_copy.rename(ex, bucket, object, act->name);
     if (act->action == Api::Action::CheckLock)
         return ex.ok(); // nothing holds an object's lock between requests here
     if (act->action == Api::Action::BlobDownload)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("%1: expecting remote bucket (have %2)")
-                                     .arg(act->action, Api::bucketCname(bucket)),
-                                 QStringLiteral("ErrNotRemoteBck")));
+        return ex.fail(notRemote(act->action, bucket));
     if (act->action == Api::Action::MptUpload || act->action == Api::Action::MptComplete
         || act->action == Api::Action::MptAbort)
         return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
-    ex.fail(makeError(ErrorCode::InvalidArgument,
-                      QStringLiteral("invalid action \"%1\"").arg(act->action)));
+    ex.fail(invalidAction(act->action));
 }
 
-void TargetNode::onObjectPatch(Http::Exchange ex)
+void ObjectRoutes::onPatch(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
+    if (!checkObject(ex, &bucket, &object, true))
         return;
-    if (auto writable = m_bmd.checkWritable(bucket); !writable)
-        return ex.fail(writable.error());
     m_customMd.patch(ex, bucket, object);
 }
 
-void TargetNode::onObjectWrite(Http::Exchange ex, const QString &bucket, const QString &object)
+void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString &object)
 {
-    auto writer = m_store.beginWrite(bucket, object);
+    auto writer = m_ctx.store.beginWrite(bucket, object);
     if (!writer)
         return ex.fail(writer.error());
     // A copy from another target carries the source's custom metadata.
@@ -237,7 +258,7 @@ void TargetNode::onObjectWrite(Http::Exchange ex, const QString &bucket, const Q
                 Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(bucket, object),
                                    info->size, info->version);
                 if (!jobId.isEmpty())
-                    countIncoming(jobId, info->size);
+                    m_hooks.countIncoming(jobId, info->size);
                 ex.respond(200, {}, {}, objectHeaders(*info));
             });
     };
@@ -245,31 +266,23 @@ void TargetNode::onObjectWrite(Http::Exchange ex, const QString &bucket, const Q
     ex.readBody(std::move(reader));
 }
 
-void TargetNode::onObjectDelete(Http::Exchange ex)
+void ObjectRoutes::onDelete(Http::Exchange ex)
 {
     QString bucket, object;
-    if (!checkObject(ex, &bucket, &object))
-        return;
-    if (auto writable = m_bmd.checkWritable(bucket); !writable)
-        return ex.fail(writable.error());
     // DELETE carries actions too (AIS: evict, abort a multipart upload): only a plain DELETE
     // removes the object.
-    auto act = Api::ActMsg::parse(ex.body());
+    auto act = checkAction(ex, &bucket, &object);
     if (!act)
-        return ex.fail(act.error());
+        return;
     const QString cname = Api::objectCname(bucket, object);
     if (act->action == Api::Action::MptAbort
         || !ex.request().queryValue(Api::Query::MptUploadId).isEmpty())
         return ex.fail(Api::notImplemented(QStringLiteral("multipart-upload"), cname));
     if (act->action == Api::Action::EvictObjects)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("%1: expecting remote bucket (have %2)")
-                                     .arg(act->action, Api::bucketCname(bucket)),
-                                 QStringLiteral("ErrNotRemoteBck")));
+        return ex.fail(notRemote(act->action, bucket));
     if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("invalid action \"%1\"").arg(act->action)));
-    if (auto removed = m_store.remove(bucket, object); !removed) {
+        return ex.fail(invalidAction(act->action));
+    if (auto removed = m_ctx.store.remove(bucket, object); !removed) {
         // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)
             return ex.fail(makeError(

@@ -1,8 +1,10 @@
-// Bucket requests a target answers: listing its share of a bucket (for the proxy's merge, or a
-// direct client), HEAD, and its share of bucket summaries (for the proxy).
+#include "service/target/bucketroutes.h"
+
 #include "service/http/exchange.h"
+#include "service/http/router.h"
 #include "service/node/intracall.h"
-#include "service/target/targetnode.h"
+#include "service/node/nodebase.h"
+#include "service/target/objectstore.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
@@ -12,18 +14,23 @@
 
 namespace Kiln::Target {
 
-bool TargetNode::checkBucket(Http::Exchange &ex, const QString &bucket)
+BucketRoutes::BucketRoutes(TargetContext ctx, QObject *parent)
+    : QObject(parent)
+    , m_ctx(ctx)
 {
-    auto ok = m_bmd.check(ex.request().queryValue(Api::Query::Provider), bucket);
-    if (!ok)
-        ex.fail(ok.error());
-    return bool(ok);
 }
 
-void TargetNode::onBucketList(Http::Exchange ex)
+void BucketRoutes::registerRoutes(Http::Router &r)
+{
+    r.add({"GET"}, Api::Route::Bucket, Http::bindHandler(this, &BucketRoutes::onList));
+    r.add({"HEAD"}, Api::Route::Bucket, Http::bindHandler(this, &BucketRoutes::onHead));
+    r.add({"GET"}, Api::Route::TxnSummary, Http::bindHandler(this, &BucketRoutes::onSummary));
+}
+
+void BucketRoutes::onList(Http::Exchange ex)
 {
     const QString bucket = ex.param("bucket");
-    if (!checkBucket(ex, bucket))
+    if (!Node::checkBucket(ex, m_ctx.bmd, bucket))
         return;
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
@@ -37,8 +44,8 @@ void TargetNode::onBucketList(Http::Exchange ex)
         return ex.fail(msg.error());
     const bool intra = !ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
     const bool msgpack = ex.request().header("accept").contains(Api::MimeMsgpack);
-    const QString location = m_self.tag();
-    m_store.list(bucket, *msg, location)
+    const QString location = m_ctx.self.tag();
+    m_ctx.store.list(bucket, *msg, location)
         .then(this, [ex, msg = *msg, intra, msgpack](const Result<Api::LsoPage> &page) mutable {
             if (!page)
                 return ex.fail(page.error());
@@ -50,28 +57,28 @@ void TargetNode::onBucketList(Http::Exchange ex)
         });
 }
 
-void TargetNode::onBucketHead(Http::Exchange ex)
+void BucketRoutes::onHead(Http::Exchange ex)
 {
     const QString bucket = ex.param("bucket");
-    if (!checkBucket(ex, bucket))
+    if (!Node::checkBucket(ex, m_ctx.bmd, bucket))
         return;
-    const Api::BucketProps *props = m_bmd.bucket(bucket);
+    const Api::BucketProps *props = m_ctx.bmd.bucket(bucket);
     ex.respond(200, {}, {}, {{Api::Header::BucketProps, Api::compact(props->toAisProps())}});
 }
 
-void TargetNode::onSummary(Http::Exchange ex)
+void BucketRoutes::onSummary(Http::Exchange ex)
 {
     QStringList buckets;
     const QString bucket = ex.request().queryValue("bucket");
     if (!bucket.isEmpty()) {
-        if (!checkBucket(ex, bucket))
+        if (!Node::checkBucket(ex, m_ctx.bmd, bucket))
             return;
         buckets.append(bucket);
     } else {
-        buckets = m_bmd.buckets().keys();
+        buckets = m_ctx.bmd.buckets().keys();
     }
-    const qint64 disks = m_store.diskCapacity();
-    m_store.summarize(buckets, ex.request().queryValue("prefix"))
+    const qint64 disks = m_ctx.store.diskCapacity();
+    m_ctx.store.summarize(buckets, ex.request().queryValue("prefix"))
         .then(this, [ex, disks](const Result<QList<BucketUsage>> &usage) mutable {
             if (!usage)
                 return ex.fail(usage.error());

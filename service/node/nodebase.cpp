@@ -1,0 +1,130 @@
+#include "service/node/nodebase.h"
+
+#include "service/http/exchange.h"
+#include "service/http/router.h"
+#include "shared/api/json.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+#include "shared/core/fileutil.h"
+#include "shared/core/logging.h"
+
+#include <QDir>
+#include <QHostAddress>
+
+namespace Kiln::Node {
+
+bool checkProvider(Http::Exchange &ex)
+{
+    auto ok = Api::checkProvider(ex.request().queryValue(Api::Query::Provider));
+    if (!ok)
+        ex.fail(ok.error());
+    return bool(ok);
+}
+
+bool checkBucket(Http::Exchange &ex, const Api::Bmd &bmd, const QString &bucket)
+{
+    auto ok = bmd.check(ex.request().queryValue(Api::Query::Provider), bucket);
+    if (!ok)
+        ex.fail(ok.error());
+    return bool(ok);
+}
+
+bool checkObject(Http::Exchange &ex, const Api::Bmd &bmd, const QString &bucket,
+                 const QString &object, bool writing)
+{
+    auto ok = bmd.check(ex.request().queryValue(Api::Query::Provider), bucket);
+    if (ok)
+        ok = Api::validateObjectName(object);
+    if (ok && writing)
+        ok = bmd.checkWritable(bucket);
+    if (!ok)
+        ex.fail(ok.error());
+    return bool(ok);
+}
+
+NodeBase::NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_type(type)
+    , m_report(type == Cluster::NodeType::Target ? m_config.effectiveMountpaths() : QStringList{})
+    , m_bmdWriter(m_config.dataDir + QStringLiteral("/bmd.json"))
+{
+}
+
+NodeBase::~NodeBase() = default;
+
+Result<void> NodeBase::makeDataDir() const
+{
+    if (!QDir().mkpath(m_config.dataDir))
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot create data folder %1").arg(m_config.dataDir));
+    return {};
+}
+
+Result<void> NodeBase::listen()
+{
+    auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
+    if (!port)
+        return port.error();
+    m_self = Cluster::Snode::make(m_config.id, m_type, m_config.host, *port);
+    m_server.setNodeName(m_self.tag());
+    Log::setNodeTag(m_self.tag().toStdString());
+    return {};
+}
+
+void NodeBase::registerNodeRoutes(Http::Router &r)
+{
+    r.add({"GET", "HEAD"}, Api::Route::Health, Http::bindHandler(this, &NodeBase::onHealth));
+    r.add({"GET"}, Api::Route::Daemon, Http::bindHandler(this, &NodeBase::onDaemonGet));
+}
+
+Result<QJsonObject> NodeBase::readSaved(const QString &file, const char *what, bool *found) const
+{
+    auto saved = readWholeFile(m_config.dataDir + '/' + file);
+    *found = bool(saved);
+    if (!saved)
+        return saved.error();
+    return Api::parseObject(*saved, what);
+}
+
+Result<void> NodeBase::loadBmd()
+{
+    auto loaded = loadSaved(QStringLiteral("bmd.json"), "saved bucket metadata", &m_bmd);
+    if (!loaded)
+        return loaded.error();
+    return {};
+}
+
+void NodeBase::saveBmd(std::function<void()> done)
+{
+    spdlog::logger &log = m_type == Cluster::NodeType::Proxy ? Log::proxy() : Log::target();
+    m_bmdWriter.save(Api::compact(m_bmd.toJson()), [&log, done = std::move(done)](const Result<void> &saved) {
+        if (!saved)
+            log.error("saving bucket metadata: {}", saved.error().message);
+        if (done)
+            done();
+    });
+}
+
+void NodeBase::onHealth(Http::Exchange ex)
+{
+    ex.respond(200);
+}
+
+void NodeBase::onDaemonGet(Http::Exchange ex)
+{
+    const QString what = ex.request().queryValue(Api::Query::What);
+    if (what == Api::What::Smap)
+        return ex.json(Api::compact(m_smap.toJson()));
+    if (what == Api::What::Bmd)
+        return ex.json(Api::compact(m_bmd.toJson()));
+    if (what == Api::What::Snode)
+        return ex.json(Api::compact(m_self.toJson()));
+    if (m_report.answer(ex, what, {m_self, m_smap, m_bmd.version(), etlMdVersion(), isReady()}))
+        return;
+    ex.fail(makeError(
+        ErrorCode::InvalidArgument,
+        QStringLiteral("invalid GET /v1/daemon request: unrecognized what=%1").arg(what)));
+}
+
+} // namespace Kiln::Node

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "service/http/httpserver.h"
+#include "service/node/nodeconfig.h"
+#include "service/node/nodereport.h"
+#include "service/node/snapshotwriter.h"
+#include "shared/api/bmd.h"
+#include "shared/cluster/smap.h"
+#include "shared/cluster/snode.h"
+#include "shared/core/result.h"
+
+#include <QNetworkAccessManager>
+#include <QObject>
+
+namespace Kiln::Http {
+class Exchange;
+class Router;
+} // namespace Kiln::Http
+
+namespace Kiln::Node {
+
+// The bucket checks of a request: its provider= alone, and provider plus a bucket the BMD
+// knows. Each answers ex with AIS's error when the check fails and then returns false.
+bool checkProvider(Http::Exchange &ex);
+bool checkBucket(Http::Exchange &ex, const Api::Bmd &bmd, const QString &bucket);
+// An object request's bucket and object name, and when writing that the bucket takes writes.
+bool checkObject(Http::Exchange &ex, const Api::Bmd &bmd, const QString &bucket,
+                 const QString &object, bool writing);
+
+// What a proxy and a target both are: an HTTP server under a node identity, their copies of
+// the cluster map (Smap) and the bucket metadata (BMD, kept in <data>/bmd.json and saved off
+// the event loop), and the answers to /v1/health and GET /v1/daemon. Lives on the main thread.
+class NodeBase : public QObject
+{
+public:
+    ~NodeBase() override;
+
+    const Cluster::Snode &self() const { return m_self; }
+
+protected:
+    NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent);
+
+    // Creates the data folder.
+    Result<void> makeDataDir() const;
+    // Listens on the configured address; the node's identity, server name and log tag follow.
+    Result<void> listen();
+    // /v1/health and GET /v1/daemon.
+    void registerNodeRoutes(Http::Router &router);
+
+    // Reads <data>/bmd.json into m_bmd when there is one.
+    Result<void> loadBmd();
+    // Saves m_bmd as it is now; done runs once that content (or a newer one) is on disk.
+    void saveBmd(std::function<void()> done = {});
+
+    // Reads <data>/<file> into *into: false when there is no such file, an error when the file
+    // is there but does not parse (T::fromJson of its JSON object).
+    template<class T>
+    Result<bool> loadSaved(const QString &file, const char *what, T *into) const;
+
+    // A target answers health with 200; the proxy adds readiness and uptimes.
+    virtual void onHealth(Http::Exchange ex);
+    void onDaemonGet(Http::Exchange ex);
+    // What GET /v1/daemon reports beyond the maps: ready (node_status's cluster_started) and
+    // the version of the ETL metadata this node holds.
+    virtual bool isReady() const = 0;
+    virtual qint64 etlMdVersion() const = 0;
+
+    NodeConfig m_config;
+    Cluster::NodeType m_type;
+    Cluster::Snode m_self;
+    Http::HttpServer m_server;
+    QNetworkAccessManager m_nam;
+    Cluster::Smap m_smap;
+    Api::Bmd m_bmd;
+    NodeReport m_report; // node_status, node_stats and the like
+
+private:
+    Result<QJsonObject> readSaved(const QString &file, const char *what, bool *found) const;
+
+    SnapshotWriter m_bmdWriter;
+};
+
+template<class T>
+Result<bool> NodeBase::loadSaved(const QString &file, const char *what, T *into) const
+{
+    bool found = false;
+    auto json = readSaved(file, what, &found);
+    if (!found)
+        return false;
+    auto value = json ? T::fromJson(*json) : Result<T>(json.error());
+    if (!value)
+        return makeError(ErrorCode::Internal, QStringLiteral("%1/%2: %3")
+                                                  .arg(m_config.dataDir, file, value.error().message));
+    *into = std::move(*value);
+    return true;
+}
+
+} // namespace Kiln::Node

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "service/target/appendroutes.h"
+#include "service/target/archiveroutes.h"
+#include "service/target/copyroutes.h"
+#include "service/target/custommdroutes.h"
+#include "service/target/targetcontext.h"
+#include "shared/api/actmsg.h"
+
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+namespace Kiln::Http {
+class Exchange;
+class Router;
+} // namespace Kiln::Http
+
+namespace Kiln::Target {
+
+// Object requests on a target: GET (with Range, or an archived file), HEAD, a plain PUT
+// (streamed to a temporary file and renamed into place), DELETE; PUT, POST and PATCH of AIS's
+// other forms go to their route classes (copy, append, custom metadata) once classified, so no
+// action is ever taken for a write of an empty body. Lives on the target's main thread.
+class ObjectRoutes final : public QObject
+{
+    Q_OBJECT
+public:
+    // What object requests hand to other parts of the target.
+    struct Hooks
+    {
+        // GET with etl_name (or the seed-era uuid): the object through that ETL.
+        std::function<void(Http::Exchange, const QString &etlName, const QString &bucket,
+                           const QString &object)>
+            inlineTransform;
+        // A job's result another target stored here (PUT ?uuid=<job>): that job's "in".
+        std::function<void(const QString &jobId, qint64 bytes)> countIncoming;
+    };
+
+    ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent = nullptr);
+
+    void registerRoutes(Http::Router &router);
+
+private:
+    void onGet(Http::Exchange ex);
+    void onHead(Http::Exchange ex);
+    void onPut(Http::Exchange ex);
+    void onPost(Http::Exchange ex);
+    void onPatch(Http::Exchange ex);
+    void onDelete(Http::Exchange ex);
+    void write(Http::Exchange ex, const QString &bucket, const QString &object);
+    // Checks bucket and object name (and, when writing, that the bucket takes writes); false
+    // when it answered already.
+    bool checkObject(Http::Exchange &ex, QString *bucket, QString *object, bool writing);
+    // The checks of a write and the action its body carries (POST, DELETE); nullopt when it
+    // answered already.
+    std::optional<Api::ActMsg> checkAction(Http::Exchange &ex, QString *bucket, QString *object);
+
+    TargetContext m_ctx;
+    Hooks m_hooks;
+    CopyRoutes m_copy;
+    AppendRoutes m_append;
+    CustomMdRoutes m_customMd;
+    ArchiveRoutes m_archive;
+};
+
+} // namespace Kiln::Target
