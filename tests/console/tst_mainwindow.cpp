@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -98,8 +99,10 @@ void tst_MainWindow::deletesOnlyAfterConfirmation()
     QMessageBox *box = nullptr;
     QTRY_VERIFY_WITH_TIMEOUT(
         (box = m_window->findChild<QMessageBox *>(QStringLiteral("confirmDelete"))), 5000);
+    QSignalSpy refreshed(m_window->session(), &Session::etlsRefreshed);
     box->button(QMessageBox::Cancel)->click();
-    QTest::qWait(1000); // several refreshes: nothing may have happened
+    // Several refreshes of the list after the cancel: nothing may have happened.
+    QTRY_VERIFY_WITH_TIMEOUT(refreshed.count() >= 3, 20000);
     QVERIFY(m_window->etlModel()->rowOf(name) >= 0);
 
     del->trigger();

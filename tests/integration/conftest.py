@@ -5,6 +5,9 @@
 - `kilnd_cluster`: the embedded `kilnd cluster --targets 3 --port 0` supervisor, ready once it
   prints its ready line.
 - `launcher`: for tests that start and stop processes themselves.
+- `etl_cluster` (per module, named after it), `api` (its /v1/etl, every ETL deleted at the end of
+  the module), `etls` (the same, every ETL deleted after each test) and `sdk` (the official SDK,
+  failing fast): the ETL modules' fixtures, over etlharness.py.
 A session check fails the run if any kilnd started here outlives the tests, and every test fails
 whose kilnds reported a crash on stderr (service/node/fatalreport.h).
 """
@@ -14,6 +17,7 @@ import uuid
 import pytest
 import requests
 
+import etlharness as eh
 import kilnharness as kh
 from kilnharness import (  # noqa: F401 (autouse fixtures, found by name)
     no_kilnd_crashed,
@@ -84,3 +88,29 @@ def http():
 def bucket(module_cluster):
     """A fresh bucket on the module cluster (names differ so tests do not see each other)."""
     return kh.create_bucket(module_cluster.url, "b-" + uuid.uuid4().hex[:10])
+
+
+@pytest.fixture(scope="module")
+def etl_cluster(request, tmp_path_factory):
+    """A cluster for the ETL tests of one module; no instance may outlive it."""
+    yield from eh.make_etl_cluster(tmp_path_factory, request.module.__name__.removeprefix("test_"))
+
+
+@pytest.fixture(scope="module")
+def api(etl_cluster):
+    """The ETL API of the module's cluster; what the module's tests left is deleted at its end."""
+    api = eh.EtlApi(etl_cluster.url)
+    yield api
+    eh.cleanup_etls(etl_cluster, api)
+
+
+@pytest.fixture
+def etls(etl_cluster, api):
+    """The ETL API for one test; every ETL it made is deleted after it."""
+    yield api
+    eh.cleanup_etls(etl_cluster, api)
+
+
+@pytest.fixture(scope="module")
+def sdk(etl_cluster):
+    return eh.quick_sdk(etl_cluster.url)

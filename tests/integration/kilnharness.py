@@ -127,6 +127,17 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.05, on_
         time.sleep(interval)
 
 
+def holds_for(predicate, duration: float, what: str, interval: float = 0.05):
+    """Polls predicate() for `duration` seconds and fails at the first falsy answer: the check
+    that something does NOT happen within a window (a late write, a restart)."""
+    deadline = time.monotonic() + duration
+    while True:
+        value = predicate()
+        assert value, f"{what}: broken after {duration - (deadline - time.monotonic()):.2f} s"
+        if time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
 def obj_path(bucket: str, name: str) -> str:
     return f"/v1/objects/{quote(bucket, safe='')}/{quote(name, safe='/')}"
 

@@ -14,13 +14,11 @@ import xxhash
 
 import kilnharness as kh
 from test_streaming import MAX_GROWTH, MIB, SIZE, RssSampler, SizedStream
-from test_etl_control import (
+from etlharness import (
     SERVERS,
     STOP_DEADLINE,
-    EtlApi,
     b64,
     check_nodes_alive,
-    make_etl_cluster,
     pod,
     spec_msg,
     wait_instances,
@@ -29,16 +27,6 @@ from test_etl_control import (
 OBJ_TIMEOUT = "45s"  # ~10 s are enough; a stalled transform fails after this
 READ_TIMEOUT = 60  # seconds without a byte before the client gives up (after OBJ_TIMEOUT)
 OBJECT = "one-gib.bin"
-
-
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlbig")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    return EtlApi(etl_cluster.url)
 
 
 @pytest.fixture(scope="module")

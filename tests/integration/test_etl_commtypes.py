@@ -23,15 +23,13 @@ import pytest
 import requests
 
 import kilnharness as kh
-from test_etl_control import (
+from etlharness import (
     SERVERS,
     STOP_DEADLINE,
-    EtlApi,
     b64,
     check_nodes_alive,
     describe,
     etl_procs,
-    make_etl_cluster,
     message,
     owner,
     pod,
@@ -47,16 +45,6 @@ COMMS = ["hpush", "hpull", "hrev", "io"]
 BIG = 64 * MIB
 CONCURRENCY = 32
 QUICK_TIMEOUT = 2.0  # obj_timeout of the quick ETLs, seconds
-
-
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlcomm")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    return EtlApi(etl_cluster.url)
 
 
 @dataclass

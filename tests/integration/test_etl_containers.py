@@ -21,14 +21,12 @@ import requests
 import yaml
 
 import kilnharness as kh
-from test_etl_control import (
+from etlharness import (
     STOP_DEADLINE,
-    EtlApi,
-    cleanup_etls,
+    EtlCluster,
     message,
     put_object,
 )
-from test_etl_images import ImagesCluster
 
 SOURCE = Path(__file__).resolve().parent / "etl_servers" / "static_echo"
 IMAGE = "kiln-test/static-echo:1"
@@ -86,11 +84,11 @@ def containers(label: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ccluster(tmp_path_factory, image):
+def etl_cluster(tmp_path_factory, image):
     base = tmp_path_factory.mktemp("etlctr")
     config = base / "kilnd.yaml"
     config.write_text(yaml.safe_dump({"etl": {"containers": ENGINE}}))
-    c = ImagesCluster(base / "cluster", 2, base / "venvs", config)
+    c = EtlCluster(base / "cluster", 2, base / "venvs", config)
     try:
         yield c
     finally:
@@ -100,17 +98,6 @@ def ccluster(tmp_path_factory, image):
         for n in left:
             subprocess.run([ENGINE, "rm", "-f", *containers(n)], capture_output=True, timeout=60)
         assert not left, f"containers outlived the cluster: {left}"
-
-
-@pytest.fixture(scope="module")
-def api(ccluster):
-    return EtlApi(ccluster.url)
-
-
-@pytest.fixture
-def etls(ccluster, api):
-    yield api
-    cleanup_etls(ccluster, api)
 
 
 def pod(name: str, image: str, marker: str, limits: dict | None = None) -> str:
@@ -133,11 +120,11 @@ def spec_msg(name: str, text: str) -> dict:
             "obj_timeout": "30s", "spec": base64.b64encode(text.encode()).decode()}
 
 
-def test_container_runs_the_image_with_env_limits_logs_and_stats(ccluster, etls, image):
-    bucket = kh.create_bucket(ccluster.url, "etlctr")
+def test_container_runs_the_image_with_env_limits_logs_and_stats(etl_cluster, etls, image):
+    bucket = kh.create_bucket(etl_cluster.url, "etlctr")
     objs = {"a.txt": b"hello containers", "bin": os.urandom(300_000)}
     for name, data in objs.items():
-        put_object(ccluster.url, bucket, name, data)
+        put_object(etl_cluster.url, bucket, name, data)
     marker = f"marker-{time.monotonic_ns()}"
     t0 = time.monotonic()
     etls.init_ok(spec_msg("ctr-echo", pod("ctr-echo", image, marker,
@@ -148,7 +135,7 @@ def test_container_runs_the_image_with_env_limits_logs_and_stats(ccluster, etls,
     for obj, data in objs.items():
         r = etls.inline(bucket, obj, "ctr-echo")
         assert (r.status_code, r.content) == (200, data), obj
-    r = requests.get(ccluster.url + kh.obj_path(bucket, "a.txt"),
+    r = requests.get(etl_cluster.url + kh.obj_path(bucket, "a.txt"),
                      params={"provider": "ais", "etl_name": "ctr-echo", "etl_args": "upper"},
                      timeout=60)
     assert r.content == b"HELLO CONTAINERS"
@@ -182,7 +169,7 @@ def test_container_runs_the_image_with_env_limits_logs_and_stats(ccluster, etls,
     kh.wait_until(lambda: not containers("ctr-echo"), STOP_DEADLINE, "containers removed")
 
 
-def test_image_that_cannot_be_pulled_is_a_clear_400(ccluster, etls):
+def test_image_that_cannot_be_pulled_is_a_clear_400(etl_cluster, etls):
     absent = "kiln-test/absent-image:0"
     t0 = time.monotonic()
     r = etls.init(spec_msg("ctr-absent", pod("ctr-absent", absent, "x")))
@@ -193,10 +180,10 @@ def test_image_that_cannot_be_pulled_is_a_clear_400(ccluster, etls):
     kh.wait_until(lambda: not containers("ctr-absent"), STOP_DEADLINE, "no container left")
 
 
-def test_image_without_local_way_goes_to_the_engine(ccluster, etls, image):
+def test_image_without_local_way_goes_to_the_engine(etl_cluster, etls, image):
     """No annotation: an image the catalogue does not know runs as a container by itself."""
-    bucket = kh.create_bucket(ccluster.url, "etlctr2")
-    put_object(ccluster.url, bucket, "x", b"plain")
+    bucket = kh.create_bucket(etl_cluster.url, "etlctr2")
+    put_object(etl_cluster.url, bucket, "x", b"plain")
     etls.init_ok({"name": "ctr-auto", "communication": "hpush://", "init_timeout": "60s",
                   "runtime": {"image": image, "command": ["/echo", "-p", "8000"]}})
     assert len(containers("ctr-auto")) == 2

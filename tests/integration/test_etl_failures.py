@@ -23,8 +23,8 @@ import pytest
 import requests
 
 import kilnharness as kh
-from test_etl_control import EtlApi, cleanup_etls, make_etl_cluster, owner
-from test_etl_offline import (
+from etlharness import owner
+from offlinejobs import (
     all_snaps,
     list_names,
     offline_msg,
@@ -40,18 +40,6 @@ OBJECTS = {f"o{i:02d}.txt": f"object number {i}\n".encode() * (i + 1) for i in r
 FAIL_DIGIT, EXIT_DIGIT = "7", "9"
 FAILING = sorted(n for n in OBJECTS if n[-5] == FAIL_DIGIT)
 QUICK = 5.0  # seconds: an answer that is not retried comes well within this
-
-
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlfail")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    api = EtlApi(etl_cluster.url)
-    yield api
-    cleanup_etls(etl_cluster, api)
 
 
 @pytest.fixture(scope="module")

@@ -28,11 +28,9 @@ from aistore.sdk.etl import ETLConfig
 from aistore.sdk.etl import etl_templates as templates
 
 import kilnharness as kh
-from test_etl_control import (
+from etlharness import (
     STOP_DEADLINE,
-    EtlApi,
     EtlCluster,
-    cleanup_etls,
     etl_procs,
     message,
     put_object,
@@ -64,25 +62,6 @@ UPPER_SCRIPT = textwrap.dedent('''\
 ''')
 
 
-class ImagesCluster(EtlCluster):
-    """EtlCluster whose targets read a kilnd config (etl.images and etl.containers)."""
-
-    def __init__(self, base: Path, targets: int, venv_dir: Path, config: Path):
-        self.config = config
-        super().__init__(base, targets, venv_dir)
-
-    def start_target(self, data: Path, name: str, wait: bool = True) -> kh.Target:
-        t = kh.Target(data, self.base, self.proxy.url, name=name,
-                      extra=[*self.keepalive, "--venv-dir", self.venv_dir,
-                             "--config", self.config])
-        self._all.append(t)
-        self.targets = sorted([x for x in self.targets if x.data != data] + [t],
-                              key=lambda x: x.name)
-        if wait:
-            self.wait_joined(t)
-        return t
-
-
 def write_config(base: Path, marker: str) -> Path:
     script = base / "upper_server.py"
     script.write_text(UPPER_SCRIPT)
@@ -96,10 +75,10 @@ def write_config(base: Path, marker: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def img_cluster(tmp_path_factory):
+def etl_cluster(tmp_path_factory):
     base = tmp_path_factory.mktemp("etlimg")
     config = write_config(base, "kiln-etl-user-image")
-    c = ImagesCluster(base / "cluster", 3, base / "venvs", config)
+    c = EtlCluster(base / "cluster", 3, base / "venvs", config)
     try:
         yield c
     finally:
@@ -111,24 +90,13 @@ def img_cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def api(img_cluster):
-    return EtlApi(img_cluster.url)
-
-
-@pytest.fixture
-def etls(img_cluster, api):
-    yield api
-    cleanup_etls(img_cluster, api)
+def sdk(etl_cluster):
+    return Client(etl_cluster.url, timeout=(3, 60))
 
 
 @pytest.fixture(scope="module")
-def sdk(img_cluster):
-    return Client(img_cluster.url, timeout=(3, 60))
-
-
-@pytest.fixture(scope="module")
-def objects(img_cluster):
-    bucket = kh.create_bucket(img_cluster.url, "etlimg")
+def objects(etl_cluster):
+    bucket = kh.create_bucket(etl_cluster.url, "etlimg")
     objs = {
         "empty": b"",
         "seed/shard.in": b"some text :)\n",
@@ -136,7 +104,7 @@ def objects(img_cluster):
         "big/1MiB": os.urandom(MIB),
     }
     for name, data in objs.items():
-        put_object(img_cluster.url, bucket, name, data)
+        put_object(etl_cluster.url, bucket, name, data)
     return bucket, objs
 
 
@@ -183,7 +151,7 @@ def check_output(image, got: bytes, data: bytes, what: str):
 
 @pytest.mark.parametrize("comm", ["hpush", "hpull"])
 @pytest.mark.parametrize("image", list(STOCK))
-def test_stock_image_from_the_sdk_template(img_cluster, etls, objects, sdk, image, comm):
+def test_stock_image_from_the_sdk_template(etl_cluster, etls, objects, sdk, image, comm):
     bucket, objs = objects
     template, args, _ = STOCK[image]
     spec = template.format(communication_type=comm, **args)
@@ -204,7 +172,7 @@ def test_stock_image_from_the_sdk_template(img_cluster, etls, objects, sdk, imag
 
 
 @pytest.mark.parametrize("image", list(STOCK))
-def test_stock_image_from_init_with_image_and_command(img_cluster, etls, objects, sdk, image):
+def test_stock_image_from_init_with_image_and_command(etl_cluster, etls, objects, sdk, image):
     bucket, objs = objects
     command = GO if image.endswith("_go:latest") else UVICORN
     name = etl_name(image, "init", "hpush")
@@ -224,7 +192,7 @@ def test_stock_image_from_init_with_image_and_command(img_cluster, etls, objects
 @pytest.mark.parametrize("image", ["aistorage/transformer_echo:latest",
                                    "aistorage/transformer_md5:latest",
                                    "aistorage/transformer_hash_with_args:latest"])
-def test_stock_image_over_websocket(img_cluster, etls, objects, sdk, image):
+def test_stock_image_over_websocket(etl_cluster, etls, objects, sdk, image):
     """ws:// (which AIS allows only with direct put): the image's /ws session."""
     bucket, objs = objects
     name = etl_name(image, "ws", "ws")
@@ -234,13 +202,13 @@ def test_stock_image_over_websocket(img_cluster, etls, objects, sdk, image):
         assert r.status_code == 200, f"{obj}: {r.status_code} {r.text[:300]}"
         check_output(image, r.content, data, f"{name} {obj}")
     if "hash" in image:
-        r = requests.get(img_cluster.url + kh.obj_path(bucket, "big/1MiB"),
+        r = requests.get(etl_cluster.url + kh.obj_path(bucket, "big/1MiB"),
                          params={"provider": "ais", "etl_name": name, "etl_args": "99"},
                          timeout=60)
         assert (r.status_code, r.content) == (200, xxh(objs["big/1MiB"], 99))
 
 
-def test_hash_with_args_default_seed_and_per_request_seed(img_cluster, etls, objects, sdk):
+def test_hash_with_args_default_seed_and_per_request_seed(etl_cluster, etls, objects, sdk):
     bucket, objs = objects
     name = "hash-seeds"
     sdk.etl(name).init(image="aistorage/transformer_hash_with_args:v1.2", command=UVICORN,
@@ -249,7 +217,7 @@ def test_hash_with_args_default_seed_and_per_request_seed(img_cluster, etls, obj
         r = etls.inline(bucket, obj, name)
         assert (r.status_code, r.content) == (200, xxh(data, 1234)), obj
         for seed in (0, 42, 2**63 + 11):
-            r = requests.get(img_cluster.url + kh.obj_path(bucket, obj),
+            r = requests.get(etl_cluster.url + kh.obj_path(bucket, obj),
                              params={"provider": "ais", "etl_name": name, "etl_args": str(seed)},
                              timeout=60)
             assert (r.status_code, r.content) == (200, xxh(data, seed)), (obj, seed)
@@ -257,14 +225,14 @@ def test_hash_with_args_default_seed_and_per_request_seed(img_cluster, etls, obj
         etl=ETLConfig(name, args="42")).read_all()
     assert got == xxh(objs["big/1MiB"], 42)
     # A seed that is not a number falls back to the default, as the real image does.
-    r = requests.get(img_cluster.url + kh.obj_path(bucket, "seed/shard.in"),
+    r = requests.get(etl_cluster.url + kh.obj_path(bucket, "seed/shard.in"),
                      params={"provider": "ais", "etl_name": name, "etl_args": "not-a-seed"},
                      timeout=60)
     assert r.content == xxh(objs["seed/shard.in"], 1234)
 
 
 @pytest.mark.parametrize("algo", ["gzip", "bz2"])
-def test_compress_round_trip_with_options_and_args(img_cluster, etls, objects, sdk, algo):
+def test_compress_round_trip_with_options_and_args(etl_cluster, etls, objects, sdk, algo):
     bucket, objs = objects
     sdk.etl("zip-" + algo).init(
         image="aistorage/transformer_compress", command=UVICORN, comm_type="hpush",
@@ -277,31 +245,31 @@ def test_compress_round_trip_with_options_and_args(img_cluster, etls, objects, s
         assert unpack(r.content) == data, obj
         packed[obj] = r.content
     # The same image decompresses when etl_args say so: the round trip gives the bytes back.
-    put_object(img_cluster.url, bucket, "packed/obj", packed["bin/256x300"])
+    put_object(etl_cluster.url, bucket, "packed/obj", packed["bin/256x300"])
     args = json.dumps({"mode": "decompress", "compression": algo})
-    r = requests.get(img_cluster.url + kh.obj_path(bucket, "packed/obj"),
+    r = requests.get(etl_cluster.url + kh.obj_path(bucket, "packed/obj"),
                      params={"provider": "ais", "etl_name": "zip-" + algo, "etl_args": args},
                      timeout=60)
     assert (r.status_code, r.content) == (200, objs["bin/256x300"])
     # Decompressing what is not compressed is the image's 500 with its reason.
-    r = requests.get(img_cluster.url + kh.obj_path(bucket, "seed/shard.in"),
+    r = requests.get(etl_cluster.url + kh.obj_path(bucket, "seed/shard.in"),
                      params={"provider": "ais", "etl_name": "zip-" + algo, "etl_args": args},
                      timeout=60)
     assert r.status_code == 500 and f"not in {algo} format" in r.text, r.text
 
 
-def test_workers_of_the_command_become_processes(img_cluster, etls, objects, sdk):
+def test_workers_of_the_command_become_processes(etl_cluster, etls, objects, sdk):
     sdk.etl("md5-workers").init(image="aistorage/transformer_md5", comm_type="hpush",
                                 command=UVICORN[:-1] + ["3"])
     # Three processes per target share the instance's socket, as uvicorn --workers 3 does.
-    for t in img_cluster.targets:
+    for t in etl_cluster.targets:
         wait_instances(str(t.data / "etl" / "md5-workers") + "/", 3)
     bucket, objs = objects
     r = etls.inline(bucket, "seed/shard.in", "md5-workers")
     assert r.content == b"393c6706efb128fbc442d3f7d084a426"
 
 
-def test_stock_image_without_a_command_runs_its_entrypoint(img_cluster, etls, objects, sdk):
+def test_stock_image_without_a_command_runs_its_entrypoint(etl_cluster, etls, objects, sdk):
     """The compat suite's form: init(image=...) alone, as the image's ENTRYPOINT would serve."""
     bucket, objs = objects
     sdk.etl("md5-entry").init(image="aistorage/transformer_md5:latest", comm_type="hpush")
@@ -310,7 +278,7 @@ def test_stock_image_without_a_command_runs_its_entrypoint(img_cluster, etls, ob
         assert got == hashlib.md5(data).hexdigest().encode(), obj
 
 
-def test_stock_image_with_a_foreign_command_is_400(img_cluster, etls):
+def test_stock_image_with_a_foreign_command_is_400(etl_cluster, etls):
     r = etls.init({"name": "md5-nginx", "communication": "hpush://", "init_timeout": "30s",
                    "runtime": {"image": "aistorage/transformer_md5:latest",
                                "command": ["nginx", "-g", "daemon off;"]}})
@@ -318,7 +286,7 @@ def test_stock_image_with_a_foreign_command_is_400(img_cluster, etls):
     assert "nginx" in message(r) and "aistorage/transformer_md5" in message(r), message(r)
 
 
-def test_user_mapping_runs_a_user_script_as_an_image(img_cluster, etls, objects, sdk):
+def test_user_mapping_runs_a_user_script_as_an_image(etl_cluster, etls, objects, sdk):
     bucket, objs = objects
     sdk.etl("team-upper").init(image="team/upper:2.1", comm_type="hpush", PREFIX="up:")
     for obj, data in objs.items():
@@ -331,7 +299,7 @@ def test_user_mapping_runs_a_user_script_as_an_image(img_cluster, etls, objects,
     assert etls.details("team-upper").json()["init_msg"]["runtime"]["image"] == "team/upper:2.1"
 
 
-def test_unmapped_image_is_400_naming_the_ways(img_cluster, etls):
+def test_unmapped_image_is_400_naming_the_ways(etl_cluster, etls):
     r = etls.init({"name": "unmapped", "communication": "hpush://", "init_timeout": "30s",
                    "runtime": {"image": "team/unknown:1", "command": ["/srv/run"]}})
     assert r.status_code == 400, r.text
@@ -340,8 +308,8 @@ def test_unmapped_image_is_400_naming_the_ways(img_cluster, etls):
         assert part in text, text
 
 
-def test_kilnd_images_lists_catalogue_mappings_and_engine(img_cluster):
-    out = subprocess.run([str(kh.KILND), "images", "--config", str(img_cluster.config)],
+def test_kilnd_images_lists_catalogue_mappings_and_engine(etl_cluster):
+    out = subprocess.run([str(kh.KILND), "images", "--config", str(etl_cluster.config)],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()

@@ -17,24 +17,20 @@ import time
 
 import pytest
 import requests
-from aistore.sdk import Client
 from aistore.sdk.etl import ETLConfig
-from aistore.sdk.retry_config import RetryConfig
-from tenacity import Retrying, stop_after_attempt, wait_fixed
-from urllib3.util.retry import Retry
 
 import kilnharness as kh
-from test_etl_control import (
+from etlharness import (
     MD5_CODE,
     MD5_IO_CODE,
     MD5_SERVER,
     STOP_DEADLINE,
     EtlApi,
+    check_nodes_alive,
+    cleanup_etls,
     code_msg,
     describe,
     echo_command,
-    check_nodes_alive,
-    cleanup_etls,
     echo_spec_msg,
     etl_procs,
     instances_by_parent,
@@ -49,22 +45,6 @@ from test_etl_control import (
 )
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlinl")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    return EtlApi(etl_cluster.url)
-
-
-@pytest.fixture
-def etls(etl_cluster, api):
-    yield api
-    cleanup_etls(etl_cluster, api)
 
 
 @pytest.fixture
@@ -86,17 +66,6 @@ def objects(etl_cluster):
     for name, data in objs.items():
         put_object(etl_cluster.url, bucket, name, data)
     return bucket, objs
-
-
-@pytest.fixture(scope="module")
-def sdk(etl_cluster):
-    # The SDK's default policy replays a 5xx for ~90 s; a Kiln bug should fail fast instead.
-    retry = RetryConfig(
-        http_retry=Retry(total=1, backoff_factor=0.1, status_forcelist=[429, 500, 502, 503, 504],
-                         connect=0, read=0),
-        network_retry=Retrying(stop=stop_after_attempt(2), wait=wait_fixed(0.2), reraise=True),
-    )
-    return Client(etl_cluster.url, timeout=(3, 60), retry_config=retry)
 
 
 def wait_code_instances(cluster, name: str, per_target: int) -> None:

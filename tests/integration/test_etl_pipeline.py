@@ -8,7 +8,6 @@ Stages are code ETLs (seed 004's form) whose results a test computes itself: upp
 MD5 over io://, and the ws:// echo server with --md5.
 """
 
-import hashlib
 import os
 import re
 
@@ -16,20 +15,17 @@ import pytest
 import requests
 
 import kilnharness as kh
-from test_etl_control import (
-    EtlApi,
+from etlharness import (
     b64,
-    cleanup_etls,
     code_msg,
-    make_etl_cluster,
     message,
     owner,
     pod,
     put_object,
     spec_msg,
+    ws_command,
 )
-from test_etl_offline import assert_finished_ok, start_ok, wait_job
-from test_etl_ws import ws_command
+from offlinejobs import assert_finished_ok, md5hex, start_ok, wait_job
 
 MIB = 1024 * 1024
 
@@ -52,10 +48,6 @@ def io_msg(name: str, code: str) -> dict:
             "obj_timeout": "30s"}
 
 
-def md5hex(data: bytes) -> bytes:
-    return hashlib.md5(data).hexdigest().encode()
-
-
 STAGES = {
     "p-upper": lambda d: d.upper(),
     "p-rev-hrev": lambda d: d[::-1],
@@ -66,14 +58,9 @@ STAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlpipe")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    api = EtlApi(etl_cluster.url)
+@pytest.fixture(scope="module", autouse=True)
+def stage_etls(etl_cluster, api):
+    """The ETLs the chains are made of, on the module's cluster (deleted with the api fixture)."""
     ws = spec_msg("p-md5-ws", pod("p-md5-ws", ws_command(etl_cluster.marker("ws"), "--md5")),
                   comm="ws://")
     ws["support_direct_put"] = True
@@ -83,8 +70,6 @@ def api(etl_cluster):
                 code_msg("p-picky", PICKY, "hpush://"),
                 io_msg("p-md5-io", MD5_IO), ws):
         api.init_ok(msg)
-    yield api
-    cleanup_etls(etl_cluster, api)
 
 
 @pytest.fixture(scope="module")

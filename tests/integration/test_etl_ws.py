@@ -23,42 +23,22 @@ import pytest
 import requests
 
 import kilnharness as kh
-from test_etl_control import (
-    SERVERS,
+from etlharness import (
     STOP_DEADLINE,
-    EtlApi,
     check_nodes_alive,
-    cleanup_etls,
     describe,
     echo_command,
-    make_etl_cluster,
     message,
     owner,
     pod,
     put_object,
     spec_msg,
     wait_instances,
+    ws_command,
 )
 
 MIB = 1024 * 1024
-WS_SERVER = SERVERS / "ws_echo_server.py"
 POOL_SIZE = 4  # websockets per ETL per target (service/etl/wscommunicator.cpp)
-
-
-@pytest.fixture(scope="module")
-def etl_cluster(tmp_path_factory):
-    yield from make_etl_cluster(tmp_path_factory, "etlws")
-
-
-@pytest.fixture(scope="module")
-def api(etl_cluster):
-    return EtlApi(etl_cluster.url)
-
-
-@pytest.fixture
-def etls(etl_cluster, api):
-    yield api
-    cleanup_etls(etl_cluster, api)
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +54,6 @@ def objects(etl_cluster):
     for name, data in objs.items():
         put_object(etl_cluster.url, bucket, name, data)
     return bucket, objs
-
-
-def ws_command(marker: str, *extra) -> list[str]:
-    # `--port 8000` is the containerPort: the local runtime rewrites it to the port it picked.
-    return ["python3", str(WS_SERVER), "--port", "8000", "--marker", marker, *extra]
 
 
 def ws_msg(name: str, marker: str, *extra, comm: str = "ws://", env: dict | None = None,

@@ -1,26 +1,24 @@
 #include "service/http/connection.h"
 #include "tests/unit/service/http/loopbackserver.h"
 #include "tests/unit/service/http/rawhttpclient.h"
+#include "tests/unit/support/randombytes.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 
+#include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 
 namespace Kiln::Http::Tests {
 namespace {
 
-QByteArray randomBytes(qsizetype size, quint32 seed)
-{
-    QByteArray bytes(size, Qt::Uninitialized);
-    QRandomGenerator generator(seed);
-    for (char &c : bytes)
-        c = char(generator.bounded(256));
-    return bytes;
-}
+using Kiln::Test::randomBytes;
+using Kiln::Test::waitUntil;
 
 // The body in HTTP/1.1 chunked framing, cut into the given chunk sizes (the last one repeats).
 QByteArray chunked(const QByteArray &body, const std::vector<qsizetype> &sizes)
@@ -122,297 +120,6 @@ TEST_F(ConnectionTest, AnswersManyPipelinedRequests)
     EXPECT_EQ(answered, Requests);
 }
 
-TEST_F(ConnectionTest, ReadsAChunkedBodyIntoAStreamingRoute)
-{
-    const QByteArray body = randomBytes(150000, 1);
-    const QByteArray request = "PUT /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + chunked(body, {1, 10, 4096, 70000});
-    const quint16 port = m_loopback.port();
-    const auto response = LoopbackServer::runClient([port, request] {
-        RawHttpClient client(port);
-        client.send(request);
-        return client.readResponse();
-    });
-    ASSERT_TRUE(response);
-    EXPECT_EQ(response->status, 200);
-    EXPECT_EQ(response->body.size(), body.size());
-    EXPECT_TRUE(response->body == body);
-}
-
-TEST_F(ConnectionTest, ReadsChunkExtensionsAndTrailers)
-{
-    const QByteArray request = "PUT /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n";
-    const quint16 port = m_loopback.port();
-    const auto responses = LoopbackServer::runClient([port, request] {
-        RawHttpClient client(port);
-        client.send(request);
-        auto echo = client.readResponse();
-        client.send(get("/hello"));
-        return std::make_pair(echo, client.readResponse());
-    });
-    ASSERT_TRUE(responses.first);
-    EXPECT_EQ(responses.first->body, "hello world");
-    ASSERT_TRUE(responses.second);
-    EXPECT_EQ(responses.second->body, "hello");
-}
-
-TEST_F(ConnectionTest, StreamsALargeChunkedUploadThrough)
-{
-    const QByteArray body = randomBytes(6 * 1024 * 1024, 2);
-    const QByteArray request = "PUT /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + chunked(body, {65536});
-    const quint16 port = m_loopback.port();
-    const auto response = LoopbackServer::runClient([port, request] {
-        RawHttpClient client(port);
-        std::optional<RawResponse> response;
-        // The echo starts only once the upload ended, so sending first cannot deadlock.
-        if (client.send(request))
-            response = client.readResponse();
-        return response;
-    });
-    ASSERT_TRUE(response);
-    EXPECT_EQ(response->body.size(), body.size());
-    EXPECT_TRUE(response->body == body);
-}
-
-TEST_F(ConnectionTest, ReadsAContentLengthBodyIntoAStreamingRoute)
-{
-    const QByteArray body = randomBytes(300000, 3);
-    const QByteArray request = "PUT /echo HTTP/1.1\r\nHost: h\r\nContent-Length: "
-        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-    const quint16 port = m_loopback.port();
-    const auto response = LoopbackServer::runClient([port, request] {
-        RawHttpClient client(port);
-        client.send(request);
-        return client.readResponse();
-    });
-    ASSERT_TRUE(response);
-    EXPECT_TRUE(response->body == body);
-}
-
-TEST_F(ConnectionTest, EchoesABufferedBodyWithinItsLimit)
-{
-    const auto response = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("PUT /buffered HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd");
-        return client.readResponse();
-    });
-    ASSERT_TRUE(response);
-    EXPECT_EQ(response->status, 200);
-    EXPECT_EQ(response->body, "abcd");
-}
-
-TEST_F(ConnectionTest, AnswersABufferedBodyOverItsLimitWith413AndStaysUsable)
-{
-    const QByteArray body(5000, 'z');
-    const auto responses = LoopbackServer::runClient([port = m_loopback.port(), body] {
-        RawHttpClient client(port);
-        client.send("PUT /buffered HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n" + body);
-        auto tooLarge = client.readResponse();
-        client.send(get("/hello"));
-        return std::make_pair(tooLarge, client.readResponse());
-    });
-    ASSERT_TRUE(responses.first);
-    EXPECT_EQ(responses.first->status, 413);
-    ASSERT_TRUE(responses.second);
-    EXPECT_EQ(responses.second->body, "hello");
-}
-
-TEST_F(ConnectionTest, SendsContinueBeforeTheBodyWhenAsked)
-{
-    const auto responses = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("PUT /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n"
-                    "Expect: 100-continue\r\n\r\n");
-        auto interim = client.readResponse();
-        client.send("hello world");
-        return std::make_pair(interim, client.readResponse());
-    });
-    ASSERT_TRUE(responses.first);
-    EXPECT_EQ(responses.first->status, 100);
-    ASSERT_TRUE(responses.second);
-    EXPECT_EQ(responses.second->status, 200);
-    EXPECT_EQ(responses.second->body, "hello world");
-}
-
-TEST_F(ConnectionTest, SendsContinueForABufferedRouteToo)
-{
-    const auto responses = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("PUT /buffered HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-                    "Expect: 100-continue\r\n\r\n");
-        auto interim = client.readResponse();
-        client.send("abc");
-        return std::make_pair(interim, client.readResponse());
-    });
-    ASSERT_TRUE(responses.first);
-    EXPECT_EQ(responses.first->status, 100);
-    ASSERT_TRUE(responses.second);
-    EXPECT_EQ(responses.second->body, "abc");
-}
-
-TEST_F(ConnectionTest, EarlyAnswerToAClientAwaitingContinueClosesTheConnection)
-{
-    // The client may skip the body it announced once it sees a final status, so the server
-    // cannot know where the next request starts: it must not offer to keep the connection.
-    for (const QByteArray path : {"/reject", "/nowhere"}) {
-        const auto result = LoopbackServer::runClient([port = m_loopback.port(), path] {
-            RawHttpClient client(port);
-            client.send("PUT " + path
-                        + " HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n"
-                          "Expect: 100-continue\r\n\r\n");
-            auto response = client.readResponse();
-            return std::make_pair(response, client.waitForClose());
-        });
-        ASSERT_TRUE(result.first) << path.toStdString();
-        EXPECT_EQ(result.first->status, 404) << path.toStdString();
-        EXPECT_TRUE(result.first->closesConnection()) << path.toStdString();
-        EXPECT_TRUE(result.second) << path.toStdString();
-    }
-}
-
-TEST_F(ConnectionTest, EarlyAnswerSkipsTheUnreadBodyAndStaysUsable)
-{
-    const auto responses = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("PUT /reject HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789");
-        auto rejected = client.readResponse();
-        client.send(get("/hello"));
-        return std::make_pair(rejected, client.readResponse());
-    });
-    ASSERT_TRUE(responses.first);
-    EXPECT_EQ(responses.first->status, 404);
-    EXPECT_FALSE(responses.first->closesConnection());
-    ASSERT_TRUE(responses.second);
-    EXPECT_EQ(responses.second->body, "hello");
-}
-
-TEST_F(ConnectionTest, GarbageIs400WithAnAisErrorBodyAndTheConnectionCloses)
-{
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("\x01\x02 this is not HTTP at all\r\n\r\n");
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->status, 400);
-    EXPECT_TRUE(result.first->closesConnection());
-    const QJsonObject body = QJsonDocument::fromJson(result.first->body).object();
-    EXPECT_FALSE(body.value("message").toString().isEmpty());
-    EXPECT_EQ(body.value("status").toInt(), 400);
-    EXPECT_TRUE(result.second);
-    expectServerStillAnswers();
-}
-
-TEST_F(ConnectionTest, GarbageAfterAGoodRequestIs400AfterItsAnswer)
-{
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send(get("/hello") + "NOT HTTP\r\n\r\n");
-        auto first = client.readResponse();
-        auto second = client.readResponse();
-        return std::make_tuple(first, second, client.waitForClose());
-    });
-    ASSERT_TRUE(std::get<0>(result));
-    EXPECT_EQ(std::get<0>(result)->body, "hello");
-    ASSERT_TRUE(std::get<1>(result));
-    EXPECT_EQ(std::get<1>(result)->status, 400);
-    EXPECT_TRUE(std::get<2>(result));
-}
-
-TEST_F(ConnectionTest, BytesThatCannotStartARequestAfterAnAnswerAre400)
-{
-    // A client whose Content-Length fell short leaves body bytes where a request should start.
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send(get("/hello") + "\x01\x02 leftover body\r\n\r\n");
-        auto first = client.readResponse();
-        auto second = client.readResponse();
-        return std::make_tuple(first, second, client.waitForClose());
-    });
-    ASSERT_TRUE(std::get<0>(result));
-    EXPECT_EQ(std::get<0>(result)->body, "hello");
-    ASSERT_TRUE(std::get<1>(result));
-    EXPECT_EQ(std::get<1>(result)->status, 400);
-    EXPECT_TRUE(std::get<1>(result)->closesConnection());
-    EXPECT_TRUE(std::get<2>(result));
-}
-
-TEST_F(ConnectionTest, MalformedBodyAfterAnEarlyAnswerClosesTheConnection)
-{
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("PUT /reject HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    "zz\r\nnot a chunk\r\n");
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->status, 404);
-    EXPECT_TRUE(result.second);
-}
-
-TEST_F(ConnectionTest, OversizedHeaderIs431)
-{
-    const QByteArray request
-        = "GET /hello HTTP/1.1\r\nHost: h\r\nX-Big: " + QByteArray(100 * 1024, 'a') + "\r\n\r\n";
-    const auto result = LoopbackServer::runClient([port = m_loopback.port(), request] {
-        RawHttpClient client(port);
-        client.send(request);
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->status, 431);
-    EXPECT_EQ(QJsonDocument::fromJson(result.first->body).object().value("status").toInt(), 431);
-    EXPECT_TRUE(result.second);
-    expectServerStillAnswers();
-}
-
-TEST_F(ConnectionTest, OverlongUrlIs414)
-{
-    const QByteArray path = "/params/b/" + QByteArray(Connection::MaxUrlBytes, 'o');
-    const auto result = LoopbackServer::runClient([port = m_loopback.port(), path] {
-        RawHttpClient client(port);
-        client.send(get(path));
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->status, 414);
-    EXPECT_TRUE(result.second);
-}
-
-TEST_F(ConnectionTest, HttpOneZeroWithoutKeepAliveIsClosedAfterTheAnswer)
-{
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("GET /hello HTTP/1.0\r\n\r\n");
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->body, "hello");
-    EXPECT_TRUE(result.first->closesConnection());
-    EXPECT_TRUE(result.second);
-}
-
-TEST_F(ConnectionTest, ConnectionCloseRequestIsHonoured)
-{
-    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
-        RawHttpClient client(port);
-        client.send("GET /hello HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
-        auto response = client.readResponse();
-        return std::make_pair(response, client.waitForClose());
-    });
-    ASSERT_TRUE(result.first);
-    EXPECT_EQ(result.first->body, "hello");
-    EXPECT_TRUE(result.first->closesConnection());
-    EXPECT_TRUE(result.second);
-}
-
 TEST_F(ConnectionTest, StreamsALargeFileByteExact)
 {
     const QByteArray expected = m_loopback.makeBigFile(64 * 1024 * 1024);
@@ -479,7 +186,7 @@ TEST_F(ConnectionTest, SurvivesClientsThatLeaveBeforeAnAsynchronousAnswer)
             return sent;
         });
     }
-    EXPECT_TRUE(LoopbackServer::waitUntil([&] { return m_loopback.delayedAnswers() == Clients; }));
+    EXPECT_TRUE(waitUntil([&] { return m_loopback.delayedAnswers() == Clients; }, 10000));
     expectServerStillAnswers();
 }
 
@@ -496,6 +203,253 @@ TEST_F(ConnectionTest, SurvivesAClientThatLeavesMidUpload)
     EXPECT_TRUE(sent);
     expectServerStillAnswers();
 }
+
+// --- tables: one row per request shape --------------------------------------------------------
+
+// The name of a row, for the test's name (rows carry readable names, see kiln_add_unit_suite).
+template<typename Row> std::string rowName(const testing::TestParamInfo<Row> &info)
+{
+    return info.param.name;
+}
+
+// A request whose body a route echoes: the answer is 200 with the body byte for byte.
+struct EchoCase
+{
+    std::string name;
+    QByteArray request;
+    QByteArray body;
+};
+
+class EchoTest : public ConnectionTest, public testing::WithParamInterface<EchoCase>
+{};
+
+TEST_P(EchoTest, AnswersTheBodyByteExact)
+{
+    const EchoCase &row = GetParam();
+    const auto response = LoopbackServer::runClient([port = m_loopback.port(), &row] {
+        RawHttpClient client(port);
+        std::optional<RawResponse> response;
+        // The echo starts only once the upload ended, so sending first cannot deadlock.
+        if (client.send(row.request))
+            response = client.readResponse();
+        return response;
+    });
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    ASSERT_EQ(response->body.size(), row.body.size());
+    EXPECT_TRUE(response->body == row.body);
+}
+
+QByteArray chunkedPut(const QByteArray &route, const QByteArray &framedBody)
+{
+    return "PUT " + route + " HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + framedBody;
+}
+
+QByteArray sizedPut(const QByteArray &route, const QByteArray &body)
+{
+    return "PUT " + route + " HTTP/1.1\r\nHost: h\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+std::vector<EchoCase> echoCases()
+{
+    const QByteArray small = randomBytes(150000, 1), large = randomBytes(6 * 1024 * 1024, 2),
+                     sized = randomBytes(300000, 3);
+    return {
+        {"ChunkedBodyIntoAStreamingRoute", chunkedPut("/echo", chunked(small, {1, 10, 4096, 70000})),
+         small},
+        {"LargeChunkedUploadStreamsThrough", chunkedPut("/echo", chunked(large, {65536})), large},
+        {"ContentLengthBodyIntoAStreamingRoute", sizedPut("/echo", sized), sized},
+        {"BufferedBodyWithinItsLimit", sizedPut("/buffered", "abcd"), "abcd"},
+    };
+}
+
+INSTANTIATE_TEST_SUITE_P(Bodies, EchoTest, testing::ValuesIn(echoCases()), rowName<EchoCase>);
+
+// A request, its answer, then GET /hello on the same connection: the connection stays usable.
+struct KeptCase
+{
+    std::string name;
+    QByteArray request;
+    int status;
+    QByteArray body; // empty: not compared
+};
+
+class KeptAliveTest : public ConnectionTest, public testing::WithParamInterface<KeptCase>
+{};
+
+TEST_P(KeptAliveTest, AnswersThenServesTheNextRequest)
+{
+    const KeptCase &row = GetParam();
+    const auto responses = LoopbackServer::runClient([port = m_loopback.port(), &row] {
+        RawHttpClient client(port);
+        client.send(row.request);
+        auto first = client.readResponse();
+        client.send(get("/hello"));
+        return std::make_pair(first, client.readResponse());
+    });
+    ASSERT_TRUE(responses.first);
+    EXPECT_EQ(responses.first->status, row.status);
+    if (!row.body.isEmpty())
+        EXPECT_EQ(responses.first->body, row.body);
+    EXPECT_FALSE(responses.first->closesConnection());
+    ASSERT_TRUE(responses.second);
+    EXPECT_EQ(responses.second->body, "hello");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Requests, KeptAliveTest,
+    testing::Values(
+        KeptCase{"ChunkExtensionsAndTrailers",
+                 chunkedPut("/echo", "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"),
+                 200, "hello world"},
+        KeptCase{"BufferedBodyOverItsLimitIs413", sizedPut("/buffered", QByteArray(5000, 'z')), 413,
+                 {}},
+        // An early answer skips the body it did not read.
+        KeptCase{"EarlyAnswerSkipsTheUnreadBody", sizedPut("/reject", "0123456789"), 404, {}}),
+    rowName<KeptCase>);
+
+// Expect: 100-continue: the interim 100 comes before the client sends the body.
+struct ContinueCase
+{
+    std::string name;
+    QByteArray route;
+    QByteArray body;
+};
+
+class ContinueTest : public ConnectionTest, public testing::WithParamInterface<ContinueCase>
+{};
+
+TEST_P(ContinueTest, SendsContinueBeforeTheBody)
+{
+    const ContinueCase &row = GetParam();
+    const auto responses = LoopbackServer::runClient([port = m_loopback.port(), &row] {
+        RawHttpClient client(port);
+        client.send("PUT " + row.route + " HTTP/1.1\r\nHost: h\r\nContent-Length: "
+                    + QByteArray::number(row.body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+        auto interim = client.readResponse();
+        client.send(row.body);
+        return std::make_pair(interim, client.readResponse());
+    });
+    ASSERT_TRUE(responses.first);
+    EXPECT_EQ(responses.first->status, 100);
+    ASSERT_TRUE(responses.second);
+    EXPECT_EQ(responses.second->status, 200);
+    EXPECT_EQ(responses.second->body, row.body);
+}
+
+INSTANTIATE_TEST_SUITE_P(Routes, ContinueTest,
+                         testing::Values(ContinueCase{"StreamingRoute", "/echo", "hello world"},
+                                         ContinueCase{"BufferedRoute", "/buffered", "abc"}),
+                         rowName<ContinueCase>);
+
+// A request after which the server closes the connection; a new client is still served.
+struct ClosingCase
+{
+    std::string name;
+    QByteArray request;
+    int status;
+    QByteArray body;     // empty: not compared
+    bool announcesClose; // the answer says Connection: close
+    bool aisErrorBody;   // the answer is an AIS error body naming the status
+};
+
+class ClosingTest : public ConnectionTest, public testing::WithParamInterface<ClosingCase>
+{};
+
+TEST_P(ClosingTest, AnswersThenClosesTheConnection)
+{
+    const ClosingCase &row = GetParam();
+    const auto result = LoopbackServer::runClient([port = m_loopback.port(), &row] {
+        RawHttpClient client(port);
+        client.send(row.request);
+        auto response = client.readResponse();
+        return std::make_pair(response, client.waitForClose());
+    });
+    ASSERT_TRUE(result.first);
+    EXPECT_EQ(result.first->status, row.status);
+    if (!row.body.isEmpty())
+        EXPECT_EQ(result.first->body, row.body);
+    if (row.announcesClose)
+        EXPECT_TRUE(result.first->closesConnection());
+    if (row.aisErrorBody) {
+        const QJsonObject body = QJsonDocument::fromJson(result.first->body).object();
+        EXPECT_FALSE(body.value("message").toString().isEmpty());
+        EXPECT_EQ(body.value("status").toInt(), row.status);
+    }
+    EXPECT_TRUE(result.second) << "the connection stays open";
+    expectServerStillAnswers();
+}
+
+QByteArray continuePut(const QByteArray &route)
+{
+    return "PUT " + route + " HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n"
+                            "Expect: 100-continue\r\n\r\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Requests, ClosingTest,
+    testing::Values(
+        ClosingCase{"GarbageIs400", "\x01\x02 this is not HTTP at all\r\n\r\n", 400, {}, true, true},
+        ClosingCase{"OversizedHeaderIs431",
+                    "GET /hello HTTP/1.1\r\nHost: h\r\nX-Big: " + QByteArray(100 * 1024, 'a')
+                        + "\r\n\r\n",
+                    431, {}, false, true},
+        ClosingCase{"OverlongUrlIs414", get("/params/b/" + QByteArray(Connection::MaxUrlBytes, 'o')),
+                    414, {}, false, false},
+        ClosingCase{"HttpOneZeroWithoutKeepAlive", "GET /hello HTTP/1.0\r\n\r\n", 200, "hello", true,
+                    false},
+        ClosingCase{"ConnectionCloseIsHonoured",
+                    "GET /hello HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", 200, "hello", true,
+                    false},
+        // The client may skip the body it announced once it sees a final status, so the server
+        // cannot know where the next request starts: it must not offer to keep the connection.
+        ClosingCase{"EarlyAnswerAwaitingContinueRejected", continuePut("/reject"), 404, {}, true,
+                    false},
+        ClosingCase{"EarlyAnswerAwaitingContinueNoRoute", continuePut("/nowhere"), 404, {}, true,
+                    false},
+        ClosingCase{"MalformedBodyAfterAnEarlyAnswer",
+                    chunkedPut("/reject", "zz\r\nnot a chunk\r\n"), 404, {}, false, false}),
+    rowName<ClosingCase>);
+
+// A good request, then bytes that cannot start one: the answer, then 400, then the close.
+struct TrailingGarbageCase
+{
+    std::string name;
+    QByteArray garbage;
+    bool announcesClose;
+};
+
+class TrailingGarbageTest : public ConnectionTest,
+                            public testing::WithParamInterface<TrailingGarbageCase>
+{};
+
+TEST_P(TrailingGarbageTest, Is400AfterTheGoodAnswer)
+{
+    const TrailingGarbageCase &row = GetParam();
+    const auto result = LoopbackServer::runClient([port = m_loopback.port(), &row] {
+        RawHttpClient client(port);
+        client.send(get("/hello") + row.garbage);
+        auto first = client.readResponse();
+        auto second = client.readResponse();
+        return std::make_tuple(first, second, client.waitForClose());
+    });
+    ASSERT_TRUE(std::get<0>(result));
+    EXPECT_EQ(std::get<0>(result)->body, "hello");
+    ASSERT_TRUE(std::get<1>(result));
+    EXPECT_EQ(std::get<1>(result)->status, 400);
+    if (row.announcesClose)
+        EXPECT_TRUE(std::get<1>(result)->closesConnection());
+    EXPECT_TRUE(std::get<2>(result));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Requests, TrailingGarbageTest,
+    testing::Values(TrailingGarbageCase{"NotHttp", "NOT HTTP\r\n\r\n", false},
+                    // A client whose Content-Length fell short leaves body bytes where a request
+                    // should start.
+                    TrailingGarbageCase{"LeftoverBody", "\x01\x02 leftover body\r\n\r\n", true}),
+    rowName<TrailingGarbageCase>);
 
 } // namespace
 } // namespace Kiln::Http::Tests

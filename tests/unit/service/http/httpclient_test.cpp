@@ -1,5 +1,6 @@
 #include "service/http/httpclient.h"
-#include "tests/unit/service/http/asyncwait.h"
+#include "tests/unit/support/randombytes.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,9 @@
 
 namespace Kiln::Http::Tests {
 namespace {
+
+using Kiln::Test::randomBytes;
+using Kiln::Test::waitUntil;
 
 constexpr qint64 MiB = 1024 * 1024;
 
@@ -101,10 +105,10 @@ ClientRequest request(const QUrl &url, const QByteArray &method = "GET")
 QByteArray readAll(ClientCall *call)
 {
     QByteArray body;
-    EXPECT_TRUE(spinUntil([&] {
+    EXPECT_TRUE(waitUntil([&] {
         body += call->read(call->bytesAvailable());
         return call->isFinished() && call->bytesAvailable() == 0;
-    })) << "no end of the answer";
+    }, 20000)) << "no end of the answer";
     return body;
 }
 
@@ -208,7 +212,7 @@ TEST(HttpClient, ReadsTheAnswerWhileTheBodyIsStillGoingOut)
         if (echoed == peer.contentLength)
             peer.socket->write("0\r\n\r\n");
     };
-    const QByteArray payload = seededBytes(48 * MiB, 7);
+    const QByteArray payload = randomBytes(48 * MiB, 7);
     HttpClient client;
     ClientRequest r = request(server.url(), "PUT");
     auto buffer = std::make_unique<QBuffer>();
@@ -225,7 +229,7 @@ TEST(HttpClient, ReadsTheAnswerWhileTheBodyIsStillGoingOut)
 
 TEST(HttpClient, HoldsAtMostItsBufferWhenTheReaderFallsBehind)
 {
-    const QByteArray payload = seededBytes(40 * MiB, 11);
+    const QByteArray payload = randomBytes(40 * MiB, 11);
     ScriptedServer server;
     server.onData = [&](Peer &peer) {
         if (peer.headEnd >= 0)
@@ -234,15 +238,15 @@ TEST(HttpClient, HoldsAtMostItsBufferWhenTheReaderFallsBehind)
     };
     HttpClient client;
     ClientCall *call = client.send(request(server.url()), &client);
-    ASSERT_TRUE(spinUntil([&] { return call->bytesAvailable() > 0; }));
+    ASSERT_TRUE(waitUntil([&] { return call->bytesAvailable() > 0; }, 20000));
     // Nobody reads for a while: the call stops taking bytes from the socket.
     QElapsedTimer t;
     t.start();
     qint64 most = 0;
-    spinUntil([&] {
+    waitUntil([&] {
         most = std::max(most, call->bytesAvailable());
         return t.elapsed() > 700;
-    });
+    }, 20000);
     EXPECT_LE(most, ClientCall::MaxBuffered + 256 * 1024);
     EXPECT_FALSE(call->isFinished());
     const QByteArray body = readAll(call);
@@ -318,7 +322,7 @@ TEST(HttpClient, ConnectionRefusedIsAnError)
     HttpClient client;
     ClientCall *call
         = client.send(request(QUrl(QStringLiteral("http://127.0.0.1:%1/x").arg(port))), &client);
-    ASSERT_TRUE(spinUntil([&] { return call->isFinished(); }));
+    ASSERT_TRUE(waitUntil([&] { return call->isFinished(); }, 20000));
     EXPECT_EQ(call->status(), 0);
     EXPECT_TRUE(call->error().contains("refused", Qt::CaseInsensitive))
         << call->error().toStdString();
@@ -335,7 +339,7 @@ TEST(HttpClient, AHangUpWithoutAnAnswerIsNotARefusedConnection)
     };
     HttpClient client;
     ClientCall *call = client.send(request(server.url()), &client);
-    ASSERT_TRUE(spinUntil([&] { return call->isFinished(); }));
+    ASSERT_TRUE(waitUntil([&] { return call->isFinished(); }, 20000));
     EXPECT_EQ(call->status(), 0);
     EXPECT_TRUE(call->error().contains("without an answer")) << call->error().toStdString();
     EXPECT_FALSE(call->connectionRefused());
@@ -390,11 +394,11 @@ TEST(HttpClient, AbortingACallClosesItsConnectionAndSignalsNothing)
     ClientCall *call = client.send(request(server.url()), &client);
     int signals_ = 0;
     QObject::connect(call, &ClientCall::finished, [&] { ++signals_; });
-    ASSERT_TRUE(spinUntil([&] { return call->headersReceived(); }));
+    ASSERT_TRUE(waitUntil([&] { return call->headersReceived(); }, 20000));
     call->abort();
     QPointer<QTcpSocket> serverSide = server.peers().value(0)->socket;
-    EXPECT_TRUE(spinUntil(
-        [&] { return !serverSide || serverSide->state() == QAbstractSocket::UnconnectedState; }));
+    EXPECT_TRUE(waitUntil(
+        [&] { return !serverSide || serverSide->state() == QAbstractSocket::UnconnectedState; }, 20000));
     EXPECT_EQ(signals_, 0);
     EXPECT_EQ(client.idleConnections(), 0);
 }
@@ -406,7 +410,7 @@ TEST(HttpClient, AStrangeUrlFailsFromTheEventLoop)
     EXPECT_FALSE(call->isFinished()) << "nothing is reported before the caller can connect";
     bool finished = false;
     QObject::connect(call, &ClientCall::finished, [&] { finished = true; });
-    ASSERT_TRUE(spinUntil([&] { return finished; }));
+    ASSERT_TRUE(waitUntil([&] { return finished; }, 20000));
     EXPECT_TRUE(call->error().contains("plain http"));
 }
 

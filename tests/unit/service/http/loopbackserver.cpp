@@ -1,10 +1,10 @@
 #include "tests/unit/service/http/loopbackserver.h"
+#include "tests/unit/support/randombytes.h"
 
 #include "service/http/bodysource.h"
 #include "service/http/exchange.h"
 
 #include <QFile>
-#include <QRandomGenerator>
 
 #include <memory>
 
@@ -67,9 +67,7 @@ LoopbackServer::LoopbackServer()
 
 QByteArray LoopbackServer::makeBigFile(qint64 size)
 {
-    QByteArray bytes(size, Qt::Uninitialized);
-    QRandomGenerator(20240601).fillRange(reinterpret_cast<quint32 *>(bytes.data()),
-                                         size / sizeof(quint32));
+    const QByteArray bytes = Kiln::Test::randomBytes(size, 20240601);
     m_bigPath = m_dir.filePath("big.bin");
     QFile file(m_bigPath);
     EXPECT_TRUE(file.open(QIODevice::WriteOnly));
@@ -80,24 +78,6 @@ QByteArray LoopbackServer::makeBigFile(qint64 size)
 QList<QByteArray> LoopbackServer::unsizedPieces()
 {
     return {"first piece;", QByteArray(100000, 'x'), "", "last piece"};
-}
-
-bool LoopbackServer::waitUntil(const std::function<bool()> &condition,
-                               std::chrono::milliseconds deadline)
-{
-    if (condition())
-        return true;
-    QEventLoop loop;
-    QTimer poll;
-    poll.setInterval(5);
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (condition())
-            loop.quit();
-    });
-    poll.start();
-    QTimer::singleShot(deadline, &loop, &QEventLoop::quit);
-    loop.exec();
-    return condition();
 }
 
 void LoopbackServer::addRoutes()

@@ -31,7 +31,7 @@ using namespace std::chrono_literals;
 //   GET /delay/{ms}                  answers "<ms>" after ms milliseconds
 //   GET /big                         streams the file made by makeBigFile()
 //   GET /unsized                     a body of unknown length, produced piece by piece
-// Lives on the test's main thread, which must run the event loop (runClient, waitUntil).
+// Lives on the test's main thread, which must run the event loop (runClient, tests/unit/support's waitUntil).
 class LoopbackServer final
 {
 public:
@@ -45,10 +45,6 @@ public:
     static QList<QByteArray> unsizedPieces();
     // Answers GET /delay gave (or tried to give, the client may have left).
     int delayedAnswers() const { return m_delayedAnswers; }
-
-    // Serves the event loop until condition() holds or the deadline passes.
-    static bool waitUntil(const std::function<bool()> &condition,
-                          std::chrono::milliseconds deadline = 10s);
 
     // Runs client() on a thread of its own while this thread serves the event loop, and returns
     // its result. The client's socket reads time out, so a stuck exchange ends as a failure.

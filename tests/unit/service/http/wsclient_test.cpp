@@ -1,12 +1,12 @@
 #include "service/http/wsclient.h"
-#include "tests/unit/service/http/asyncwait.h"
+#include "tests/unit/support/randombytes.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
 #include <QBuffer>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
-#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -18,6 +18,10 @@
 
 namespace Kiln::Http::Tests {
 namespace {
+
+using Kiln::Test::randomBytes;
+using Kiln::Test::holdsFor;
+using Kiln::Test::waitUntil;
 
 constexpr qint64 MiB = 1024 * 1024;
 
@@ -96,7 +100,7 @@ QString brokenHandshake(const QByteArray &answer)
     Seen seen;
     seen.watch(client);
     client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.serverPort())));
-    EXPECT_TRUE(spinUntil([&] { return !seen.broken.isEmpty() || seen.opened; }));
+    EXPECT_TRUE(waitUntil([&] { return !seen.broken.isEmpty() || seen.opened; }, 20000));
     EXPECT_FALSE(seen.opened);
     return seen.broken;
 }
@@ -109,16 +113,16 @@ TEST(WsClient, StreamsAMessageOutInFramesAndTheAnswerBackInPieces)
     Seen seen;
     seen.watch(client);
     client.open(peer.url());
-    ASSERT_TRUE(spinUntil([&] { return seen.opened || !seen.broken.isEmpty(); }));
+    ASSERT_TRUE(waitUntil([&] { return seen.opened || !seen.broken.isEmpty(); }, 20000));
     ASSERT_TRUE(seen.opened) << seen.broken.toStdString();
 
     client.sendMessage(R"({"path":"o"})");
-    const QByteArray payload = seededBytes(20 * MiB + 123, 3);
+    const QByteArray payload = randomBytes(20 * MiB + 123, 3);
     auto device = std::make_unique<QBuffer>();
     device->setData(payload);
     device->open(QIODevice::ReadOnly);
     client.sendStream(std::move(device), payload.size());
-    ASSERT_TRUE(spinUntil([&] { return seen.messages.size() == 2 || !seen.broken.isEmpty(); }))
+    ASSERT_TRUE(waitUntil([&] { return seen.messages.size() == 2 || !seen.broken.isEmpty(); }, 20000))
         << seen.messages.size();
     ASSERT_TRUE(seen.broken.isEmpty()) << seen.broken.toStdString();
     ASSERT_EQ(peer.messages.size(), 2);
@@ -140,16 +144,16 @@ TEST(WsClient, AnEmptyStreamIsOneEmptyMessage)
     Seen seen;
     seen.watch(client);
     client.open(peer.url());
-    ASSERT_TRUE(spinUntil([&] { return seen.opened; }));
+    ASSERT_TRUE(waitUntil([&] { return seen.opened; }, 20000));
     client.sendStream(std::make_unique<QBuffer>(), 0);
-    ASSERT_TRUE(spinUntil([&] { return seen.messages.size() == 1; }));
+    ASSERT_TRUE(waitUntil([&] { return seen.messages.size() == 1; }, 20000));
     EXPECT_EQ(seen.messages[0], "got 0");
 }
 
 TEST(WsClient, APausedClientStopsReadingAndResumes)
 {
     WsPeer peer;
-    const QByteArray big = seededBytes(48 * MiB, 5);
+    const QByteArray big = randomBytes(48 * MiB, 5);
     peer.onMessage = [&](QWebSocket *s, const QByteArray &) { s->sendBinaryMessage(big); };
     WsClient client;
     Seen seen;
@@ -158,18 +162,17 @@ TEST(WsClient, APausedClientStopsReadingAndResumes)
     QObject::connect(&client, &WsClient::messageData, pauser.get(),
                      [&client](const QByteArray &) { client.setReadPaused(true); });
     client.open(peer.url());
-    ASSERT_TRUE(spinUntil([&] { return seen.opened; }));
+    ASSERT_TRUE(waitUntil([&] { return seen.opened; }, 20000));
     client.sendMessage("go");
-    ASSERT_TRUE(spinUntil([&] { return seen.pieces > 0; }));
-    QElapsedTimer t;
-    t.start();
-    spinUntil([&] { return t.elapsed() > 600; });
-    EXPECT_EQ(seen.pieces, 1) << "nothing is handed on while paused";
+    ASSERT_TRUE(waitUntil([&] { return seen.pieces > 0; }, 20000));
+    EXPECT_TRUE(holdsFor([&] { return seen.pieces == 1; }, 600))
+        << "nothing is handed on while paused";
+    EXPECT_EQ(seen.pieces, 1);
     EXPECT_LT(seen.current.size(), 4 * MiB);
     // Resume for good: the rest arrives.
     pauser.reset();
     client.setReadPaused(false);
-    ASSERT_TRUE(spinUntil([&] { return seen.messages.size() == 1; }))
+    ASSERT_TRUE(waitUntil([&] { return seen.messages.size() == 1; }, 20000))
         << seen.current.size() << " bytes; broken: " << seen.broken.toStdString();
     EXPECT_EQ(seen.messages[0].size(), big.size());
     EXPECT_TRUE(seen.messages[0] == big);
@@ -189,9 +192,9 @@ TEST(WsClient, AnswersPingsAndTellsTextFromBinary)
     Seen seen;
     seen.watch(client);
     client.open(peer.url());
-    ASSERT_TRUE(spinUntil([&] { return seen.opened; }));
+    ASSERT_TRUE(waitUntil([&] { return seen.opened; }, 20000));
     client.sendMessage("x");
-    ASSERT_TRUE(spinUntil([&] { return seen.messages.size() == 1 && !pong.isEmpty(); }));
+    ASSERT_TRUE(waitUntil([&] { return seen.messages.size() == 1 && !pong.isEmpty(); }, 20000));
     EXPECT_EQ(pong, "are you there");
     EXPECT_EQ(seen.binary, QList<bool>{false});
     EXPECT_EQ(seen.messages[0], "delivered by direct put");
@@ -207,9 +210,9 @@ TEST(WsClient, AServerCloseIsReportedWithItsCodeAndReason)
     Seen seen;
     seen.watch(client);
     client.open(peer.url());
-    ASSERT_TRUE(spinUntil([&] { return seen.opened; }));
+    ASSERT_TRUE(waitUntil([&] { return seen.opened; }, 20000));
     client.sendMessage("x");
-    ASSERT_TRUE(spinUntil([&] { return !seen.broken.isEmpty(); }));
+    ASSERT_TRUE(waitUntil([&] { return !seen.broken.isEmpty(); }, 20000));
     EXPECT_TRUE(seen.broken.contains("1006")) << seen.broken.toStdString();
     EXPECT_TRUE(seen.broken.contains("boom")) << seen.broken.toStdString();
     EXPECT_FALSE(client.isOpen());
@@ -239,7 +242,7 @@ TEST(WsClient, ARefusedConnectionIsBroken)
     Seen seen;
     seen.watch(client);
     client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
-    ASSERT_TRUE(spinUntil([&] { return !seen.broken.isEmpty(); }));
+    ASSERT_TRUE(waitUntil([&] { return !seen.broken.isEmpty(); }, 20000));
     EXPECT_TRUE(seen.broken.contains("refused", Qt::CaseInsensitive)) << seen.broken.toStdString();
 }
 

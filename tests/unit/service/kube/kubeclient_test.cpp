@@ -1,7 +1,7 @@
 #include "fakeapiserver.h"
 #include "service/kube/kubeclient.h"
 #include "service/kube/kubewatch.h"
-#include "waituntil.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ namespace Kiln::Kube {
 namespace {
 
 using Test::FakeApiServer;
-using Test::waitUntil;
+using Kiln::Test::waitUntil;
 using Reply = FakeApiServer::Reply;
 
 constexpr char PodPath[] = "/api/v1/namespaces/kiln/pods/echo-t1";

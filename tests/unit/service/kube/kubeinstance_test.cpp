@@ -2,7 +2,7 @@
 #include "service/kube/kubeclient.h"
 #include "service/kube/podbuilder.h"
 #include "service/runtime/kubeinstance.h"
-#include "waituntil.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@ namespace Kiln::Runtime {
 namespace {
 
 using Kube::Test::FakeApiServer;
-using Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 using Reply = FakeApiServer::Reply;
 using namespace std::chrono_literals;
 

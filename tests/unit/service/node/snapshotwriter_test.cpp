@@ -1,6 +1,6 @@
 #include "service/node/snapshotwriter.h"
 
-#include "../kube/waituntil.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <QThread>
 
 using Kiln::Node::SnapshotWriter;
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 namespace {
 QByteArray contentOf(const QString &path)

@@ -1,4 +1,4 @@
-#include "../kube/waituntil.h"
+#include "tests/unit/support/waituntil.h"
 #include "service/runtime/localinstance.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 
 using namespace Kiln;
 using namespace Kiln::Runtime;
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 namespace {
 

@@ -1,7 +1,8 @@
-#include "../http/asyncwait.h"
 #include "service/target/appendsessions.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
+#include "tests/unit/support/randombytes.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 #include <xxhash.h>
@@ -14,8 +15,8 @@
 namespace Kiln::Target {
 namespace {
 
-using Http::Tests::seededBytes;
-using Http::Tests::spinUntil;
+using Kiln::Test::randomBytes;
+using Kiln::Test::waitUntil;
 
 QString xxhashOf(const QByteArray &bytes)
 {
@@ -45,7 +46,7 @@ protected:
     Result<ObjectInfo> flush(AppendSession *s, const ExpectedChecksum &expected = {})
     {
         auto future = m_sessions->flush(s, expected);
-        EXPECT_TRUE(spinUntil([&] { return future.isFinished(); }));
+        EXPECT_TRUE(waitUntil([&] { return future.isFinished(); }, 20000));
         return future.result();
     }
 
@@ -68,7 +69,7 @@ TEST_F(AppendSessionsTest, PartsBecomeTheObjectOnlyAtTheFlush)
 {
     auto s = m_sessions->open("b", "o", {});
     ASSERT_TRUE(s);
-    const QByteArray a = seededBytes(4000, 1), b = seededBytes(100000, 2);
+    const QByteArray a = randomBytes(4000, 1), b = randomBytes(100000, 2);
     appendPart(*s, a);
     const QString handle = m_sessions->handleOf(**s);
     EXPECT_TRUE(handle.startsWith("t1|"));
@@ -87,7 +88,7 @@ TEST_F(AppendSessionsTest, PartsBecomeTheObjectOnlyAtTheFlush)
 
 TEST_F(AppendSessionsTest, AnExistingObjectIsContinued)
 {
-    const QByteArray old = seededBytes(3 * 1024 * 1024, 3), more = seededBytes(1000, 4);
+    const QByteArray old = randomBytes(3 * 1024 * 1024, 3), more = randomBytes(1000, 4);
     auto w = m_store->beginWrite("b", "o");
     ASSERT_TRUE(w && (*w)->write(old.constData(), old.size()));
     ASSERT_TRUE((*w)->commitNow());

@@ -1,5 +1,6 @@
-#include "../http/asyncwait.h"
 #include "service/target/archivesource.h"
+#include "tests/unit/support/randombytes.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -14,13 +15,13 @@
 namespace Kiln::Target {
 namespace {
 
-using Http::Tests::seededBytes;
-using Http::Tests::spinUntil;
+using Kiln::Test::randomBytes;
+using Kiln::Test::waitUntil;
 
 const QMap<QString, QByteArray> &members()
 {
     static const QMap<QString, QByteArray> m{{"a.txt", "alpha\n"},
-                                             {"dir/big.bin", seededBytes(2 * 1024 * 1024, 9)},
+                                             {"dir/big.bin", randomBytes(2 * 1024 * 1024, 9)},
                                              {"dir/c.json", "{}"},
                                              {"empty", {}}};
     return m;
@@ -65,7 +66,7 @@ Result<std::shared_ptr<ArchiveCursor>> open(const ArchiveRead &read, const QStri
                                             const QString &name)
 {
     auto future = ArchiveSource::open(read, path, name, QThreadPool::globalInstance());
-    EXPECT_TRUE(spinUntil([&] { return future.isFinished(); }));
+    EXPECT_TRUE(waitUntil([&] { return future.isFinished(); }, 20000));
     return future.result();
 }
 

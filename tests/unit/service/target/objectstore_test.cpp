@@ -1,5 +1,6 @@
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
+#include "tests/unit/support/randombytes.h"
 
 #include <gtest/gtest.h>
 #include <xxhash.h>
@@ -7,7 +8,6 @@
 #include <QDir>
 #include <QFile>
 #include <QHash>
-#include <QRandomGenerator>
 #include <QTemporaryDir>
 
 #include <memory>
@@ -23,14 +23,7 @@ QString xxhashOf(const QByteArray &bytes)
         static_cast<unsigned long long>(XXH64(bytes.constData(), size_t(bytes.size()), 0)));
 }
 
-QByteArray randomBytes(qsizetype size, quint32 seed)
-{
-    QByteArray bytes(size, Qt::Uninitialized);
-    QRandomGenerator generator(seed);
-    for (char &c : bytes)
-        c = char(generator.bounded(256));
-    return bytes;
-}
+using Kiln::Test::randomBytes;
 
 template<typename T> Result<T> await(QFuture<Result<T>> future)
 {
