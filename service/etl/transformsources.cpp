@@ -1,8 +1,7 @@
 #include "service/etl/transformsources.h"
 
 #include "service/http/httpclient.h"
-
-#include <csignal>
+#include "service/runtime/processreaper.h"
 
 namespace Kiln::Etl {
 
@@ -117,11 +116,10 @@ ProcessBodySource::~ProcessBodySource()
 {
     if (!std::exchange(m_reported, true) && m_done)
         m_done(m_sent, false);
-    if (m_process && m_process->state() != QProcess::NotRunning) {
-        ::kill(-pid_t(m_process->processId()), SIGKILL);
-        m_process->kill();
-        m_process->waitForFinished(1000);
-    }
+    // Killed at once with whatever it spawned in its group, and reaped without waiting here.
+    if (m_process && m_process->state() != QProcess::NotRunning)
+        Runtime::ProcessReaper::reap(m_process, std::chrono::milliseconds(0),
+                                     Runtime::ProcessReaper::Scope::Group);
 }
 
 QByteArray ProcessBodySource::read(qint64 maxBytes)

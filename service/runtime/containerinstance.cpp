@@ -2,49 +2,43 @@
 
 #include "service/runtime/containerengine.h"
 #include "service/runtime/launchplan.h"
-#include "shared/core/duration.h"
+#include "service/runtime/processreaper.h"
 #include "shared/core/logging.h"
-
-#include <QNetworkReply>
 
 namespace Kiln::Runtime {
 
 ContainerInstance::ContainerInstance(InstanceSpec spec, ContainerPlan plan, ContainerEngine *engine,
                                      QObject *parent)
-    : Instance(parent)
-    , m_spec(std::move(spec))
+    : InstanceLifecycle(std::move(spec), Log::runtime(), parent)
     , m_plan(std::move(plan))
     , m_engine(engine)
 {
-    m_probeTimer.setInterval(250);
-    connect(&m_probeTimer, &QTimer::timeout, this, &ContainerInstance::probe);
-    m_initTimer.setSingleShot(true);
-    m_initTimer.setInterval(int(std::min<qint64>(m_spec.msg.initTimeout.count(), INT_MAX)));
-    connect(&m_initTimer, &QTimer::timeout, this, [this] {
-        failStart(makeError(ErrorCode::InvalidArgument,
-                            QStringLiteral("ETL %1 on target %2: container of %3 did not become "
-                                           "ready within %4%5")
-                                .arg(m_spec.msg.name, m_spec.targetId, m_plan.image,
-                                     formatDuration(m_spec.msg.initTimeout),
-                                     m_log.tail(5).isEmpty() ? QString()
-                                                             : QStringLiteral("; last output: ")
-                                             + QString::fromUtf8(m_log.tail(5)))));
+    connect(&m_probe, &ReadinessProbe::succeeded, this, [this] {
+        if (state() != State::Starting)
+            return;
+        markReady(QStringLiteral("127.0.0.1:%1").arg(m_hostPort));
+        refreshStats();
     });
+}
+
+QString ContainerInstance::timeoutDetail() const
+{
+    const QByteArray tail = m_log.tail(5);
+    return QStringLiteral(" (container of %1)").arg(m_plan.image)
+        + (tail.isEmpty() ? QString() : QStringLiteral("; last output: ") + QString::fromUtf8(tail));
 }
 
 ContainerInstance::~ContainerInstance()
 {
     // The container outlives no target: remove it without waiting for the engine's answer (by
     // name when `run` has not answered yet).
-    if ((!m_id.isEmpty() || m_runInFlight) && m_state != State::Stopped && m_engine)
+    if ((!m_id.isEmpty() || m_runInFlight) && state() != State::Stopped && m_engine)
         QProcess::startDetached(m_engine->program(),
                                 {"rm", "-f", m_id.isEmpty() ? m_plan.name : m_id});
-    // ~QProcess of a CLI call still running emits finished into this half-destroyed object:
-    // cut every one off first (their lambdas have this as context).
-    for (QProcess *p : findChildren<QProcess *>(Qt::FindDirectChildrenOnly)) {
-        p->disconnect(this);
-        p->kill();
-    }
+    // CLI calls still running are cut off from this half-destroyed object (their lambdas
+    // have this as context), killed, and reaped without waiting on this thread.
+    for (QProcess *p : findChildren<QProcess *>(Qt::FindDirectChildrenOnly))
+        ProcessReaper::reap(p, std::chrono::milliseconds(0));
 }
 
 QProcess *ContainerInstance::runCli(const QStringList &arguments, Done done)
@@ -67,11 +61,8 @@ QProcess *ContainerInstance::runCli(const QStringList &arguments, Done done)
 
 void ContainerInstance::start()
 {
-    if (m_state != State::Created)
+    if (!beginStart())
         return;
-    m_state = State::Launching;
-    m_started.start();
-    m_initTimer.start();
     if (!m_engine)
         return failStart(makeError(ErrorCode::Internal, "the container engine is gone"));
     connect(m_engine, &ContainerEngine::probed, this, &ContainerInstance::onEngineProbed,
@@ -81,7 +72,7 @@ void ContainerInstance::start()
 
 void ContainerInstance::onEngineProbed()
 {
-    if (m_state != State::Launching)
+    if (state() != State::Launching)
         return;
     if (m_engine->state() != ContainerEngine::State::Available)
         return failStart(cannotRunImage(m_plan.image, m_engine->describe()));
@@ -99,55 +90,61 @@ void ContainerInstance::onRun(int exitCode, const QByteArray &out, const QByteAr
 {
     if (exitCode == 0)
         m_id = QString::fromUtf8(out).trimmed().section('\n', -1);
-    if (m_state == State::Stopping) { // stopped while the engine was creating it
-        if (m_id.isEmpty()) {
-            m_state = State::Stopped;
-            Q_EMIT stopped();
-        } else {
+    if (state() == State::Stopping) { // stopped while the engine was creating it
+        if (m_id.isEmpty())
+            markStopped();
+        else
             removeContainer();
-        }
         return;
     }
-    if (m_state != State::Launching) {
+    if (state() != State::Launching) {
         removeContainer(); // failed meanwhile (init timeout)
         return;
     }
     if (exitCode != 0 || m_id.isEmpty()) {
         m_log.append(err);
-        const QString why = QString::fromUtf8(err).trimmed();
-        const bool pull = why.contains("Unable to find image") || why.contains("pull")
-            || why.contains("manifest unknown") || why.contains("not found");
-        return failStart(makeError(
-            ErrorCode::InvalidArgument,
-            pull ? QStringLiteral(
-                       "ETL %1: image \"%2\" cannot run: it is not on this machine and %3 "
-                       "could not pull it (no network or no such image?): %4. Load it first "
-                       "(%3 load / %3 build), or map the image to a local command "
-                       "(etl.images in kilnd's config)")
-                       .arg(m_spec.msg.name, m_plan.image, m_engine->program(), why)
-                 : QStringLiteral("ETL %1: %2 cannot run image \"%3\" (local: no mapping in "
-                                  "etl.images): %4")
-                       .arg(m_spec.msg.name, m_engine->program(), m_plan.image, why)));
+        return failStart(runError(QString::fromUtf8(err).trimmed()));
     }
-    Log::runtime().info("etl[{}] container {} ({}) started for target {}", m_spec.msg.name,
-                        m_id.left(12), m_plan.image, m_spec.targetId);
+    Log::runtime().info("{}: container {} ({}) started", context(), m_id.left(12), m_plan.image);
     follow();
     runCli({"port", m_id, QStringLiteral("%1/tcp").arg(m_plan.containerPort)},
            [this](int code, const QByteArray &out, const QByteArray &err) {
-               if (m_state != State::Launching)
-                   return;
-               m_hostPort = code == 0 ? parsePublishedPort(out) : 0;
-               if (m_hostPort <= 0)
-                   return failStart(
-                       makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("ETL %1: container port %2 is not published: %3")
-                                     .arg(m_spec.msg.name)
-                                     .arg(m_plan.containerPort)
-                                     .arg(QString::fromUtf8(err + out).trimmed())));
-               m_state = State::Starting;
-               m_probeTimer.start();
-               probe();
+               onPortAnswered(code, out, err);
            });
+}
+
+Error ContainerInstance::runError(const QString &why) const
+{
+    const bool pull = why.contains("Unable to find image") || why.contains("pull")
+        || why.contains("manifest unknown") || why.contains("not found");
+    const QString &name = spec().msg.name;
+    return makeError(
+        ErrorCode::InvalidArgument,
+        pull ? QStringLiteral("ETL %1: image \"%2\" cannot run: it is not on this machine and %3 "
+                              "could not pull it (no network or no such image?): %4. Load it "
+                              "first (%3 load / %3 build), or map the image to a local command "
+                              "(etl.images in kilnd's config)")
+                   .arg(name, m_plan.image, m_engine->program(), why)
+             : QStringLiteral("ETL %1: %2 cannot run image \"%3\" (local: no mapping in "
+                              "etl.images): %4")
+                   .arg(name, m_engine->program(), m_plan.image, why));
+}
+
+void ContainerInstance::onPortAnswered(int exitCode, const QByteArray &out, const QByteArray &err)
+{
+    if (state() != State::Launching)
+        return;
+    m_hostPort = exitCode == 0 ? parsePublishedPort(out) : 0;
+    if (m_hostPort <= 0)
+        return failStart(makeError(ErrorCode::InvalidArgument,
+                                   QStringLiteral("ETL %1: container port %2 is not published: %3")
+                                       .arg(spec().msg.name)
+                                       .arg(m_plan.containerPort)
+                                       .arg(QString::fromUtf8(err + out).trimmed())));
+    setStarting();
+    QUrl url = endpoint();
+    url.setPath(m_plan.probePath);
+    m_probe.start(url);
 }
 
 void ContainerInstance::follow()
@@ -163,68 +160,33 @@ void ContainerInstance::follow()
     m_logsProcess->start(m_engine->program(), {"logs", "-f", m_id});
 
     m_waitProcess = runCli({"wait", m_id}, [this](int, const QByteArray &out, const QByteArray &) {
-        const QString status = QString::fromUtf8(out).trimmed();
-        const QString tail = QString::fromUtf8(m_log.tail(10));
-        const QString how = QStringLiteral("ETL %1 on target %2: the container exited with "
-                                           "status %3%4")
-                                .arg(m_spec.msg.name, m_spec.targetId,
-                                     status.isEmpty() ? QStringLiteral("unknown") : status,
-                                     tail.isEmpty() ? QString() : "; last output:\n" + tail);
-        switch (m_state) {
-        case State::Launching:
-        case State::Starting:
-            return failStart(makeError(ErrorCode::InvalidArgument, how));
-        case State::Ready:
-            m_state = State::Exited;
-            Log::runtime().warn("{}", how);
-            Q_EMIT exited(makeError(ErrorCode::Aborted, how));
-            return;
-        default:
-            return;
-        }
+        onWaitAnswered(out);
     });
 }
 
-void ContainerInstance::probe()
+void ContainerInstance::onWaitAnswered(const QByteArray &out)
 {
-    if (m_state != State::Starting || m_probeInFlight)
+    const QString status = QString::fromUtf8(out).trimmed();
+    const QString tail = QString::fromUtf8(m_log.tail(10));
+    const QString how = QStringLiteral("the container exited with status %1%2")
+                            .arg(status.isEmpty() ? QStringLiteral("unknown") : status,
+                                 tail.isEmpty() ? QString() : "; last output:\n" + tail);
+    switch (state()) {
+    case State::Launching:
+    case State::Starting:
+        return failStart(contextError(ErrorCode::InvalidArgument, how));
+    case State::Ready:
+        markExited(contextError(ErrorCode::Aborted, how));
         return;
-    QUrl url = endpoint();
-    url.setPath(m_plan.probePath);
-    QNetworkRequest request(url);
-    request.setTransferTimeout(5000);
-    m_probeInFlight = true;
-    QNetworkReply *reply = m_nam.get(request);
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        reply->deleteLater();
-        m_probeInFlight = false;
-        if (m_state != State::Starting)
-            return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status >= 200 && status < 400) {
-            m_state = State::Ready;
-            m_probeTimer.stop();
-            m_initTimer.stop();
-            Log::runtime().info("etl[{}] container ready on 127.0.0.1:{} for target {} after {} ms",
-                                m_spec.msg.name, m_hostPort, m_spec.targetId, m_started.elapsed());
-            refreshStats();
-            Q_EMIT ready();
-        }
-    });
+    default:
+        return;
+    }
 }
 
-void ContainerInstance::failStart(const Error &error)
+void ContainerInstance::cleanUpFailedStart()
 {
-    if (m_state == State::Failed || m_state == State::Stopped || m_state == State::Ready
-        || m_state == State::Stopping)
-        return;
-    m_state = State::Failed;
-    m_initTimer.stop();
-    m_probeTimer.stop();
-    Log::runtime().warn("etl[{}] failed to start on target {}: {}", m_spec.msg.name,
-                        m_spec.targetId, error.message);
+    m_probe.stop();
     removeContainer();
-    Q_EMIT failed(error);
 }
 
 void ContainerInstance::removeContainer()
@@ -233,33 +195,26 @@ void ContainerInstance::removeContainer()
         return;
     runCli({"rm", "-f", m_id}, [this](int code, const QByteArray &, const QByteArray &err) {
         if (code != 0)
-            Log::runtime().warn("etl[{}] container {}: rm failed: {}", m_spec.msg.name,
-                                m_id.left(12), err.trimmed());
-        if (m_state == State::Stopping) {
-            m_state = State::Stopped;
-            Q_EMIT stopped();
-        }
+            Log::runtime().warn("{}: container {}: rm failed: {}", context(), m_id.left(12),
+                                err.trimmed());
+        if (state() == State::Stopping)
+            markStopped();
     });
 }
 
 void ContainerInstance::stop()
 {
-    if (m_state == State::Stopping)
+    if (state() == State::Stopping)
         return;
-    m_initTimer.stop();
-    m_probeTimer.stop();
+    m_probe.stop();
     if (m_runInFlight) {
         // The engine creates the container even if its CLI dies now: let `run` answer, then
         // remove what it made (onRun), and only then say stopped.
-        m_state = State::Stopping;
-        return;
+        return setStopping();
     }
-    if (m_state == State::Stopped || m_id.isEmpty() || !m_engine) {
-        m_state = State::Stopped;
-        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
-        return;
-    }
-    m_state = State::Stopping;
+    if (state() == State::Stopped || m_id.isEmpty() || !m_engine)
+        return markStoppedLater();
+    setStopping();
     removeContainer();
 }
 
@@ -272,28 +227,9 @@ QUrl ContainerInstance::endpoint() const
     return url;
 }
 
-QString ContainerInstance::phase() const
-{
-    switch (m_state) {
-    case State::Created:
-    case State::Launching:
-    case State::Starting:
-        return QStringLiteral("Pending");
-    case State::Ready:
-        return QStringLiteral("Running");
-    case State::Stopping:
-    case State::Stopped:
-        return QStringLiteral("Succeeded");
-    case State::Failed:
-    case State::Exited:
-        return QStringLiteral("Failed");
-    }
-    return QStringLiteral("Unknown");
-}
-
 void ContainerInstance::refreshStats()
 {
-    if (m_statsInFlight || m_id.isEmpty() || m_state != State::Ready)
+    if (m_statsInFlight || m_id.isEmpty() || state() != State::Ready)
         return;
     m_statsInFlight = true;
     runCli({"stats", "--no-stream", "--format", "{{json .}}", m_id},

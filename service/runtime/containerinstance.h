@@ -1,14 +1,12 @@
 #pragma once
 
 #include "service/runtime/containerplan.h"
-#include "service/runtime/instance.h"
+#include "service/runtime/instancelifecycle.h"
 #include "service/runtime/logring.h"
+#include "service/runtime/readinessprobe.h"
 
-#include <QElapsedTimer>
-#include <QNetworkAccessManager>
 #include <QPointer>
 #include <QProcess>
-#include <QTimer>
 
 #include <functional>
 
@@ -21,7 +19,7 @@ class ContainerEngine;
 // bounded ring, `wait` to see it die, `stats` for CPU and memory, `rm -f` on stop. Every CLI
 // call is an asynchronous QProcess. Lives on the target's main thread; the engine belongs to
 // the runtime and outlives it.
-class ContainerInstance final : public Instance
+class ContainerInstance final : public InstanceLifecycle
 {
     Q_OBJECT
 public:
@@ -32,36 +30,31 @@ public:
     void start() override;
     void stop() override;
     QUrl endpoint() const override;
-    QString phase() const override;
     Usage usage() override;
     QByteArray logs() const override { return m_log.contents(); }
     QList<qint64> pids() const override { return {}; } // the engine's, not ours
 
 private:
-    enum class State { Created, Launching, Starting, Ready, Failed, Exited, Stopping, Stopped };
+    QString timeoutDetail() const override;
+    void cleanUpFailedStart() override;
 
     using Done = std::function<void(int exitCode, const QByteArray &out, const QByteArray &err)>;
     QProcess *runCli(const QStringList &arguments, Done done);
     void onEngineProbed();
     void onRun(int exitCode, const QByteArray &out, const QByteArray &err);
-    void probe();
+    Error runError(const QString &why) const;
+    void onPortAnswered(int exitCode, const QByteArray &out, const QByteArray &err);
     void follow();
+    void onWaitAnswered(const QByteArray &out);
     void refreshStats();
-    void failStart(const Kiln::Error &error);
     void removeContainer();
 
-    InstanceSpec m_spec;
     ContainerPlan m_plan;
     QPointer<ContainerEngine> m_engine;
-    State m_state = State::Created;
     QString m_id; // container id from `run -d`
     int m_hostPort = 0; // published loopback port
     LogRing m_log;
-    QNetworkAccessManager m_nam;
-    QTimer m_probeTimer;
-    QTimer m_initTimer;
-    QElapsedTimer m_started;
-    bool m_probeInFlight = false;
+    ReadinessProbe m_probe;
     bool m_runInFlight = false; // `run -d` has not answered: the container may be half made
     bool m_statsInFlight = false;
     ContainerStats m_lastStats;

@@ -3,7 +3,6 @@
 #include "service/kube/kubeclient.h"
 #include "service/kube/kubewatch.h"
 #include "service/kube/podstate.h"
-#include "shared/core/duration.h"
 #include "shared/core/logging.h"
 
 #include <QJsonArray>
@@ -32,8 +31,7 @@ int containerPort(const QJsonObject &container)
 
 KubeInstance::KubeInstance(InstanceSpec spec, QJsonObject pod, Kube::KubeClient *client,
                            QObject *parent)
-    : Instance(parent)
-    , m_spec(std::move(spec))
+    : InstanceLifecycle(std::move(spec), Log::kube(), parent)
     , m_podSpec(std::move(pod))
     , m_client(client)
 {
@@ -45,15 +43,6 @@ KubeInstance::KubeInstance(InstanceSpec spec, QJsonObject pod, Kube::KubeClient 
     if (m_port == 0)
         m_port = Etl::DefaultContainerPort;
 
-    m_initTimer.setSingleShot(true);
-    m_initTimer.setInterval(int(std::min<qint64>(m_spec.msg.initTimeout.count(), INT_MAX)));
-    connect(&m_initTimer, &QTimer::timeout, this, [this] {
-        QString why = QStringLiteral("did not become ready within %1 (pod phase %2")
-                          .arg(formatDuration(m_spec.msg.initTimeout), m_phase);
-        if (!m_lastWaiting.isEmpty())
-            why += QStringLiteral(", ") + m_lastWaiting;
-        failStart(why + ')', ErrorCode::Timeout);
-    });
     m_stopTimer.setSingleShot(true);
     m_stopTimer.setInterval(StopTimeoutMs);
     connect(&m_stopTimer, &QTimer::timeout, this, [this] {
@@ -69,37 +58,38 @@ KubeInstance::KubeInstance(InstanceSpec spec, QJsonObject pod, Kube::KubeClient 
 KubeInstance::~KubeInstance()
 {
     // Deleted without stop() (target shutdown): the pod must not outlive its target's ETL.
-    if (m_client && m_state != State::Stopped && m_state != State::Created)
+    if (m_client && state() != State::Stopped && state() != State::Created)
         m_client->deletePod(m_name, m_client, [](const Result<QJsonObject> &) {});
 }
 
 QString KubeInstance::context() const
 {
-    return QStringLiteral("ETL %1 on target %2 (pod %3)")
-        .arg(m_spec.msg.name, m_spec.targetId, m_name);
+    return InstanceLifecycle::context() + QStringLiteral(" (pod %1)").arg(m_name);
+}
+
+QString KubeInstance::timeoutDetail() const
+{
+    return QStringLiteral(" (pod phase %1%2)")
+        .arg(m_phase, m_lastWaiting.isEmpty() ? QString() : QStringLiteral(", ") + m_lastWaiting);
 }
 
 void KubeInstance::start()
 {
-    if (m_state != State::Created)
-        return;
-    m_state = State::Creating;
-    m_started.start();
-    m_initTimer.start();
-    createPod();
+    if (beginStart())
+        createPod();
 }
 
 void KubeInstance::createPod()
 {
     if (!m_client)
-        return failStart(QStringLiteral("the Kubernetes client is gone"), ErrorCode::Internal);
+        return failStart(contextError(ErrorCode::Internal, "the Kubernetes client is gone"));
     ++m_createAttempts;
     m_client->createPod(m_podSpec, this, [this](Result<QJsonObject> pod) { onCreated(pod); });
 }
 
 void KubeInstance::onCreated(const Result<QJsonObject> &pod)
 {
-    if (m_state == State::Stopping || m_state == State::Stopped || m_state == State::Failed) {
+    if (state() == State::Stopping || state() == State::Stopped || state() == State::Failed) {
         // Stopped while the create was on its way: the pod must not stay behind.
         if (pod)
             deletePod();
@@ -111,14 +101,14 @@ void KubeInstance::onCreated(const Result<QJsonObject> &pod)
             // (AIStore deletes first as well); delete it and create ours once it is gone.
             Log::kube().info("{}: a pod of that name exists; replacing it", context());
             m_client->deletePod(m_name, this, [this](const Result<QJsonObject> &) {
-                if (m_state == State::Creating)
+                if (state() == State::Launching)
                     m_recreateTimer.start();
             });
             return;
         }
-        return failStart(pod.error().message, pod.error().code);
+        return failStart(contextError(pod.error().code, pod.error().message));
     }
-    m_state = State::Starting;
+    setStarting();
     Log::kube().info("{}: created on node {}", context(),
                      m_podSpec.value("metadata")
                          .toObject()
@@ -128,7 +118,7 @@ void KubeInstance::onCreated(const Result<QJsonObject> &pod)
                          .toString());
     const QString rv = pod->value("metadata").toObject().value("resourceVersion").toString();
     onPodEvent(QStringLiteral("ADDED"), *pod);
-    if (m_state == State::Starting)
+    if (state() == State::Starting)
         watchFrom(rv);
 }
 
@@ -139,8 +129,8 @@ void KubeInstance::watchFrom(const QString &resourceVersion)
         connect(m_watch, &Kube::KubeWatch::event, this, &KubeInstance::onPodEvent);
         connect(m_watch, &Kube::KubeWatch::expired, this, &KubeInstance::onWatchExpired);
         connect(m_watch, &Kube::KubeWatch::failed, this, [this](const Error &e) {
-            if (m_state == State::Starting)
-                failStart(e.message, e.code);
+            if (state() == State::Starting)
+                failStart(contextError(e.code, e.message));
             else
                 Log::kube().warn("{}: cannot follow the pod any more: {}", context(), e.message);
         });
@@ -156,12 +146,12 @@ void KubeInstance::onWatchExpired()
         if (!pod) {
             if (pod.error().code == ErrorCode::NotFound)
                 return onPodEvent(QStringLiteral("DELETED"), m_pod);
-            if (m_state == State::Starting)
-                return failStart(pod.error().message, pod.error().code);
+            if (state() == State::Starting)
+                return failStart(contextError(pod.error().code, pod.error().message));
             return;
         }
         onPodEvent(QStringLiteral("MODIFIED"), *pod);
-        if (m_state == State::Starting || m_state == State::Ready || m_state == State::Stopping)
+        if (state() == State::Starting || state() == State::Ready || state() == State::Stopping)
             watchFrom(pod->value("metadata").toObject().value("resourceVersion").toString());
     });
 }
@@ -170,17 +160,16 @@ void KubeInstance::onPodEvent(const QString &type, const QJsonObject &pod)
 {
     if (type == QLatin1String("DELETED")) {
         m_phase = QStringLiteral("Succeeded");
-        switch (m_state) {
+        switch (state()) {
         case State::Stopping:
             return finishStop();
         case State::Starting:
-            return failStart(QStringLiteral("the pod was deleted before it became ready"));
+            return failStart(contextError(ErrorCode::InvalidArgument,
+                                          "the pod was deleted before it became ready"));
         case State::Ready:
-            m_state = State::Exited;
             if (m_watch)
                 m_watch->stop();
-            Q_EMIT exited(makeError(ErrorCode::Aborted,
-                                    QStringLiteral("%1: the pod was deleted").arg(context())));
+            markExited(contextError(ErrorCode::Aborted, "the pod was deleted"));
             return;
         default:
             return;
@@ -200,44 +189,26 @@ void KubeInstance::onPodEvent(const QString &type, const QJsonObject &pod)
                                 .arg(c.toObject().value("name").toString(),
                                      waiting.value("reason").toString());
     }
-    if (m_state == State::Starting) {
+    if (state() == State::Starting) {
         if (!s.fatal.isEmpty())
-            return failStart(s.fatal);
-        if (s.ready && !m_podIp.isEmpty()) {
-            m_state = State::Ready;
-            m_initTimer.stop();
-            Log::kube().info("{}: ready at {}:{} after {} ms", context(), m_podIp, m_port,
-                             m_started.elapsed());
-            Q_EMIT ready();
-        }
+            return failStart(contextError(ErrorCode::InvalidArgument, s.fatal));
+        if (s.ready && !m_podIp.isEmpty())
+            markReady(QStringLiteral("%1:%2").arg(m_podIp).arg(m_port));
         return;
     }
-    if (m_state == State::Ready && (!s.fatal.isEmpty() || s.deleting)) {
-        m_state = State::Exited;
-        const Error why = makeError(
-            ErrorCode::Aborted,
-            QStringLiteral("%1: %2").arg(
-                context(),
-                s.fatal.isEmpty() ? QStringLiteral("the pod is being deleted") : s.fatal));
-        Log::kube().warn("{}", why.message);
-        Q_EMIT exited(why);
-    }
+    if (state() == State::Ready && (!s.fatal.isEmpty() || s.deleting))
+        markExited(contextError(ErrorCode::Aborted, s.fatal.isEmpty()
+                                    ? QStringLiteral("the pod is being deleted")
+                                    : s.fatal));
 }
 
-void KubeInstance::failStart(const QString &why, ErrorCode code)
+void KubeInstance::cleanUpFailedStart()
 {
-    if (m_state != State::Creating && m_state != State::Starting)
-        return;
-    m_state = State::Failed;
-    m_initTimer.stop();
     m_recreateTimer.stop();
     if (m_watch)
         m_watch->stop();
-    const Error error = makeError(code, QStringLiteral("%1: %2").arg(context(), why));
-    Log::kube().warn("{}", error.message);
     // A pod that cannot serve is removed now; stop() later finds it gone.
     deletePod();
-    Q_EMIT failed(error);
 }
 
 void KubeInstance::deletePod()
@@ -247,13 +218,13 @@ void KubeInstance::deletePod()
     m_client->deletePod(m_name, this, [this](const Result<QJsonObject> &deleted) {
         if (!deleted && deleted.error().code != ErrorCode::NotFound)
             Log::kube().warn("{}: {}", context(), deleted.error().message);
-        if (m_state != State::Stopping)
+        if (state() != State::Stopping)
             return;
         if (!deleted)
             return finishStop(); // 404: nothing left (other errors: nothing more we can do)
         // Grace 0 removes it at once on most clusters; make sure before saying stopped.
         m_client->getPod(m_name, this, [this](const Result<QJsonObject> &pod) {
-            if (m_state != State::Stopping)
+            if (state() != State::Stopping)
                 return;
             if (!pod)
                 return finishStop();
@@ -264,22 +235,17 @@ void KubeInstance::deletePod()
 
 void KubeInstance::stop()
 {
-    switch (m_state) {
+    switch (state()) {
     case State::Stopping:
         return; // stopped() follows when the pod is gone
     case State::Stopped:
-        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
-        return;
     case State::Created:
-        m_state = State::Stopped;
-        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
-        return;
+        return markStoppedLater();
     default:
         break;
     }
-    m_initTimer.stop();
     m_recreateTimer.stop();
-    m_state = State::Stopping;
+    setStopping();
     m_stopTimer.start();
     Log::kube().info("{}: deleting", context());
     deletePod();
@@ -287,15 +253,14 @@ void KubeInstance::stop()
 
 void KubeInstance::finishStop()
 {
-    if (m_state != State::Stopping)
+    if (state() != State::Stopping)
         return;
-    m_state = State::Stopped;
     m_stopTimer.stop();
     if (m_watch)
         m_watch->stop();
     m_phase = QStringLiteral("Succeeded");
     Log::kube().info("{}: gone", context());
-    Q_EMIT stopped();
+    markStopped();
 }
 
 QUrl KubeInstance::endpoint() const

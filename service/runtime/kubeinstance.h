@@ -1,8 +1,7 @@
 #pragma once
 
-#include "service/runtime/instance.h"
+#include "service/runtime/instancelifecycle.h"
 
-#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QPointer>
 #include <QTimer>
@@ -19,7 +18,7 @@ namespace Kiln::Runtime {
 // within the init timeout; stop() deletes it with grace 0 and waits until it is gone. Health
 // comes from the watched status, logs from the pod log API, usage from metrics.k8s.io. Lives on
 // the target's main thread; the client belongs to the runtime and outlives its instances.
-class KubeInstance final : public Instance
+class KubeInstance final : public InstanceLifecycle
 {
     Q_OBJECT
 public:
@@ -38,21 +37,21 @@ public:
     QList<qint64> pids() const override { return {}; }
 
     QString podName() const { return m_name; }
+    // "ETL <name> on target <id> (pod <pod>)".
+    QString context() const override;
 
 private:
-    enum class State { Created, Creating, Starting, Ready, Failed, Exited, Stopping, Stopped };
+    QString timeoutDetail() const override;
+    void cleanUpFailedStart() override;
 
     void createPod();
     void onCreated(const Result<QJsonObject> &pod);
     void watchFrom(const QString &resourceVersion);
     void onPodEvent(const QString &type, const QJsonObject &pod);
     void onWatchExpired();
-    void failStart(const QString &why, ErrorCode code = ErrorCode::InvalidArgument);
     void deletePod();
     void finishStop();
-    QString context() const;
 
-    InstanceSpec m_spec;
     QJsonObject m_podSpec; // what is POSTed
     QJsonObject m_pod; // the last state seen
     QPointer<Kube::KubeClient> m_client;
@@ -60,17 +59,14 @@ private:
     QString m_name;
     QString m_container; // the main container, for logs
     int m_port = 0;
-    State m_state = State::Created;
     QString m_phase = QStringLiteral("Pending");
     QString m_podIp;
     QString m_lastWaiting; // last non-fatal waiting reason, for the timeout message
     QByteArray m_lastLogs;
     Usage m_lastUsage;
     int m_createAttempts = 0;
-    QTimer m_initTimer;
     QTimer m_stopTimer;
     QTimer m_recreateTimer;
-    QElapsedTimer m_started;
 };
 
 } // namespace Kiln::Runtime

@@ -128,16 +128,12 @@ Error cannotRunImage(const QString &image, const QString &engineState)
                          .arg(image, engineState));
 }
 
-Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram,
-                                   const ImageCatalogue *catalogue)
+namespace {
+
+// What every local instance sees: AIS's variables for an ETL container and Kiln's own.
+QProcessEnvironment baseEnvironment(const InstanceSpec &spec, int port, bool io)
 {
     const Etl::InitMsg &msg = spec.msg;
-    LaunchPlan plan;
-    plan.io = msg.comm == Etl::CommType::Io;
-    plan.port = plan.io ? 0 : port;
-    plan.workDir = spec.workDir;
-    plan.probePath = QStringLiteral("/health");
-
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("PYTHONUNBUFFERED", "1");
     env.insert("AIS_TARGET_URL", spec.aisTargetUrl);
@@ -148,116 +144,153 @@ Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QSt
     env.insert("DIRECT_PUT", msg.supportDirectPut ? "true" : "false");
     env.insert("COMM_TYPE", Etl::commTypeName(msg.comm));
     env.insert("ARG_TYPE", Etl::argTypeName(msg.argType));
-    if (!plan.io)
+    if (!io)
         env.insert("PORT", QString::number(port));
+    return env;
+}
 
-    switch (msg.kind) {
-    case Etl::InitKind::Code: {
-        for (const QString &line : QString::fromUtf8(msg.dependencies).split('\n')) {
-            const QString req = line.trimmed();
-            if (!req.isEmpty() && !req.startsWith('#'))
-                plan.requirements.append(req);
-        }
-        plan.files.append({"code.py", msg.code});
-        env.insert("KILN_CODE_FILE", spec.workDir + "/code.py");
-        env.insert("KILN_TRANSFORM_FUNC", msg.transformFunc);
-        env.insert("MOD_NAME", "code");
-        env.insert("FUNC_TRANSFORM", msg.transformFunc);
-        env.insert("CHUNK_SIZE", QString::number(msg.chunkSize));
-        putEnv(env, msg.env);
-        plan.program = "python3";
-        if (plan.io) {
-            plan.arguments = {spec.workDir + "/code.py"};
-        } else {
-            QFile server(":/kiln/python/kiln_code_server.py");
-            if (!server.open(QIODevice::ReadOnly))
-                return makeError(ErrorCode::Internal, "kilnd was built without its code server");
-            plan.files.append({"kiln_code_server.py", server.readAll()});
-            plan.arguments = {spec.workDir + "/kiln_code_server.py"};
-        }
-        break;
+// init_code: the user's code.py under kiln_code_server.py (io://: code.py alone).
+Result<void> planCode(LaunchPlan &plan, QProcessEnvironment &env, const InstanceSpec &spec)
+{
+    const Etl::InitMsg &msg = spec.msg;
+    for (const QString &line : QString::fromUtf8(msg.dependencies).split('\n')) {
+        const QString req = line.trimmed();
+        if (!req.isEmpty() && !req.startsWith('#'))
+            plan.requirements.append(req);
     }
-    case Etl::InitKind::EtlSpec:
-    case Etl::InitKind::PodSpec: {
-        const QString image = msg.effectiveImage();
-        const ImageRule *rule = catalogue ? catalogue->find(image) : nullptr;
-        if (!rule && !isPythonImage(image))
-            return cannotRunImage(image, QStringLiteral("none is configured"));
-        QStringList command;
-        int containerPort = Etl::DefaultContainerPort;
-        if (msg.kind == Etl::InitKind::PodSpec) {
-            putEnv(env, msg.pod.env);
-            for (const Etl::EnvVar &v : msg.pod.env) {
-                if (v.fromField)
-                    return makeError(
-                        ErrorCode::InvalidArgument,
-                        QStringLiteral("env %1 uses valueFrom, which only Kubernetes can "
-                                       "fill in; give it a value for the local runtime")
-                            .arg(v.name));
-            }
-            command = msg.pod.command + msg.pod.args;
-            if (msg.pod.containerPort > 0)
-                containerPort = msg.pod.containerPort;
-            if (!msg.pod.probePath.isEmpty())
-                plan.probePath = msg.pod.probePath;
-            if (!msg.pod.workingDir.isEmpty())
-                plan.workDir = msg.pod.workingDir;
-        } else {
-            command = msg.command;
-        }
-        putEnv(env, msg.env);
-        putEnv(env, msg.runtimeEnv);
-        if (rule && rule->origin == QLatin1String("stock")) {
-            if (auto ok
-                = planStockImage(plan, env, *rule, image, command, spec.workDir, pythonProgram);
-                !ok)
-                return ok.error();
-            break;
-        }
-        if (rule) {
-            // A user's mapping: its command replaces the image's, with $(PORT) and the spec's
-            // env expanded; the spec's own command is kept for the command's use.
-            env.insert("KILN_IMAGE", image);
-            env.insert("KILN_IMAGE_COMMAND", command.join(' '));
-            command = rule->command;
-            for (QString &c : command)
-                c = expandKubeVars(c, env);
-            plan.program = command.takeFirst();
-            plan.arguments = command;
-            break;
-        }
-        const QString packages = env.value("PACKAGES");
-        for (const QString &p : packages.split(',', Qt::SkipEmptyParts))
-            plan.requirements.append(p.trimmed());
-        if (command.isEmpty() && env.contains("ETL_CLASS_PAYLOAD")) {
-            // The SDK's init_class: a pickled ETLServer subclass, served by aistore[etl] of the
-            // client's own version (the pickle refers to its classes).
-            QFile runtime(":/kiln/python/kiln_class_runtime.py");
-            if (!runtime.open(QIODevice::ReadOnly))
-                return makeError(ErrorCode::Internal, "kilnd was built without its class runtime");
-            plan.files.append({"kiln_class_runtime.py", runtime.readAll()});
-            const QString version
-                = env.value("KILN_SDK_VERSION", QString::fromLatin1(DefaultSdkVersion));
-            plan.requirements.prepend(QStringLiteral("aistore[etl]==") + version);
-            command = QStringList{"python3", spec.workDir + "/kiln_class_runtime.py"};
-        }
-        if (command.isEmpty())
-            return makeError(ErrorCode::InvalidArgument,
-                             QStringLiteral("image \"%1\" has no command in the spec: the local "
-                                            "runtime runs the container's command (it cannot read "
-                                            "the image's entrypoint)")
-                                 .arg(image));
-        for (QString &c : command)
-            c = expandKubeVars(c, env);
-        if (!plan.io)
-            command = overridePort(command, containerPort, port);
-        plan.program = command.takeFirst();
-        plan.arguments = command;
-        break;
+    plan.files.append({"code.py", msg.code});
+    env.insert("KILN_CODE_FILE", spec.workDir + "/code.py");
+    env.insert("KILN_TRANSFORM_FUNC", msg.transformFunc);
+    env.insert("MOD_NAME", "code");
+    env.insert("FUNC_TRANSFORM", msg.transformFunc);
+    env.insert("CHUNK_SIZE", QString::number(msg.chunkSize));
+    putEnv(env, msg.env);
+    plan.program = "python3";
+    if (plan.io) {
+        plan.arguments = {spec.workDir + "/code.py"};
+        return {};
     }
+    QFile server(":/kiln/python/kiln_code_server.py");
+    if (!server.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Internal, "kilnd was built without its code server");
+    plan.files.append({"kiln_code_server.py", server.readAll()});
+    plan.arguments = {spec.workDir + "/kiln_code_server.py"};
+    return {};
+}
+
+// The container's command and port from a pod spec or an ETL spec, with the spec's env in env.
+Result<QStringList> specCommand(LaunchPlan &plan, QProcessEnvironment &env,
+                                const Etl::InitMsg &msg, int &containerPort)
+{
+    QStringList command;
+    if (msg.kind == Etl::InitKind::PodSpec) {
+        putEnv(env, msg.pod.env);
+        for (const Etl::EnvVar &v : msg.pod.env) {
+            if (v.fromField)
+                return makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("env %1 uses valueFrom, which only Kubernetes can "
+                                                "fill in; give it a value for the local runtime")
+                                     .arg(v.name));
+        }
+        command = msg.pod.command + msg.pod.args;
+        if (msg.pod.containerPort > 0)
+            containerPort = msg.pod.containerPort;
+        if (!msg.pod.probePath.isEmpty())
+            plan.probePath = msg.pod.probePath;
+        if (!msg.pod.workingDir.isEmpty())
+            plan.workDir = msg.pod.workingDir;
+    } else {
+        command = msg.command;
     }
+    putEnv(env, msg.env);
+    putEnv(env, msg.runtimeEnv);
+    return command;
+}
+
+// A user's mapping: its command replaces the image's, with $(PORT) and the spec's env expanded;
+// the spec's own command is kept for the command's use.
+void planUserMapping(LaunchPlan &plan, QProcessEnvironment &env, const ImageRule &rule,
+                     const QString &image, const QStringList &specCommand)
+{
+    env.insert("KILN_IMAGE", image);
+    env.insert("KILN_IMAGE_COMMAND", specCommand.join(' '));
+    QStringList command = rule.command;
+    for (QString &c : command)
+        c = expandKubeVars(c, env);
+    plan.program = command.takeFirst();
+    plan.arguments = command;
+}
+
+// A python image: the spec's command, with PACKAGES in a venv; no command but a pickled class
+// (the SDK's init_class) runs kiln_class_runtime.py under aistore[etl] of the client's version.
+Result<void> planPythonImage(LaunchPlan &plan, QProcessEnvironment &env, const InstanceSpec &spec,
+                             QStringList command, int containerPort, int port)
+{
+    const QString image = spec.msg.effectiveImage();
+    for (const QString &p : env.value("PACKAGES").split(',', Qt::SkipEmptyParts))
+        plan.requirements.append(p.trimmed());
+    if (command.isEmpty() && env.contains("ETL_CLASS_PAYLOAD")) {
+        QFile runtime(":/kiln/python/kiln_class_runtime.py");
+        if (!runtime.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Internal, "kilnd was built without its class runtime");
+        plan.files.append({"kiln_class_runtime.py", runtime.readAll()});
+        const QString version = env.value("KILN_SDK_VERSION", QString::fromLatin1(DefaultSdkVersion));
+        plan.requirements.prepend(QStringLiteral("aistore[etl]==") + version);
+        command = QStringList{"python3", spec.workDir + "/kiln_class_runtime.py"};
+    }
+    if (command.isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("image \"%1\" has no command in the spec: the local "
+                                        "runtime runs the container's command (it cannot read "
+                                        "the image's entrypoint)")
+                             .arg(image));
+    for (QString &c : command)
+        c = expandKubeVars(c, env);
+    if (!plan.io)
+        command = overridePort(command, containerPort, port);
+    plan.program = command.takeFirst();
+    plan.arguments = command;
+    return {};
+}
+
+// init_spec and pod specs: a stock image, a user's mapping, or a python image.
+Result<void> planImage(LaunchPlan &plan, QProcessEnvironment &env, const InstanceSpec &spec,
+                       int port, const QString &pythonProgram, const ImageCatalogue *catalogue)
+{
+    const QString image = spec.msg.effectiveImage();
+    const ImageRule *rule = catalogue ? catalogue->find(image) : nullptr;
+    if (!rule && !isPythonImage(image))
+        return cannotRunImage(image, QStringLiteral("none is configured"));
+    int containerPort = Etl::DefaultContainerPort;
+    auto command = specCommand(plan, env, spec.msg, containerPort);
+    if (!command)
+        return command.error();
+    if (rule && rule->origin == QLatin1String("stock"))
+        return planStockImage(plan, env, *rule, image, *command, spec.workDir, pythonProgram);
+    if (rule) {
+        planUserMapping(plan, env, *rule, image, *command);
+        return {};
+    }
+    return planPythonImage(plan, env, spec, *command, containerPort, port);
+}
+
+} // namespace
+
+Result<LaunchPlan> planLocalLaunch(const InstanceSpec &spec, int port, const QString &pythonProgram,
+                                   const ImageCatalogue *catalogue)
+{
+    LaunchPlan plan;
+    plan.io = spec.msg.comm == Etl::CommType::Io;
+    plan.port = plan.io ? 0 : port;
+    plan.workDir = spec.workDir;
+    plan.probePath = QStringLiteral("/health");
+    QProcessEnvironment env = baseEnvironment(spec, port, plan.io);
+    const Result<void> planned = spec.msg.kind == Etl::InitKind::Code
+        ? planCode(plan, env, spec)
+        : planImage(plan, env, spec, port, pythonProgram, catalogue);
+    if (!planned)
+        return planned.error();
     plan.environment = env;
-    Q_UNUSED(pythonProgram);
     return plan;
 }
 

@@ -1,13 +1,12 @@
 #include "service/runtime/localinstance.h"
 
 #include "service/runtime/portowner.h"
+#include "service/runtime/processreaper.h"
 #include "service/runtime/venvcache.h"
-#include "shared/core/duration.h"
 #include "shared/core/logging.h"
 
 #include <QDir>
 #include <QFile>
-#include <QNetworkReply>
 #include <QStandardPaths>
 
 #include <csignal>
@@ -17,26 +16,16 @@
 namespace Kiln::Runtime {
 
 LocalInstance::LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venvs, QObject *parent)
-    : Instance(parent)
-    , m_spec(std::move(spec))
+    : InstanceLifecycle(std::move(spec), Log::runtime(), parent)
     , m_plan(std::move(plan))
     , m_venvs(venvs)
 {
-    m_probeTimer.setInterval(std::clamp(
-        m_spec.msg.kind == Etl::InitKind::PodSpec ? m_spec.msg.pod.probePeriodSeconds * 1000 : 250,
-        100, 500));
-    connect(&m_probeTimer, &QTimer::timeout, this, &LocalInstance::probe);
-    m_initTimer.setSingleShot(true);
-    m_initTimer.setInterval(int(std::min<qint64>(m_spec.msg.initTimeout.count(), INT_MAX)));
-    connect(&m_initTimer, &QTimer::timeout, this, [this] {
-        failStart(makeError(
-            ErrorCode::InvalidArgument,
-            QStringLiteral("ETL %1 on target %2 did not become ready within %3%4")
-                .arg(m_spec.msg.name, m_spec.targetId, formatDuration(m_spec.msg.initTimeout),
-                     m_log.tail(5).isEmpty()
-                         ? QString()
-                         : QStringLiteral("; last output: ") + QString::fromUtf8(m_log.tail(5)))));
-    });
+    const Etl::InitMsg &msg = this->spec().msg;
+    const bool pod = msg.kind == Etl::InitKind::PodSpec;
+    m_probe.setInterval(
+        std::chrono::milliseconds(std::clamp(pod ? msg.pod.probePeriodSeconds * 1000 : 250, 100, 500)));
+    m_probe.setTimeout(std::chrono::seconds(pod ? msg.pod.probeTimeoutSeconds : 5));
+    connect(&m_probe, &ReadinessProbe::succeeded, this, &LocalInstance::onProbeSucceeded);
     m_killTimer.setSingleShot(true);
     m_killTimer.setInterval(2000); // AIS's abort grace
     connect(&m_killTimer, &QTimer::timeout, this, [this] { killGroup(SIGKILL); });
@@ -44,22 +33,24 @@ LocalInstance::LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venv
 
 LocalInstance::~LocalInstance()
 {
-    if (m_process && m_process->state() != QProcess::NotRunning) {
-        killGroup(SIGKILL);
-        m_process->waitForFinished(1000); // reaps the child; the group is already dead
-    }
+    // The group dies at once; the child is reaped later, without waiting on this thread.
+    if (m_process && m_process->state() != QProcess::NotRunning)
+        ProcessReaper::reap(m_process, std::chrono::milliseconds(0), ProcessReaper::Scope::Group);
+}
+
+QString LocalInstance::timeoutDetail() const
+{
+    const QByteArray tail = m_log.tail(5);
+    return tail.isEmpty() ? QString() : QStringLiteral("; last output: ") + QString::fromUtf8(tail);
 }
 
 void LocalInstance::start()
 {
-    if (m_state != State::Created)
+    if (!beginStart())
         return;
-    m_state = State::Preparing;
-    m_started.start();
-    m_initTimer.start();
-    if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(m_spec.workDir))
+    if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(spec().workDir))
         return failStart(
-            makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(m_spec.workDir)));
+            makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(spec().workDir)));
     if (auto written = writeFiles(); !written)
         return failStart(written.error());
     if (m_plan.requirements.isEmpty()) {
@@ -77,7 +68,7 @@ void LocalInstance::start()
 Result<void> LocalInstance::writeFiles() const
 {
     for (const auto &[name, content] : m_plan.files) {
-        QFile f(m_spec.workDir + '/' + name);
+        QFile f(spec().workDir + '/' + name);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
             || f.write(content) != content.size())
             return makeError(ErrorCode::Internal,
@@ -96,7 +87,7 @@ void LocalInstance::applyVenv()
 
 void LocalInstance::onVenvReady(const Result<QString> &venv)
 {
-    if (m_state != State::Preparing)
+    if (state() != State::Launching)
         return;
     if (!venv)
         return failStart(venv.error());
@@ -106,15 +97,10 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
         return failStart(
             makeError(ErrorCode::InvalidArgument,
                       QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
-                          .arg(m_spec.msg.name, m_plan.program)));
+                          .arg(spec().msg.name, m_plan.program)));
     if (m_plan.io) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
-        m_state = State::Ready;
-        m_initTimer.stop();
-        Log::runtime().info("etl[{}] io:// instance ready on target {}", m_spec.msg.name,
-                            m_spec.targetId);
-        Q_EMIT ready();
-        return;
+        return markReady(QStringLiteral("io://"));
     }
     launch();
 }
@@ -133,7 +119,7 @@ QString LocalInstance::resolveProgram(const QString &program) const
 
 void LocalInstance::launch()
 {
-    m_state = State::Starting;
+    setStarting();
     m_process = new QProcess(this);
     m_process->setProgram(resolveProgram(m_plan.program));
     m_process->setArguments(m_plan.arguments);
@@ -150,10 +136,10 @@ void LocalInstance::launch()
     connect(m_process, &QProcess::started, this, [this] {
         m_pgid = m_process->processId();
         m_stats.setGroup(pid_t(m_pgid));
-        Log::runtime().info("etl[{}] started pid {} on port {} for target {}", m_spec.msg.name,
-                            m_pgid, m_plan.port, m_spec.targetId);
-        m_probeTimer.start();
-        probe();
+        Log::runtime().info("{}: started pid {} on port {}", context(), m_pgid, m_plan.port);
+        QUrl url = endpoint();
+        url.setPath(m_plan.probePath);
+        m_probe.start(url);
     });
     connect(m_process, &QProcess::finished, this, &LocalInstance::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
@@ -161,49 +147,26 @@ void LocalInstance::launch()
             failStart(
                 makeError(ErrorCode::InvalidArgument,
                           QStringLiteral("ETL %1: cannot start \"%2\": %3")
-                              .arg(m_spec.msg.name, m_plan.program, m_process->errorString())));
+                              .arg(spec().msg.name, m_plan.program, m_process->errorString())));
     });
     m_process->start();
 }
 
-void LocalInstance::probe()
+void LocalInstance::onProbeSucceeded()
 {
-    if (m_state != State::Starting || m_probeInFlight)
+    if (state() != State::Starting)
         return;
-    QUrl url = endpoint();
-    url.setPath(m_plan.probePath);
-    QNetworkRequest request(url);
-    const int timeoutSeconds
-        = m_spec.msg.kind == Etl::InitKind::PodSpec ? m_spec.msg.pod.probeTimeoutSeconds : 5;
-    request.setTransferTimeout(timeoutSeconds * 1000);
-    m_probeInFlight = true;
-    QNetworkReply *reply = m_nam.get(request);
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        reply->deleteLater();
-        m_probeInFlight = false;
-        if (m_state != State::Starting)
-            return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status >= 200 && status < 400 && m_pgid > 0
-            && !listenerBelongsToGroup(quint16(m_plan.port), pid_t(m_pgid))) {
-            // Somebody else's server took the port between our probe for a free one and the
-            // instance's bind: its answer is not this instance's.
-            return failStart(makeError(
-                ErrorCode::Unavailable,
-                QStringLiteral("ETL %1: port %2 on this machine is held by another process, not "
-                               "by the instance; try the init again (a new port is picked)")
-                    .arg(m_spec.msg.name)
-                    .arg(m_plan.port)));
-        }
-        if (status >= 200 && status < 400) {
-            m_state = State::Ready;
-            m_probeTimer.stop();
-            m_initTimer.stop();
-            Log::runtime().info("etl[{}] ready on target {} after {} ms", m_spec.msg.name,
-                                m_spec.targetId, m_started.elapsed());
-            Q_EMIT ready();
-        }
-    });
+    if (m_pgid > 0 && !listenerBelongsToGroup(quint16(m_plan.port), pid_t(m_pgid))) {
+        // Somebody else's server took the port between our probe for a free one and the
+        // instance's bind: its answer is not this instance's.
+        return failStart(makeError(
+            ErrorCode::Unavailable,
+            QStringLiteral("ETL %1: port %2 on this machine is held by another process, not by "
+                           "the instance; try the init again (a new port is picked)")
+                .arg(spec().msg.name)
+                .arg(m_plan.port)));
+    }
+    markReady(QStringLiteral("127.0.0.1:%1").arg(m_plan.port));
 }
 
 QString LocalInstance::exitDescription(int exitCode, QProcess::ExitStatus status) const
@@ -221,32 +184,21 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     m_log.append(m_process->readAllStandardOutput());
     killGroup(SIGKILL); // whatever it spawned goes with it
-    m_probeTimer.stop();
+    m_probe.stop();
     m_killTimer.stop();
-    switch (m_state) {
+    const QString what = QStringLiteral("the container ") + exitDescription(exitCode, status);
+    switch (state()) {
     case State::Stopping:
-        m_state = State::Stopped;
-        Q_EMIT stopped();
-        return;
+        return markStopped();
     case State::Starting:
         if (relaunchIfPortTaken())
             return;
         [[fallthrough]];
-    case State::Preparing:
-        return failStart(makeError(
-            ErrorCode::InvalidArgument,
-            QStringLiteral("ETL %1 on target %2: the container %3")
-                .arg(m_spec.msg.name, m_spec.targetId, exitDescription(exitCode, status))));
-    case State::Ready: {
-        m_state = State::Exited;
-        const Error why = makeError(
-            ErrorCode::Aborted,
-            QStringLiteral("ETL %1 on target %2: the container %3")
-                .arg(m_spec.msg.name, m_spec.targetId, exitDescription(exitCode, status)));
-        Log::runtime().warn("{}", why.message);
-        Q_EMIT exited(why);
+    case State::Launching:
+        return failStart(contextError(ErrorCode::InvalidArgument, what));
+    case State::Ready:
+        markExited(contextError(ErrorCode::Aborted, what));
         return;
-    }
     default:
         return;
     }
@@ -271,8 +223,8 @@ bool LocalInstance::relaunchIfPortTaken()
                      .arg(taken)
                      .arg(m_plan.port)
                      .toUtf8());
-    Log::runtime().info("etl[{}] port {} taken on target {}; relaunching on port {}",
-                        m_spec.msg.name, taken, m_spec.targetId, m_plan.port);
+    Log::runtime().info("{}: port {} taken; relaunching on port {}", context(), taken,
+                        m_plan.port);
     m_process->deleteLater(); // finished: nothing left to wait for
     m_process = nullptr;
     m_pgid = 0;
@@ -280,38 +232,24 @@ bool LocalInstance::relaunchIfPortTaken()
     return true;
 }
 
-void LocalInstance::failStart(const Error &error)
+void LocalInstance::cleanUpFailedStart()
 {
-    if (m_state == State::Failed || m_state == State::Stopped || m_state == State::Ready)
-        return;
-    m_state = State::Failed;
-    m_initTimer.stop();
-    m_probeTimer.stop();
+    m_probe.stop();
     killGroup(SIGKILL);
-    Log::runtime().warn("etl[{}] failed to start on target {}: {}", m_spec.msg.name,
-                        m_spec.targetId, error.message);
-    Q_EMIT failed(error);
 }
 
 void LocalInstance::stop()
 {
-    if (m_state == State::Stopping)
+    if (state() == State::Stopping)
         return; // stopped() follows when the group is gone
-    if (m_state == State::Stopped) {
-        // Callers wait for stopped(): say it again for this call.
-        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
-        return;
-    }
-    m_initTimer.stop();
-    m_probeTimer.stop();
-    const bool running = m_process && m_process->state() != QProcess::NotRunning;
-    if (!running) {
-        m_state = State::Stopped;
+    if (state() == State::Stopped)
+        return markStoppedLater(); // callers wait for stopped(): say it again for this call
+    m_probe.stop();
+    if (!m_process || m_process->state() == QProcess::NotRunning) {
         killGroup(SIGKILL);
-        QMetaObject::invokeMethod(this, &Instance::stopped, Qt::QueuedConnection);
-        return;
+        return markStoppedLater();
     }
-    m_state = State::Stopping;
+    setStopping();
     killGroup(SIGTERM);
     m_killTimer.start();
 }
@@ -333,32 +271,13 @@ QUrl LocalInstance::endpoint() const
     return url;
 }
 
-QString LocalInstance::phase() const
-{
-    switch (m_state) {
-    case State::Created:
-    case State::Preparing:
-    case State::Starting:
-        return QStringLiteral("Pending");
-    case State::Ready:
-        return QStringLiteral("Running");
-    case State::Stopping:
-    case State::Stopped:
-        return QStringLiteral("Succeeded");
-    case State::Failed:
-    case State::Exited:
-        return QStringLiteral("Failed");
-    }
-    return QStringLiteral("Unknown");
-}
-
 Usage LocalInstance::usage()
 {
     Usage u;
     const ProcStats::Sample s = m_stats.sample();
     u.cpuCores = s.cpuCores;
     u.memBytes = s.rssBytes;
-    const Etl::InitMsg &msg = m_spec.msg;
+    const Etl::InitMsg &msg = spec().msg;
     QString cpu = msg.kind == Etl::InitKind::PodSpec ? msg.pod.cpuLimit : QString();
     QString mem = msg.kind == Etl::InitKind::PodSpec ? msg.pod.memoryLimit : QString();
     const QJsonObject limits = msg.resources.value("limits").toObject();
@@ -373,7 +292,7 @@ Usage LocalInstance::usage()
 
 std::optional<IoCommand> LocalInstance::ioCommand() const
 {
-    if (!m_plan.io || m_state != State::Ready)
+    if (!m_plan.io || state() != State::Ready)
         return std::nullopt;
     return IoCommand{resolveProgram(m_plan.program), m_plan.arguments, m_plan.environment,
                      m_plan.workDir};

@@ -1,13 +1,11 @@
 #pragma once
 
-#include "service/runtime/instance.h"
+#include "service/runtime/instancelifecycle.h"
 #include "service/runtime/launchplan.h"
 #include "service/runtime/logring.h"
 #include "service/runtime/procstats.h"
+#include "service/runtime/readinessprobe.h"
 
-#include <QElapsedTimer>
-#include <QNetworkAccessManager>
-#include <QPointer>
 #include <QProcess>
 #include <QTimer>
 
@@ -20,7 +18,7 @@ class VenvCache;
 // An ETL instance as a local process group: prepares its venv and files, starts the command,
 // probes readiness over HTTP (io://: the interpreter and code are ready), captures its output
 // in a bounded ring, and kills the whole group on stop. Lives on the target's main thread.
-class LocalInstance final : public Instance
+class LocalInstance final : public InstanceLifecycle
 {
     Q_OBJECT
 public:
@@ -38,42 +36,34 @@ public:
     void start() override;
     void stop() override;
     QUrl endpoint() const override;
-    QString phase() const override;
     Usage usage() override;
     QByteArray logs() const override { return m_log.contents(); }
     std::optional<IoCommand> ioCommand() const override;
     QList<qint64> pids() const override;
 
 private:
-    enum class State { Created, Preparing, Starting, Ready, Failed, Exited, Stopping, Stopped };
-
+    QString timeoutDetail() const override;
+    void cleanUpFailedStart() override;
     void onVenvReady(const Result<QString> &venv);
     Result<void> writeFiles() const;
     void applyVenv();
     void launch();
     bool relaunchIfPortTaken();
-    void probe();
+    void onProbeSucceeded();
     void onFinished(int exitCode, QProcess::ExitStatus status);
-    void failStart(const Kiln::Error &error);
     void killGroup(int signal);
     QString resolveProgram(const QString &program) const;
     QString exitDescription(int exitCode, QProcess::ExitStatus status) const;
 
-    InstanceSpec m_spec;
     LaunchPlan m_plan;
     VenvCache *m_venvs;
     QString m_venvDir;
-    State m_state = State::Created;
     QProcess *m_process = nullptr; // child; deleted with this
     qint64 m_pgid = 0;
     LogRing m_log;
     ProcStats m_stats;
-    QNetworkAccessManager m_nam;
-    QTimer m_probeTimer;
-    QTimer m_initTimer;
-    QTimer m_killTimer;
-    QElapsedTimer m_started;
-    bool m_probeInFlight = false;
+    ReadinessProbe m_probe;
+    QTimer m_killTimer; // SIGKILL once a stop's grace is over
     Replanner m_replan;
     int m_relaunches = 0;
 };

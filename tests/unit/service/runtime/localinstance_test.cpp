@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QTcpServer>
 #include <QTemporaryDir>
 
@@ -119,4 +121,42 @@ TEST(LocalInstanceTest, OtherStartFailuresAreNotRelaunched)
     ASSERT_TRUE(waitUntil([&] { return !failure.isEmpty(); }, 20000));
     EXPECT_TRUE(failure.contains("exited with status 3")) << failure.toStdString();
     EXPECT_EQ(f.plans, 1);
+}
+
+TEST(LocalInstanceTest, NeverReadyFailsAtTheInitTimeoutWithTheLastOutput)
+{
+    Fixture f;
+    f.spec.msg.initTimeout = std::chrono::milliseconds(3000); // python prints well before, even under load
+    LaunchPlan plan = f.plan(f.dir.path() + "/unused");
+    plan.arguments = {"-c", "import time; print('warming up', flush=True); time.sleep(600)"};
+    LocalInstance instance(f.spec, plan, nullptr);
+    QList<Error> failures;
+    QObject::connect(&instance, &Instance::failed, [&](const Error &e) { failures.append(e); });
+    instance.start();
+    ASSERT_TRUE(waitUntil([&] { return !failures.isEmpty(); }, 20000));
+    EXPECT_EQ(failures.first().code, ErrorCode::InvalidArgument);
+    EXPECT_TRUE(failures.first().message.contains("did not become ready within"));
+    EXPECT_TRUE(failures.first().message.contains("warming up"))
+        << failures.first().message.toStdString();
+    EXPECT_EQ(instance.phase(), "Failed");
+}
+
+TEST(LocalInstanceTest, DeletingARunningInstanceKillsItsGroupWithoutWaiting)
+{
+    Fixture f;
+    const QString marker = f.dir.path() + "/served-before";
+    QFile(marker).open(QIODevice::WriteOnly); // it serves at once
+    auto *instance = new LocalInstance(f.spec, f.plan(marker), nullptr);
+    bool ready = false;
+    QObject::connect(instance, &Instance::ready, [&] { ready = true; });
+    instance->start();
+    ASSERT_TRUE(waitUntil([&] { return ready; }, 20000));
+    ASSERT_EQ(instance->pids().size(), 1);
+    const qint64 pid = instance->pids().first();
+    QElapsedTimer clock;
+    clock.start();
+    delete instance;
+    EXPECT_LT(clock.elapsed(), 100);
+    // Gone, and reaped (no zombie left in /proc) once the event loop has seen it finish.
+    EXPECT_TRUE(waitUntil([&] { return !QFile::exists(QStringLiteral("/proc/%1").arg(pid)); }));
 }

@@ -1,4 +1,4 @@
-#include "fakeapiserver.h"
+#include "../kube/fakeapiserver.h"
 #include "service/kube/kubeclient.h"
 #include "service/kube/podbuilder.h"
 #include "service/runtime/kubeinstance.h"
@@ -175,7 +175,9 @@ TEST_F(KubeInstanceTest, TimeoutSaysWhatThePodWaitsFor)
     ASSERT_TRUE(waitUntil([&] { return m_server.openStreams() == 1; }));
     m_server.pushEvent(event("MODIFIED", "pod-containercreating.json"));
     ASSERT_TRUE(waitUntil([&] { return m_failed.size() == 1; }));
-    EXPECT_EQ(m_failed.first().code, ErrorCode::Timeout);
+    // AIS answers an init timeout as an ETL error with no code of its own: 400.
+    EXPECT_EQ(m_failed.first().code, ErrorCode::InvalidArgument);
+    EXPECT_TRUE(m_failed.first().message.contains("did not become ready within"));
     EXPECT_TRUE(m_failed.first().message.contains("ContainerCreating"))
         << m_failed.first().message.toStdString();
 }
