@@ -18,6 +18,7 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_etl(m_nam, m_smap, m_config.dataDir)
+    , m_etlRoutes(m_etl)
     , m_jobs(m_nam, m_smap)
     , m_objects({m_smap, m_bmd, m_self, m_nam,
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
@@ -110,7 +111,7 @@ void ProxyNode::registerRoutes()
           bind(&ProxyNode::onObject), Http::RouteOptions{.streamBody = true});
     m_objects.registerRoutes(r);
     m_buckets.registerRoutes(r);
-    m_etl.registerRoutes(r);
+    m_etlRoutes.registerRoutes(r);
     m_jobs.registerRoutes(r);
     m_clusterInfo.registerRoutes(r);
     r.add({"PUT"}, "/v1/cluster",

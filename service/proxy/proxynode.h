@@ -6,7 +6,8 @@
 #include "service/proxy/bucketsummary.h"
 #include "service/node/nodereport.h"
 #include "service/proxy/clusterinfo.h"
-#include "service/proxy/etlcontrol.h"
+#include "service/proxy/etlroutes.h"
+#include "service/proxy/etlservice.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
 #include "shared/api/bmd.h"
@@ -82,7 +83,8 @@ private:
     Cluster::Smap m_smap;
     Api::Bmd m_bmd;
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
-    EtlControl m_etl;
+    EtlService m_etl;
+    EtlRoutes m_etlRoutes; // the HTTP face of m_etl
     JobControl m_jobs;
     ObjectActions m_objects;
     BucketActions m_buckets;
