@@ -5,6 +5,7 @@
 #include "app/editors/yamleditor.h"
 #include "app/editors/yamlhighlighter.h"
 #include "shared/api/apiclient.h"
+#include "shared/api/apierror.h"
 #include "shared/etl/etlname.h"
 #include "shared/etl/initmsg.h"
 
@@ -79,6 +80,20 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     m_objTimeout->setSuffix(tr(" s"));
     m_template->setToolTip(tr("Replace the editor's text with the example for this comm type"));
 
+    m_tabs->addTab(buildSpecPage(), tr("&Pod spec"));
+    m_tabs->addTab(buildCodePage(), tr("C&ode"));
+    buildLayout();
+    connectSignals();
+
+    m_spec->setCommType(Etl::CommType::Hpush);
+    loadTemplate();
+    m_code->setPlainText(readResource(QStringLiteral(":/templates/transform.py")));
+    updateValidity();
+    resize(QSize(900, 700).boundedTo(parent ? parent->size() * 0.95 : QSize(900, 700)));
+}
+
+QWidget *EtlEditorDialog::buildSpecPage()
+{
     // Pod spec page: the editor and the list of every issue (click to jump to its line).
     auto *specPage = new QSplitter(Qt::Vertical, this);
     specPage->addWidget(m_spec);
@@ -86,7 +101,11 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     specPage->setStretchFactor(0, 4);
     specPage->setStretchFactor(1, 1);
     m_issues->setAlternatingRowColors(true);
+    return specPage;
+}
 
+QWidget *EtlEditorDialog::buildCodePage()
+{
     // Code page.
     new PythonHighlighter(m_code->document());
     for (const char *rt : {"python3", "python3.11v2", "python3.12v2", "python3.13v2"})
@@ -115,10 +134,12 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     codeLayout->setContentsMargins(0, 0, 0, 0);
     codeLayout->addLayout(codeForm);
     codeLayout->addWidget(codeSplit, 1);
+    return codePage;
 
-    m_tabs->addTab(specPage, tr("&Pod spec"));
-    m_tabs->addTab(codePage, tr("C&ode"));
+}
 
+void EtlEditorDialog::buildLayout()
+{
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     auto *commRow = new QHBoxLayout;
@@ -148,6 +169,10 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     layout->addWidget(m_status);
     layout->addWidget(m_buttons);
 
+}
+
+void EtlEditorDialog::connectSignals()
+{
     connect(m_name, &NameField::validityChanged, this, &EtlEditorDialog::updateValidity);
     connect(m_spec, &YamlEditor::issuesChanged, this, &EtlEditorDialog::onIssuesChanged);
     connect(m_code, &QPlainTextEdit::textChanged, this, &EtlEditorDialog::updateValidity);
@@ -166,12 +191,6 @@ EtlEditorDialog::EtlEditorDialog(Api::ApiClient *api, QWidget *parent)
     });
     connect(m_init, &QPushButton::clicked, this, &EtlEditorDialog::submit);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-
-    m_spec->setCommType(Etl::CommType::Hpush);
-    loadTemplate();
-    m_code->setPlainText(readResource(QStringLiteral(":/templates/transform.py")));
-    updateValidity();
-    resize(QSize(900, 700).boundedTo(parent ? parent->size() * 0.95 : QSize(900, 700)));
 }
 
 void EtlEditorDialog::setMode(Mode mode)
@@ -341,7 +360,7 @@ void EtlEditorDialog::submit()
     m_api->deleteEtl(m_replacing, this, [this, body](const Result<void> &deleted) {
         if (!deleted && deleted.error().code != ErrorCode::NotFound) {
             setBusy(false);
-            return showServerError(deleted.error().message);
+            return showServerError(deleted.error());
         }
         sendInit(body);
     });
@@ -356,29 +375,38 @@ void EtlEditorDialog::sendInit(const QJsonObject &msg)
     m_api->initEtl(msg, this, [this, name](const Result<QString> &xid) {
         setBusy(false);
         if (!xid)
-            return showServerError(xid.error().message);
+            return showServerError(xid.error());
         m_status->setText(tr("%1 is running (%2)").arg(name, *xid));
         Q_EMIT initialized(name, *xid);
         accept();
     });
 }
 
-void EtlEditorDialog::showServerError(const QString &message)
+void EtlEditorDialog::showServerError(const Error &error)
 {
     // Put the error where the user fixes it: the name field, the spec line, or the status line.
+    const QString &message = error.message;
     m_status->setText(tr("Init failed: %1").arg(message));
-    if (message.contains(QLatin1String("already exists"))
-        || message.contains(QLatin1String("ETL name"))) {
+    switch (Api::errorKind(error)) {
+    case Api::ErrorKind::EtlAlreadyExists:
+    case Api::ErrorKind::InvalidEtlName:
         m_name->setServerError(message);
         return;
+    case Api::ErrorKind::BadRequest:
+        if (mode() == Mode::PodSpec)
+            showSpecError(message);
+        return;
+    default:
+        return;
     }
+}
+
+void EtlEditorDialog::showSpecError(const QString &message)
+{
+    // kilnd names the spec's field and line: "<field> (line <n>): <what>".
     static const QRegularExpression lineRe(QStringLiteral("(\\S+) \\(line (\\d+)\\): (.*)$"));
-    if (mode() == Mode::PodSpec) {
-        if (const auto m = lineRe.match(message); m.hasMatch()) {
-            m_spec->addServerIssue({m.captured(1), m.captured(2).toInt(), m.captured(3)});
-            return;
-        }
-    }
+    if (const auto m = lineRe.match(message); m.hasMatch())
+        m_spec->addServerIssue({m.captured(1), m.captured(2).toInt(), m.captured(3)});
 }
 
 } // namespace Kiln::Console

@@ -62,11 +62,16 @@ Q_SIGNALS:
     void initialized(const QString &name, const QString &xactionId);
 
 private:
+    QWidget *buildSpecPage(); // the pod spec editor and its list of issues
+    QWidget *buildCodePage(); // runtime, argument type, code and dependencies
+    void buildLayout();
+    void connectSignals();
     void updateValidity();
     void onIssuesChanged(const QList<Etl::SpecIssue> &issues);
     void submit();
     void sendInit(const QJsonObject &msg);
-    void showServerError(const QString &message);
+    void showServerError(const Error &error);
+    void showSpecError(const QString &message); // marks the line the server names
     void setBusy(bool busy, const QString &status = {});
 
     QPointer<Api::ApiClient> m_api;

@@ -152,7 +152,8 @@ void EtlDetailsView::refresh()
             lines.append(d->error);
         for (auto it = d->targetErrors.begin(); it != d->targetErrors.end(); ++it)
             lines.append(QStringLiteral("target %1: %2").arg(it.key(), it.value()));
-        lines.append(d->objErrors);
+        for (const Api::ObjError &e : d->objErrors)
+            lines.append(e.describe());
         const QString text = lines.join('\n');
         if (text != m_errors->toPlainText())
             m_errors->setPlainText(text);

@@ -66,6 +66,23 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     connect(m_filter, &QLineEdit::textChanged, m_filtered,
             &QSortFilterProxyModel::setFilterFixedString);
 
+    setUpTable();
+    buildLayout();
+    createActions();
+    createMenus();
+
+    connectSession();
+
+    // Sized for the screen it opens on: two thirds of it, never more than it.
+    const QSize avail = screen() ? screen()->availableSize() : QSize(1280, 800);
+    resize(QSize(avail.width() * 2 / 3, avail.height() * 3 / 4)
+               .expandedTo(QSize(900, 600))
+               .boundedTo(avail));
+    updateActions();
+}
+
+void MainWindow::setUpTable()
+{
     m_table->setModel(m_filtered);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(EtlListModel::Name, Qt::AscendingOrder);
@@ -84,7 +101,10 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     connect(m_filtered, &QAbstractItemModel::modelReset, this, &MainWindow::onSelectionChanged);
     connect(m_filtered, &QAbstractItemModel::rowsRemoved, this, &MainWindow::onSelectionChanged);
     connect(m_table, &QTableView::doubleClicked, this, [this] { m_etlTabs->setCurrentIndex(0); });
+}
 
+void MainWindow::buildLayout()
+{
     // Connection banner: only shown while the proxy is unreachable.
     m_banner->setWordWrap(true);
     m_banner->setAutoFillBackground(true);
@@ -120,10 +140,10 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     setCentralWidget(central);
     statusBar()->addPermanentWidget(m_connection);
     statusBar()->addWidget(m_actionStatus, 1);
+}
 
-    createActions();
-    createMenus();
-
+void MainWindow::connectSession()
+{
     connect(m_session, &Session::connectionChanged, this, &MainWindow::onConnectionChanged);
     connect(m_session, &Session::etlsRefreshed, this, [this] {
         updateActions();
@@ -142,13 +162,6 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
             });
     m_countdown->setInterval(1000);
     connect(m_countdown, &QTimer::timeout, this, &MainWindow::updateRetryCountdown);
-
-    // Sized for the screen it opens on: two thirds of it, never more than it.
-    const QSize avail = screen() ? screen()->availableSize() : QSize(1280, 800);
-    resize(QSize(avail.width() * 2 / 3, avail.height() * 3 / 4)
-               .expandedTo(QSize(900, 600))
-               .boundedTo(avail));
-    updateActions();
 }
 
 MainWindow::~MainWindow() = default;

@@ -65,6 +65,9 @@ public Q_SLOTS:
     void showOffline();
 
 private:
+    void setUpTable(); // the ETL list: sorting, selection, context menu
+    void buildLayout(); // banner, ETL list beside details and logs, cluster tab, status bar
+    void connectSession();
     void createActions();
     void createMenus();
     void onConnectionChanged(bool connected, const QString &error);

@@ -1,5 +1,6 @@
 #include "service/etl/etlmanager.h"
 
+#include "service/node/snapshotwriter.h"
 #include "shared/api/json.h"
 #include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
@@ -28,6 +29,7 @@ EtlManager::EtlManager(Runtime::Runtime *runtime, QString dataDir, QString targe
     , m_runtime(runtime)
     , m_dataDir(std::move(dataDir))
     , m_targetId(std::move(targetId))
+    , m_writer(new Node::SnapshotWriter(m_dataDir + "/etl.json", this))
 { }
 
 EtlManager::~EtlManager()
@@ -255,7 +257,7 @@ void EtlManager::reconcile(const EtlMd &md)
 
 void EtlManager::restore()
 {
-    auto saved = readWholeFile(m_dataDir + "/etl.json");
+    auto saved = readWholeFile(m_writer->path());
     if (!saved)
         return;
     auto json = Api::parseObject(*saved, "saved ETLs");
@@ -302,10 +304,11 @@ void EtlManager::save()
     }
     if (!QDir().mkpath(m_dataDir))
         return;
-    if (auto saved
-        = writeFileAtomically(m_dataDir + "/etl.json", Api::compact(QJsonObject{{"etls", list}}));
-        !saved)
-        Log::etl().error("saving ETLs: {}", saved.error().message);
+    // Written on the writer's thread: fsync and rename never hold up the target's event loop.
+    m_writer->save(Api::compact(QJsonObject{{"etls", list}}), [](const Result<void> &saved) {
+        if (!saved)
+            Log::etl().error("saving ETLs: {}", saved.error().message);
+    });
 }
 
 } // namespace Kiln::Etl

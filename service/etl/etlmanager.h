@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/runtime/instance.h"
+#include "shared/api/etlwire.h"
 #include "shared/core/result.h"
 #include "shared/etl/etlmd.h"
 
@@ -11,15 +12,14 @@
 
 #include <functional>
 
+namespace Kiln::Node {
+class SnapshotWriter;
+}
+
 namespace Kiln::Etl {
 
 // A transformation error kept for the ETL's details (AIS keeps the first 128).
-struct ObjError
-{
-    QString objName; // "ais://b/o"
-    QString message;
-    int code = 0;
-};
+using ObjError = Api::ObjError; // one definition, with its wire codec
 
 // What a target knows of one ETL: its record, its instance, counters and errors.
 struct EtlEntry
@@ -82,6 +82,7 @@ private:
     QString m_targetId;
     QString m_targetUrl;
     QHash<QString, EtlEntry> m_entries;
+    Node::SnapshotWriter *m_writer; // etl.json, a child
 };
 
 } // namespace Kiln::Etl

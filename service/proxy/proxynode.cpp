@@ -16,6 +16,7 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     : Node::NodeBase(std::move(config), Cluster::NodeType::Proxy, parent)
     , m_smapWriter(m_config.dataDir + QStringLiteral("/smap.json"))
     , m_etl(m_nam, m_smap, m_config.dataDir)
+    , m_etlRoutes(m_etl)
     , m_jobs(m_nam, m_smap)
     , m_objects({m_smap, m_bmd, m_self, m_nam,
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
@@ -97,7 +98,7 @@ void ProxyNode::registerRoutes()
           Http::RouteOptions{.streamBody = true});
     m_objects.registerRoutes(r);
     m_buckets.registerRoutes(r);
-    m_etl.registerRoutes(r);
+    m_etlRoutes.registerRoutes(r);
     m_jobs.registerRoutes(r);
     m_clusterInfo.registerRoutes(r);
     r.add({"PUT"}, Api::Route::Cluster,

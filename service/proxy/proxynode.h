@@ -5,7 +5,8 @@
 #include "service/proxy/bucketactions.h"
 #include "service/proxy/bucketsummary.h"
 #include "service/proxy/clusterinfo.h"
-#include "service/proxy/etlcontrol.h"
+#include "service/proxy/etlroutes.h"
+#include "service/proxy/etlservice.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
 #include "shared/core/result.h"
@@ -73,7 +74,8 @@ private:
 
     Node::SnapshotWriter m_smapWriter; // <data>/smap.json
     QHash<QString, QElapsedTimer> m_lastSeen; // target id -> time since its last keepalive
-    EtlControl m_etl;
+    EtlService m_etl;
+    EtlRoutes m_etlRoutes; // the HTTP face of m_etl
     JobControl m_jobs;
     ObjectActions m_objects;
     BucketActions m_buckets;

@@ -4,8 +4,10 @@
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/target/targetnode.h"
+#include "shared/api/etlwire.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
+#include "shared/api/wire.h"
 #include "shared/core/logging.h"
 #include "shared/etl/etlname.h"
 
@@ -22,18 +24,20 @@ void TargetNode::registerEtlRoutes()
         return Http::bindHandler(this, method);
     };
     // Intra-cluster calls from the proxy. ETL names start with a letter, so "_..." never clashes.
-    r.add({"POST"}, "/v1/etl/_begin", bind(&TargetNode::onEtlBegin));
-    r.add({"GET"}, "/v1/etl/_list", bind(&TargetNode::onEtlList));
-    r.add({"GET", "HEAD"}, "/v1/etl/_object/{etl}/{secret}/{*uname}",
+    using namespace Api;
+    const QString etl = QStringLiteral("{etl}");
+    r.add({"POST"}, etlPath(EtlPath::Begin), bind(&TargetNode::onEtlBegin));
+    r.add({"GET"}, etlPath(EtlPath::TargetList), bind(&TargetNode::onEtlList));
+    r.add({"GET", "HEAD"}, etlPath(EtlPath::Object, QStringLiteral("{etl}/{secret}/{*uname}")),
           bind(&TargetNode::onEtlObject));
-    r.add({"POST"}, "/v1/etl/{etl}/_commit", bind(&TargetNode::onEtlCommit));
-    r.add({"POST"}, "/v1/etl/{etl}/_abort", bind(&TargetNode::onEtlAbort));
-    r.add({"POST"}, "/v1/etl/{etl}/_stop", bind(&TargetNode::onEtlAbort));
-    r.add({"DELETE"}, "/v1/etl/{etl}/_delete", bind(&TargetNode::onEtlDelete));
-    r.add({"GET"}, "/v1/etl/{etl}/_details", bind(&TargetNode::onEtlDetails));
-    r.add({"GET"}, "/v1/etl/{etl}/logs", bind(&TargetNode::onEtlLogs));
-    r.add({"GET"}, "/v1/etl/{etl}/health", bind(&TargetNode::onEtlHealth));
-    r.add({"GET"}, "/v1/etl/{etl}/metrics", bind(&TargetNode::onEtlMetrics));
+    r.add({"POST"}, etlPath(etl, EtlPath::Commit), bind(&TargetNode::onEtlCommit));
+    r.add({"POST"}, etlPath(etl, EtlPath::Abort), bind(&TargetNode::onEtlAbort));
+    r.add({"POST"}, etlPath(etl, EtlPath::TargetStop), bind(&TargetNode::onEtlAbort));
+    r.add({"DELETE"}, etlPath(etl, EtlPath::Delete), bind(&TargetNode::onEtlDelete));
+    r.add({"GET"}, etlPath(etl, EtlPath::Details), bind(&TargetNode::onEtlDetails));
+    r.add({"GET"}, etlPath(etl, EtlPath::Logs), bind(&TargetNode::onEtlLogs));
+    r.add({"GET"}, etlPath(etl, EtlPath::Health), bind(&TargetNode::onEtlHealth));
+    r.add({"GET"}, etlPath(etl, EtlPath::Metrics), bind(&TargetNode::onEtlMetrics));
 }
 
 Etl::EtlEntry *TargetNode::findEtl(Http::Exchange &ex)
@@ -63,7 +67,7 @@ void TargetNode::onEtlBegin(Http::Exchange ex)
 
 void TargetNode::onEtlCommit(Http::Exchange ex)
 {
-    const auto committed = m_etl.commit(ex.param("etl"), ex.request().queryValue("xid"));
+    const auto committed = m_etl.commit(ex.param("etl"), ex.request().queryValue(Api::Query::Xid));
     if (!committed)
         return ex.fail(committed.error());
     ex.ok();
@@ -72,7 +76,7 @@ void TargetNode::onEtlCommit(Http::Exchange ex)
 void TargetNode::onEtlAbort(Http::Exchange ex)
 {
     const QString name = ex.param("etl");
-    const QString xid = ex.request().queryValue("xid");
+    const QString xid = ex.request().queryValue(Api::Query::Xid);
     Etl::EtlEntry *entry = m_etl.find(name);
     if (!entry || (!xid.isEmpty() && entry->record.xid != xid))
         return ex.ok(); // already gone (or a newer run): nothing to stop
@@ -90,23 +94,13 @@ void TargetNode::onEtlDelete(Http::Exchange ex)
 
 void TargetNode::onEtlList(Http::Exchange ex)
 {
-    QJsonArray list;
+    QList<Api::TargetEtlStat> list;
     for (const Etl::EtlEntry &e : m_etl.entries()) {
-        QJsonArray pids;
-        if (e.instance) {
-            for (qint64 pid : e.instance->pids())
-                pids.append(pid);
-        }
-        list.append(QJsonObject{{"name", e.record.msg.name},
-                                {"stage", Etl::stageName(e.record.stage)},
-                                {"xid", e.record.xid},
-                                {"obj_count", e.objCount},
-                                {"in_bytes", e.inBytes},
-                                {"out_bytes", e.outBytes},
-                                {"error", e.error},
-                                {"pids", pids}});
+        const Api::EtlSummary etl{e.record.msg.name, e.record.stage, e.record.xid,
+                                  e.objCount,        e.inBytes,      e.outBytes};
+        list.append({etl, e.error, e.instance ? e.instance->pids() : QList<qint64>()});
     }
-    ex.json(QJsonDocument(list).toJson(QJsonDocument::Compact));
+    ex.json(Api::encodeTargetEtlStats(list));
 }
 
 void TargetNode::onEtlDetails(Http::Exchange ex)
@@ -114,12 +108,7 @@ void TargetNode::onEtlDetails(Http::Exchange ex)
     Etl::EtlEntry *entry = findEtl(ex);
     if (!entry)
         return;
-    QJsonArray errors;
-    for (const Etl::ObjError &e : entry->objErrors)
-        errors.append(QJsonObject{{"obj_name", e.objName}, {"msg", e.message}, {"ecode", e.code}});
-    ex.json(Api::compact(QJsonObject{{"stage", Etl::stageName(entry->record.stage)},
-                                     {"error", entry->error},
-                                     {"obj_errors", errors}}));
+    ex.json(Api::encodeTargetEtlDetails({entry->record.stage, entry->error, entry->objErrors}));
 }
 
 void TargetNode::onEtlLogs(Http::Exchange ex)
@@ -153,10 +142,7 @@ void TargetNode::onEtlMetrics(Http::Exchange ex)
     auto answer = [ex](const Result<Runtime::Usage> &u) mutable {
         if (!u)
             return ex.fail(u.error());
-        ex.json(Api::compact(QJsonObject{{"cpu", u->cpuCores},
-                                         {"mem", u->memBytes},
-                                         {"cpu_limit", u->cpuLimit},
-                                         {"mem_limit", u->memLimit}}));
+        ex.json(Api::encodeEtlUsage({u->cpuCores, u->memBytes, u->cpuLimit, u->memLimit}));
     };
     if (!entry->instance)
         return answer(Runtime::Usage{});
@@ -205,8 +191,9 @@ std::optional<std::pair<int, Error>> TargetNode::refuseInline(const Etl::Transfo
         return std::pair{404,
                          makeError(ErrorCode::NotFound,
                                    QStringLiteral("%1: %2 does not exist - try starting new "
-                                                  "ETL with \"%3/v1/etl/init\" endpoint")
-                                       .arg(m_self.tag(), job.etlName, m_smap.primary().url()))};
+                                                  "ETL with \"%3%4\" endpoint")
+                                       .arg(m_self.tag(), job.etlName, m_smap.primary().url(),
+                                            Api::etlPath(Api::EtlPath::Init)))};
     }
     if (const auto missing = m_comm.pipeline()->missingStage(job))
         return std::pair{400, m_comm.pipeline()->missingStageError(*missing)};
@@ -271,9 +258,8 @@ void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, co
 
 void TargetNode::reportEtlFailure(const QString &name, const QString &xid, const QString &error)
 {
-    const QJsonObject body{{"target", m_self.id}, {"xid", xid}, {"error", error}};
-    Node::IntraRequest request{"POST", QStringLiteral("/v1/etl/%1/_failed").arg(name),
-                               Api::compact(body)};
+    Node::IntraRequest request{"POST", Api::etlPath(name, Api::EtlPath::Failed),
+                               Api::encodeEtlFailureReport({m_self.id, xid, error})};
     request.timeoutMs = 10000;
     Node::callNode(m_nam, m_proxy, request, this, [name](Node::IntraReply reply) {
         if (!reply.ok())

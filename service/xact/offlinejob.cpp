@@ -357,9 +357,7 @@ QString OfflineJob::errorText() const
 
 QJsonObject OfflineJob::snap() const
 {
-    QJsonArray errors;
-    for (const ObjError &e : m_errors)
-        errors.append(QJsonObject{{"obj_name", e.objName}, {"msg", e.message}, {"ecode", e.code}});
+    const QJsonArray errors = Api::encodeObjErrors(m_errors);
     return QJsonObject{{"id", m_spec.id},
                        {"kind", m_spec.kind},
                        {"bck", bucketJson(m_spec.srcBucket)},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/target/objectinfo.h"
+#include "shared/api/etlwire.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/cluster/snode.h"
 
@@ -46,12 +47,7 @@ struct JobSpec
     bool isListRange() const; // names or a template (etl-listrange, copy-listrange)
 };
 
-struct ObjError
-{
-    QString objName;
-    QString message;
-    int code = 0;
-};
+using ObjError = Api::ObjError; // one definition, with its wire codec
 
 // One offline job on one target (an AIS "xaction"): walks the source objects this target owns
 // and, with N workers, hands each to the ETL through the communicator (etl-bck, etl-listrange)

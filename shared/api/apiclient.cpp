@@ -25,26 +25,6 @@ constexpr int RetryBaseMs = 200;
 // on first use); stop/start/delete wait for processes to end. AIS clients give them 5 minutes.
 constexpr int LongCallTimeoutMs = 5 * 60 * 1000;
 
-ErrorCode codeForStatus(int status)
-{
-    switch (status) {
-    case 404:
-        return ErrorCode::NotFound;
-    case 409:
-        return ErrorCode::AlreadyExists;
-    case 413:
-        return ErrorCode::TooLarge;
-    case 501:
-        return ErrorCode::Unsupported;
-    case 503:
-        return ErrorCode::Unavailable;
-    case 504:
-        return ErrorCode::Timeout;
-    default:
-        return status >= 500 ? ErrorCode::Internal : ErrorCode::InvalidArgument;
-    }
-}
-
 Result<QJsonDocument> parseJson(const QByteArray &body)
 {
     QJsonParseError err;
@@ -59,14 +39,6 @@ Result<QJsonDocument> parseJson(const QByteArray &body)
 qint64 toInt64(const QJsonValue &v)
 {
     return v.isString() ? v.toString().toLongLong() : v.toInteger();
-}
-
-QString etlPath(const QString &name, const QString &tail = {})
-{
-    QString path = QStringLiteral("/%1/%2/%3").arg(Path::Version, Path::Etl, name);
-    if (!tail.isEmpty())
-        path += '/' + tail;
-    return path;
 }
 
 template<typename T>
@@ -113,17 +85,6 @@ QByteArray jobQuery(const QString &jobId)
 }
 
 } // namespace
-
-QString errorMessageFromBody(const QByteArray &body, int status)
-{
-    const QJsonDocument doc = QJsonDocument::fromJson(body);
-    if (doc.isObject() && doc.object().contains("message"))
-        return doc.object().value("message").toString();
-    const QString text = QString::fromUtf8(body).trimmed();
-    if (!text.isEmpty())
-        return text.left(2000);
-    return QStringLiteral("HTTP status %1").arg(status);
-}
 
 ApiClient::ApiClient(QObject *parent)
     : QObject(parent)
@@ -208,7 +169,7 @@ void ApiClient::start(const Request &request, QPointer<QObject> context, Callbac
             if (!context)
                 return;
             if (status >= 400)
-                return done(makeError(codeForStatus(status), errorMessageFromBody(body, status)));
+                return done(classifyHttpError(status, body, request.method));
             done(body);
         });
 }
@@ -304,7 +265,7 @@ void ApiClient::getObject(const QString &bucket, const QString &object, const QS
                       QString::fromLatin1(QUrl::toPercentEncoding(object, "/")));
     r.query.addQueryItem(Query::Provider, ProviderAis);
     if (!etlName.isEmpty())
-        r.query.addQueryItem(QStringLiteral("etl_name"), etlName);
+        r.query.addQueryItem(Query::EtlName, etlName);
     r.timeoutMs = 60000;
     send(r, context, std::move(done));
 }
@@ -312,105 +273,61 @@ void ApiClient::getObject(const QString &bucket, const QString &object, const QS
 void ApiClient::listEtls(QObject *context, Callback<QList<EtlSummary>> done)
 {
     Request r;
-    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Etl);
+    r.path = etlPath();
     send(r, context,
-         mapJson<QList<EtlSummary>>(std::move(done),
-                                    [](const QJsonDocument &doc) -> Result<QList<EtlSummary>> {
-                                        QList<EtlSummary> out;
-                                        for (const QJsonValue &v : doc.array()) {
-                                            EtlSummary s;
-                                            s.name = v["id"].toString();
-                                            s.stage = Etl::parseStage(v["stage"].toString());
-                                            s.xactionId = v["xaction_id"].toString();
-                                            s.objCount = toInt64(v["obj_count"]);
-                                            s.inBytes = toInt64(v["in_bytes"]);
-                                            s.outBytes = toInt64(v["out_bytes"]);
-                                            out.append(s);
-                                        }
-                                        return out;
-                                    }));
+         mapJson<QList<EtlSummary>>(std::move(done), [](const QJsonDocument &doc) {
+             return Result<QList<EtlSummary>>(decodeEtlSummaries(doc.array()));
+         }));
 }
 
 void ApiClient::etlDetails(const QString &name, QObject *context, Callback<EtlDetails> done)
 {
     Request r;
     r.path = etlPath(name);
-    send(r, context,
-         mapJson<EtlDetails>(std::move(done), [](const QJsonDocument &doc) -> Result<EtlDetails> {
-             const QJsonObject o = doc.object();
-             EtlDetails d;
-             d.initMsg = o["init_msg"].toObject();
-             d.stage = Etl::parseStage(o["stage"].toString());
-             d.error = o["error"].toString();
-             for (const QJsonValue &e : o["obj_errors"].toArray())
-                 d.objErrors.append(
-                     QStringLiteral("%1: %2").arg(e["obj_name"].toString(), e["msg"].toString()));
-             const QJsonObject perTarget = o["target_errors"].toObject();
-             for (auto it = perTarget.begin(); it != perTarget.end(); ++it)
-                 d.targetErrors.insert(it.key(), it.value().toString());
-             return d;
+    send(r, context, mapJson<EtlDetails>(std::move(done), [](const QJsonDocument &doc) {
+             return Result<EtlDetails>(decodeEtlDetails(doc.object()));
          }));
 }
 
 void ApiClient::etlHealth(const QString &name, QObject *context, Callback<QList<TargetHealth>> done)
 {
     Request r;
-    r.path = etlPath(name, QStringLiteral("health"));
+    r.path = etlPath(name, EtlPath::Health);
     send(r, context,
-         mapJson<QList<TargetHealth>>(
-             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetHealth>> {
-                 QList<TargetHealth> out;
-                 for (const QJsonValue &v : doc.array())
-                     out.append({v["target_id"].toString(), v["health_status"].toString()});
-                 return out;
-             }));
+         mapJson<QList<TargetHealth>>(std::move(done), [](const QJsonDocument &doc) {
+             return Result<QList<TargetHealth>>(decodeTargetHealth(doc.array()));
+         }));
 }
 
 void ApiClient::etlMetrics(const QString &name, QObject *context,
                            Callback<QList<TargetMetrics>> done)
 {
     Request r;
-    r.path = etlPath(name, QStringLiteral("metrics"));
+    r.path = etlPath(name, EtlPath::Metrics);
     send(r, context,
-         mapJson<QList<TargetMetrics>>(
-             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetMetrics>> {
-                 QList<TargetMetrics> out;
-                 for (const QJsonValue &v : doc.array()) {
-                     TargetMetrics m;
-                     m.targetId = v["target_id"].toString();
-                     m.cpuCores = v["cpu"].toDouble();
-                     m.memBytes = toInt64(v["mem"]);
-                     m.cpuLimitCores = v["cpu_limit"].toDouble();
-                     m.memLimitBytes = toInt64(v["mem_limit"]);
-                     out.append(m);
-                 }
-                 return out;
-             }));
+         mapJson<QList<TargetMetrics>>(std::move(done), [](const QJsonDocument &doc) {
+             return Result<QList<TargetMetrics>>(decodeTargetMetrics(doc.array()));
+         }));
 }
 
 void ApiClient::etlLogs(const QString &name, const QString &targetId, QObject *context,
                         Callback<QList<TargetLog>> done)
 {
     Request r;
-    r.path = targetId.isEmpty() ? etlPath(name, QStringLiteral("logs"))
-                                : etlPath(name, QStringLiteral("logs/") + targetId);
+    r.path = targetId.isEmpty() ? etlPath(name, EtlPath::Logs)
+                                : etlPath(name, QStringLiteral("%1/%2").arg(EtlPath::Logs, targetId));
     r.timeoutMs = 20000;
     send(r, context,
-         mapJson<QList<TargetLog>>(
-             std::move(done), [](const QJsonDocument &doc) -> Result<QList<TargetLog>> {
-                 QList<TargetLog> out;
-                 for (const QJsonValue &v : doc.array())
-                     out.append({v["target_id"].toString(),
-                                 QByteArray::fromBase64(v["logs"].toString().toLatin1())});
-                 return out;
-             }));
+         mapJson<QList<TargetLog>>(std::move(done), [](const QJsonDocument &doc) {
+             return Result<QList<TargetLog>>(decodeTargetLogs(doc.array()));
+         }));
 }
 
 void ApiClient::initEtl(const QJsonObject &initMsg, QObject *context, Callback<QString> done)
 {
     Request r;
     r.method = "PUT";
-    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Etl);
+    r.path = etlPath();
     r.body = QJsonDocument(initMsg).toJson(QJsonDocument::Compact);
     r.timeoutMs = LongCallTimeoutMs;
     r.idempotent = false;
@@ -421,7 +338,7 @@ void ApiClient::stopEtl(const QString &name, QObject *context, Callback<void> do
 {
     Request r;
     r.method = "POST";
-    r.path = etlPath(name, QStringLiteral("stop"));
+    r.path = etlPath(name, EtlPath::Stop);
     r.timeoutMs = LongCallTimeoutMs;
     r.idempotent = false;
     send(r, context, mapVoid(std::move(done)));
@@ -431,7 +348,7 @@ void ApiClient::startEtl(const QString &name, QObject *context, Callback<void> d
 {
     Request r;
     r.method = "POST";
-    r.path = etlPath(name, QStringLiteral("start"));
+    r.path = etlPath(name, EtlPath::Start);
     r.timeoutMs = LongCallTimeoutMs;
     r.idempotent = false;
     send(r, context, mapVoid(std::move(done)));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "shared/api/apierror.h"
+#include "shared/api/etlwire.h"
 #include "shared/api/lso.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/cluster/smap.h"
@@ -22,49 +24,6 @@ class QNetworkAccessManager;
 class QNetworkReply;
 
 namespace Kiln::Api {
-
-// One row of GET /v1/etl.
-struct EtlSummary
-{
-    QString name;
-    Etl::Stage stage = Etl::Stage::Unknown;
-    QString xactionId;
-    qint64 objCount = 0;
-    qint64 inBytes = 0;
-    qint64 outBytes = 0;
-};
-
-// GET /v1/etl/<name>: the stored init message and what went wrong.
-struct EtlDetails
-{
-    QJsonObject initMsg;
-    Etl::Stage stage = Etl::Stage::Unknown;
-    QString error; // why the ETL is Aborted, when kilnd knows
-    QStringList objErrors; // "ais://b/o: message"
-    QMap<QString, QString> targetErrors; // target id -> its error
-};
-
-// Per-target answers of the ETL health, metrics and logs fan-outs.
-struct TargetHealth
-{
-    QString targetId;
-    QString status; // Running, Pending, Failed, Unknown, Unreachable...
-};
-
-struct TargetMetrics
-{
-    QString targetId;
-    double cpuCores = 0; // cores in use (1.0 = one core busy)
-    qint64 memBytes = 0;
-    double cpuLimitCores = 0; // 0: no limit
-    qint64 memLimitBytes = 0; // 0: no limit
-};
-
-struct TargetLog
-{
-    QString targetId;
-    QByteArray text;
-};
 
 struct BucketInfo
 {
@@ -113,7 +72,8 @@ struct Request
 // The console's REST client for a kilnd (or AIStore) proxy. Lives on the GUI thread; every call
 // returns at once and completes through its callback, which is dropped when the context object
 // died meanwhile. Connection failures of idempotent requests are retried with backoff; HTTP
-// errors are turned into Error values with the message of the AIS error body.
+// errors are turned into Error values by classifyHttpError (apierror.h): status plus the AIS
+// error body, so callers switch on errorKind() and never on message text.
 class ApiClient final : public QObject
 {
     Q_OBJECT
@@ -197,8 +157,5 @@ private:
     State m_state = State::Unknown;
     QString m_lastError;
 };
-
-// The message of an AIS error body ({"message": ...}), or the text itself.
-QString errorMessageFromBody(const QByteArray &body, int status);
 
 } // namespace Kiln::Api

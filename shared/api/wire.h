@@ -44,6 +44,30 @@ inline constexpr char TxnPromoteBegin[] = "/v1/txn/promote/{bucket}/begin";
 inline constexpr char TxnPromoteCommit[] = "/v1/txn/promote/{bucket}/commit";
 } // namespace Route
 
+// Tails of /v1/etl/...: the public ones AIS serves, the seed-era aliases, and Kiln's
+// intra-cluster calls from the proxy to the targets ("_..." never clashes with an ETL name).
+namespace EtlPath {
+inline constexpr char Init[] = "init";
+inline constexpr char Build[] = "build";
+inline constexpr char List[] = "list";
+inline constexpr char Stop[] = "stop";
+inline constexpr char Start[] = "start";
+inline constexpr char Logs[] = "logs";
+inline constexpr char Health[] = "health";
+inline constexpr char Metrics[] = "metrics";
+inline constexpr char Failed[] = "_failed";
+inline constexpr char Begin[] = "_begin";
+inline constexpr char TargetList[] = "_list";
+inline constexpr char Object[] = "_object";
+inline constexpr char Commit[] = "_commit";
+inline constexpr char Abort[] = "_abort";
+inline constexpr char TargetStop[] = "_stop";
+inline constexpr char Delete[] = "_delete";
+inline constexpr char Details[] = "_details";
+// PUT /v1/daemon/etlmd: the proxy pushes the cluster's ETL metadata to a target.
+inline constexpr char DaemonEtlMd[] = "etlmd";
+} // namespace EtlPath
+
 namespace Query {
 inline constexpr char Provider[] = "provider";
 inline constexpr char Namespace[] = "namespace";
@@ -52,6 +76,7 @@ inline constexpr char ProxyId[] = "pid";
 inline constexpr char UnixTime[] = "utm";
 inline constexpr char Readiness[] = "readiness";
 inline constexpr char PrimaryReady[] = "prr";
+inline constexpr char Xid[] = "xid";
 } // namespace Query
 
 namespace What {
