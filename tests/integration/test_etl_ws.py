@@ -42,7 +42,7 @@ from test_etl_control import (
 
 MIB = 1024 * 1024
 WS_SERVER = SERVERS / "ws_echo_server.py"
-POOL_SIZE = 4  # websockets per ETL per target (service/etl/wscommunicator.cpp)
+POOL_SIZE = 4  # websockets per ETL per target (service/etl/comm/wspool.cpp)
 
 
 @pytest.fixture(scope="module")
