@@ -2,16 +2,16 @@
 
 #include "service/http/bodysource.h"
 #include "shared/core/error.h"
+#include "shared/core/result.h"
 #include "shared/etl/commtype.h"
 
 #include <QObject>
-#include <QPointer>
-#include <QSet>
 #include <QStringList>
 #include <QUrl>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace Kiln::Runtime {
@@ -24,9 +24,9 @@ class HttpClient;
 
 namespace Kiln::Etl {
 
+class EtlComm;
 class EtlManager;
 class Pipeline;
-class WsCommunicator;
 struct InitMsg;
 
 // One object to transform inline.
@@ -54,24 +54,26 @@ struct TransformJob
     }
 };
 
-// Hands objects to ETL instances over their communication type and streams the results back:
-// hpush (PUT the bytes, or the path in FQN mode), hrev (the target GETs the object through the
-// instance), io (a process per object, object on stdin), ws (a pool of websockets per ETL, see
-// WsCommunicator). hpull is a redirect the caller answers itself (see pullUrl). Counts objects
-// and bytes and records errors on the ETL's entry. Lives on the target's main thread.
+// Hands objects to ETL instances over their communication type and streams the results back.
+// One EtlComm per comm type does the work (hpush, hpull, hrev, io, ws under service/etl/comm,
+// made by makeEtlComm), a Pipeline chains ETLs; this front checks that the ETL runs here, picks
+// the communicator by the ETL's comm type, and keeps the ETL's counters and error list. An hpull
+// inline GET is a redirect the caller answers itself (see pullUrl). Lives on the target's main
+// thread.
 class Communicator final : public QObject
 {
     Q_OBJECT
 public:
     explicit Communicator(EtlManager *manager, QObject *parent = nullptr);
+    ~Communicator() override;
 
-    // Exactly one call of done: a body to stream (status 200), or an error with the status the
-    // client should get: the instance's own status for its errors; 400, as AIS answers, when the
-    // instance gave none (obj_timeout, a connection that failed, an instance that died). The
-    // entry point for the transformed body of an object through one ETL or, with job.pipeline,
-    // a chain of them (see Pipeline).
-    using Done = std::function<void(std::unique_ptr<Http::BodySource> body, int status,
-                                    Kiln::Error error)>;
+    // Exactly one call of done (unless context is gone by then): a body to stream (status 200),
+    // or a typed error whose code alone gives the client's status (Http::statusFor): the
+    // instance's own status for its errors (EtlStatus); 400, as AIS answers, when the instance
+    // gave none (EtlTimeout, EtlNoAnswer). The entry point for the transformed body of an object
+    // through one ETL or, with job.pipeline, a chain of them (see Pipeline).
+    using Output = Result<std::unique_ptr<Http::BodySource>>;
+    using Done = std::function<void(Output)>;
     void transform(const TransformJob &job, QObject *context, Done done);
     Pipeline *pipeline() const { return m_pipeline; }
 
@@ -81,38 +83,15 @@ public:
     // Whether the instance gets the object's path instead of its bytes: the ETL said it reads
     // files (arg type fqn, or the SDK's ETL_DIRECT_FQN=true).
     static bool fqnMode(const InitMsg &msg);
-    // Counters and the error list of the ETL's entry (also fed by the ws:// pools).
+    // Counters and the error list of the ETL's entry (fed by the communicators).
     void account(const QString &etl, qint64 in, qint64 out, bool ok);
-    void recordError(const TransformJob &job, const QString &message, int status);
+    void recordError(const TransformJob &job, const Kiln::Error &error);
 
 private:
-    // replay counts the tries already spent on soft errors (a 503 with Ais-Etl-Retry-Reason:
-    // direct-put-transient, a connection refused), AIS's budget for one object.
-    void transformHttp(const TransformJob &job, Runtime::Instance *instance, CommType comm,
-                       bool usePost, QObject *context, Done done, int replay = 0);
-    struct NoAnswer
-    {
-        bool refused = false; // nothing accepted the connection
-        QString why; // the request and its failure
-    };
-    // A try that got no status at all: asked again with POST (seed-era servers), tried again
-    // later (a refused connection, while the instance runs), or the client's error at once.
-    void noAnswer(const TransformJob &job, Runtime::Instance *instance, CommType comm,
-                  bool usePost, QObject *context, Done done, int replay, const NoAnswer &failure);
-    // Sends the request again after AIS's backoff (its soft-error retries, protocol §1.5).
-    void retryLater(const TransformJob &job, Runtime::Instance *instance, CommType comm,
-                    bool usePost, QObject *context, Done done, int replay);
-    void transformIo(const TransformJob &job, Runtime::Instance *instance, QObject *context,
-                     Done done);
-
     EtlManager *m_manager;
     Http::HttpClient *m_http; // child: keep-alive connections to the instances
-    WsCommunicator *m_ws; // child
     Pipeline *m_pipeline; // child: jobs with more than one ETL
-    // ETLs whose servers refused PUT with 501/405 (seed-era servers that only do POST).
-    QSet<QString> m_postOnly;
-    // ETLs whose servers have answered a PUT: a hang-up is then never taken for a POST-only one.
-    QSet<QString> m_putWorks;
+    std::map<CommType, std::unique_ptr<EtlComm>> m_comms; // one per comm type
 };
 
 } // namespace Kiln::Etl

@@ -88,7 +88,7 @@ Error Pipeline::missingStageError(const QString &name) const
 void Pipeline::transform(const TransformJob &job, QObject *context, Communicator::Done done)
 {
     if (const auto missing = missingStage(job))
-        return done(nullptr, 400, missingStageError(*missing));
+        return done(missingStageError(*missing));
     auto run = std::make_shared<Run>();
     run->first = job;
     run->first.pipeline.clear();
@@ -112,18 +112,17 @@ void Pipeline::runStage(std::shared_ptr<Run> run, int index)
         job.pushBody = true;
         job.inlineRequest = false; // its errors are the first ETL's (see fail)
     }
-    m_comm->transform(
-        job, this,
-        [this, run, index](std::unique_ptr<Http::BodySource> body, int status, const Error &error) {
-            if (!run->context)
-                return; // the caller left: dropping body ends the stage's call
-            if (!body)
-                return fail(run, index, status, error);
-            if (index + 1 == run->stages.size())
-                return run->done(std::make_unique<HoldingSource>(std::move(body), run->input), 200,
-                                 {});
-            spool(run, index, std::move(body));
-        });
+    m_comm->transform(job, this, [this, run, index](Communicator::Output output) {
+        if (!run->context)
+            return; // the caller left: dropping the body ends the stage's call
+        if (!output)
+            return fail(run, index, output.error());
+        std::unique_ptr<Http::BodySource> body = std::move(output).value();
+        if (index + 1 == run->stages.size())
+            return run->done(std::unique_ptr<Http::BodySource>(
+                std::make_unique<HoldingSource>(std::move(body), run->input)));
+        spool(run, index, std::move(body));
+    });
 }
 
 void Pipeline::spool(std::shared_ptr<Run> run, int index, std::unique_ptr<Http::BodySource> body)
@@ -133,7 +132,7 @@ void Pipeline::spool(std::shared_ptr<Run> run, int index, std::unique_ptr<Http::
         = std::make_shared<QFile>(m_spoolDir + QStringLiteral("/etl-pipeline.")
                                   + QString::number(QRandomGenerator::global()->generate64(), 36));
     if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return fail(run, index, 500,
+        return fail(run, index,
                     makeError(ErrorCode::Internal,
                               QStringLiteral("ETL pipeline: cannot create %1: %2")
                                   .arg(file->fileName(), file->errorString())));
@@ -148,7 +147,7 @@ void Pipeline::spool(std::shared_ptr<Run> run, int index, std::unique_ptr<Http::
                 return;
             if (!ok)
                 return fail(
-                    run, index, 500,
+                    run, index,
                     makeError(ErrorCode::Internal,
                               QStringLiteral("ETL error: %1: %2").arg(run->stages[index], why)));
             run->input = out; // the stage before's input goes now
@@ -157,17 +156,17 @@ void Pipeline::spool(std::shared_ptr<Run> run, int index, std::unique_ptr<Http::
         this);
 }
 
-void Pipeline::fail(const std::shared_ptr<Run> &run, int index, int status, const Error &error)
+void Pipeline::fail(const std::shared_ptr<Run> &run, int index, const Error &error)
 {
     // The first stage records its own inline errors (communicator); a later stage's failure is
     // the object's error under the ETL the client named.
     if (index > 0)
-        m_comm->recordError(run->first, error.message, status);
+        m_comm->recordError(run->first, error);
     Log::etl().debug("etl[{}] {}/{}: stage {} ({}) failed: {}", run->first.etlName,
                      run->first.bucket, run->first.object, index + 1, run->stages[index],
                      error.message);
     run->input.reset();
-    run->done(nullptr, status, error);
+    run->done(error);
 }
 
 } // namespace Kiln::Etl

@@ -43,7 +43,7 @@ private:
     struct Run;
     void runStage(std::shared_ptr<Run> run, int index);
     void spool(std::shared_ptr<Run> run, int index, std::unique_ptr<Http::BodySource> body);
-    void fail(const std::shared_ptr<Run> &run, int index, int status, const Kiln::Error &error);
+    void fail(const std::shared_ptr<Run> &run, int index, const Kiln::Error &error);
 
     EtlManager *m_manager;
     Communicator *m_comm;

@@ -38,7 +38,9 @@ QByteArray CallBodySource::read(qint64 maxBytes)
         return {};
     QByteArray chunk = m_call->read(maxBytes);
     m_sent += chunk.size();
-    if (chunk.isEmpty() && m_call->isFinished() && m_call->bytesAvailable() == 0) {
+    // Checked on the read that drains a finished call, empty or not: the last bytes of an answer
+    // cut short may come in the same read that finds it over.
+    if (m_call->isFinished() && m_call->bytesAvailable() == 0) {
         if (!m_call->error().isEmpty()) {
             fail(m_call->error());
             return {};
@@ -128,7 +130,8 @@ QByteArray ProcessBodySource::read(qint64 maxBytes)
         return {};
     const QByteArray chunk = m_output->read(maxBytes);
     m_sent += chunk.size();
-    if (chunk.isEmpty() && atEnd() && !std::exchange(m_reported, true) && m_done)
+    // Reported by the read that drains it, as CallBodySource does: a reader may stop at atEnd().
+    if (atEnd() && !std::exchange(m_reported, true) && m_done)
         m_done(m_sent, true);
     return chunk;
 }

@@ -46,7 +46,7 @@ class ProcessBodySource final : public Http::BodySource
 {
     Q_OBJECT
 public:
-    // The program's stdout arrives on output (a socket pair, see Communicator::transformIo).
+    // The program's stdout arrives on output (a socket pair, see IoTransform).
     ProcessBodySource(QProcess *process, QLocalSocket *output,
                       std::function<void(qint64 bytes, bool ok)> done, QObject *parent = nullptr);
     ~ProcessBodySource() override;

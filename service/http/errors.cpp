@@ -29,8 +29,20 @@ int statusFor(ErrorCode code)
         return 499;
     case ErrorCode::Internal:
         return 500;
+    case ErrorCode::EtlTimeout:
+    case ErrorCode::EtlNoAnswer:
+        return 400;
+    case ErrorCode::EtlStatus:
+        return 500; // an ETL error without its status (see the overload below)
     }
     return 500;
+}
+
+int statusFor(const Error &error)
+{
+    if (error.code == ErrorCode::EtlStatus && error.peerStatus >= 400 && error.peerStatus < 600)
+        return error.peerStatus;
+    return statusFor(error.code);
 }
 
 QByteArray aisErrorBody(const Error &error, int status, const Request &request, const QString &node)

@@ -62,7 +62,7 @@ void Exchange::json(const QByteArray &body, int status)
 
 void Exchange::fail(const Error &error)
 {
-    fail(statusFor(error.code), error);
+    fail(statusFor(error), error);
 }
 
 void Exchange::fail(int status, const Error &error, Headers extra)

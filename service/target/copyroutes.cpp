@@ -1,6 +1,7 @@
 #include "service/target/copyroutes.h"
 
 #include "service/etl/pipeline.h"
+#include "service/http/errors.h"
 #include "service/http/exchange.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
@@ -60,23 +61,21 @@ void CopyRoutes::transformCopy(Http::Exchange ex, const ObjectInfo &src, const A
     if (const auto missing = m_ctx.comm.pipeline()->missingStage(job))
         return ex.fail(400, m_ctx.comm.pipeline()->missingStageError(*missing));
     const QString tag = m_ctx.self.tag();
-    m_ctx.comm.transform(job, this,
-                         [this, ex, dst, tag](std::unique_ptr<Http::BodySource> body, int status,
-                                              const Error &error) mutable {
-                             if (!body) {
-                                 Error e = error;
-                                 if (status == 404 && !e.message.startsWith("ETL error"))
-                                     e.message = QStringLiteral("%1: %2").arg(tag, e.message);
-                                 return ex.fail(status, e);
-                             }
-                             // The result replaces the destination only once it is whole.
-                             m_ctx.delivery.deliverBody(std::move(body), dst, {}, this,
-                                                        [ex](const Result<Delivery> &done) mutable {
-                                                            if (!done)
-                                                                return ex.fail(done.error());
-                                                            ex.ok();
-                                                        });
-                         });
+    m_ctx.comm.transform(job, this, [this, ex, dst, tag](Etl::Communicator::Output output) mutable {
+        if (!output) {
+            Error e = output.error();
+            if (Http::statusFor(e) == 404 && !e.message.startsWith("ETL error"))
+                e.message = QStringLiteral("%1: %2").arg(tag, e.message);
+            return ex.fail(e);
+        }
+        // The result replaces the destination only once it is whole.
+        m_ctx.delivery.deliverBody(std::move(output).value(), dst, {}, this,
+                                   [ex](const Result<Delivery> &done) mutable {
+                                       if (!done)
+                                           return ex.fail(done.error());
+                                       ex.ok();
+                                   });
+    });
 }
 
 void CopyRoutes::rename(Http::Exchange ex, const QString &bucket, const QString &object,

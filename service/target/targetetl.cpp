@@ -1,6 +1,7 @@
 // ETL requests on a target: the proxy's 2-phase init and lifecycle calls, per-target health,
 // metrics and logs, the object endpoint ETL instances read from, and inline transforms.
 #include "service/etl/pipeline.h"
+#include "service/http/errors.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/target/targetnode.h"
@@ -243,17 +244,15 @@ void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, co
         return ex.redirect(307, url.toEncoded());
     }
     const QString tag = m_self.tag();
-    m_comm.transform(
-        job, this,
-        [ex, tag](std::unique_ptr<Http::BodySource> body, int status, const Error &error) mutable {
-            if (!body) {
-                Error e = error;
-                if (status == 404 && !e.message.startsWith("ETL error"))
-                    e.message = QStringLiteral("%1: %2").arg(tag, e.message);
-                return ex.fail(status, e);
-            }
-            ex.respondStream(200, std::move(body), "application/octet-stream");
-        });
+    m_comm.transform(job, this, [ex, tag](Etl::Communicator::Output output) mutable {
+        if (!output) {
+            Error e = output.error();
+            if (Http::statusFor(e) == 404 && !e.message.startsWith("ETL error"))
+                e.message = QStringLiteral("%1: %2").arg(tag, e.message);
+            return ex.fail(e);
+        }
+        ex.respondStream(200, std::move(output).value(), "application/octet-stream");
+    });
 }
 
 void TargetNode::reportEtlFailure(const QString &name, const QString &xid, const QString &error)

@@ -2,6 +2,7 @@
 
 #include "service/etl/communicator.h"
 #include "service/http/bodysource.h"
+#include "service/http/errors.h"
 #include "service/target/bodydrain.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
@@ -179,23 +180,21 @@ void OfflineJob::process(const Target::ObjectInfo &src)
     job.inlineRequest = false;
     job.pipeline = m_spec.msg.pipeline; // the ETLs after the first, if any (Etl::Pipeline)
     QPointer<OfflineJob> self(this);
-    m_deps.comm->transform(
-        job, this,
-        [this, self, src, dstName](std::unique_ptr<Http::BodySource> body, int status,
-                                   const Error &error) {
-            if (!self)
-                return;
-            if (!body)
-                return done(src, false, error.message, status);
-            if (m_aborted)
-                return done(src, false, m_abortErr);
-            if (m_spec.msg.dryRun)
-                return discard(src, std::move(body));
-            m_deps.delivery->deliverBody(
-                std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName}, m_spec.id, this,
-                [this, src](const Result<Target::Delivery> &d) { delivered(src, d); },
-                [this] { return !m_aborted; });
-        });
+    m_deps.comm->transform(job, this, [this, self, src, dstName](Etl::Communicator::Output output) {
+        if (!self)
+            return;
+        if (!output)
+            return done(src, false, output.error().message, Http::statusFor(output.error()));
+        std::unique_ptr<Http::BodySource> body = std::move(output).value();
+        if (m_aborted)
+            return done(src, false, m_abortErr);
+        if (m_spec.msg.dryRun)
+            return discard(src, std::move(body));
+        m_deps.delivery->deliverBody(
+            std::move(body), Api::ObjectRef{m_spec.dstBucket, dstName}, m_spec.id, this,
+            [this, src](const Result<Target::Delivery> &d) { delivered(src, d); },
+            [this] { return !m_aborted; });
+    });
 }
 
 void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body)

@@ -38,7 +38,7 @@ from etlharness import (
 )
 
 MIB = 1024 * 1024
-POOL_SIZE = 4  # websockets per ETL per target (service/etl/wscommunicator.cpp)
+POOL_SIZE = 4  # websockets per ETL per target (service/etl/comm/wspool.cpp)
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,10 @@ INSTANTIATE_TEST_SUITE_P(
                     StatusCase{"Unavailable", ErrorCode::Unavailable, 503},
                     StatusCase{"Timeout", ErrorCode::Timeout, 504},
                     StatusCase{"Aborted", ErrorCode::Aborted, 499},
-                    StatusCase{"Internal", ErrorCode::Internal, 500}),
+                    StatusCase{"Internal", ErrorCode::Internal, 500},
+                    StatusCase{"EtlTimeout", ErrorCode::EtlTimeout, 400},
+                    StatusCase{"EtlNoAnswer", ErrorCode::EtlNoAnswer, 400},
+                    StatusCase{"EtlStatusWithoutItsStatus", ErrorCode::EtlStatus, 500}),
     [](const testing::TestParamInfo<StatusCase> &info) { return info.param.label; });
 
 Request sampleRequest()
@@ -95,6 +98,15 @@ TEST(ErrorsTest, ReasonPhrasesFollowTheRfc)
     EXPECT_STREQ(reasonPhrase(405), "Method Not Allowed");
     EXPECT_STREQ(reasonPhrase(431), "Request Header Fields Too Large");
     EXPECT_STREQ(reasonPhrase(503), "Service Unavailable");
+}
+
+TEST(ErrorsTest, AnEtlServersOwnStatusIsPassedOn)
+{
+    EXPECT_EQ(statusFor(makeEtlStatusError(422, "ETL error: no")), 422);
+    EXPECT_EQ(statusFor(makeEtlStatusError(404, "ETL error: gone")), 404);
+    EXPECT_EQ(statusFor(Error{ErrorCode::EtlTimeout, "late", {}}), 400);
+    // Only an error status is passed on; anything else is an ETL failure without one.
+    EXPECT_EQ(statusFor(makeEtlStatusError(200, "ETL error: odd")), 500);
 }
 
 } // namespace

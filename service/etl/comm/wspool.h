@@ -1,7 +1,7 @@
 #pragma once
 
+#include "service/etl/comm/wsbodysource.h"
 #include "service/etl/communicator.h"
-#include "service/http/bodysource.h"
 
 #include <QByteArray>
 #include <QList>
@@ -27,7 +27,6 @@ class Instance;
 namespace Kiln::Etl {
 
 struct EtlEntry;
-class WsBodySource;
 
 // One object on its way through a ws:// pool: queued, then on one connection until its reply.
 struct WsRequest
@@ -44,11 +43,14 @@ using WsRequestPtr = std::shared_ptr<WsRequest>;
 // one object at a time, replies matched FIFO per connection as AIS does. Objects wait in a bounded
 // queue while all are busy. A connection that failed, timed out or got a reply it cannot match is
 // dropped; the next object opens a new one. Lives on the target's main thread, a child of the
-// WsCommunicator, which forgets it once it emitted closed().
+// WsComm, which forgets it once it emitted closed().
 class WsPool final : public QObject
 {
     Q_OBJECT
 public:
+    // AIS reads messages of up to 16 GiB (the servers run with --ws-max-size 17179869184).
+    static constexpr quint64 AisReadLimit = quint64(16) << 30;
+
     WsPool(Communicator *comm, const EtlEntry &entry, QObject *parent);
     ~WsPool() override;
     Q_DISABLE_COPY_MOVE(WsPool)
@@ -56,7 +58,7 @@ public:
     // Whether this pool talks to the entry's current instance (same object, same run).
     bool serves(const EtlEntry &entry) const;
     void submit(WsRequestPtr request);
-    // Fails whatever is queued or in flight with 400, closes every socket, emits closed().
+    // Fails whatever is queued or in flight (EtlNoAnswer), closes every socket, emits closed().
     void shutdown(const QString &why);
     int connectionCount() const { return int(m_connections.size()); }
 
@@ -91,7 +93,7 @@ private:
     void drop(quint64 id);
     Connection *find(quint64 id);
     void succeed(const WsRequestPtr &request, std::unique_ptr<WsBodySource> body);
-    void fail(const WsRequestPtr &request, int status, const Error &error, bool record = true);
+    void fail(const WsRequestPtr &request, const Error &error, bool record = true);
 
     Communicator *m_comm;
     QString m_etl;
@@ -105,47 +107,6 @@ private:
     quint64 m_nextId = 1;
     bool m_dispatching = false;
     bool m_closed = false;
-};
-
-// A transformed object arriving over a websocket, passed on to the client as it comes. Holds at
-// most about MaxBuffered bytes: past that the websocket stops reading until the client caught up.
-// done(bytes, ok) runs once: ok when the client got all of it.
-class WsBodySource final : public Http::BodySource
-{
-    Q_OBJECT
-public:
-    static constexpr qint64 MaxBuffered = 2 * 1024 * 1024;
-
-    WsBodySource(Http::WsClient *socket, std::function<void(qint64 bytes, bool ok)> done,
-                 QObject *parent = nullptr);
-    ~WsBodySource() override;
-
-    void append(const QByteArray &chunk);
-    void end();
-    void fail(const QString &why);
-
-    // Fixes size(): the whole length once the message ended, else unknown (sent chunked).
-    void seal() { m_size = m_ended ? m_sent + m_buffered : -1; }
-    qint64 buffered() const { return m_buffered; }
-    bool ended() const { return m_ended; }
-
-    qint64 size() const override { return m_size; }
-    QByteArray read(qint64 maxBytes) override;
-    bool atEnd() const override;
-    QString errorString() const override { return m_error; }
-
-private:
-    void report(bool ok);
-
-    QPointer<Http::WsClient> m_socket;
-    QList<QByteArray> m_chunks;
-    qint64 m_buffered = 0;
-    qint64 m_sent = 0;
-    qint64 m_size = -1;
-    bool m_ended = false;
-    bool m_reported = false;
-    QString m_error;
-    std::function<void(qint64, bool)> m_done;
 };
 
 } // namespace Kiln::Etl

@@ -1,12 +1,10 @@
-#include "service/etl/wscommunicator.h"
+#include "service/etl/comm/wspool.h"
 
 #include "service/etl/etlmanager.h"
-#include "service/etl/wscommunicator_p.h"
 #include "service/http/wsclient.h"
 #include "service/runtime/instance.h"
 #include "shared/core/duration.h"
 #include "shared/core/logging.h"
-#include "shared/core/result.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -23,11 +21,6 @@ namespace {
 constexpr int PoolSize = 4;
 // Objects waiting for a free connection; past that the target answers 503 and clients retry.
 constexpr qsizetype MaxQueued = 1024;
-// AIS reads messages of up to 16 GiB (the servers run with --ws-max-size 17179869184).
-constexpr quint64 AisReadLimit = quint64(16) << 30;
-// An object the instance gave no answer for (a timeout, a connection that failed or closed):
-// AIS's error without a code, 400. Never a 5xx: the SDK would retry it for ~90 s.
-constexpr int NoAnswerStatus = 400;
 
 QUrl wsUrl(QUrl endpoint)
 {
@@ -38,66 +31,6 @@ QUrl wsUrl(QUrl endpoint)
 }
 
 } // namespace
-
-// --- WsCommunicator ------------------------------------------------------------------------
-
-WsCommunicator::WsCommunicator(Communicator *communicator)
-    : QObject(communicator)
-    , m_comm(communicator)
-{ }
-
-WsCommunicator::~WsCommunicator() = default;
-
-void WsCommunicator::transform(const TransformJob &job, const EtlEntry &entry, QObject *context,
-                               Communicator::Done done)
-{
-    if (quint64(job.size) > AisReadLimit) {
-        const Error error = makeError(
-            ErrorCode::TooLarge,
-            QStringLiteral("ETL %1: the object has %2 bytes, more than a ws:// message may carry "
-                           "(%3); use hpush:// for it")
-                .arg(job.etlName)
-                .arg(job.size)
-                .arg(AisReadLimit));
-        m_comm->recordError(job, error.message, 413);
-        return done(nullptr, 413, error);
-    }
-    WsPool *pool = m_pools.value(job.etlName);
-    if (pool && !pool->serves(entry)) {
-        // A new run or a restarted instance: the old sockets lead nowhere useful.
-        pool->shutdown(QStringLiteral("the ETL's instance was replaced"));
-        pool = nullptr;
-    }
-    if (!pool) {
-        pool = new WsPool(m_comm, entry, this);
-        connect(pool, &WsPool::closed, this, [this, pool] { forget(pool); });
-        m_pools.insert(job.etlName, pool);
-    }
-    auto request = std::make_shared<WsRequest>();
-    request->job = job;
-    request->context = context;
-    request->done = std::move(done);
-    pool->submit(std::move(request));
-}
-
-int WsCommunicator::connectionCount(const QString &etl) const
-{
-    const WsPool *pool = m_pools.value(etl);
-    return pool ? pool->connectionCount() : 0;
-}
-
-void WsCommunicator::forget(WsPool *pool)
-{
-    for (auto it = m_pools.begin(); it != m_pools.end(); ++it) {
-        if (it.value() == pool) {
-            m_pools.erase(it);
-            break;
-        }
-    }
-    pool->deleteLater();
-}
-
-// --- WsPool ----------------------------------------------------------------------------------
 
 WsPool::WsPool(Communicator *comm, const EtlEntry &entry, QObject *parent)
     : QObject(parent)
@@ -137,14 +70,14 @@ bool WsPool::serves(const EtlEntry &entry) const
 void WsPool::submit(WsRequestPtr request)
 {
     if (m_closed) {
-        return fail(request, 503,
+        return fail(request,
                     makeError(ErrorCode::Unavailable,
                               QStringLiteral("ETL %1 is restarting here; try again").arg(m_etl)),
                     false);
     }
     if (m_queue.size() >= MaxQueued) {
         // Overload, not a failed transform: not kept in the ETL's errors.
-        return fail(request, 503,
+        return fail(request,
                     makeError(ErrorCode::Unavailable,
                               QStringLiteral("ETL %1: %2 objects already wait for a ws:// "
                                              "connection; try again shortly")
@@ -252,7 +185,7 @@ void WsPool::trySend(Connection *c)
         if (!file->open(QIODevice::ReadOnly)) {
             // Nothing went out: the connection stays good for the next object.
             const WsRequestPtr request = std::exchange(c->current, nullptr);
-            fail(request, 404, makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
+            fail(request, makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
             return dispatch();
         }
     }
@@ -368,8 +301,8 @@ void WsPool::onBroken(quint64 id, const QString &why)
         const QString what = wasOpen ? QStringLiteral("the ws:// connection to %1 failed: %2")
                                      : QStringLiteral("cannot open a ws:// connection to %1: %2");
         Log::etl().warn("etl[{}] {}", m_etl, what.arg(m_url.toString(), why));
-        fail(request, NoAnswerStatus,
-             makeError(ErrorCode::Unavailable,
+        fail(request,
+             makeError(ErrorCode::EtlNoAnswer,
                        QStringLiteral("ETL %1: %2").arg(m_etl, what.arg(m_url.toString(), why))));
     } else {
         Log::etl().debug("etl[{}] idle ws:// connection {} went away: {}", m_etl, id, why);
@@ -401,7 +334,7 @@ void WsPool::onDeadline(const WsRequestPtr &request)
         return dispatch();
     }
     const Error error
-        = makeError(ErrorCode::Timeout,
+        = makeError(ErrorCode::EtlTimeout,
                     QStringLiteral("ETL %1: the instance did not answer within obj_timeout "
                                    "%2 (object timeout)")
                         .arg(m_etl, formatDuration(m_objTimeout)));
@@ -417,7 +350,7 @@ void WsPool::onDeadline(const WsRequestPtr &request)
             }
         }
     }
-    fail(request, NoAnswerStatus, error);
+    fail(request, error);
     dispatch();
 }
 
@@ -451,18 +384,18 @@ void WsPool::succeed(const WsRequestPtr &request, std::unique_ptr<WsBodySource> 
         request->deadline.stop();
     if (!request->context)
         return;
-    request->done(std::move(body), 200, {});
+    request->done(std::unique_ptr<Http::BodySource>(std::move(body)));
 }
 
-void WsPool::fail(const WsRequestPtr &request, int status, const Error &error, bool record)
+void WsPool::fail(const WsRequestPtr &request, const Error &error, bool record)
 {
     if (std::exchange(request->answered, true))
         return;
     request->deadline.stop();
     if (record)
-        m_comm->recordError(request->job, error.message, status);
+        m_comm->recordError(request->job, error);
     if (request->context)
-        request->done(nullptr, status, error);
+        request->done(error);
 }
 
 void WsPool::shutdown(const QString &why)
@@ -475,7 +408,7 @@ void WsPool::shutdown(const QString &why)
     const auto connections = std::exchange(m_connections, {});
     const QQueue<WsRequestPtr> queued = std::exchange(m_queue, {});
     const Error error
-        = makeError(ErrorCode::Unavailable,
+        = makeError(ErrorCode::EtlNoAnswer,
                     QStringLiteral("ETL %1: its ws:// connections closed: %2").arg(m_etl, why));
     for (const auto &c : connections) {
         QObject::disconnect(c->socket, nullptr, this, nullptr);
@@ -484,99 +417,11 @@ void WsPool::shutdown(const QString &why)
         if (c->reply)
             c->reply->fail(error.message);
         else if (c->current)
-            fail(c->current, NoAnswerStatus, error);
+            fail(c->current, error);
     }
     for (const WsRequestPtr &request : queued)
-        fail(request, NoAnswerStatus, error);
+        fail(request, error);
     Q_EMIT closed();
-}
-
-// --- WsBodySource ----------------------------------------------------------------------------
-
-WsBodySource::WsBodySource(Http::WsClient *socket, std::function<void(qint64, bool)> done,
-                           QObject *parent)
-    : Http::BodySource(parent)
-    , m_socket(socket)
-    , m_done(std::move(done))
-{ }
-
-WsBodySource::~WsBodySource()
-{
-    report(m_error.isEmpty() && atEnd());
-    if (m_socket)
-        m_socket->setReadPaused(false);
-}
-
-void WsBodySource::append(const QByteArray &chunk)
-{
-    if (!m_error.isEmpty() || chunk.isEmpty())
-        return;
-    m_chunks.append(chunk);
-    m_buffered += chunk.size();
-    if (m_buffered >= MaxBuffered && m_socket)
-        m_socket->setReadPaused(true);
-    Q_EMIT readyRead();
-}
-
-void WsBodySource::end()
-{
-    m_ended = true;
-    if (m_socket)
-        m_socket->setReadPaused(false);
-    m_socket = nullptr; // the connection carries the next object from here
-    Q_EMIT readyRead();
-}
-
-void WsBodySource::fail(const QString &why)
-{
-    if (!m_error.isEmpty() || (m_ended && m_buffered == 0 && m_reported))
-        return;
-    m_error = why;
-    m_chunks.clear();
-    m_buffered = 0;
-    m_socket = nullptr;
-    report(false);
-    Q_EMIT failed();
-}
-
-QByteArray WsBodySource::read(qint64 maxBytes)
-{
-    if (!m_error.isEmpty())
-        return {};
-    QByteArray out;
-    while (!m_chunks.isEmpty() && out.size() < maxBytes) {
-        QByteArray &front = m_chunks.first();
-        const qint64 take = std::min<qint64>(maxBytes - out.size(), front.size());
-        if (take == front.size() && out.isEmpty()) {
-            out = std::move(front);
-            m_chunks.removeFirst();
-        } else {
-            out += front.left(take);
-            front.remove(0, take);
-            if (front.isEmpty())
-                m_chunks.removeFirst();
-        }
-    }
-    m_buffered -= out.size();
-    m_sent += out.size();
-    if (m_socket && m_buffered < MaxBuffered / 2)
-        m_socket->setReadPaused(false);
-    if (atEnd())
-        report(true);
-    return out;
-}
-
-bool WsBodySource::atEnd() const
-{
-    return !m_error.isEmpty() || (m_ended && m_buffered == 0);
-}
-
-void WsBodySource::report(bool ok)
-{
-    if (std::exchange(m_reported, true))
-        return;
-    if (m_done)
-        m_done(m_sent, ok);
 }
 
 } // namespace Kiln::Etl
