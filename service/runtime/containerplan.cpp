@@ -46,6 +46,37 @@ QStringList ContainerPlan::runArguments() const
     return a;
 }
 
+namespace {
+
+// The container's --cpus and --memory: the pod's limits, else the message's resources.
+Result<void> applyLimits(const Etl::InitMsg &msg, QString cpu, QString mem, ContainerPlan &plan)
+{
+    const QJsonObject limits = msg.resources.value("limits").toObject();
+    if (cpu.isEmpty())
+        cpu = limits.value("cpu").toVariant().toString();
+    if (mem.isEmpty())
+        mem = limits.value("memory").toVariant().toString();
+    if (!cpu.isEmpty()) {
+        const auto cores = Etl::parseCpuQuantity(cpu);
+        if (!cores)
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("ETL %1: cpu limit \"%2\" is not a quantity").arg(msg.name, cpu));
+        plan.cpus = QString::number(*cores, 'g', 6);
+    }
+    if (!mem.isEmpty()) {
+        const auto bytes = Etl::parseMemoryQuantity(mem);
+        if (!bytes)
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("ETL %1: memory limit \"%2\" is not a quantity").arg(msg.name, mem));
+        plan.memory = QString::number(*bytes);
+    }
+    return {};
+}
+
+} // namespace
+
 Result<ContainerPlan> planContainerLaunch(const InstanceSpec &spec)
 {
     const Etl::InitMsg &msg = spec.msg;
@@ -100,27 +131,8 @@ Result<ContainerPlan> planContainerLaunch(const InstanceSpec &spec)
     }
     for (const Etl::EnvVar &v : msg.env + msg.runtimeEnv)
         put(v.name, expandKubeVars(v.value, env));
-    const QJsonObject limits = msg.resources.value("limits").toObject();
-    if (cpu.isEmpty())
-        cpu = limits.value("cpu").toVariant().toString();
-    if (mem.isEmpty())
-        mem = limits.value("memory").toVariant().toString();
-    if (!cpu.isEmpty()) {
-        const auto cores = Etl::parseCpuQuantity(cpu);
-        if (!cores)
-            return makeError(
-                ErrorCode::InvalidArgument,
-                QStringLiteral("ETL %1: cpu limit \"%2\" is not a quantity").arg(msg.name, cpu));
-        plan.cpus = QString::number(*cores, 'g', 6);
-    }
-    if (!mem.isEmpty()) {
-        const auto bytes = Etl::parseMemoryQuantity(mem);
-        if (!bytes)
-            return makeError(
-                ErrorCode::InvalidArgument,
-                QStringLiteral("ETL %1: memory limit \"%2\" is not a quantity").arg(msg.name, mem));
-        plan.memory = QString::number(*bytes);
-    }
+    if (auto limited = applyLimits(msg, cpu, mem, plan); !limited)
+        return limited.error();
     for (QString &c : command)
         c = expandKubeVars(c, env);
     for (QString &c : args)

@@ -82,70 +82,70 @@ void VenvCache::tryBuild(const QString &key, const QStringList &requirements)
                 key,
                 makeError(ErrorCode::Internal, QStringLiteral("cannot write %1").arg(reqFile)));
     }
-    auto output = std::make_shared<QByteArray>();
-    auto runStep = std::make_shared<std::function<void(int)>>();
-    const QList<QStringList> steps{
+    auto build = std::make_shared<Build>();
+    build->key = key;
+    build->dir = dir;
+    build->tmp = tmp;
+    build->lock = lock;
+    build->steps = {
         {m_python, "-m", "venv", tmp},
         {tmp + "/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
          "-q", "-r", reqFile},
     };
-    *runStep = [this, key, dir, tmp, steps, output, lock, runStep](int index) {
-        if (index == steps.size()) {
-            QFile::remove(dir + ".requirements.txt");
-            QFile ready(tmp + "/.ready");
-            ready.open(QIODevice::WriteOnly);
-            ready.close();
-            QDir(dir).removeRecursively();
-            if (!QDir().rename(tmp, dir))
-                return finish(key,
-                              makeError(ErrorCode::Internal,
-                                        QStringLiteral("cannot move %1 into place").arg(tmp)));
-            lock->unlock();
-            // Clearing runStep destroys this very closure: keep what finish() needs first.
-            const QString builtKey = key;
-            const QString builtDir = dir;
-            VenvCache *cache = this;
-            *runStep = nullptr; // break the self-reference
-            return cache->finish(builtKey, builtDir);
-        }
-        auto *process = new QProcess(this);
-        process->setProcessChannelMode(QProcess::MergedChannels);
-        connect(process, &QProcess::readyRead, this, [this, process, output, key] {
-            const QByteArray chunk = process->readAll();
-            output->append(chunk);
-            if (output->size() > 256 * 1024)
-                output->remove(0, output->size() - 256 * 1024);
-            for (const Waiter &w : m_waiters.value(key))
-                if (w.log)
-                    w.log(chunk);
-        });
-        connect(process, &QProcess::finished, this,
-                [this, process, index, steps, output, key, tmp, lock,
-                 runStep](int code, QProcess::ExitStatus st) {
-                    process->deleteLater();
-                    if (st != QProcess::NormalExit || code != 0) {
-                        QDir(tmp).removeRecursively();
-                        lock->unlock();
-                        const QString tail = QString::fromUtf8(output->right(1500)).trimmed();
-                        *runStep = nullptr;
-                        return finish(key,
-                                      makeError(ErrorCode::InvalidArgument,
-                                                QStringLiteral("installing the ETL's Python "
-                                                               "dependencies failed (%1 exited "
-                                                               "with %2): %3")
-                                                    .arg(steps[index].mid(1, 3).join(' '))
-                                                    .arg(code)
-                                                    .arg(tail)));
-                    }
-                    (*runStep)(index + 1);
-                });
-        connect(process, &QProcess::errorOccurred, this, [process](QProcess::ProcessError e) {
-            if (e == QProcess::FailedToStart)
-                Q_EMIT process->finished(127, QProcess::CrashExit);
-        });
-        process->start(steps[index].first(), steps[index].mid(1));
-    };
-    (*runStep)(0);
+    runStep(build, 0);
+}
+
+void VenvCache::runStep(const std::shared_ptr<Build> &build, int index)
+{
+    if (index == build->steps.size())
+        return install(*build);
+    auto *process = new QProcess(this);
+    process->setProcessChannelMode(QProcess::MergedChannels);
+    connect(process, &QProcess::readyRead, this, [this, process, build] {
+        const QByteArray chunk = process->readAll();
+        build->output.append(chunk);
+        if (build->output.size() > MaxOutput)
+            build->output.remove(0, build->output.size() - MaxOutput);
+        for (const Waiter &w : m_waiters.value(build->key))
+            if (w.log)
+                w.log(chunk);
+    });
+    connect(process, &QProcess::finished, this,
+            [this, process, index, build](int code, QProcess::ExitStatus st) {
+                process->deleteLater();
+                if (st == QProcess::NormalExit && code == 0)
+                    return runStep(build, index + 1);
+                QDir(build->tmp).removeRecursively();
+                build->lock->unlock();
+                const QString tail = QString::fromUtf8(build->output.right(1500)).trimmed();
+                finish(build->key,
+                       makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("installing the ETL's Python dependencies failed "
+                                                "(%1 exited with %2): %3")
+                                     .arg(build->steps[index].mid(1, 3).join(' '))
+                                     .arg(code)
+                                     .arg(tail)));
+            });
+    connect(process, &QProcess::errorOccurred, this, [process](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart)
+            Q_EMIT process->finished(127, QProcess::CrashExit);
+    });
+    process->start(build->steps[index].first(), build->steps[index].mid(1));
+}
+
+void VenvCache::install(const Build &build)
+{
+    QFile::remove(build.dir + ".requirements.txt");
+    QFile ready(build.tmp + "/.ready");
+    ready.open(QIODevice::WriteOnly);
+    ready.close();
+    QDir(build.dir).removeRecursively();
+    if (!QDir().rename(build.tmp, build.dir))
+        return finish(build.key, makeError(ErrorCode::Internal,
+                                           QStringLiteral("cannot move %1 into place")
+                                               .arg(build.tmp)));
+    build.lock->unlock();
+    finish(build.key, build.dir);
 }
 
 void VenvCache::finish(const QString &key, const Result<QString> &result)

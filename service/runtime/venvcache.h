@@ -3,11 +3,13 @@
 #include "shared/core/result.h"
 
 #include <QHash>
+#include <QLockFile>
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 
 namespace Kiln::Runtime {
 
@@ -34,7 +36,19 @@ private:
         Done done;
         std::function<void(const QByteArray &)> log;
     };
+    // One venv being built: its steps (venv, pip install) run one after the other.
+    struct Build
+    {
+        QString key, dir, tmp; // tmp: built there, renamed to dir once whole
+        QList<QStringList> steps;
+        QByteArray output; // the last MaxOutput bytes the steps printed
+        std::shared_ptr<QLockFile> lock;
+    };
+    static constexpr qsizetype MaxOutput = 256 * 1024;
+
     void tryBuild(const QString &key, const QStringList &requirements);
+    void runStep(const std::shared_ptr<Build> &build, int index);
+    void install(const Build &build); // the steps are done: the venv goes into place
     void finish(const QString &key, const Result<QString> &result);
 
     QString m_root;
