@@ -26,18 +26,17 @@ bool Exchange::isConnected() const
 void Exchange::respond(int status, const QByteArray &body, const QByteArray &contentType,
                        Headers headers)
 {
-    if (d->answered)
-        return;
-    d->answered = true;
-    if (!isConnected())
-        return;
-    if (!contentType.isEmpty())
-        headers.append({"Content-Type", contentType});
-    d->connection->sendResponse(d->sequence, status, headers, body, nullptr);
+    send(status, body, nullptr, contentType, std::move(headers));
 }
 
 void Exchange::respondStream(int status, std::unique_ptr<BodySource> source,
                              const QByteArray &contentType, Headers headers)
+{
+    send(status, {}, std::move(source), contentType, std::move(headers));
+}
+
+void Exchange::send(int status, const QByteArray &body, std::unique_ptr<BodySource> source,
+                    const QByteArray &contentType, Headers headers)
 {
     if (d->answered)
         return;
@@ -46,7 +45,7 @@ void Exchange::respondStream(int status, std::unique_ptr<BodySource> source,
         return;
     if (!contentType.isEmpty())
         headers.append({"Content-Type", contentType});
-    d->connection->sendResponse(d->sequence, status, headers, {}, std::move(source));
+    d->connection->sendResponse(d->sequence, status, headers, body, std::move(source));
 }
 
 void Exchange::redirect(int status, const QByteArray &location)

@@ -57,6 +57,10 @@ public:
     void readBody(BodyReader reader);
 
 private:
+    // The one answer of this exchange (a body or a source); later ones are ignored.
+    void send(int status, const QByteArray &body, std::unique_ptr<BodySource> source,
+              const QByteArray &contentType, Headers headers);
+
     struct State
     {
         QPointer<Connection> connection;

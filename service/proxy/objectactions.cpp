@@ -12,6 +12,7 @@
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
 #include "shared/cluster/hrw.h"
+#include "service/http/errors.h"
 #include "shared/core/logging.h"
 
 #include <QDateTime>
@@ -19,27 +20,6 @@
 #include <QUrl>
 
 namespace Kiln::Proxy {
-namespace {
-
-ErrorCode codeFor(int status)
-{
-    switch (status) {
-    case 404:
-        return ErrorCode::NotFound;
-    case 409:
-        return ErrorCode::Conflict;
-    case 501:
-        return ErrorCode::Unsupported;
-    case 503:
-        return ErrorCode::Unavailable;
-    case 500:
-        return ErrorCode::Internal;
-    default:
-        return ErrorCode::InvalidArgument;
-    }
-}
-
-} // namespace
 
 ObjectActions::ObjectActions(Deps deps, QObject *parent)
     : QObject(parent)
@@ -64,7 +44,7 @@ Error ObjectActions::errorOf(const Node::IntraReply &reply)
             QStringLiteral("target %1 did not answer: %2").arg(reply.node.id, reply.error));
     const QJsonObject json = QJsonDocument::fromJson(reply.body).object();
     const QString message = json.value("message").toString();
-    return makeError(codeFor(reply.status),
+    return makeError(Http::codeForStatus(reply.status, ErrorCode::InvalidArgument),
                      message.isEmpty() ? QString::fromUtf8(reply.body.left(500)) : message,
                      json.value("tcode").toString());
 }

@@ -85,6 +85,8 @@ ProcessReaper::ProcessReaper(QProcess *process, Scope scope)
         hookShutdown(r);
     }
     m_killTimer.setSingleShot(true);
+    // A coarse timer may fire up to 5 % early: the grace period is a promise to the child.
+    m_killTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_killTimer, &QTimer::timeout, this, [this] {
         Log::runtime().info("pid {} still runs after SIGTERM: killing it", m_pid);
         sendSignal(SIGKILL);

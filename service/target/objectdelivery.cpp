@@ -11,6 +11,7 @@
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
+#include "service/http/errors.h"
 #include "shared/core/logging.h"
 
 #include <QFile>
@@ -27,26 +28,6 @@ namespace {
 
 constexpr int PutTimeoutMs = 300000;
 
-ErrorCode codeFor(int status)
-{
-    switch (status) {
-    case 400:
-        return ErrorCode::InvalidArgument;
-    case 404:
-        return ErrorCode::NotFound;
-    case 409:
-        return ErrorCode::Conflict;
-    case 501:
-        return ErrorCode::Unsupported;
-    case 503:
-        return ErrorCode::Unavailable;
-    case 504:
-        return ErrorCode::Timeout;
-    default:
-        return ErrorCode::Internal;
-    }
-}
-
 // The owner's AIS error body says what went wrong; pass its message on.
 Error remoteError(const QString &owner, int status, const QByteArray &body, const QString &net)
 {
@@ -55,7 +36,7 @@ Error remoteError(const QString &owner, int status, const QByteArray &body, cons
                          QStringLiteral("target %1 did not answer: %2").arg(owner, net));
     const QJsonObject json = QJsonDocument::fromJson(body).object();
     const QString message = json.value("message").toString();
-    return makeError(codeFor(status),
+    return makeError(Http::codeForStatus(status, ErrorCode::Internal),
                      message.isEmpty() ? QStringLiteral("target %1 answered %2: %3")
                                              .arg(owner)
                                              .arg(status)

@@ -38,24 +38,40 @@ ObjectWriter::~ObjectWriter()
     abort();
 }
 
-Result<void> ObjectWriter::write(const char *data, qsizetype size)
+namespace {
+
+// All of data to fd, at offset (or at the file position when offset < 0); a full disk is
+// Unavailable (AIS's out-of-space), any other failure Internal.
+Result<void> writeFully(int fd, const char *data, qsizetype size, qint64 offset,
+                        const QString &name)
 {
-    if (m_fd < 0)
-        return makeError(ErrorCode::Internal, "write after commit or abort");
-    m_checksum.update(data, size);
     qsizetype done = 0;
     while (done < size) {
-        const ssize_t n = ::write(m_fd, data + done, size_t(size - done));
+        const ssize_t n = offset < 0
+            ? ::write(fd, data + done, size_t(size - done))
+            : ::pwrite(fd, data + done, size_t(size - done), off_t(offset + done));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             const int err = errno;
             return makeError(err == ENOSPC ? ErrorCode::Unavailable : ErrorCode::Internal,
                              QStringLiteral("writing %1: %2")
-                                 .arg(m_target.name, QString::fromLocal8Bit(strerror(err))));
+                                 .arg(name, QString::fromLocal8Bit(strerror(err))));
         }
         done += n;
     }
+    return {};
+}
+
+} // namespace
+
+Result<void> ObjectWriter::write(const char *data, qsizetype size)
+{
+    if (m_fd < 0)
+        return makeError(ErrorCode::Internal, "write after commit or abort");
+    m_checksum.update(data, size);
+    if (auto written = writeFully(m_fd, data, size, -1, m_target.name); !written)
+        return written;
     m_written += size;
     return {};
 }
@@ -64,19 +80,8 @@ Result<void> ObjectWriter::writeAt(qint64 offset, const char *data, qsizetype si
 {
     if (m_fd < 0)
         return makeError(ErrorCode::Internal, "write after commit or abort");
-    qsizetype done = 0;
-    while (done < size) {
-        const ssize_t n = ::pwrite(m_fd, data + done, size_t(size - done), off_t(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            const int err = errno;
-            return makeError(err == ENOSPC ? ErrorCode::Unavailable : ErrorCode::Internal,
-                             QStringLiteral("writing %1: %2")
-                                 .arg(m_target.name, QString::fromLocal8Bit(strerror(err))));
-        }
-        done += n;
-    }
+    if (auto written = writeFully(m_fd, data, size, offset, m_target.name); !written)
+        return written;
     m_written = std::max(m_written, offset + size);
     return {};
 }
