@@ -5,17 +5,17 @@
 
 class QCheckBox;
 class QComboBox;
-class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
-class QTimer;
 
 namespace Kiln::Api {
 class ApiClient;
 }
 
 namespace Kiln::Console {
+
+class JobProgressView;
 
 // Copies a bucket (AIS copy-bck: prefix, prepend, dry run, synchronize) as a job, with a
 // progress bar of objects and bytes polled from the job API; Cancel stops the job.
@@ -31,9 +31,9 @@ public:
     void setDryRun(bool dryRun);
     void setSynchronize(bool sync);
     void start();
-    QString jobId() const { return m_jobId; }
+    QString jobId() const;
     QString counts() const;
-    QProgressBar *progressBar() const { return m_progress; }
+    QProgressBar *progressBar() const;
 
 Q_SIGNALS:
     void jobFinished(bool ok, const QString &message);
@@ -42,8 +42,6 @@ protected:
     void reject() override;
 
 private:
-    void poll();
-    void finish(bool ok, const QString &message);
     void setRunning(bool running);
 
     QPointer<Api::ApiClient> m_api;
@@ -53,15 +51,9 @@ private:
     QLineEdit *m_prepend;
     QCheckBox *m_dryRun;
     QCheckBox *m_sync;
-    QProgressBar *m_progress;
-    QLabel *m_counts;
-    QLabel *m_status;
+    JobProgressView *m_job;
     QPushButton *m_start;
     QPushButton *m_cancel;
-    QTimer *m_timer;
-    QString m_jobId;
-    qint64 m_total = -1; // source objects below the prefix; -1 while unknown
-    bool m_running = false;
 };
 
 } // namespace Kiln::Console

@@ -5,18 +5,18 @@
 
 class QCheckBox;
 class QComboBox;
-class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QTimer;
 
 namespace Kiln::Api {
 class ApiClient;
 }
 
 namespace Kiln::Console {
+
+class JobProgressView;
 
 // Offline (bucket to bucket) transform: source and destination bucket, ETL, prefix, workers,
 // dry run and continue-on-error; then a progress bar with objects, bytes and errors, polled
@@ -33,9 +33,9 @@ public:
     void setEtl(const QString &name);
     void setDryRun(bool dryRun);
     void start();
-    QString jobId() const { return m_jobId; }
+    QString jobId() const;
     QString summary() const;
-    QProgressBar *progressBar() const { return m_progress; }
+    QProgressBar *progressBar() const;
 
 Q_SIGNALS:
     void jobFinished(bool ok, const QString &message);
@@ -44,8 +44,6 @@ protected:
     void reject() override;
 
 private:
-    void poll();
-    void finish(bool ok, const QString &message);
     void setRunning(bool running);
 
     QPointer<Api::ApiClient> m_api;
@@ -56,15 +54,9 @@ private:
     QSpinBox *m_workers;
     QCheckBox *m_dryRun;
     QCheckBox *m_coer;
-    QProgressBar *m_progress;
-    QLabel *m_counts;
-    QLabel *m_status;
+    JobProgressView *m_job;
     QPushButton *m_start;
     QPushButton *m_cancel;
-    QTimer *m_timer;
-    QString m_jobId;
-    qint64 m_total = -1; // source objects with the prefix; -1 while unknown
-    bool m_running = false;
 };
 
 } // namespace Kiln::Console
