@@ -7,28 +7,6 @@
 
 namespace Kiln::Http {
 
-ErrorCode codeForStatus(int status, ErrorCode otherwise)
-{
-    switch (status) {
-    case 400:
-        return ErrorCode::InvalidArgument;
-    case 404:
-        return ErrorCode::NotFound;
-    case 409:
-        return ErrorCode::Conflict;
-    case 500:
-        return ErrorCode::Internal;
-    case 501:
-        return ErrorCode::Unsupported;
-    case 503:
-        return ErrorCode::Unavailable;
-    case 504:
-        return ErrorCode::Timeout;
-    default:
-        return otherwise;
-    }
-}
-
 int statusFor(ErrorCode code)
 {
     switch (code) {

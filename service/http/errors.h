@@ -13,8 +13,7 @@ int statusFor(Kiln::ErrorCode code);
 // The same for a whole error: an ETL server's own status (ErrorCode::EtlStatus) is passed on.
 int statusFor(const Kiln::Error &error);
 
-// The way back, for another node's answer: the code whose status it is, else `otherwise`.
-Kiln::ErrorCode codeForStatus(int status, Kiln::ErrorCode otherwise);
+// The way back, for another node's answer, is Api::codeForStatus (shared/api/apierror.h).
 
 // The AIS error body (cmn.ErrHTTP) for an error answered to this request by this node.
 QByteArray aisErrorBody(const Kiln::Error &error, int status, const Request &request,

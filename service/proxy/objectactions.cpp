@@ -12,7 +12,7 @@
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
 #include "shared/cluster/hrw.h"
-#include "service/http/errors.h"
+#include "shared/api/apierror.h"
 #include "shared/core/logging.h"
 
 #include <QDateTime>
@@ -44,7 +44,7 @@ Error ObjectActions::errorOf(const Node::IntraReply &reply)
             QStringLiteral("target %1 did not answer: %2").arg(reply.node.id, reply.error));
     const QJsonObject json = QJsonDocument::fromJson(reply.body).object();
     const QString message = json.value("message").toString();
-    return makeError(Http::codeForStatus(reply.status, ErrorCode::InvalidArgument),
+    return makeError(Api::codeForStatus(reply.status),
                      message.isEmpty() ? QString::fromUtf8(reply.body.left(500)) : message,
                      json.value("tcode").toString());
 }

@@ -11,7 +11,7 @@
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
-#include "service/http/errors.h"
+#include "shared/api/apierror.h"
 #include "shared/core/logging.h"
 
 #include <QFile>
@@ -36,7 +36,7 @@ Error remoteError(const QString &owner, int status, const QByteArray &body, cons
                          QStringLiteral("target %1 did not answer: %2").arg(owner, net));
     const QJsonObject json = QJsonDocument::fromJson(body).object();
     const QString message = json.value("message").toString();
-    return makeError(Http::codeForStatus(status, ErrorCode::Internal),
+    return makeError(Api::codeForStatus(status),
                      message.isEmpty() ? QStringLiteral("target %1 answered %2: %3")
                                              .arg(owner)
                                              .arg(status)

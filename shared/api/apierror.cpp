@@ -6,26 +6,6 @@
 namespace Kiln::Api {
 namespace {
 
-ErrorCode codeForStatus(int status)
-{
-    switch (status) {
-    case 404:
-        return ErrorCode::NotFound;
-    case 409:
-        return ErrorCode::Conflict;
-    case 413:
-        return ErrorCode::TooLarge;
-    case 501:
-        return ErrorCode::Unsupported;
-    case 503:
-        return ErrorCode::Unavailable;
-    case 504:
-        return ErrorCode::Timeout;
-    default:
-        return status >= 500 ? ErrorCode::Internal : ErrorCode::InvalidArgument;
-    }
-}
-
 // AIS's messages about ETLs say "etl job <name>" (the SDK keys on the same words).
 bool aboutEtl(const QString &message)
 {
@@ -50,6 +30,30 @@ void nameTheType(Error &e, int status, const QByteArray &method)
 }
 
 } // namespace
+
+ErrorCode codeForStatus(int status)
+{
+    switch (status) {
+    case 400:
+        return ErrorCode::InvalidArgument;
+    case 404:
+        return ErrorCode::NotFound;
+    case 409:
+        return ErrorCode::Conflict;
+    case 413:
+        return ErrorCode::TooLarge;
+    case 500:
+        return ErrorCode::Internal;
+    case 501:
+        return ErrorCode::Unsupported;
+    case 503:
+        return ErrorCode::Unavailable;
+    case 504:
+        return ErrorCode::Timeout;
+    default:
+        return status >= 500 ? ErrorCode::Internal : ErrorCode::InvalidArgument;
+    }
+}
 
 QString errorMessageFromBody(const QByteArray &body, int status)
 {

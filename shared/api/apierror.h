@@ -36,6 +36,11 @@ enum class ErrorKind {
     ServerFailure, // 5xx
 };
 
+// The error code whose HTTP status this is (the way back from Http::statusFor): one table for
+// the console's client and for a node reading another node's answer. A status not in the
+// table is Internal from 500 up, InvalidArgument below.
+ErrorCode codeForStatus(int status);
+
 // The message of an AIS error body ({"message": ...}), or the text itself.
 QString errorMessageFromBody(const QByteArray &body, int status);
 

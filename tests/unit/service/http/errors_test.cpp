@@ -1,5 +1,6 @@
 #include "service/http/errors.h"
 #include "service/http/request.h"
+#include "shared/api/apierror.h"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +108,17 @@ TEST(ErrorsTest, AnEtlServersOwnStatusIsPassedOn)
     EXPECT_EQ(statusFor(Error{ErrorCode::EtlTimeout, "late", {}}), 400);
     // Only an error status is passed on; anything else is an ETL failure without one.
     EXPECT_EQ(statusFor(makeEtlStatusError(200, "ETL error: odd")), 500);
+}
+
+// A node reads another node's answer back with the shared table (Api::codeForStatus): every code
+// with a status of its own comes back as itself.
+TEST(Errors, CodeForStatusIsTheWayBack)
+{
+    for (ErrorCode code : {ErrorCode::InvalidArgument, ErrorCode::NotFound, ErrorCode::Conflict,
+                           ErrorCode::TooLarge, ErrorCode::Unsupported, ErrorCode::Unavailable,
+                           ErrorCode::Timeout, ErrorCode::Internal})
+        EXPECT_EQ(Api::codeForStatus(statusFor(code)), code) << statusFor(code);
+    EXPECT_EQ(Api::codeForStatus(statusFor(ErrorCode::AlreadyExists)), ErrorCode::Conflict);
 }
 
 } // namespace

@@ -83,4 +83,13 @@ TEST(ApiError, APlainTextBodyIsTheMessage)
     EXPECT_EQ(classifyHttpError(500, {}, "GET").message, QStringLiteral("HTTP status 500"));
 }
 
+TEST(ApiError, CodeForStatusFallsBackByStatusClass)
+{
+    EXPECT_EQ(codeForStatus(413), ErrorCode::TooLarge);
+    EXPECT_EQ(codeForStatus(403), ErrorCode::InvalidArgument);
+    EXPECT_EQ(codeForStatus(416), ErrorCode::InvalidArgument);
+    EXPECT_EQ(codeForStatus(502), ErrorCode::Internal);
+    EXPECT_EQ(codeForStatus(599), ErrorCode::Internal);
+}
+
 } // namespace
