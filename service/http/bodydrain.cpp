@@ -22,9 +22,12 @@ BodyDrain::~BodyDrain() = default;
 void BodyDrain::pump()
 {
     constexpr qint64 Chunk = 1024 * 1024;
-    for (;;) {
-        if (!m_done)
-            return;
+    // Bounded per turn of the event loop: a source that always has data (a file) must not hold
+    // the thread for the whole body.
+    constexpr int ChunksPerTurn = 16;
+    if (!m_done)
+        return;
+    for (int turn = 0; turn < ChunksPerTurn; ++turn) {
         const QByteArray chunk = m_source->read(Chunk);
         // A source may fail from inside read(); its failed() runs pump() again, which reports:
         // nothing is left to do here then.
@@ -40,6 +43,7 @@ void BodyDrain::pump()
         if (!m_sink(chunk))
             return finish(false, QStringLiteral("cannot write the body"));
     }
+    QMetaObject::invokeMethod(this, &BodyDrain::pump, Qt::QueuedConnection);
 }
 
 void BodyDrain::finish(bool ok, const QString &error)

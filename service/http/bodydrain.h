@@ -11,8 +11,9 @@ namespace Kiln::Http {
 class BodySource;
 
 // Pulls a body source to its end into a sink (a file, a writer) as the source produces, in
-// chunks of at most 1 MiB, and reports once: ok, or why not. Deletes itself after reporting; a
-// sink that refuses a chunk ends it. Lives on the thread of its parent.
+// chunks of at most 1 MiB (16 a turn of the event loop), and reports once: ok, or why not.
+// Deletes itself after reporting; a sink that refuses a chunk ends it. Lives on the thread of
+// its parent. The one drain for ETL pipelines, object delivery and offline jobs.
 class BodyDrain final : public QObject
 {
     Q_OBJECT

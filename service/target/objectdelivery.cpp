@@ -2,7 +2,7 @@
 
 #include "service/http/bodysource.h"
 #include "service/node/intracall.h"
-#include "service/target/bodydrain.h"
+#include "service/http/bodydrain.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
@@ -106,7 +106,7 @@ void ObjectDelivery::writeLocal(std::unique_ptr<Http::BodySource> body, const Ap
         return done(writer.error());
     std::shared_ptr<ObjectWriter> w(std::move(*writer));
     QPointer<QObject> ctx(context);
-    new BodyDrain(
+    new Http::BodyDrain(
         std::move(body),
         [w, keepGoing](const QByteArray &chunk) {
             return keepGoing() && bool(w->write(chunk.constData(), chunk.size()));
@@ -135,7 +135,7 @@ void ObjectDelivery::spoolRemote(std::unique_ptr<Http::BodySource> body, const A
     if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate))
         return done(makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(spool)));
     QPointer<QObject> ctx(context);
-    new BodyDrain(
+    new Http::BodyDrain(
         std::move(body),
         [file, keepGoing](const QByteArray &chunk) {
             return keepGoing() && file->write(chunk) == chunk.size();

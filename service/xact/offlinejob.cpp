@@ -3,7 +3,7 @@
 #include "service/etl/communicator.h"
 #include "service/http/bodysource.h"
 #include "service/http/errors.h"
-#include "service/target/bodydrain.h"
+#include "service/http/bodydrain.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
 #include "service/xact/syncpruner.h"
@@ -203,7 +203,7 @@ void OfflineJob::discard(const Target::ObjectInfo &src, std::unique_ptr<Http::Bo
     // the ETL fails on this way) and counts the result's bytes, writing nothing.
     auto bytes = std::make_shared<qint64>(0);
     QPointer<OfflineJob> self(this);
-    new Target::BodyDrain(
+    new Http::BodyDrain(
         std::move(body),
         [bytes](const QByteArray &chunk) {
             *bytes += chunk.size();
