@@ -3,9 +3,10 @@
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
-#include "shared/api/wire.h"
-#include "shared/api/routepath.h"
+#include "shared/api/jobwire.h"
 #include "shared/api/json.h"
+#include "shared/api/routepath.h"
+#include "shared/api/wire.h"
 #include "shared/core/logging.h"
 
 #include <QJsonArray>
@@ -22,11 +23,6 @@ constexpr int MaxJobs = 256; // finished jobs kept for status queries
 QByteArray jsonArray(const QJsonArray &a)
 {
     return QJsonDocument(a).toJson(QJsonDocument::Compact);
-}
-
-qint64 endNs(const QJsonObject &snap)
-{
-    return snap.value("end_ns").toInteger();
 }
 
 } // namespace
@@ -94,7 +90,8 @@ void JobControl::collect(const Job &job, QObject *context,
         "GET", Api::routePath(Api::Route::Xaction, {job.spec.id}), {}, {}, 10000};
     const QString id = job.spec.id;
     Node::callNodes(
-        m_nam, job.targets, request, context, [done, id](const QList<Node::IntraReply> &replies) {
+        m_nam, job.targets, request, context,
+        [done, id, kind = job.spec.kind](const QList<Node::IntraReply> &replies) {
             JobSnaps snaps;
             for (const Node::IntraReply &r : replies) {
                 auto json = r.ok() ? Api::parseObject(r.body, "job snapshot")
@@ -108,43 +105,34 @@ void JobControl::collect(const Job &job, QObject *context,
                     ? QStringLiteral("target %1 no longer runs job %2 (it restarted)")
                           .arg(r.node.id, id)
                     : QStringLiteral("target %1 did not answer: %2").arg(r.node.id, r.error);
-                snaps.append({r.node.id,
-                              QJsonObject{{"id", id},
-                                          {"aborted", true},
-                                          {"abort-err", why},
-                                          {"err", why},
-                                          {"is_idle", true},
-                                          {"end_ns", 1}}});
+                Api::JobSnap lost{id, kind, true, why, why, true, 1, {}};
+                snaps.append({r.node.id, Api::encodeJobSnap(lost)});
             }
             done(snaps);
         });
 }
 
-QJsonObject JobControl::statusOf(const Job &job,
-                                 const JobSnaps &snaps) const
+Api::JobStatus JobControl::statusOf(const Job &job, const JobSnaps &snaps) const
 {
     bool aborted = false;
     bool finished = true;
     qint64 end = 0;
     QString err;
     QString objErr; // a target's object errors: the job finished, but not successfully
-    for (const auto &[tid, snap] : snaps) {
-        aborted = aborted || snap.value("aborted").toBool();
+    for (const auto &[tid, json] : snaps) {
+        const Api::JobSnap snap = Api::decodeJobSnap(json);
+        aborted = aborted || snap.aborted;
         if (err.isEmpty())
-            err = snap.value("abort-err").toString();
+            err = snap.abortErr;
         if (objErr.isEmpty())
-            objErr = snap.value("err").toString();
-        const qint64 e = endNs(snap);
-        finished = finished && e > 0 && !job.pendingCompletion;
-        end = std::max(end, e);
+            objErr = snap.err;
+        finished = finished && snap.endNs > 0 && !job.pendingCompletion;
+        end = std::max(end, snap.endNs);
     }
-    QJsonObject status{{"kind", job.spec.kind},
-                       {"uuid", job.spec.id},
-                       {"err", err.isEmpty() ? objErr : err},
-                       {"end_time", finished ? end : 0},
-                       {"aborted", aborted}};
+    Api::JobStatus status{job.spec.kind, job.spec.id, err.isEmpty() ? objErr : err,
+                          finished ? end : 0, aborted, std::nullopt};
     if (job.spec.isListRange()) // idle kinds: waited for by their idleness
-        status.insert("is_idle", finished);
+        status.idle = finished;
     return status;
 }
 
@@ -218,16 +206,17 @@ void JobControl::answerGathered(Http::Exchange &ex, const QString &what,
                                 const Gathered &results) const
 {
     if (what == "status")
-        return ex.json(Api::compact(statusOf(results.first().first, results.first().second)));
+        return ex.json(Api::compact(
+            Api::encodeJobStatus(statusOf(results.first().first, results.first().second))));
     QJsonArray out;
     if (what == "status_all") {
         for (const auto &[j, s] : results)
-            out.append(statusOf(j, s));
+            out.append(Api::encodeJobStatus(statusOf(j, s)));
         return ex.json(jsonArray(out));
     }
     if (what == "running_all") {
         for (const auto &[j, s] : results) {
-            if (statusOf(j, s).value("end_time").toInteger() == 0)
+            if (!statusOf(j, s).finished())
                 out.append(QStringLiteral("%1[%2]").arg(j.spec.kind, j.spec.id));
         }
         return ex.json(jsonArray(out));
@@ -300,8 +289,9 @@ void JobControl::onFinished(Http::Exchange ex)
     const auto it = m_jobs.find(ex.param("id"));
     if (!body || it == m_jobs.end())
         return;
-    it->finished.insert(body->value("target").toString());
-    it->aborted = it->aborted || body->value("aborted").toBool();
+    const Api::JobEnd end = Api::decodeJobEnd(*body);
+    it->finished.insert(end.target);
+    it->aborted = it->aborted || end.aborted;
     for (const Cluster::Snode &t : std::as_const(it->targets)) {
         if (!it->finished.contains(t.id))
             return;

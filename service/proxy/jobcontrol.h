@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/xact/offlinejob.h"
+#include "shared/api/jobwire.h"
 #include "shared/cluster/smap.h"
 
 #include <QDateTime>
@@ -70,7 +71,7 @@ private:
     void abortJob(const QString &id, const QString &why, std::function<void()> done);
     // Every target's snapshot of the job (a target that does not know it counts as aborted).
     void collect(const Job &job, QObject *context, std::function<void(JobSnaps)> done);
-    QJsonObject statusOf(const Job &job, const JobSnaps &snaps) const;
+    Api::JobStatus statusOf(const Job &job, const JobSnaps &snaps) const;
 
     QNetworkAccessManager &m_nam;
     const Cluster::Smap &m_smap;

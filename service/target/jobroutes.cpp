@@ -4,6 +4,7 @@
 #include "service/http/router.h"
 #include "service/node/intracall.h"
 #include "service/xact/offlinejob.h"
+#include "shared/api/jobwire.h"
 #include "shared/api/json.h"
 #include "shared/api/routepath.h"
 #include "shared/api/wire.h"
@@ -56,10 +57,8 @@ void JobRoutes::onStart(Http::Exchange ex)
     });
     // The proxy completes some jobs once every target is done (a move drops its source).
     connect(job, &Xact::OfflineJob::finished, this, [this, job, id] {
-        const QJsonObject snap = job->snap();
-        report(Api::Route::XactionFinished, id,
-               Api::compact(QJsonObject{{"target", m_ctx.self.id}, {"aborted", snap.value("aborted")}}),
-               {});
+        const Api::JobEnd end{m_ctx.self.id, Api::decodeJobSnap(job->snap()).aborted};
+        report(Api::Route::XactionFinished, id, Api::compact(Api::encodeJobEnd(end)), {});
     });
     keep(id, job);
     job->start();

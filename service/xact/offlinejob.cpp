@@ -7,6 +7,7 @@
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
 #include "service/xact/syncpruner.h"
+#include "shared/api/jobwire.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
 #include "shared/api/objectwire.h"
@@ -356,30 +357,21 @@ QString OfflineJob::errorText() const
 
 QJsonObject OfflineJob::snap() const
 {
-    const QJsonArray errors = Api::encodeObjErrors(m_errors);
-    return QJsonObject{{"id", m_spec.id},
-                       {"kind", m_spec.kind},
-                       {"bck", bucketJson(m_spec.srcBucket)},
-                       {"src-bck", bucketJson(m_spec.srcBucket)},
-                       {"dst-bck", bucketJson(m_spec.dstBucket)},
-                       {"start-time", rfc3339(m_start)},
-                       {"end-time", rfc3339(m_end)},
-                       {"aborted", m_aborted},
-                       // Idle kinds (etl-listrange) are waited for by their idleness.
-                       {"is_idle", m_finished},
-                       {"abort-err", m_aborted ? m_abortErr : QString()},
-                       {"err", errorText()},
-                       {"glob.id", QString::number(m_workers << 10)},
-                       // Counters AIS tags ",string".
-                       {"stats",
-                        QJsonObject{{"loc-objs", QString::number(m_locObjs)},
-                                    {"loc-bytes", QString::number(m_locBytes)},
-                                    {"out-objs", QString::number(m_outObjs)},
-                                    {"out-bytes", QString::number(m_outBytes)},
-                                    {"in-objs", QString::number(m_inObjs)},
-                                    {"in-bytes", QString::number(m_inBytes)}}},
-                       {"obj_errors", errors},
-                       {"end_ns", m_end.isValid() ? m_end.toMSecsSinceEpoch() * 1000000 : 0}};
+    // Idle kinds (etl-listrange) are waited for by their idleness.
+    const Api::JobCounters counters{m_locObjs, m_locBytes, m_outObjs,
+                                    m_outBytes, m_inObjs,  m_inBytes};
+    QJsonObject snap = Api::encodeJobSnap(
+        {m_spec.id, m_spec.kind, m_aborted, m_aborted ? m_abortErr : QString(), errorText(),
+         m_finished, m_end.isValid() ? m_end.toMSecsSinceEpoch() * 1000000 : 0, counters});
+    // What only AIS clients read.
+    snap.insert("bck", bucketJson(m_spec.srcBucket));
+    snap.insert("src-bck", bucketJson(m_spec.srcBucket));
+    snap.insert("dst-bck", bucketJson(m_spec.dstBucket));
+    snap.insert("start-time", rfc3339(m_start));
+    snap.insert("end-time", rfc3339(m_end));
+    snap.insert("glob.id", QString::number(m_workers << 10));
+    snap.insert(Api::EtlKey::ObjErrors, Api::encodeObjErrors(m_errors));
+    return snap;
 }
 
 } // namespace Kiln::Xact

@@ -3,6 +3,7 @@
 #include "shared/api/actmsg.h"
 #include "shared/api/lso.h"
 #include "shared/api/objectwire.h"
+#include "shared/api/json.h"
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
 
@@ -33,12 +34,6 @@ Result<QJsonDocument> parseJson(const QByteArray &body)
         return makeError(ErrorCode::Internal,
                          QStringLiteral("the proxy sent invalid JSON: %1").arg(err.errorString()));
     return doc;
-}
-
-// Go encodes some int64 fields as strings; accept both.
-qint64 toInt64(const QJsonValue &v)
-{
-    return v.isString() ? v.toString().toLongLong() : v.toInteger();
 }
 
 template<typename T>
@@ -246,7 +241,7 @@ void ApiClient::listPage(const QString &bucket, LsoMsg msg, int limit, QList<Obj
                  return done(doc.error());
              const QJsonObject page = doc->object();
              for (const QJsonValue &e : page["entries"].toArray())
-                 sofar.append({e["name"].toString(), toInt64(e["size"])});
+                 sofar.append({e["name"].toString(), int64Of(e["size"])});
              msg.uuid = page["uuid"].toString();
              msg.continuationToken = page["continuation_token"].toString();
              const bool full = limit > 0 && sofar.size() >= limit;
@@ -430,14 +425,7 @@ void ApiClient::jobStatus(const QString &jobId, QObject *context, Callback<JobSt
     r.body = jobQuery(jobId);
     send(r, context,
          mapJson<JobStatus>(std::move(done), [](const QJsonDocument &doc) -> Result<JobStatus> {
-             const QJsonObject o = doc.object();
-             JobStatus s;
-             s.kind = o["kind"].toString();
-             s.id = o["uuid"].toString();
-             s.error = o["err"].toString();
-             s.endTimeNs = toInt64(o["end_time"]);
-             s.aborted = o["aborted"].toBool();
-             return s;
+             return decodeJobStatus(doc.object());
          }));
 }
 
@@ -449,21 +437,7 @@ void ApiClient::jobStats(const QString &jobId, QObject *context, Callback<JobSta
     r.body = jobQuery(jobId);
     send(r, context,
          mapJson<JobStats>(std::move(done), [](const QJsonDocument &doc) -> Result<JobStats> {
-             JobStats s;
-             const QJsonObject perTarget = doc.object();
-             for (auto it = perTarget.begin(); it != perTarget.end(); ++it) {
-                 for (const QJsonValue &snap : it.value().toArray()) {
-                     const QJsonObject stats = snap["stats"].toObject();
-                     s.objects += toInt64(stats["loc-objs"]) + toInt64(stats["out-objs"]);
-                     s.bytes += toInt64(stats["loc-bytes"]) + toInt64(stats["out-bytes"]);
-                     const QString err = snap["err"].toString();
-                     if (!err.isEmpty()) {
-                         ++s.errors;
-                         s.errorMessages.append(QStringLiteral("%1: %2").arg(it.key(), err));
-                     }
-                 }
-             }
-             return s;
+             return decodeJobStats(doc.object());
          }));
 }
 

@@ -2,6 +2,7 @@
 
 #include "shared/api/apierror.h"
 #include "shared/api/etlwire.h"
+#include "shared/api/jobwire.h"
 #include "shared/api/lso.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/cluster/smap.h"
@@ -35,26 +36,6 @@ struct ObjectInfo
 {
     QString name;
     qint64 size = 0;
-};
-
-// GET /v1/cluster?what=status for one job.
-struct JobStatus
-{
-    QString kind;
-    QString id;
-    QString error;
-    qint64 endTimeNs = 0; // 0 while running
-    bool aborted = false;
-    bool finished() const { return endTimeNs > 0; }
-};
-
-// Sums of a job's per-target snapshots (what=qryxstats).
-struct JobStats
-{
-    qint64 objects = 0; // loc-objs + out-objs
-    qint64 bytes = 0; // loc-bytes + out-bytes
-    int errors = 0; // targets that report an error
-    QStringList errorMessages;
 };
 
 // What a request carries; everything but method and path is optional.

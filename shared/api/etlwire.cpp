@@ -1,17 +1,12 @@
 #include "shared/api/etlwire.h"
 
+#include "shared/api/json.h"
 #include "shared/api/wire.h"
 
 #include <QJsonDocument>
 
 namespace Kiln::Api {
 namespace {
-
-// Go encodes some int64 fields as strings; accept both.
-qint64 toInt64(const QJsonValue &v)
-{
-    return v.isString() ? v.toString().toLongLong() : v.toInteger();
-}
 
 QByteArray compactArray(const QJsonArray &a)
 {
@@ -92,9 +87,9 @@ EtlSummary decodeSummary(const QJsonObject &o, const char *nameKey, const char *
     return EtlSummary{o.value(nameKey).toString(),
                       Etl::parseStage(o.value(EtlKey::Stage).toString()),
                       o.value(xactionKey).toString(),
-                      toInt64(o.value(EtlKey::ObjCount)),
-                      toInt64(o.value(EtlKey::InBytes)),
-                      toInt64(o.value(EtlKey::OutBytes))};
+                      int64Of(o.value(EtlKey::ObjCount)),
+                      int64Of(o.value(EtlKey::InBytes)),
+                      int64Of(o.value(EtlKey::OutBytes))};
 }
 
 } // namespace
@@ -174,8 +169,8 @@ QByteArray encodeEtlUsage(const EtlUsage &u)
 
 EtlUsage decodeEtlUsage(const QJsonObject &o)
 {
-    return EtlUsage{o.value(EtlKey::Cpu).toDouble(), toInt64(o.value(EtlKey::Mem)),
-                    o.value(EtlKey::CpuLimit).toDouble(), toInt64(o.value(EtlKey::MemLimit))};
+    return EtlUsage{o.value(EtlKey::Cpu).toDouble(), int64Of(o.value(EtlKey::Mem)),
+                    o.value(EtlKey::CpuLimit).toDouble(), int64Of(o.value(EtlKey::MemLimit))};
 }
 
 QByteArray encodeTargetMetrics(const QList<TargetMetrics> &list)
@@ -250,7 +245,7 @@ QList<TargetEtlStat> decodeTargetEtlStats(const QJsonArray &a)
                         o.value(EtlKey::Error).toString(),
                         {}};
         for (const QJsonValue &pid : o.value(EtlKey::Pids).toArray())
-            s.pids.append(toInt64(pid));
+            s.pids.append(int64Of(pid));
         return s;
     });
 }

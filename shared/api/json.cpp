@@ -39,4 +39,9 @@ QByteArray compact(const QJsonObject &object)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
+qint64 int64Of(const QJsonValue &value)
+{
+    return value.isString() ? value.toString().toLongLong() : value.toInteger();
+}
+
 } // namespace Kiln::Api

@@ -18,4 +18,7 @@ Result<QJsonObject> parseObject(const QByteArray &body, const QString &what);
 
 QByteArray compact(const QJsonObject &object);
 
+// An int64 that Go may encode as a string (",string" tags); both forms are read.
+qint64 int64Of(const QJsonValue &value);
+
 } // namespace Kiln::Api
