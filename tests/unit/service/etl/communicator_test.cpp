@@ -14,6 +14,7 @@
 #include <QProcessEnvironment>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QWebSocket>
 
 #include <optional>
 
@@ -217,6 +218,150 @@ TEST_F(CommunicatorTest, APipelineFeedsEachStageTheOneBefore)
     EXPECT_EQ(outcome.body, Input.toUpper() + "-second");
     ASSERT_EQ(second.requests().size(), 1);
     EXPECT_EQ(second.requests()[0].method, "PUT"); // hrev after the first stage: pushed
+}
+
+TEST_F(CommunicatorTest, HpullSendsTheClientToTheServerAndGetsWhatTheTargetTransforms)
+{
+    FakeEtlServer server([](QTcpSocket *socket, const SeenRequest &) {
+        FakeEtlServer::reply(socket, 200, "pulled");
+    });
+    startEtl("pull", CommType::Hpull, server.url());
+    const QByteArray uname
+        = QUrl::toPercentEncoding(QString::fromUtf8(Cluster::objectUname("b", "dir/o")), "@");
+    // An inline client is redirected to the server, at the object's uname.
+    const QUrl redirect = m_comm.pullUrl(job("pull"));
+    EXPECT_EQ(redirect.toString(QUrl::FullyEncoded).toUtf8(),
+              server.url().toString().toUtf8() + "/" + uname);
+    // What the target transforms itself (an offline job) the server GETs by the same name.
+    const Outcome outcome = run(job("pull"));
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message.toStdString();
+    EXPECT_EQ(outcome.body, "pulled");
+    ASSERT_EQ(server.requests().size(), 1);
+    EXPECT_EQ(server.requests()[0].method, "GET");
+    EXPECT_EQ(server.requests()[0].target, "/" + uname);
+    EXPECT_EQ(m_manager.find("pull")->objCount, 1);
+}
+
+TEST_F(CommunicatorTest, HpullPutsABodyItCannotFetch)
+{
+    FakeEtlServer server(upper);
+    startEtl("pull-put", CommType::Hpull, server.url());
+    TransformJob pushed = job("pull-put");
+    pushed.pushBody = true; // a pipeline stage's input: the server could not GET it
+    const Outcome outcome = run(pushed);
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message.toStdString();
+    EXPECT_EQ(outcome.body, Input.toUpper());
+    ASSERT_EQ(server.requests().size(), 1);
+    EXPECT_EQ(server.requests()[0].method, "PUT");
+    EXPECT_EQ(server.requests()[0].body, Input);
+}
+
+// A seed-era server (python's http.server with do_POST only) answers a PUT 501 or 405.
+TEST_F(CommunicatorTest, APutRefusedWith405IsAskedAgainWithPostAndPostStays)
+{
+    FakeEtlServer server([](QTcpSocket *socket, const SeenRequest &request) {
+        if (request.method == "PUT")
+            return FakeEtlServer::reply(socket, 405, "Unsupported method ('PUT')");
+        upper(socket, request);
+    });
+    startEtl("post-only", CommType::Hpush, server.url());
+    const Outcome first = run(job("post-only"));
+    ASSERT_FALSE(first.error.has_value()) << first.error->message.toStdString();
+    EXPECT_EQ(first.body, Input.toUpper());
+    const Outcome second = run(job("post-only"));
+    ASSERT_FALSE(second.error.has_value()) << second.error->message.toStdString();
+    EXPECT_EQ(second.body, Input.toUpper());
+    QList<QByteArray> methods;
+    for (const SeenRequest &r : server.requests())
+        methods.append(r.method);
+    EXPECT_EQ(methods, (QList<QByteArray>{"PUT", "POST", "POST"}));
+    EXPECT_EQ(server.requests()[1].body, Input);
+    EXPECT_EQ(m_manager.find("post-only")->objCount, 2);
+}
+
+TEST_F(CommunicatorTest, AServerThatHangsUpOnPutIsAskedAgainWithPost)
+{
+    FakeEtlServer server([](QTcpSocket *socket, const SeenRequest &request) {
+        if (request.method == "PUT")
+            return socket->disconnectFromHost(); // no answer at all
+        upper(socket, request);
+    });
+    startEtl("hangs-up", CommType::Hpush, server.url());
+    const Outcome outcome = run(job("hangs-up"));
+    ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message.toStdString();
+    EXPECT_EQ(outcome.body, Input.toUpper());
+    ASSERT_GE(server.requests().size(), 2);
+    EXPECT_EQ(server.requests().first().method, "PUT");
+    EXPECT_EQ(server.requests().last().method, "POST");
+}
+
+TEST_F(CommunicatorTest, AServerThatAnsweredPutIsNeverAskedWithPost)
+{
+    int puts = 0;
+    FakeEtlServer server([&puts](QTcpSocket *socket, const SeenRequest &request) {
+        if (request.method == "PUT" && ++puts > 1)
+            return socket->disconnectFromHost();
+        upper(socket, request);
+    });
+    startEtl("put-works", CommType::Hpush, server.url());
+    const Outcome first = run(job("put-works"));
+    ASSERT_FALSE(first.error.has_value()) << first.error->message.toStdString();
+    const Outcome second = run(job("put-works"));
+    ASSERT_TRUE(second.error.has_value());
+    EXPECT_EQ(second.error->code, ErrorCode::EtlNoAnswer);
+    EXPECT_EQ(Http::statusFor(*second.error), 400);
+    for (const SeenRequest &r : server.requests())
+        EXPECT_EQ(r.method, "PUT");
+}
+
+void upperWs(QWebSocket *socket, const QJsonObject &, const QByteArray &object)
+{
+    socket->sendBinaryMessage(object.toUpper());
+}
+
+TEST_F(CommunicatorTest, WsSendsAControlMessageThenTheObjectAndStreamsTheAnswer)
+{
+    FakeWsEtlServer server(upperWs);
+    startEtl("ws-up", CommType::Ws, server.url());
+    const Outcome first = run(job("ws-up"));
+    ASSERT_FALSE(first.error.has_value()) << first.error->message.toStdString();
+    EXPECT_EQ(first.body, Input.toUpper());
+    EXPECT_TRUE(first.streamError.isEmpty());
+    ASSERT_EQ(server.controls().size(), 1);
+    EXPECT_EQ(server.controls()[0].value("path").toString(), QStringLiteral("dir/o"));
+    EXPECT_FALSE(server.controls()[0].contains("fqn"));
+    // The next object goes over the same connection.
+    const Outcome second = run(job("ws-up"));
+    ASSERT_FALSE(second.error.has_value()) << second.error->message.toStdString();
+    EXPECT_EQ(second.body, Input.toUpper());
+    EXPECT_EQ(server.connections(), 1);
+    EXPECT_EQ(m_manager.find("ws-up")->objCount, 2);
+}
+
+TEST_F(CommunicatorTest, AWsServerThatClosesBeforeAnsweringIsA400)
+{
+    FakeWsEtlServer server([](QWebSocket *socket, const QJsonObject &, const QByteArray &) {
+        socket->close(QWebSocketProtocol::CloseCodeAbnormalDisconnection, "gone");
+    });
+    startEtl("ws-gone", CommType::Ws, server.url());
+    const Outcome outcome = run(job("ws-gone"));
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::EtlNoAnswer);
+    EXPECT_EQ(Http::statusFor(*outcome.error), 400);
+    EXPECT_EQ(m_manager.find("ws-gone")->objErrors.size(), 1);
+}
+
+TEST_F(CommunicatorTest, AnObjectPastTheWsMessageLimitIsRefusedWithoutSending)
+{
+    FakeWsEtlServer server(upperWs);
+    startEtl("ws-big", CommType::Ws, server.url());
+    TransformJob big = job("ws-big");
+    big.size = qint64(16) << 30 | 1; // past AIS's 16 GiB read limit; never read
+    const Outcome outcome = run(big);
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->code, ErrorCode::TooLarge);
+    EXPECT_EQ(Http::statusFor(*outcome.error), 413);
+    EXPECT_EQ(server.connections(), 0);
 }
 
 Runtime::IoCommand shell(const QString &script)

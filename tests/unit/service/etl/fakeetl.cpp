@@ -1,7 +1,12 @@
 #include "fakeetl.h"
 
+#include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTimer>
+#include <QWebSocket>
+
+#include <memory>
+#include <optional>
 
 namespace Kiln::Etl::Tests {
 
@@ -52,6 +57,39 @@ void FakeEtlServer::onReadable(QTcpSocket *socket)
     SeenRequest request{first.value(0), first.value(1), data.mid(headEnd + 4, length)};
     m_requests.append(request);
     m_answer(socket, request);
+}
+
+FakeWsEtlServer::FakeWsEtlServer(Answer answer)
+    : QWebSocketServer(QStringLiteral("fake-etl"), QWebSocketServer::NonSecureMode)
+    , m_answer(std::move(answer))
+{
+    listen(QHostAddress::LocalHost, 0);
+    connect(this, &QWebSocketServer::newConnection, this, [this] {
+        while (QWebSocket *socket = nextPendingConnection()) {
+            ++m_connections;
+            // Messages alternate: a control message (kilnd sends it as a binary frame, a text
+            // one is read the same), then the object.
+            auto control = std::make_shared<std::optional<QJsonObject>>();
+            auto onMessage = [this, socket, control](const QByteArray &message) {
+                if (!*control) {
+                    *control = QJsonDocument::fromJson(message).object();
+                    m_controls.append(**control);
+                    return;
+                }
+                const QJsonObject current = *std::exchange(*control, std::nullopt);
+                m_answer(socket, current, message);
+            };
+            connect(socket, &QWebSocket::binaryMessageReceived, this, onMessage);
+            connect(socket, &QWebSocket::textMessageReceived, this,
+                    [onMessage](const QString &text) { onMessage(text.toUtf8()); });
+            connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+        }
+    });
+}
+
+QUrl FakeWsEtlServer::url() const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(serverPort()));
 }
 
 FakeInstance::FakeInstance(QUrl endpoint, std::optional<Runtime::IoCommand> io, QObject *parent)

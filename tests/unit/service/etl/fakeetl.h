@@ -3,9 +3,11 @@
 #include "service/runtime/instance.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QTcpServer>
 #include <QUrl>
+#include <QWebSocketServer>
 
 #include <functional>
 #include <optional>
@@ -41,6 +43,26 @@ private:
 
     Answer m_answer;
     QList<SeenRequest> m_requests;
+};
+
+// The same for ws://: Qt's websocket server on 127.0.0.1 at /ws, one connection at a time is
+// enough. Each object comes as a control message ({"path", ...}) then a binary message (the
+// object's bytes); answer() gets both and writes what it wants to the socket.
+class FakeWsEtlServer final : public QWebSocketServer
+{
+public:
+    using Answer = std::function<void(QWebSocket *socket, const QJsonObject &control,
+                                      const QByteArray &object)>;
+    explicit FakeWsEtlServer(Answer answer);
+
+    QUrl url() const; // http://127.0.0.1:<port>, the instance's endpoint
+    const QList<QJsonObject> &controls() const { return m_controls; }
+    int connections() const { return m_connections; }
+
+private:
+    Answer m_answer;
+    QList<QJsonObject> m_controls;
+    int m_connections = 0;
 };
 
 // An instance that is an endpoint and nothing else: ready at once, always Running.
