@@ -40,7 +40,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from inline_echo import serve  # the instance side (`inline.py serve PORT`)
-from inline_load import run_load  # the client side
+from httpload import run_jobs as run_load  # the client side
 
 MiB = 1024 * 1024
 SIZES = {"1KiB": 1024, "64KiB": 64 * 1024, "1MiB": MiB, "16MiB": 16 * MiB}
@@ -280,7 +280,7 @@ def bench(args) -> None:
                     res["ratio"] = res["mib_s"] / plain["mib_s"] if plain["mib_s"] else 0.0
                     res.update({"size": label, "row": row})
                     rows_out.append(res)
-                    print(f"{label:>6} {row:<10} {res['obj_s']:9.1f} obj/s {res['mib_s']:8.1f} "
+                    print(f"{label:>6} {row:<10} {res['req_s']:9.1f} obj/s {res['mib_s']:8.1f} "
                           f"MiB/s  x{res['ratio']:.2f}  errors {res['errors']}"
                           f"{'  (' + res['first_error'] + ')' if res['errors'] else ''}",
                           flush=True)
@@ -329,7 +329,7 @@ def render(rows, facts, command, args) -> str:
         for r in rows:
             if r["size"] != size:
                 continue
-            out.append(f"| {r['row']} | {r['obj_s']:.1f} | {r['mib_s']:.1f} | {r['ratio']:.2f} | "
+            out.append(f"| {r['row']} | {r['req_s']:.1f} | {r['mib_s']:.1f} | {r['ratio']:.2f} | "
                        f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | "
                        f"{r['targets']:.2f} | {r['proxy']:.2f} | {r['etl']:.2f} | "
                        f"{r['client_cpu']:.2f} | {r['other']:.2f} |")
