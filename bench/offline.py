@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import concurrent.futures
 import http.client
 import json
 import multiprocessing as mp
@@ -63,6 +62,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kilnbench as kb  # noqa: E402
+
+sys.path.insert(0, str(kb.REPO / "tests/integration"))
+import jobapi  # noqa: E402  (the job API calls the integration tests use)
+from jobapi import parallel  # noqa: E402
 from cpumeter import CpuMeter, filesystem_of, wait_for_quiet  # noqa: E402
 
 SERVERS = kb.REPO / "tests/integration/etl_servers"
@@ -104,41 +107,13 @@ def destroy_bucket(endpoint: str, bucket: str) -> None:
         raise RuntimeError(f"destroy {bucket}: {r.status_code} {r.text}")
 
 
-def list_count(endpoint: str, bucket: str) -> int:
-    n, token = 0, ""
-    for _ in range(100000):
-        r = requests.get(f"{endpoint}/v1/buckets/{bucket}", params={"provider": "ais"},
-                         json={"action": "list", "name": "",
-                               "value": {"props": "name", "pagesize": 5000,
-                                         "continuation_token": token}}, timeout=120)
-        r.raise_for_status()
-        page = r.json()
-        n += len(page["entries"] or [])
-        token = page["continuation_token"]
-        if not token:
-            return n
-    raise RuntimeError("listing never ended")
-
-
-def parallel(fn, items, workers=8):
-    local = threading.local()
-
-    def run(item):
-        if not hasattr(local, "s"):
-            local.s = requests.Session()
-        return fn(local.s, item)
-
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, items))
-
-
 def seed(endpoint: str, bucket: str, names: list[str], size: int) -> None:
     def put(s, name):
         r = s.put(endpoint + obj_path(bucket, name), data=os.urandom(size), timeout=120)
         if r.status_code != 200:
             raise RuntimeError(f"PUT {bucket}/{name}: {r.status_code} {r.text[:200]}")
 
-    parallel(put, names)
+    parallel(put, names, workers=8)
 
 
 def owners(endpoint: str, bucket: str, names: list[str], method: str) -> list[str]:
@@ -151,7 +126,7 @@ def owners(endpoint: str, bucket: str, names: list[str], method: str) -> list[st
         u = urlsplit(r.headers["Location"])
         return f"{u.hostname}:{u.port}"
 
-    return parallel(ask, names)
+    return parallel(ask, names, workers=8)
 
 
 def verify_sample(endpoint: str, src: str, dst: str, names: list[str], k: int = 16) -> None:
@@ -175,27 +150,22 @@ def run_job(cluster, meter: CpuMeter, etl: str, src: str, dst: str, names: list[
         value["num-workers"] = workers
     meter.start()
     t0 = time.monotonic()
-    r = requests.post(f"{ep}/v1/buckets/{src}", params={"provider": "ais",
-                                                        "bck_to": f"ais/@#/{dst}/"},
-                      json={"action": "etl-bck", "name": "", "value": value}, timeout=60)
+    r = jobapi.start(ep, src, value, dst=dst)
     if r.status_code != 200:
         raise RuntimeError(f"etl-bck: {r.status_code} {r.text}")
     jid = r.text.strip()
     with requests.Session() as s:
         while True:
-            st = s.get(f"{ep}/v1/cluster", params={"what": "status"},
-                       json={"ID": jid, "Kind": "etl-bck"}, timeout=30).json()
+            st = jobapi.status(ep, jid, "etl-bck", session=s)
             if st["end_time"] > 0:
                 break
             if time.monotonic() - t0 > deadline:
-                requests.put(f"{ep}/v1/cluster", json={"action": "stop",
-                                                       "value": {"ID": jid}}, timeout=30)
+                jobapi.stop_job(ep, jid)
                 raise RuntimeError(f"job {jid} still running after {deadline:.0f} s")
             time.sleep(POLL)
     wall = time.monotonic() - t0
     cpu = meter.stop()
-    snaps = requests.get(f"{ep}/v1/cluster", params={"what": "qryxstats"}, json={"ID": jid},
-                         timeout=30).json()
+    snaps = jobapi.snaps(ep, jid)
     flat = [s for lst in snaps.values() for s in lst]
     if st["aborted"] or st["err"] or any("stats" not in s for s in flat):
         raise RuntimeError(f"job {jid} failed: {st}\n{json.dumps(snaps)[:3000]}")
@@ -504,7 +474,7 @@ def main() -> None:
                             res = run_baseline(cluster, meter, src, dst, names, src_owner,
                                                concurrency or 24, args.run_deadline)
                             workers = f"{res['concurrency']} loops / {res['processes']} procs"
-                        if list_count(ep, dst) != count:
+                        if len(jobapi.list_names(ep, dst, pagesize=5000)) != count:
                             raise RuntimeError(f"{path}: {dst} does not hold {count} objects")
                         verify_sample(ep, src, dst, names)
                         dsts.append(dst)

@@ -1,21 +1,21 @@
 """Offline transform helpers: the 1000-object data set, parallel PUT / GET / list over a bucket,
 the job API on the proxy (start `etl-bck` / `etl-listrange`, status, per-target snapshots, stop,
-wait) and the init message of an etl_servers/offline_server.py instance. Used by
-test_etl_offline.py, test_etl_failures.py and test_etl_pipeline.py.
+wait; the plain calls live in jobapi.py, shared with bench/offline.py) and the init message of
+an etl_servers/offline_server.py instance. Used by test_etl_offline.py, test_etl_failures.py and
+test_etl_pipeline.py.
 """
 
-import concurrent.futures
 import hashlib
 import random
 import re
-import threading
 import time
 
-import pytest
 import requests
 
 import kilnharness as kh
 from etlharness import SERVERS, check_nodes_alive, pod, spec_msg
+from jobapi import (  # noqa: F401  (the job API, for the tests that import it from here)
+    cluster_get, list_names, parallel, snaps, start, status, stop_job)
 
 MIB = 1024 * 1024
 OFFLINE_SERVER = SERVERS / "offline_server.py"
@@ -85,19 +85,6 @@ def md5hex(data: bytes) -> bytes:
 # --- client helpers -------------------------------------------------------------------------------
 
 
-def parallel(fn, items, workers=6):
-    """fn(session, item) on a few threads, each with its own keep-alive session."""
-    local = threading.local()
-
-    def run(item):
-        if not hasattr(local, "s"):
-            local.s = requests.Session()
-        return fn(local.s, item)
-
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, items))
-
-
 def put_all(url: str, bucket: str, objs: dict[str, bytes]) -> None:
     def put(s, item):
         name, data = item
@@ -122,24 +109,6 @@ def get_all(url: str, bucket: str, names) -> dict[str, bytes]:
             bad.append((name, status, body[:200]))
     assert not bad, f"{len(bad)} GETs of ais://{bucket} failed, first: {bad[:3]}"
     return out
-
-
-def list_names(url: str, bucket: str) -> list[str]:
-    """Every name in the bucket (all pages); a name listed twice shows up twice."""
-    names, token = [], ""
-    for _ in range(COUNT):
-        r = requests.get(f"{url}/v1/buckets/{bucket}", params={"provider": "ais"},
-                         json={"action": "list", "name": "",
-                               "value": {"props": "name,size", "pagesize": 1000,
-                                         "continuation_token": token}},
-                         timeout=60)
-        assert r.status_code == 200, f"list ais://{bucket}: {r.status_code} {r.text}"
-        page = r.json()
-        names += [e["name"] for e in page["entries"] or []]
-        token = page["continuation_token"]
-        if not token:
-            return names
-    pytest.fail(f"listing ais://{bucket} never ended")
 
 
 def bucket_exists(url: str, bucket: str) -> bool:
@@ -174,41 +143,12 @@ def assert_no_temp_files(cluster) -> None:
 # --- the job API ----------------------------------------------------------------------------------
 
 
-def start(url: str, src: str, value: dict, dst: str | None = None, action: str = "etl-bck",
-          name: str = "", bck_to: str | None = None) -> requests.Response:
-    params = {"provider": "ais"}
-    if bck_to is not None:
-        params["bck_to"] = bck_to
-    elif dst is not None:
-        params["bck_to"] = f"ais/@#/{dst}/"
-    return requests.post(f"{url}/v1/buckets/{src}", params=params,
-                         json={"action": action, "name": name, "value": value}, timeout=60)
-
-
 def start_ok(url: str, src: str, value: dict, **kw) -> str:
     r = start(url, src, value, **kw)
     assert r.status_code == 200, f"start {value}: {r.status_code} {r.text}"
     jid = r.text.strip()
     assert JOB_ID_RE.match(jid), f"the job id is the plain-text body, got {r.text!r}"
     return jid
-
-
-def cluster_get(url: str, what: str, body: dict) -> requests.Response:
-    return requests.get(f"{url}/v1/cluster", params={"what": what}, json=body, timeout=30)
-
-
-def status(url: str, jid: str, kind: str = "") -> dict:
-    # The SDK's JobArgs: capitalized keys, matched case-insensitively by AIS.
-    r = cluster_get(url, "status", {"ID": jid, "Kind": kind, "DaemonID": "", "Bck": None,
-                                    "Buckets": None})
-    assert r.status_code == 200, f"status of {jid}: {r.status_code} {r.text}"
-    return r.json()
-
-
-def snaps(url: str, jid: str) -> dict[str, list[dict]]:
-    r = cluster_get(url, "qryxstats", {"ID": jid, "Kind": ""})
-    assert r.status_code == 200, f"qryxstats of {jid}: {r.status_code} {r.text}"
-    return r.json()
 
 
 def totals(by_target: dict[str, list[dict]]) -> dict[str, int]:
@@ -235,12 +175,6 @@ def wait_job(cluster, jid: str, timeout: float = JOB_DEADLINE) -> dict:
 
     return kh.wait_until(ended, timeout, f"job {jid} ends", interval=0.1,
                          on_fail=lambda: f"{snaps(cluster.url, jid)}\n{cluster.log_tails()}")
-
-
-def stop_job(url: str, jid: str) -> requests.Response:
-    return requests.put(f"{url}/v1/cluster",
-                        json={"action": "stop", "name": "", "value": {"ID": jid, "Kind": ""}},
-                        timeout=30)
 
 
 def assert_finished_ok(st: dict, jid: str, kind: str) -> None:
