@@ -5,7 +5,6 @@ bucket, a fresh destination). A suite imports the fixtures by name, so pytest fi
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -40,18 +39,6 @@ def check_transformed(bucket, want: dict[str, bytes]):
     assert got == sorted(want)
     for name, data in want.items():
         assert bucket.object(name).get_reader().read_all() == data, name
-
-
-def wait_for(check, timeout: float, what: str, interval: float = 0.2):
-    """Polls check() until it returns something true; fails naming what after timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout} s")
-        time.sleep(interval)
 
 
 def delete_quietly(etl):

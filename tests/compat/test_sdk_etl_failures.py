@@ -23,6 +23,8 @@ from aistore.sdk.errors import AISError
 from aistore.sdk.etl import ETLConfig
 from aistore.sdk.etl.etl_const import ETL_STAGE_ABORTED
 
+import kilnharness as kh
+
 from etl_common import (  # noqa: F401 (fixtures)
     PY,
     SDK2,
@@ -34,7 +36,6 @@ from etl_common import (  # noqa: F401 (fixtures)
     reverse,
     reverse_command,
     src,
-    wait_for,
 )
 
 GOOD = {f"good/{i:02d}.txt": f"object {i}\n".encode() * (i + 1) for i in range(9)}
@@ -215,9 +216,10 @@ def test_an_etl_server_that_dies_mid_transform(client, default_client, src):
         assert took < 15, f"the error came after {took:.1f} s: {e.value!r}"
         assert e.value.status_code == 400 and etl.name in e.value.message, e.value
 
-        aborted = wait_for(
+        aborted = kh.wait_until(
             lambda: [x for x in client.cluster().list_etls(stages=[ETL_STAGE_ABORTED])
-                     if x.id == etl.name], 30, f"{etl.name} in list_etls(stages=[Aborted])")
+                     if x.id == etl.name], 30, f"{etl.name} in list_etls(stages=[Aborted])",
+            interval=0.2)
         assert aborted[0].stage == ETL_STAGE_ABORTED
         assert etl.name not in [x.id for x in client.cluster().list_etls()]  # Running only
         with pytest.raises(AISError) as e:
