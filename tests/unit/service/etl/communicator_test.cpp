@@ -1,4 +1,3 @@
-#include "../kube/waituntil.h"
 #include "fakeetl.h"
 #include "service/etl/communicator.h"
 #include "service/etl/etlmanager.h"
@@ -6,6 +5,7 @@
 #include "service/http/bodysource.h"
 #include "service/http/errors.h"
 #include "shared/cluster/hrw.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@ namespace Kiln::Etl::Tests {
 namespace {
 
 using namespace std::chrono_literals;
-using Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 // What came back for one object: the whole body, or why it failed.
 struct Outcome

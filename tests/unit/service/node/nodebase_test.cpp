@@ -1,6 +1,6 @@
 #include "service/node/nodebase.h"
+#include "tests/unit/support/waituntil.h"
 
-#include "../kube/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <QJsonDocument>
 #include <QTemporaryDir>
 
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 namespace {
 

@@ -1,9 +1,9 @@
 #include "service/proxy/etlservice.h"
 
-#include "../kube/waituntil.h"
 #include "shared/api/json.h"
 #include "shared/core/fileutil.h"
 #include "tests/unit/service/proxy/faketarget.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <memory>
 #include <optional>
 
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 namespace Kiln::Proxy::Tests {
 namespace {

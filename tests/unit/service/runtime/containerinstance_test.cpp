@@ -1,7 +1,7 @@
 #include "../http/loopbackserver.h"
-#include "../kube/waituntil.h"
 #include "service/runtime/containerengine.h"
 #include "service/runtime/containerinstance.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 using namespace Kiln;
 using namespace Kiln::Runtime;
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 
 namespace {
 

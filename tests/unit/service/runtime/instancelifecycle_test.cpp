@@ -1,15 +1,15 @@
 #include "../http/loopbackserver.h"
-#include "../kube/waituntil.h"
 #include "service/runtime/instancelifecycle.h"
 #include "service/runtime/readinessprobe.h"
 #include "shared/core/duration.h"
 #include "shared/core/logging.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
 using namespace Kiln;
 using namespace Kiln::Runtime;
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 using namespace std::chrono_literals;
 
 namespace {

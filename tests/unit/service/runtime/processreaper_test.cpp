@@ -1,5 +1,5 @@
-#include "../kube/waituntil.h"
 #include "service/runtime/processreaper.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <csignal>
 
 using namespace Kiln::Runtime;
-using Kiln::Kube::Test::waitUntil;
+using Kiln::Test::waitUntil;
 using namespace std::chrono_literals;
 
 namespace {
