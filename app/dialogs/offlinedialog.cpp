@@ -1,24 +1,19 @@
 #include "app/dialogs/offlinedialog.h"
 
-#include "app/views/jobprogressview.h"
 #include "shared/api/apiclient.h"
 #include "shared/api/names.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLineEdit>
-#include <QPushButton>
 #include <QSpinBox>
-#include <QVBoxLayout>
 
 namespace Kiln::Console {
 
 OfflineDialog::OfflineDialog(Api::ApiClient *api, const QStringList &etls,
                              const QStringList &buckets, QWidget *parent)
-    : QDialog(parent)
-    , m_api(api)
+    : JobDialog(api, JobProgressView::Counters::WithErrors, parent)
     , m_source(new QComboBox(this))
     , m_destination(new QComboBox(this))
     , m_etl(new QComboBox(this))
@@ -26,9 +21,6 @@ OfflineDialog::OfflineDialog(Api::ApiClient *api, const QStringList &etls,
     , m_workers(new QSpinBox(this))
     , m_dryRun(new QCheckBox(tr("&Dry run (transform and count, write nothing)"), this))
     , m_coer(new QCheckBox(tr("Continue on &errors"), this))
-    , m_job(new JobProgressView(api, JobProgressView::Counters::WithErrors, this))
-    , m_start(new QPushButton(tr("&Start"), this))
-    , m_cancel(new QPushButton(tr("Cancel"), this))
 {
     setWindowTitle(tr("Offline transform"));
     m_source->addItems(buckets);
@@ -52,19 +44,7 @@ OfflineDialog::OfflineDialog(Api::ApiClient *api, const QStringList &etls,
     form->addRow(tr("&Workers:"), m_workers);
     form->addRow(QString(), m_dryRun);
     form->addRow(QString(), m_coer);
-    auto *buttons = new QDialogButtonBox(this);
-    buttons->addButton(m_start, QDialogButtonBox::ActionRole);
-    buttons->addButton(m_cancel, QDialogButtonBox::RejectRole);
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
-    layout->addWidget(m_job);
-    layout->addWidget(buttons);
-
-    connect(m_job, &JobProgressView::runningChanged, this, &OfflineDialog::setRunning);
-    connect(m_job, &JobProgressView::finished, this, &OfflineDialog::jobFinished);
-    connect(m_start, &QPushButton::clicked, this, &OfflineDialog::start);
-    connect(m_cancel, &QPushButton::clicked, this, &OfflineDialog::reject);
-    setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 70);
+    setForm(form, {m_source, m_destination, m_etl, m_prefix, m_workers, m_dryRun, m_coer});
 }
 
 void OfflineDialog::setSource(const QString &bucket)
@@ -87,43 +67,20 @@ void OfflineDialog::setDryRun(bool dryRun)
     m_dryRun->setChecked(dryRun);
 }
 
-QString OfflineDialog::jobId() const
-{
-    return m_job->jobId();
-}
-
-QString OfflineDialog::summary() const
-{
-    return m_job->counts();
-}
-
-QProgressBar *OfflineDialog::progressBar() const
-{
-    return m_job->progressBar();
-}
-
-void OfflineDialog::setRunning(bool running)
-{
-    for (QWidget *w : std::initializer_list<QWidget *>{m_source, m_destination, m_etl, m_prefix,
-                                                       m_workers, m_dryRun, m_coer, m_start})
-        w->setEnabled(!running);
-    m_cancel->setText(running ? tr("Cancel job") : tr("Close"));
-}
-
 void OfflineDialog::start()
 {
-    if (!m_api || m_job->running())
+    if (!api() || job()->running())
         return;
     const QString src = m_source->currentText();
     QString dst = m_destination->currentText().trimmed();
     if (m_dryRun->isChecked() && dst.isEmpty())
         dst = src; // a dry run writes nothing: AIS calls that an inspection of the source
     if (src.isEmpty() || m_etl->currentText().isEmpty()) {
-        m_job->setStatus(tr("Pick a source bucket and an ETL"));
+        job()->setStatus(tr("Pick a source bucket and an ETL"));
         return;
     }
     if (auto ok = Api::validateBucketName(dst); !ok) {
-        m_job->setStatus(tr("Destination: %1").arg(ok.error().message));
+        job()->setStatus(tr("Destination: %1").arg(ok.error().message));
         return;
     }
     Api::TcbMsg msg;
@@ -132,16 +89,9 @@ void OfflineDialog::start()
     msg.numWorkers = m_workers->value();
     msg.dryRun = m_dryRun->isChecked();
     msg.continueOnError = m_coer->isChecked();
-    m_job->begin(src, msg.prefix);
-    m_api->startOfflineTransform(src, dst, msg, m_job,
-                                 [job = m_job](const Result<QString> &id) { job->started(id); });
-}
-
-void OfflineDialog::reject()
-{
-    if (!m_job->running())
-        return QDialog::reject();
-    m_job->stop();
+    job()->begin(src, msg.prefix);
+    api()->startOfflineTransform(src, dst, msg, job(),
+                                 [view = job()](const Result<QString> &id) { view->started(id); });
 }
 
 } // namespace Kiln::Console

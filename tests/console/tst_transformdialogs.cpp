@@ -76,8 +76,8 @@ void tst_TransformDialogs::offlineJobReportsProgressAndFinishes()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
     QVERIFY(!dialog.jobId().isEmpty());
-    QTRY_VERIFY_WITH_TIMEOUT(dialog.summary().startsWith(QLatin1String("3 objects")), 5000);
-    QVERIFY(dialog.summary().contains(QLatin1String("0 error(s)")));
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.counts().startsWith(QLatin1String("3 objects")), 5000);
+    QVERIFY(dialog.counts().contains(QLatin1String("0 error(s)")));
     QCOMPARE(dialog.progressBar()->value(), dialog.progressBar()->maximum());
 
     QObject ctx;

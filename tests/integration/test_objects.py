@@ -3,8 +3,6 @@ JSON and msgpack, Range reads, and HRW placement (one copy, on the target the pr
 """
 
 import random
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgpack
@@ -13,6 +11,7 @@ import requests
 import xxhash
 
 import kilnharness as kh
+from jobapi import parallel
 
 COUNT = 1000
 MAX_SIZE = 64 * 1024
@@ -35,19 +34,6 @@ def make_objects(seed=1234):
     return objs
 
 
-def parallel(fn, items, workers=4):
-    """Runs fn(session, item) on a few threads, each with its own keep-alive session."""
-    local = threading.local()
-
-    def run(item):
-        if not hasattr(local, "s"):
-            local.s = requests.Session()
-        return fn(local.s, item)
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, items))
-
-
 def url_of(cluster, bucket, name):
     return cluster.url + kh.obj_path(bucket, name)
 
@@ -64,7 +50,7 @@ def dataset(module_cluster):
                   timeout=30)
         return name, r.status_code, r.text
 
-    bad = [x for x in parallel(put, objs.items()) if x[1] != 200]
+    bad = [x for x in parallel(put, objs.items(), workers=4) if x[1] != 200]
     assert not bad, f"{len(bad)} PUTs failed, first: {bad[:3]}"
     return bucket, objs
 
@@ -76,7 +62,7 @@ def test_get_returns_the_exact_bytes(module_cluster, dataset):
         r = s.get(url_of(module_cluster, bucket, name), params={"provider": "ais"}, timeout=30)
         return name, r.status_code, r.content
 
-    wrong = [(n, st, len(body)) for n, st, body in parallel(get, objs)
+    wrong = [(n, st, len(body)) for n, st, body in parallel(get, objs, workers=4)
              if st != 200 or body != objs[n]]
     assert not wrong, f"{len(wrong)} of {COUNT} GETs wrong (name, status, length): {wrong[:5]}"
 
@@ -90,7 +76,7 @@ def test_head_reports_size_checksum_and_version(module_cluster, dataset):
         return name, r.status_code, r.headers
 
     problems = []
-    for name, status, h in parallel(head, objs):
+    for name, status, h in parallel(head, objs, workers=4):
         want = {"status": 200, "Content-Length": str(len(objs[name])),
                 "Ais-Checksum-Type": "xxhash2",
                 "Ais-Checksum-Value": xxhash.xxh64(objs[name]).hexdigest(),
