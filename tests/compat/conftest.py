@@ -88,12 +88,8 @@ def kiln(tmp_path_factory):
     base = tmp_path_factory.mktemp("cluster")
     venvs = os.environ.get("KILN_COMPAT_VENVS",
                            str(Path.home() / ".cache" / "kiln" / "compat-venvs"))
-    sup = kh.Supervisor(base / "data", base, targets=3, extra=["--venv-dir", venvs])
-    try:
-        sup.wait_ready()
+    with kh.running_supervisor(base, extra=["--venv-dir", venvs]) as sup:
         yield sup
-    finally:
-        sup.close()
 
 
 @pytest.fixture(scope="session")

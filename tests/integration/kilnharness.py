@@ -9,6 +9,7 @@ Nothing here sleeps without a deadline: every wait polls a condition until a tim
 fails with what it was waiting for and the tail of the node's log.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -438,6 +439,18 @@ class Supervisor(KilndProcess):
                 except psutil.NoSuchProcess:
                     pass
         psutil.wait_procs(self.children, timeout=STOP_TIMEOUT)
+
+
+@contextlib.contextmanager
+def running_supervisor(base: Path, targets: int = 3, extra=()):
+    """A ready `kilnd cluster` with its data in base/data and its logs in base, for a module
+    fixture's `with`; closed when the block ends."""
+    sup = Supervisor(base / "data", base, targets=targets, extra=extra)
+    try:
+        sup.wait_ready()
+        yield sup
+    finally:
+        sup.close()
 
 
 def create_bucket(url: str, name: str, session=requests) -> str:

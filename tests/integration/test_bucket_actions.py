@@ -20,13 +20,8 @@ rng = random.Random(11)
 
 @pytest.fixture(scope="module")
 def kiln(tmp_path_factory):
-    base = tmp_path_factory.mktemp("buckets")
-    sup = kh.Supervisor(base / "data", base, targets=3)
-    try:
-        sup.wait_ready()
+    with kh.running_supervisor(tmp_path_factory.mktemp("buckets")) as sup:
         yield sup
-    finally:
-        sup.close()
 
 
 @pytest.fixture

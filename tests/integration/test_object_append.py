@@ -18,13 +18,8 @@ import objectops as op
 
 @pytest.fixture(scope="module")
 def kiln(tmp_path_factory):
-    base = tmp_path_factory.mktemp("append")
-    sup = kh.Supervisor(base / "data", base, targets=3)
-    try:
-        sup.wait_ready()
+    with kh.running_supervisor(tmp_path_factory.mktemp("append")) as sup:
         yield sup
-    finally:
-        sup.close()
 
 
 @pytest.fixture

@@ -56,13 +56,8 @@ SHARDS = {"s.tar": lambda: make_tar("w"), "s.tgz": lambda: make_tar("w:gz"),
 
 @pytest.fixture(scope="module")
 def kiln(tmp_path_factory):
-    base = tmp_path_factory.mktemp("archive")
-    sup = kh.Supervisor(base / "data", base, targets=3)
-    try:
-        sup.wait_ready()
+    with kh.running_supervisor(tmp_path_factory.mktemp("archive")) as sup:
         yield sup
-    finally:
-        sup.close()
 
 
 @pytest.fixture(scope="module")

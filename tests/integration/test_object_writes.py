@@ -19,13 +19,8 @@ DATA = b"hello world\n" * 3
 
 @pytest.fixture(scope="module")
 def kiln(tmp_path_factory):
-    base = tmp_path_factory.mktemp("writes")
-    sup = kh.Supervisor(base / "data", base, targets=3)
-    try:
-        sup.wait_ready()
+    with kh.running_supervisor(tmp_path_factory.mktemp("writes")) as sup:
         yield sup
-    finally:
-        sup.close()
 
 
 @pytest.fixture
