@@ -1,5 +1,6 @@
 #include "service/runtime/containerplan.h"
 #include "shared/api/json.h"
+#include "tests/unit/service/runtime/instancespecs.h"
 
 #include <gtest/gtest.h>
 
@@ -11,14 +12,7 @@ namespace {
 
 InstanceSpec specFor(const QJsonObject &init)
 {
-    auto msg = Etl::InitMsg::fromJson(Api::compact(init));
-    EXPECT_TRUE(msg) << msg.error().message.toStdString();
-    InstanceSpec spec;
-    spec.msg = *msg;
-    spec.targetId = "T1x";
-    spec.aisTargetUrl = "http://127.0.0.1:9/v1/etl/_object/x/secret";
-    spec.workDir = "/tmp/kiln-work";
-    return spec;
+    return Tests::specFor(init, QStringLiteral("T1x"));
 }
 
 const QByteArray PodYaml = R"yaml(kind: Pod

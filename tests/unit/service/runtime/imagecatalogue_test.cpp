@@ -1,6 +1,7 @@
 #include "service/runtime/imagecatalogue.h"
 #include "service/runtime/launchplan.h"
 #include "shared/api/json.h"
+#include "tests/unit/service/runtime/instancespecs.h"
 
 #include <gtest/gtest.h>
 
@@ -10,17 +11,7 @@
 namespace Kiln::Runtime {
 namespace {
 
-InstanceSpec specFor(const QJsonObject &init)
-{
-    auto msg = Etl::InitMsg::fromJson(Api::compact(init));
-    EXPECT_TRUE(msg) << msg.error().message.toStdString();
-    InstanceSpec spec;
-    spec.msg = *msg;
-    spec.targetId = "t1";
-    spec.aisTargetUrl = "http://127.0.0.1:9/v1/etl/_object/x/secret";
-    spec.workDir = "/tmp/kiln-work";
-    return spec;
-}
+using Tests::specFor;
 
 ImageCatalogue stockCatalogue()
 {

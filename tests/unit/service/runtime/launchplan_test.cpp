@@ -1,5 +1,6 @@
 #include "service/runtime/launchplan.h"
 #include "shared/api/json.h"
+#include "tests/unit/service/runtime/instancespecs.h"
 
 #include <gtest/gtest.h>
 
@@ -9,17 +10,7 @@
 namespace Kiln::Runtime {
 namespace {
 
-InstanceSpec specFor(const QJsonObject &init)
-{
-    auto msg = Etl::InitMsg::fromJson(Api::compact(init));
-    EXPECT_TRUE(msg) << msg.error().message.toStdString();
-    InstanceSpec spec;
-    spec.msg = *msg;
-    spec.targetId = "t1";
-    spec.aisTargetUrl = "http://127.0.0.1:9/v1/etl/_object/x/secret";
-    spec.workDir = "/tmp/kiln-work";
-    return spec;
-}
+using Tests::specFor;
 
 TEST(LaunchPlanTest, ExpandsKubernetesVariables)
 {
