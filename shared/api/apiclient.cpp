@@ -79,6 +79,18 @@ QByteArray jobQuery(const QString &jobId)
     return QJsonDocument(QJsonObject{{"ID", jobId}}).toJson(QJsonDocument::Compact);
 }
 
+// An ETL control call (init, stop, start, delete): long, and never retried on its own, since
+// it changes the cluster.
+Request etlControl(QByteArray method, QString path)
+{
+    Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.timeoutMs = LongCallTimeoutMs;
+    r.idempotent = false;
+    return r;
+}
+
 } // namespace
 
 ApiClient::ApiClient(QObject *parent)
@@ -320,43 +332,24 @@ void ApiClient::etlLogs(const QString &name, const QString &targetId, QObject *c
 
 void ApiClient::initEtl(const QJsonObject &initMsg, QObject *context, Callback<QString> done)
 {
-    Request r;
-    r.method = "PUT";
-    r.path = etlPath();
+    Request r = etlControl("PUT", etlPath());
     r.body = QJsonDocument(initMsg).toJson(QJsonDocument::Compact);
-    r.timeoutMs = LongCallTimeoutMs;
-    r.idempotent = false;
     send(r, context, mapText(std::move(done)));
 }
 
 void ApiClient::stopEtl(const QString &name, QObject *context, Callback<void> done)
 {
-    Request r;
-    r.method = "POST";
-    r.path = etlPath(name, EtlPath::Stop);
-    r.timeoutMs = LongCallTimeoutMs;
-    r.idempotent = false;
-    send(r, context, mapVoid(std::move(done)));
+    send(etlControl("POST", etlPath(name, EtlPath::Stop)), context, mapVoid(std::move(done)));
 }
 
 void ApiClient::startEtl(const QString &name, QObject *context, Callback<void> done)
 {
-    Request r;
-    r.method = "POST";
-    r.path = etlPath(name, EtlPath::Start);
-    r.timeoutMs = LongCallTimeoutMs;
-    r.idempotent = false;
-    send(r, context, mapVoid(std::move(done)));
+    send(etlControl("POST", etlPath(name, EtlPath::Start)), context, mapVoid(std::move(done)));
 }
 
 void ApiClient::deleteEtl(const QString &name, QObject *context, Callback<void> done)
 {
-    Request r;
-    r.method = "DELETE";
-    r.path = etlPath(name);
-    r.timeoutMs = LongCallTimeoutMs;
-    r.idempotent = false;
-    send(r, context, mapVoid(std::move(done)));
+    send(etlControl("DELETE", etlPath(name)), context, mapVoid(std::move(done)));
 }
 
 void ApiClient::startOfflineTransform(const QString &fromBucket, const QString &toBucket,
