@@ -39,6 +39,8 @@ def filesystem_of(path: Path) -> str:
 
 
 def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float:
+    """Waits (up to max_wait s) until the machine is nearly idle: under threshold cores busy over
+    one second. Returns the busy cores last seen. Benchmarks on a shared machine need this."""
     deadline = time.monotonic() + max_wait
     while True:
         busy = psutil.cpu_percent(interval=1.0) / 100 * (os.cpu_count() or 1)

@@ -41,6 +41,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpload  # noqa: E402
 import kilnbench as kb  # noqa: E402
+from cpumeter import wait_for_quiet  # noqa: E402
 
 BUCKET = "bench"
 
@@ -64,17 +65,6 @@ def system_busy() -> tuple[float, float]:
     t = psutil.cpu_times()
     busy = sum(t) - t.idle - getattr(t, "iowait", 0.0) - getattr(t, "steal", 0.0)
     return busy, getattr(t, "steal", 0.0)
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float:
-    """Waits (up to max_wait s) until the machine is nearly idle: under threshold cores busy over
-    one second. Returns the busy cores last seen. Benchmarks on a shared machine need this."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        busy = psutil.cpu_percent(interval=1.0) / 100 * (os.cpu_count() or 1)
-        if busy < threshold or time.monotonic() >= deadline:
-            return busy
-        print(f"  (machine busy: {busy:.2f} cores; waiting for quiet)", flush=True)
 
 
 def measure(client: str, target_urls: list[str], server_procs, connections: int,
