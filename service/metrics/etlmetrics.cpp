@@ -30,7 +30,42 @@ EtlMetrics::EtlMetrics(Registry &r)
                             "Total accumulated latency of requests to ETL made by offline "
                             "transform jobs (nanoseconds)")
                       .unlabelled())
+    , m_restarts(r.counter("kiln_etl_restarts_total",
+                           "times an ETL's instance on this node was started again (target "
+                           "restart, rejoin)",
+                           {"etl"}))
+    , m_exits(r.counter("kiln_etl_instance_exits_total",
+                        "times an ETL's instance on this node died after it was ready", {"etl"}))
+    , m_cpu(r.gauge("kiln_etl_instance_cpu_cores", "CPU an ETL's instance uses now (cores)",
+                    {"etl"}))
+    , m_memory(r.gauge("kiln_etl_instance_memory_bytes",
+                       "memory an ETL's instance uses now (bytes)", {"etl"}))
 {
+}
+
+void EtlMetrics::restarted(const QString &etl)
+{
+    m_restarts.with({etl.toStdString()}).inc();
+}
+
+void EtlMetrics::exited(const QString &etl)
+{
+    m_exits.with({etl.toStdString()}).inc();
+}
+
+void EtlMetrics::setUsage(const QList<Usage> &usage)
+{
+    std::vector<LabelValues> stale = m_cpu.keys();
+    for (const Usage &u : usage) {
+        const LabelValues labels{u.etl.toStdString()};
+        m_cpu.with(labels).set(u.cpuCores);
+        m_memory.with(labels).set(double(u.memBytes));
+        std::erase(stale, labels);
+    }
+    for (const LabelValues &gone : stale) {
+        m_cpu.remove(gone);
+        m_memory.remove(gone);
+    }
 }
 
 EtlMetrics &EtlMetrics::global()

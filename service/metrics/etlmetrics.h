@@ -2,6 +2,7 @@
 
 #include "service/metrics/family.h"
 
+#include <QList>
 #include <QString>
 
 namespace Kiln::Metrics {
@@ -24,6 +25,19 @@ public:
     // A transformed body was streamed to its end (ok) or broke off (!ok).
     void streamed(const QString &etl, const QString &comm, qint64 in, qint64 out, bool ok);
 
+    // The instance of etl on this node was started again (target restart, rejoin).
+    void restarted(const QString &etl);
+    // The instance of etl died after it was ready.
+    void exited(const QString &etl);
+    // The CPU and memory of every running instance, by ETL name; ETLs not listed are dropped.
+    struct Usage
+    {
+        QString etl;
+        double cpuCores = 0;
+        qint64 memBytes = 0;
+    };
+    void setUsage(const QList<Usage> &usage);
+
 private:
     CounterFamily &m_objects;
     CounterFamily &m_bytesIn;
@@ -34,6 +48,10 @@ private:
     Counter &m_inlineNs;
     Counter &m_offlineCount;
     Counter &m_offlineNs;
+    CounterFamily &m_restarts;
+    CounterFamily &m_exits;
+    GaugeFamily &m_cpu;
+    GaugeFamily &m_memory;
 };
 
 } // namespace Kiln::Metrics

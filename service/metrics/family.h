@@ -78,6 +78,24 @@ public:
     }
     S &unlabelled() { return with({}); }
 
+    // Drops the series of these values, for families whose series nobody keeps a reference to
+    // (gauges set through with() each time, e.g. per-ETL usage after the ETL is gone).
+    void remove(LabelValues values)
+    {
+        values.resize(labelNames().size());
+        std::unique_lock lock(m_mutex);
+        m_series.erase(values);
+    }
+    // The label values of every series.
+    std::vector<LabelValues> keys() const
+    {
+        std::shared_lock lock(m_mutex);
+        std::vector<LabelValues> out;
+        for (const auto &entry : m_series)
+            out.push_back(entry.first);
+        return out;
+    }
+
     // Calls fn(labelValues, series) for each series, ordered by label values.
     void forEach(const std::function<void(const LabelValues &, const S &)> &fn) const
     {

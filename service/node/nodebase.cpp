@@ -85,7 +85,10 @@ void NodeBase::registerNodeRoutes(Http::Router &r)
     r.add({"GET"}, Api::Route::Daemon, Http::bindHandler(this, &NodeBase::onDaemonGet));
     if (Metrics::enabled()) // KILN_METRICS=off: no route, so a scrape gets 404
         r.add({"GET"}, QStringLiteral("/metrics"),
-              [this](Http::Exchange ex) { Metrics::serveMetrics(std::move(ex), this); });
+              [this](Http::Exchange ex) {
+                  collectMetrics();
+                  Metrics::serveMetrics(std::move(ex), this);
+              });
 }
 
 Result<QJsonObject> NodeBase::readSaved(const QString &file, const char *what, bool *found) const

@@ -11,6 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 import kilnharness as kh
+import offlinejobs as oj
 from etlharness import MD5_CODE, code_msg, put_object
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -136,6 +137,36 @@ def test_inline_etl_counters_move_by_the_workload(etl_cluster, etls):
     kh.wait_until(lambda: figures() == (10, 10 * len(data), 10 * 32, 10, 0), 10,
                   "ETL counters after 10 inline GETs", on_fail=lambda: str(figures()))
     assert total(targets, "ais_target_etl_inline_count") - inline_before == 10
+    # One instance per target, each with its resident memory.
+    mem = [s.value for u in targets for f in text_string_to_metric_families(scrape_text(u))
+           for s in f.samples
+           if s.name == "kiln_etl_instance_memory_bytes" and s.labels["etl"] == "metrics-x"]
+    assert len(mem) == 3 and all(m > 1e6 for m in mem), mem
+
+
+def test_offline_job_counters_move_by_the_workload(etl_cluster, etls):
+    url = etl_cluster.url
+    targets = target_urls(etl_cluster)
+    src = kh.create_bucket(url, "metrics-src")
+    objs = {f"o-{i}": os.urandom(100 + i) for i in range(12)}
+    oj.put_all(url, src, objs)
+    etls.init_ok(code_msg("metrics-job", MD5_CODE, "hpush://"))
+    names = ["kiln_job_objects_total", "kiln_job_errors_total", "kiln_job_started_total"]
+    before = {n: total(targets, n, kind="etl-bck") for n in names}
+    finished_before = total(targets, "kiln_job_finished_total", kind="etl-bck", outcome="ok")
+    offline_before = total(targets, "ais_target_etl_offline_count")
+
+    jid = oj.start_ok(url, src, {"id": "metrics-job"}, dst="metrics-dst")
+    oj.assert_finished_ok(oj.wait_job(etl_cluster, jid), jid, "etl-bck")
+
+    got = {n: total(targets, n, kind="etl-bck") - before[n] for n in names}
+    # Each of the three targets runs its part of the job.
+    assert got == {"kiln_job_objects_total": len(objs), "kiln_job_errors_total": 0,
+                   "kiln_job_started_total": 3}
+    assert total(targets, "kiln_job_finished_total", kind="etl-bck", outcome="ok") \
+        - finished_before == 3
+    assert total(targets, "kiln_job_running", kind="etl-bck") == 0
+    assert total(targets, "ais_target_etl_offline_count") - offline_before == len(objs)
 
 
 def test_metrics_off_serves_no_metrics(tmp_path, monkeypatch):
