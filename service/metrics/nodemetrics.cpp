@@ -2,6 +2,8 @@
 
 #include "service/http/exchange.h"
 #include "service/http/httpserver.h"
+#include "service/metrics/etlmetrics.h"
+#include "service/metrics/jobmetrics.h"
 #include "service/metrics/processcollector.h"
 #include "service/metrics/registry.h"
 #include "service/metrics/requestmetrics.h"
@@ -38,8 +40,12 @@ void instrumentNode(Http::HttpServer &server, const QString &nodeId, const std::
     registry.setConstLabel("node_id", nodeId.toStdString());
     static std::once_flag processOnce; // tests run several nodes in one process
     std::call_once(processOnce, [&registry] { addProcessCollector(registry); });
-    if (!mountpaths.isEmpty())
+    if (nodeType == "target") {
         addMountpathCollector(registry, mountpaths);
+        // Registered now, so that their HELP and TYPE are there before the first ETL or job.
+        EtlMetrics::global();
+        JobMetrics::global();
+    }
     auto requests = std::make_shared<RequestMetrics>(registry, nodeType);
     server.setAnswerObserver(
         [requests](const Http::AnsweredRequest &answer) { requests->observe(answer); });

@@ -4,7 +4,10 @@ failed GET, a DELETE and inline GETs through an ETL each counter moved by exactl
 workload did (summed over the nodes, since HRW spreads the objects)."""
 
 import hashlib
+import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,6 +17,7 @@ import kilnharness as kh
 import offlinejobs as oj
 from etlharness import MD5_CODE, code_msg, put_object
 
+DASHBOARD = Path(__file__).resolve().parents[2] / "packaging" / "grafana" / "kiln.json"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -178,3 +182,39 @@ def test_metrics_off_serves_no_metrics(tmp_path, monkeypatch):
         assert requests.get(proxy.url + "/v1/health", timeout=30).status_code == 200
     finally:
         proxy.stop()
+
+
+def dashboard_exprs() -> list[str]:
+    dash = json.loads(DASHBOARD.read_text())
+    return [t["expr"] for p in dash["panels"] for t in p["targets"]]
+
+
+def test_every_metric_the_dashboard_queries_is_exported(etl_cluster):
+    """Each name in an expr of packaging/grafana/kiln.json is a family some node declares in a
+    # TYPE line (a histogram's _bucket, _sum and _count included), on a fresh node too: the
+    ETL and job families are declared before their first series."""
+    exported = set()
+    for url in [etl_cluster.url, *target_urls(etl_cluster)]:
+        for family in text_string_to_metric_families(scrape_text(url)):
+            exported.add(family.name)
+            if family.type == "histogram":
+                exported |= {family.name + s for s in ("_bucket", "_sum", "_count")}
+            if family.type == "counter":
+                exported.add(family.name + "_total")  # the parser's name for a counter
+        for line in scrape_text(url).splitlines():
+            if line.startswith("# TYPE "):
+                exported.add(line.split()[2])
+    exprs = dashboard_exprs()
+    assert len(exprs) >= 20
+    used = set()
+    for expr in exprs:
+        names = re.findall(r"\b((?:ais|kiln|process)_[a-z0-9_]+)\b", expr)
+        assert names, f"no Kiln metric in {expr!r}"
+        used |= set(names)
+    missing = sorted(used - exported)
+    assert not missing, f"the dashboard queries metrics no node exports: {missing}"
+    # The panels the issue asks for are there.
+    titles = " | ".join(p["title"] for p in json.loads(DASHBOARD.read_text())["panels"])
+    for word in ("Cluster throughput", "per target", "ETL throughput", "ETL error rate",
+                 "latency percentiles"):
+        assert word in titles, titles
