@@ -30,7 +30,8 @@ runuser -u kiln -- /usr/bin/kilnd target --config /etc/kiln/target-1.yaml --prox
 target=$!
 joined=""
 for _ in $(seq 300); do
-    if curl -fsS "$K/v1/daemon?what=smap" 2>/dev/null | grep -q '"daemon_type":"target"'; then
+    smap="$(curl -fsS "$K/v1/daemon?what=smap" 2>/dev/null || true)"
+    if [[ "$smap" == *'"daemon_type":"target"'* ]]; then
         joined=1
         break
     fi
@@ -42,8 +43,11 @@ curl -fsS -X POST "$K/v1/buckets/deb" -H 'Content-Type: application/json' -d '{"
 echo "hello from the package" | curl -fsS -L -T - "$K/v1/objects/deb/hello.txt"
 [ "$(curl -fsS -L "$K/v1/objects/deb/hello.txt")" = "hello from the package" ]
 tgt="$(curl -sS -o /dev/null -w '%{redirect_url}' "$K/v1/objects/deb/hello.txt" | sed -E 's|^(https?://[^/]+).*|\1|')"
-curl -fsS "$K/metrics" | grep -qE '^ais_proxy_put_count\{node_id="[^"]+"\} 1$'
-curl -fsS "$tgt/metrics" | grep -qE '^ais_target_get_count\{node_id="[^"]+"\} 1$'
+# (Whole answers into variables: grep -q closing the pipe early would fail curl under pipefail.)
+proxy_metrics="$(curl -fsS "$K/metrics")"
+target_metrics="$(curl -fsS "$tgt/metrics")"
+grep -qE '^ais_proxy_put_count\{node_id="[^"]+"\} 1$' <<<"$proxy_metrics"
+grep -qE '^ais_target_get_count\{node_id="[^"]+"\} 1$' <<<"$target_metrics"
 say "kilnd ran as user kiln from /usr/bin with /etc/kiln/{proxy,target-1}.yaml: PUT, GET, /metrics"
 kill -TERM "$target" "$proxy"
 wait "$target" "$proxy" || true
