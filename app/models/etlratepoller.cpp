@@ -36,8 +36,8 @@ void EtlRatePoller::finish()
 {
     if (m_failed)
         return;
-    const auto rates = m_rates.update(QDateTime::currentMSecsSinceEpoch(),
-                                      EtlRates::totalsFrom(m_scrapes));
+    const auto rates
+        = m_rates.update(QDateTime::currentMSecsSinceEpoch(), EtlRates::totalsFrom(m_scrapes));
     if (m_etls && !rates.isEmpty())
         m_etls->setRates(rates);
 }

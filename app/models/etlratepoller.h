@@ -16,7 +16,8 @@ class EtlListModel;
 
 // Scrapes every target's GET /metrics (one poll at a time) and gives the ETL list the per-ETL
 // throughput and error rates they add up to. A poll in which a target did not answer is
-// dropped whole (partial sums would read as a drop, then a burst). Lives on the GUI thread; networking through the ApiClient only.
+// dropped whole (partial sums would read as a drop, then a burst). Lives on the GUI thread;
+// networking through the ApiClient only.
 class EtlRatePoller final : public QObject
 {
     Q_OBJECT

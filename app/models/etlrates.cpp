@@ -34,9 +34,10 @@ QHash<QString, EtlRate> EtlRates::update(qint64 msecs, const QHash<QString, Tota
             auto perSec = [seconds](double now, double then) {
                 return std::max(0.0, now - then) / seconds;
             };
-            rates.insert(it.key(), EtlRate{perSec(it->objects, before.objects),
-                                           perSec(it->bytesOut, before.bytesOut),
-                                           perSec(it->errors, before.errors)});
+            rates.insert(it.key(),
+                         EtlRate{perSec(it->objects, before.objects),
+                                 perSec(it->bytesOut, before.bytesOut),
+                                 perSec(it->errors, before.errors)});
         }
     }
     m_lastMsecs = msecs;

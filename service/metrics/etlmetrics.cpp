@@ -16,9 +16,9 @@ EtlMetrics::EtlMetrics(Registry &r)
     , m_latency(r.histogram("kiln_etl_transform_duration_seconds",
                             "time from handing an object to an ETL to its answer (seconds)",
                             {"etl", "comm"}))
-    , m_inlineCount(r.counter("ais_target_etl_inline_count",
-                              "Total number of ETL inline transform requests")
-                        .unlabelled())
+    , m_inlineCount(
+          r.counter("ais_target_etl_inline_count", "Total number of ETL inline transform requests")
+              .unlabelled())
     , m_inlineNs(r.counter("ais_target_etl_inline_ns_total",
                            "Total accumulated latency of ETL inline transform requests "
                            "(nanoseconds)")
@@ -36,12 +36,11 @@ EtlMetrics::EtlMetrics(Registry &r)
                            {"etl"}))
     , m_exits(r.counter("kiln_etl_instance_exits_total",
                         "times an ETL's instance on this node died after it was ready", {"etl"}))
-    , m_cpu(r.gauge("kiln_etl_instance_cpu_cores", "CPU an ETL's instance uses now (cores)",
-                    {"etl"}))
+    , m_cpu(
+          r.gauge("kiln_etl_instance_cpu_cores", "CPU an ETL's instance uses now (cores)", {"etl"}))
     , m_memory(r.gauge("kiln_etl_instance_memory_bytes",
                        "memory an ETL's instance uses now (bytes)", {"etl"}))
-{
-}
+{ }
 
 void EtlMetrics::restarted(const QString &etl)
 {

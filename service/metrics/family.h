@@ -26,8 +26,7 @@ public:
         , m_help(std::move(help))
         , m_type(type)
         , m_labelNames(std::move(labelNames))
-    {
-    }
+    { }
     virtual ~FamilyBase() = default;
     FamilyBase(const FamilyBase &) = delete;
     FamilyBase &operator=(const FamilyBase &) = delete;
@@ -48,18 +47,16 @@ private:
 // values. with() looks a series up under a shared lock and creates it under an exclusive one
 // the first time; a series never moves or dies, so callers on a hot path keep the reference
 // and update it with atomics alone. Thread-safe.
-template<class S>
-class Family final : public FamilyBase
+template<class S> class Family final : public FamilyBase
 {
 public:
     using Make = std::function<std::unique_ptr<S>()>;
 
-    Family(std::string name, std::string help, MetricType type,
-           std::vector<std::string> labelNames, Make make)
+    Family(std::string name, std::string help, MetricType type, std::vector<std::string> labelNames,
+           Make make)
         : FamilyBase(std::move(name), std::move(help), type, std::move(labelNames))
         , m_make(std::move(make))
-    {
-    }
+    { }
 
     // Values in the order of labelNames(); missing ones are empty, extra ones are ignored.
     S &with(LabelValues values)

@@ -12,8 +12,7 @@ JobMetrics::JobMetrics(Registry &r)
     , m_running(r.gauge("kiln_job_running", "offline jobs running on this node", {"kind"}))
     , m_objects(r.counter("kiln_job_objects_total", "objects offline jobs processed", {"kind"}))
     , m_errors(r.counter("kiln_job_errors_total", "objects offline jobs failed on", {"kind"}))
-{
-}
+{ }
 
 JobMetrics &JobMetrics::global()
 {

@@ -53,10 +53,11 @@ void instrumentNode(Http::HttpServer &server, const QString &nodeId, const std::
 
 void serveMetrics(Http::Exchange exchange, QObject *context)
 {
-    QtConcurrent::run(&metricsPool(), [] { return Registry::global().render(); })
-        .then(context, [exchange](const QByteArray &text) mutable {
-            exchange.respond(200, text, TextContentType);
-        });
+    QtConcurrent::run(&metricsPool(), [] {
+        return Registry::global().render();
+    }).then(context, [exchange](const QByteArray &text) mutable {
+        exchange.respond(200, text, TextContentType);
+    });
 }
 
 } // namespace Kiln::Metrics

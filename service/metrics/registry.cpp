@@ -21,16 +21,16 @@ Family<S> &Registry::family(const std::string &name, const std::string &help, Me
     auto &slot = m_families[name];
     if (!slot) {
         const bool plain = labelNames.empty();
-        auto created = std::make_unique<Family<S>>(name, help, type, std::move(labelNames),
-                                                   std::move(make));
+        auto created
+            = std::make_unique<Family<S>>(name, help, type, std::move(labelNames), std::move(make));
         if (plain)
             created->unlabelled(); // exported as 0 from the start, as client libraries do
         slot = std::move(created);
     }
     if (auto *existing = dynamic_cast<Family<S> *>(slot.get()); existing && slot->type() == type)
         return *existing;
-    auto detached = std::make_unique<Family<S>>(name, help, type, std::move(labelNames),
-                                                std::move(make));
+    auto detached
+        = std::make_unique<Family<S>>(name, help, type, std::move(labelNames), std::move(make));
     auto &ref = *detached;
     m_detached.push_back(std::move(detached));
     return ref;

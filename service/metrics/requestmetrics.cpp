@@ -33,20 +33,23 @@ RequestMetrics::RequestMetrics(Registry &registry, const std::string &nodeType)
         OpSeries &s = m_ops[std::size_t(op)];
         s.count = &registry.counter(ais + name + "_count", what + ": total number of operations")
                        .unlabelled();
-        s.errors = &registry.counter(ais + "err_" + name + "_count", what + ": total number of errors")
-                        .unlabelled();
+        s.errors
+            = &registry.counter(ais + "err_" + name + "_count", what + ": total number of errors")
+                   .unlabelled();
         if (nodeType == "target") // a proxy redirects: no object bytes pass through it
-            s.bytes = &registry.counter(ais + name + "_bytes",
-                                        what + ": total cumulative size (bytes) of bodies")
+            s.bytes = &registry
+                           .counter(ais + name + "_bytes",
+                                    what + ": total cumulative size (bytes) of bodies")
                            .unlabelled();
-        s.nsTotal = &registry.counter(ais + name + "_ns_total",
-                                      what + ": total cumulative time (nanoseconds)")
+        s.nsTotal = &registry
+                         .counter(ais + name + "_ns_total",
+                                  what + ": total cumulative time (nanoseconds)")
                          .unlabelled();
         s.duration = &duration.with({name});
     }
-    m_requests = &registry.counter("kiln_" + nodeType + "_http_requests_total",
-                                   "answered HTTP requests by method and status code",
-                                   {"method", "code"});
+    m_requests
+        = &registry.counter("kiln_" + nodeType + "_http_requests_total",
+                            "answered HTTP requests by method and status code", {"method", "code"});
 }
 
 int RequestMetrics::opOf(const Http::Request &request)

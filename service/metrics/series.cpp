@@ -38,7 +38,7 @@ Histogram::Snapshot Histogram::snapshot() const
 std::vector<double> latencyBuckets()
 {
     return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-            0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,   60};
+            0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
 }
 
 } // namespace Kiln::Metrics

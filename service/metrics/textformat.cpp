@@ -2,8 +2,8 @@
 
 #include "service/metrics/family.h"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace Kiln::Metrics {
 
@@ -128,7 +128,8 @@ void appendFamily(QByteArray &out, const FamilyBase &family, const ConstLabels &
         });
     } else if (auto *gauges = dynamic_cast<const GaugeFamily *>(&family)) {
         gauges->forEach([&](const LabelValues &values, const Gauge &g) {
-            appendSample(out, name, labelPairs(constLabels, family, values), formatValue(g.value()));
+            appendSample(out, name, labelPairs(constLabels, family, values),
+                         formatValue(g.value()));
         });
     } else if (auto *histograms = dynamic_cast<const HistogramFamily *>(&family)) {
         histograms->forEach([&](const LabelValues &values, const Histogram &h) {

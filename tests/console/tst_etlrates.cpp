@@ -59,8 +59,8 @@ void tst_EtlRates::parsesLabelsEscapesAndSpecialValues()
 
 void tst_EtlRates::sumsCountersOverTargetsAndCommTypes()
 {
-    const auto totals = EtlRates::totalsFrom(
-        {Api::parsePromText(TargetOne), Api::parsePromText(TargetTwo)});
+    const auto totals
+        = EtlRates::totalsFrom({Api::parsePromText(TargetOne), Api::parsePromText(TargetTwo)});
     QCOMPARE(totals.value("md5").objects, 20.0);
     QCOMPARE(totals.value("md5").errors, 1.0);
     QCOMPARE(totals.value("md5").bytesOut, 320.0);
@@ -87,17 +87,15 @@ void tst_EtlRates::listShowsRatesOnceThereAreTwoPolls()
     Api::EtlSummary md5;
     md5.name = QStringLiteral("md5");
     model.setEtls({md5});
-    const auto cell = [&](int column) {
-        return model.data(model.index(0, column)).toString();
-    };
+    const auto cell = [&](int column) { return model.data(model.index(0, column)).toString(); };
     QCOMPARE(cell(Console::EtlListModel::Throughput), QStringLiteral("–"));
     model.setRates({{"md5", EtlRate{12.5, 1.5 * 1024 * 1024, 0}}});
     QCOMPARE(cell(Console::EtlListModel::Throughput), QStringLiteral("12.5 obj/s · 1.5 MiB/s"));
     QCOMPARE(cell(Console::EtlListModel::ErrorRate), QStringLiteral("0 /s"));
     model.setRates({{"md5", EtlRate{9, 0, 1}}});
     QCOMPARE(cell(Console::EtlListModel::ErrorRate), QStringLiteral("1.0 /s (10.0 %)"));
-    QVERIFY(model.data(model.index(0, Console::EtlListModel::ErrorRate), Qt::ForegroundRole)
-                .isValid());
+    QVERIFY(
+        model.data(model.index(0, Console::EtlListModel::ErrorRate), Qt::ForegroundRole).isValid());
 }
 
 void tst_EtlRates::pollsARealClusterAfterInlineGets()

@@ -1,6 +1,5 @@
-#include "service/metrics/textformat.h"
-
 #include "service/metrics/registry.h"
+#include "service/metrics/textformat.h"
 
 #include <gtest/gtest.h>
 
