@@ -459,8 +459,6 @@ void Connection::abortReader()
 void Connection::closeAfterFlush()
 {
     m_closed = true;
-    if (m_responseStarted && !m_responseDone)
-        notifyObserver(false);
     abortReader();
     // Deleting the socket now would discard the queued answer: disconnectFromHost() sends it
     // first, and the connection goes on the socket's disconnected() (or error, or idle timeout
@@ -476,6 +474,8 @@ void Connection::closeConnection()
         return;
     m_deleting = true; // abort() below emits disconnected(), which lands here again
     m_closed = true;
+    if (m_responseStarted && !m_responseDone)
+        notifyObserver(false); // the answer broke off
     abortReader();
     m_source.reset();
     m_socket->abort();
