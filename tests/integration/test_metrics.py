@@ -90,10 +90,11 @@ def test_object_counters_move_by_the_workload(etl_cluster):
     sizes = [0, 1, 1000, 16 * 1024, 200 * 1024]
     names = [f"obj-{i}" for i in range(len(sizes))]
 
-    names_t = ["put", "get", "del", "err_get"]
+    names_t = ["put", "get", "del", "err_get", "lst"]
     before = {n: total(targets, f"ais_target_{n}_count") for n in names_t}
     before_bytes = {n: total(targets, f"ais_target_{n}_bytes") for n in ("get", "put")}
-    before_proxy = {n: total([url], f"ais_proxy_{n}_count") for n in ("get", "put", "del")}
+    before_proxy = {n: total([url], f"ais_proxy_{n}_count")
+                    for n in ("get", "put", "del", "lst")}
 
     for name, size in zip(names, sizes):
         put_object(url, bucket, name, os.urandom(size))
@@ -103,8 +104,12 @@ def test_object_counters_move_by_the_workload(etl_cluster):
             assert r.status_code == 200 and len(r.content) == size
     assert requests.get(url + kh.obj_path(bucket, "missing"), timeout=30).status_code == 404
     assert requests.delete(url + kh.obj_path(bucket, names[0]), timeout=30).status_code == 200
+    listed = requests.get(f"{url}/v1/buckets/{bucket}", json={"action": "list", "value": {}},
+                          timeout=30)
+    assert listed.status_code == 200 and len(listed.json()["entries"]) == len(sizes) - 1
 
-    want = {"put": len(sizes), "get": 2 * len(sizes), "del": 1, "err_get": 1}
+    # The proxy asks each of the three targets for its part of the listing.
+    want = {"put": len(sizes), "get": 2 * len(sizes), "del": 1, "err_get": 1, "lst": 3}
     got = {n: total(targets, f"ais_target_{n}_count") - before[n] for n in names_t}
     assert got == want
     got_bytes = {n: total(targets, f"ais_target_{n}_bytes") - before_bytes[n]
@@ -112,8 +117,8 @@ def test_object_counters_move_by_the_workload(etl_cluster):
     assert got_bytes == {"put": sum(sizes), "get": 2 * sum(sizes)}
     # The proxy redirects every one of them (the missing object's GET too).
     got_proxy = {n: total([url], f"ais_proxy_{n}_count") - before_proxy[n]
-                 for n in ("get", "put", "del")}
-    assert got_proxy == {"put": len(sizes), "get": 2 * len(sizes) + 1, "del": 1}
+                 for n in ("get", "put", "del", "lst")}
+    assert got_proxy == {"put": len(sizes), "get": 2 * len(sizes) + 1, "del": 1, "lst": 1}
 
 
 def test_inline_etl_counters_move_by_the_workload(etl_cluster, etls):
