@@ -165,6 +165,14 @@ void EtlListModel::setRates(const QHash<QString, EtlRate> &rates)
     }
 }
 
+std::optional<EtlRate> EtlListModel::rateOf(const QString &name) const
+{
+    const int row = rowOf(name);
+    if (row < 0 || !m_rows.at(row).hasRate)
+        return std::nullopt;
+    return m_rows.at(row).rate;
+}
+
 void EtlListModel::setEtls(const QList<Api::EtlSummary> &etls)
 {
     // Remove rows that are gone, back to front so indices stay valid.

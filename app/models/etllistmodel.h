@@ -7,6 +7,8 @@
 #include <QDateTime>
 #include <QList>
 
+#include <optional>
+
 namespace Kiln::Console {
 
 // The ETLs of the connected cluster, one row each, merged in place from successive
@@ -39,6 +41,7 @@ public:
     // Throughput and error rate from the targets' metrics (EtlRatePoller); ETLs not in rates
     // keep what they showed.
     void setRates(const QHash<QString, EtlRate> &rates);
+    std::optional<EtlRate> rateOf(const QString &name) const;
     void clear();
 
     int rowOf(const QString &name) const;

@@ -1,6 +1,7 @@
 #include "app/models/etllistmodel.h"
 #include "app/models/etlratepoller.h"
 #include "app/models/etlrates.h"
+#include "app/views/etldetailsview.h"
 #include "kilncluster.h"
 #include "shared/api/promtext.h"
 
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void sumsCountersOverTargetsAndCommTypes();
     void ratesAreGrowthOverTimeAndIgnoreResets();
     void listShowsRatesOnceThereAreTwoPolls();
+    void detailsShowTheRateOfTheirEtl();
     void pollsARealClusterAfterInlineGets();
 };
 
@@ -96,6 +98,26 @@ void tst_EtlRates::listShowsRatesOnceThereAreTwoPolls()
     QCOMPARE(cell(Console::EtlListModel::ErrorRate), QStringLiteral("1.0 /s (10.0 %)"));
     QVERIFY(
         model.data(model.index(0, Console::EtlListModel::ErrorRate), Qt::ForegroundRole).isValid());
+}
+
+void tst_EtlRates::detailsShowTheRateOfTheirEtl()
+{
+    Api::ApiClient api; // no endpoint: the view's own polling answers "not connected"
+    Console::EtlDetailsView view(&api);
+    Console::EtlListModel model;
+    Api::EtlSummary md5;
+    md5.name = QStringLiteral("md5");
+    model.setEtls({md5});
+    view.setEtl(QStringLiteral("md5"));
+    view.setRate(model.rateOf(QStringLiteral("md5")));
+    QVERIFY2(view.rateText().contains(QStringLiteral("after two polls")),
+             qPrintable(view.rateText()));
+    model.setRates({{"md5", EtlRate{4, 2048, 1}}});
+    view.setRate(model.rateOf(QStringLiteral("md5")));
+    QCOMPARE(view.rateText(),
+             QStringLiteral("Throughput 4.0 obj/s · 2.0 KiB/s, errors 1.0 /s (20.0 %)"));
+    view.setEtl(QStringLiteral("other")); // another ETL: no stale figures
+    QVERIFY(view.rateText().contains(QStringLiteral("after two polls")));
 }
 
 void tst_EtlRates::pollsARealClusterAfterInlineGets()
