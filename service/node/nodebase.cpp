@@ -2,6 +2,7 @@
 
 #include "service/http/exchange.h"
 #include "service/http/router.h"
+#include "service/metrics/diskmetrics.h"
 #include "service/metrics/nodemetrics.h"
 #include "service/metrics/registry.h"
 #include "shared/api/json.h"
@@ -86,6 +87,8 @@ void NodeBase::registerNodeRoutes(Http::Router &r)
     if (Metrics::enabled()) // KILN_METRICS=off: no route, so a scrape gets 404
         r.add({"GET"}, QStringLiteral("/metrics"),
               [this](Http::Exchange ex) {
+                  if (m_type == Cluster::NodeType::Target)
+                      Metrics::setDiskStats(Metrics::Registry::global(), m_report.diskStats());
                   collectMetrics();
                   Metrics::serveMetrics(std::move(ex), this);
               });
