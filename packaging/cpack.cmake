@@ -8,7 +8,7 @@
 include(GNUInstallDirs)
 
 set(KILN_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(KILN_DEB_MAINTAINER "Kiln developers <kiln@localhost>"
+set(KILN_DEB_MAINTAINER "Kiln developers <kiln@example.org>"
     CACHE STRING "Maintainer field of the .deb")
 option(KILN_DEB_SHLIBDEPS "Compute Depends with dpkg-shlibdeps instead of the list below" OFF)
 
@@ -24,8 +24,21 @@ install(FILES ${KILN_PACKAGING_DIR}/config/proxy.yaml ${KILN_PACKAGING_DIR}/conf
         DESTINATION /etc/kiln COMPONENT kilnd EXCLUDE_FROM_ALL)
 install(FILES ${KILN_PACKAGING_DIR}/config/kilnd-cluster.default
         DESTINATION /etc/default RENAME kilnd-cluster COMPONENT kilnd EXCLUDE_FROM_ALL)
-install(FILES ${KILN_PACKAGING_DIR}/README.md
+install(FILES ${KILN_PACKAGING_DIR}/README.md ${KILN_PACKAGING_DIR}/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/kilnd COMPONENT kilnd EXCLUDE_FROM_ALL)
+# Debian wants the changelog gzipped with no timestamp (lintian: no-changelog otherwise).
+set(KILN_DEB_CHANGELOG ${CMAKE_BINARY_DIR}/packaging/deb/changelog.gz)
+add_custom_command(OUTPUT ${KILN_DEB_CHANGELOG}
+    COMMAND gzip -9nc ${KILN_PACKAGING_DIR}/debian/changelog > ${KILN_DEB_CHANGELOG}
+    DEPENDS ${KILN_PACKAGING_DIR}/debian/changelog VERBATIM)
+add_custom_target(kiln_deb_changelog ALL DEPENDS ${KILN_DEB_CHANGELOG})
+install(FILES ${KILN_DEB_CHANGELOG}
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/kilnd COMPONENT kilnd EXCLUDE_FROM_ALL)
+install(FILES ${KILN_PACKAGING_DIR}/debian/lintian-overrides
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME kilnd
+        COMPONENT kilnd EXCLUDE_FROM_ALL)
+install(FILES ${KILN_PACKAGING_DIR}/grafana/kiln.json
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/kilnd/grafana COMPONENT kilnd EXCLUDE_FROM_ALL)
 
 # dpkg keeps an admin's edits of these across upgrades.
 set(KILN_DEB_CONFFILES ${CMAKE_BINARY_DIR}/packaging/deb/conffiles)
@@ -37,11 +50,13 @@ set(CPACK_PACKAGE_NAME kilnd)
 set(CPACK_PACKAGE_VENDOR "Kiln")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "Kiln storage service: an AIStore-compatible object store (proxy, target, cluster)")
+    "AIStore-compatible object store with transformations next to the data")
 set(CPACK_PACKAGE_DESCRIPTION
-    "kilnd is one binary with three roles: the proxy (the AIS REST gateway), the target (a
-storage node keeping objects as files on its mountpaths) and cluster (a proxy and N targets on
-one machine). systemd units: kilnd-cluster, kilnd-proxy and kilnd-target@N.")
+    "kilnd is one binary with three roles: the proxy (the AIS REST gateway),
+the target (a storage node keeping objects as files on its mountpaths) and
+cluster (a proxy and N targets on one machine). systemd units: kilnd-cluster,
+kilnd-proxy and kilnd-target@N. Every node serves Prometheus metrics on
+GET /metrics; a Grafana dashboard is in /usr/share/kilnd/grafana.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)

@@ -33,6 +33,22 @@ QString formatBytes(qint64 bytes)
     return QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
 }
 
+QString formatThroughput(const EtlRate &rate)
+{
+    return QStringLiteral("%1 obj/s · %2/s")
+        .arg(rate.objectsPerSec, 0, 'f', 1)
+        .arg(formatBytes(qint64(rate.bytesOutPerSec)));
+}
+
+QString formatErrorRate(const EtlRate &rate)
+{
+    if (rate.errorsPerSec <= 0)
+        return QStringLiteral("0 /s");
+    return QStringLiteral("%1 /s (%2 %)")
+        .arg(rate.errorsPerSec, 0, 'f', 1)
+        .arg(rate.errorRatio() * 100, 0, 'f', 1);
+}
+
 EtlListModel::EtlListModel(QObject *parent)
     : QAbstractTableModel(parent)
 { }
@@ -61,12 +77,18 @@ QVariant EtlListModel::data(const QModelIndex &index, int role) const
             return r.firstSeen.toMSecsSinceEpoch() * -1; // older first when ascending
         if (index.column() == Objects)
             return r.summary.objCount;
+        if (index.column() == Throughput)
+            return r.rate.objectsPerSec;
+        if (index.column() == ErrorRate)
+            return r.rate.errorsPerSec;
         return data(index, Qt::DisplayRole);
     }
     if (role == Qt::ToolTipRole) {
         if (index.column() == Age)
             return tr("Time since this console first listed the ETL (the AIS list API carries "
                       "no creation time)");
+        if (index.column() == Throughput || index.column() == ErrorRate)
+            return tr("Over the last poll, summed over the targets' kiln_etl_* metrics");
         if (!r.error.isEmpty())
             return r.error;
         return {};
@@ -79,7 +101,9 @@ QVariant EtlListModel::data(const QModelIndex &index, int role) const
             return QColor(0x30, 0xa0, 0x50);
         return {};
     }
-    if (role == Qt::TextAlignmentRole && index.column() == Objects)
+    if (role == Qt::ForegroundRole && index.column() == ErrorRate && r.rate.errorsPerSec > 0)
+        return QColor(0xd0, 0x40, 0x40);
+    if (role == Qt::TextAlignmentRole && index.column() >= Objects)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
         return {};
@@ -96,6 +120,10 @@ QVariant EtlListModel::data(const QModelIndex &index, int role) const
         return formatAge(r.firstSeen.secsTo(QDateTime::currentDateTimeUtc()));
     case Objects:
         return r.summary.objCount;
+    case Throughput:
+        return r.hasRate ? formatThroughput(r.rate) : QStringLiteral("–");
+    case ErrorRate:
+        return r.hasRate ? formatErrorRate(r.rate) : QStringLiteral("–");
     }
     return {};
 }
@@ -117,8 +145,32 @@ QVariant EtlListModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Age");
     case Objects:
         return tr("Objects");
+    case Throughput:
+        return tr("Throughput");
+    case ErrorRate:
+        return tr("Errors");
     }
     return {};
+}
+
+void EtlListModel::setRates(const QHash<QString, EtlRate> &rates)
+{
+    for (int row = 0; row < m_rows.size(); ++row) {
+        auto it = rates.constFind(m_rows.at(row).summary.name);
+        if (it == rates.cend())
+            continue;
+        m_rows[row].hasRate = true;
+        m_rows[row].rate = *it;
+        Q_EMIT dataChanged(index(row, Throughput), index(row, ErrorRate));
+    }
+}
+
+std::optional<EtlRate> EtlListModel::rateOf(const QString &name) const
+{
+    const int row = rowOf(name);
+    if (row < 0 || !m_rows.at(row).hasRate)
+        return std::nullopt;
+    return m_rows.at(row).rate;
 }
 
 void EtlListModel::setEtls(const QList<Api::EtlSummary> &etls)

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "app/models/etlrates.h"
 #include "shared/api/apiclient.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
 #include <QList>
+
+#include <optional>
 
 namespace Kiln::Console {
 
@@ -16,7 +19,7 @@ class EtlListModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Name, Stage, CommType, Runtime, Age, Objects, ColumnCount };
+    enum Column { Name, Stage, CommType, Runtime, Age, Objects, Throughput, ErrorRate, ColumnCount };
     enum Role {
         StageRole = Qt::UserRole + 1,
         NameRole,
@@ -35,6 +38,10 @@ public:
     void setEtls(const QList<Api::EtlSummary> &etls);
     // What the ETL's details say; ignored for a name not listed.
     void setDetails(const QString &name, const Api::EtlDetails &details);
+    // Throughput and error rate from the targets' metrics (EtlRatePoller); ETLs not in rates
+    // keep what they showed.
+    void setRates(const QHash<QString, EtlRate> &rates);
+    std::optional<EtlRate> rateOf(const QString &name) const;
     void clear();
 
     int rowOf(const QString &name) const;
@@ -53,6 +60,8 @@ private:
         QString runtime;
         QString error;
         QDateTime firstSeen; // the list carries no creation time; see Age's tooltip
+        bool hasRate = false;
+        EtlRate rate;
     };
     void emitRowChanged(int row);
 
@@ -63,5 +72,9 @@ private:
 QString formatAge(qint64 seconds);
 // "0 B", "1.5 KiB", "20.0 MiB".
 QString formatBytes(qint64 bytes);
+// "12.5 obj/s · 1.2 MiB/s".
+QString formatThroughput(const EtlRate &rate);
+// "0 /s", "0.5 /s (4.8 %)".
+QString formatErrorRate(const EtlRate &rate);
 
 } // namespace Kiln::Console

@@ -3,6 +3,7 @@
 #include "app/models/bucketmodel.h"
 #include "app/models/clustermodel.h"
 #include "app/models/etllistmodel.h"
+#include "app/models/etlratepoller.h"
 #include "shared/api/apiclient.h"
 
 #include <QTimer>
@@ -26,6 +27,7 @@ Session::Session(Api::ApiClient *api, EtlListModel *etls, ClusterModel *nodes, B
     , m_etls(etls)
     , m_nodes(nodes)
     , m_buckets(buckets)
+    , m_rates(new EtlRatePoller(api, etls, this))
     , m_poll(new QTimer(this))
     , m_probe(new QTimer(this))
 {
@@ -132,6 +134,8 @@ void Session::onTick()
             });
         }
         Q_EMIT etlsRefreshed();
+        if (!etls->isEmpty())
+            m_rates->poll(m_targetUrls);
     });
     if (m_ticks++ % ClusterEveryTicks == 0)
         refreshCluster();
@@ -144,6 +148,11 @@ void Session::refreshCluster()
     m_api->clusterMap(this, [this](const Result<Cluster::Smap> &smap) {
         if (smap && m_nodes)
             m_nodes->setSmap(*smap);
+        if (smap) {
+            m_targetUrls.clear();
+            for (const Cluster::Snode &t : smap->targets())
+                m_targetUrls.append(QUrl(t.url()));
+        }
     });
     m_api->listBuckets(this, [this](const Result<QList<Api::BucketInfo>> &buckets) {
         if (!buckets || !m_buckets)

@@ -2,7 +2,9 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QList>
 #include <QString>
+#include <QUrl>
 
 class QTimer;
 
@@ -15,6 +17,7 @@ namespace Kiln::Console {
 class BucketModel;
 class ClusterModel;
 class EtlListModel;
+class EtlRatePoller;
 
 // Keeps the console's picture of one cluster current: polls the ETL list (and the details of
 // ETLs it has not seen in this run), the cluster map and the buckets, and runs the ETL actions
@@ -64,6 +67,8 @@ private:
     QPointer<EtlListModel> m_etls;
     QPointer<ClusterModel> m_nodes;
     QPointer<BucketModel> m_buckets;
+    EtlRatePoller *m_rates; // child: per-ETL rates from the targets' /metrics
+    QList<QUrl> m_targetUrls; // from the last cluster map
     QTimer *m_poll; // ETL list while connected
     QTimer *m_probe; // health probe with backoff while disconnected
     int m_pollMs = 2000;

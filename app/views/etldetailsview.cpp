@@ -1,5 +1,6 @@
 #include "app/views/etldetailsview.h"
 
+#include "app/models/etllistmodel.h"
 #include "app/models/targethealthmodel.h"
 #include "shared/api/apiclient.h"
 
@@ -49,6 +50,7 @@ EtlDetailsView::EtlDetailsView(Api::ApiClient *api, QWidget *parent)
     , m_api(api)
     , m_model(new TargetHealthModel(this))
     , m_title(new QLabel(this))
+    , m_rate(new QLabel(this))
     , m_table(new QTableView(this))
     , m_cpuChart(makeChart(tr("CPU"), tr("% of a core")))
     , m_memChart(makeChart(tr("Memory"), tr("MiB")))
@@ -91,12 +93,26 @@ EtlDetailsView::EtlDetailsView(Api::ApiClient *api, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
+    layout->addWidget(m_rate);
+    setRate(std::nullopt);
     layout->addWidget(split, 1);
 
     m_timer->setInterval(DefaultRefreshMs);
     connect(m_timer, &QTimer::timeout, this, &EtlDetailsView::refresh);
     connect(m_model, &TargetHealthModel::historyChanged, this, &EtlDetailsView::updateCharts);
     applyChartTheme();
+}
+
+void EtlDetailsView::setRate(const std::optional<EtlRate> &rate)
+{
+    m_rate->setText(rate ? tr("Throughput %1, errors %2")
+                               .arg(formatThroughput(*rate), formatErrorRate(*rate))
+                         : tr("Throughput: after two polls of the targets' metrics"));
+}
+
+QString EtlDetailsView::rateText() const
+{
+    return m_rate->text();
 }
 
 void EtlDetailsView::setRefreshInterval(int msecs)
@@ -112,6 +128,7 @@ void EtlDetailsView::setEtl(const QString &name)
     m_model->clear();
     m_errors->clear();
     m_title->setText(name.isEmpty() ? tr("Select an ETL") : tr("ETL %1").arg(name));
+    setRate(std::nullopt);
     if (name.isEmpty()) {
         m_timer->stop();
         return;

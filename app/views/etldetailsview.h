@@ -1,7 +1,11 @@
 #pragma once
 
+#include "app/models/etlrates.h"
+
 #include <QPointer>
 #include <QWidget>
+
+#include <optional>
 
 class QChart;
 class QChartView;
@@ -30,6 +34,10 @@ public:
     void setEtl(const QString &name);
     QString etl() const { return m_name; }
     void setRefreshInterval(int msecs);
+    // The ETL's cluster-wide throughput and error rate (from the ETL list's metrics polling);
+    // none yet until two polls of the targets' metrics came back.
+    void setRate(const std::optional<EtlRate> &rate);
+    QString rateText() const;
     TargetHealthModel *model() const { return m_model; }
     QChart *cpuChart() const { return m_cpuChart; }
     QChart *memoryChart() const { return m_memChart; }
@@ -50,6 +58,7 @@ private:
     QString m_name;
     TargetHealthModel *m_model;
     QLabel *m_title;
+    QLabel *m_rate; // throughput and error rate
     QTableView *m_table;
     QChart *m_cpuChart;
     QChart *m_memChart;

@@ -145,6 +145,11 @@ void MainWindow::buildLayout()
 void MainWindow::connectSession()
 {
     connect(m_session, &Session::connectionChanged, this, &MainWindow::onConnectionChanged);
+    // The rates arrive after the list (EtlRatePoller): the details follow their ETL's row.
+    connect(m_etls, &QAbstractItemModel::dataChanged, this, [this] {
+        if (!m_details->etl().isEmpty())
+            m_details->setRate(m_etls->rateOf(m_details->etl()));
+    });
     connect(m_session, &Session::etlsRefreshed, this, [this] {
         updateActions();
         m_logs->setTargets(m_details->model()->targetIds());
@@ -321,6 +326,7 @@ void MainWindow::onSelectionChanged()
 {
     const QString name = selectedEtl();
     m_details->setEtl(name);
+    m_details->setRate(m_etls->rateOf(name));
     m_logs->setEtl(name);
     updateActions();
 }

@@ -6,10 +6,25 @@
 #include "service/etl/pipeline.h"
 #include "service/http/errors.h"
 #include "service/http/httpclient.h"
+#include "service/metrics/etlmetrics.h"
+#include "service/metrics/registry.h"
 #include "service/runtime/instance.h"
 #include "shared/api/names.h"
 
+#include <QElapsedTimer>
+
 namespace Kiln::Etl {
+
+namespace {
+
+// The comm label of the ETL metrics: "hpush", not the wire's "hpush://".
+QString commLabel(CommType type)
+{
+    QString name = commTypeName(type);
+    return name.endsWith(QLatin1String("://")) ? name.chopped(3) : name;
+}
+
+} // namespace
 
 Communicator::Communicator(EtlManager *manager, QObject *parent)
     : QObject(parent)
@@ -35,7 +50,10 @@ bool Communicator::fqnMode(const InitMsg &msg)
 
 void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)
 {
-    if (EtlEntry *e = m_manager->find(etl); e && ok) {
+    EtlEntry *e = m_manager->find(etl);
+    if (e && Metrics::enabled())
+        Metrics::EtlMetrics::global().streamed(etl, commLabel(e->record.msg.comm), in, out, ok);
+    if (e && ok) {
         ++e->objCount;
         e->inBytes += in;
         e->outBytes += out;
@@ -75,7 +93,22 @@ void Communicator::transform(const TransformJob &job, QObject *context, Done don
                               QStringLiteral("ETL %1 is starting on this target; try again shortly")
                                   .arg(job.etlName)));
     }
-    m_comms.at(entry->record.msg.comm)->transform(job, *entry, context, std::move(done));
+    const CommType comm = entry->record.msg.comm;
+    if (Metrics::enabled())
+        done = timed(job, comm, std::move(done));
+    m_comms.at(comm)->transform(job, *entry, context, std::move(done));
+}
+
+Communicator::Done Communicator::timed(const TransformJob &job, CommType comm, Done done)
+{
+    QElapsedTimer started;
+    started.start();
+    return [done = std::move(done), started, etl = job.etlName, comm = commLabel(comm),
+            inlineRequest = job.inlineRequest](Output output) {
+        Metrics::EtlMetrics::global().answered(etl, comm, inlineRequest, bool(output),
+                                               double(started.nsecsElapsed()) / 1e9);
+        done(std::move(output));
+    };
 }
 
 } // namespace Kiln::Etl

@@ -88,6 +88,9 @@ public:
     void recordError(const TransformJob &job, const Kiln::Error &error);
 
 private:
+    // done, observed by the ETL metrics (latency, errors) on its way back.
+    static Done timed(const TransformJob &job, CommType comm, Done done);
+
     EtlManager *m_manager;
     Http::HttpClient *m_http; // child: keep-alive connections to the instances
     Pipeline *m_pipeline; // child: jobs with more than one ETL

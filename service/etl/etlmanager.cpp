@@ -1,5 +1,7 @@
 #include "service/etl/etlmanager.h"
 
+#include "service/metrics/etlmetrics.h"
+#include "service/metrics/registry.h"
 #include "service/node/snapshotwriter.h"
 #include "shared/api/json.h"
 #include "shared/core/fileutil.h"
@@ -102,6 +104,8 @@ void EtlManager::startInstance(const QString &name, Done done)
         en->error = why.message;
         en->record.stage = Stage::Aborted;
         save();
+        if (Metrics::enabled())
+            Metrics::EtlMetrics::global().exited(name);
         Q_EMIT instanceFailed(name, xid, why.message);
     });
     instance->start();
@@ -226,6 +230,8 @@ void EtlManager::reconcile(const EtlMd &md)
         m_entries.insert(record.msg.name, fresh);
         const QString name = record.msg.name;
         const QString xid = record.xid;
+        if (Metrics::enabled())
+            Metrics::EtlMetrics::global().restarted(name);
         startInstance(name, [this, name, xid](Result<void> started) {
             EtlEntry *en = find(name);
             if (!en || en->record.xid != xid)
@@ -282,6 +288,8 @@ void EtlManager::restore()
         const QString name = record->msg.name;
         const QString xid = record->xid;
         Log::etl().info("etl[{}] was running before the restart: starting it again", name);
+        if (Metrics::enabled())
+            Metrics::EtlMetrics::global().restarted(name);
         startInstance(name, [this, name, xid](Result<void> started) {
             if (started)
                 return;
@@ -309,6 +317,18 @@ void EtlManager::save()
         if (!saved)
             Log::etl().error("saving ETLs: {}", saved.error().message);
     });
+}
+
+void EtlManager::publishUsage()
+{
+    QList<Metrics::EtlMetrics::Usage> usage;
+    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
+        if (!it->isRunning())
+            continue;
+        const Runtime::Usage u = it->instance->usage();
+        usage.append({it.key(), u.cpuCores, u.memBytes});
+    }
+    Metrics::EtlMetrics::global().setUsage(usage);
 }
 
 } // namespace Kiln::Etl

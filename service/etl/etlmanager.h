@@ -66,6 +66,8 @@ public:
     const QHash<QString, EtlEntry> &entries() const { return m_entries; }
     // Every process id of every instance (leak checks, diagnostics).
     QList<qint64> pids() const;
+    // Sets the ETL metrics' CPU and memory gauges from the running instances (before a scrape).
+    void publishUsage();
 
 Q_SIGNALS:
     // An instance failed after it was running (crash, or a restore that did not come up): the

@@ -168,6 +168,10 @@ int Connection::onMessageBegin(http_parser *p)
     c->m_headOnly = false;
     c->m_chunkedOut = false;
     c->m_source.reset();
+    c->m_started.start();
+    c->m_bytesIn = c->m_bytesOut = 0;
+    c->m_status = 0;
+    c->m_observed = false;
     return 0;
 }
 
@@ -270,6 +274,7 @@ int Connection::onHeadersComplete(http_parser *p)
 int Connection::onBody(http_parser *p, const char *at, size_t length)
 {
     Connection *c = self(p);
+    c->m_bytesIn += qint64(length);
     if (c->m_reader.onData) {
         if (!c->m_reader.onData(at, qsizetype(length)))
             c->m_reader = {};
@@ -341,6 +346,7 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
     if (!isCurrent(sequence) || m_responseStarted)
         return;
     m_responseStarted = true;
+    m_status = status;
     // An answer before the body has fully arrived: drain the rest (keeps the connection usable),
     // unless the client's Expect handshake makes the remaining length unknowable.
     if (!m_messageComplete && m_reader.onData) {
@@ -377,6 +383,7 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
     if (!source) {
         if (!body.isEmpty())
             m_socket->write(body);
+        m_bytesOut += body.size();
         finishResponse();
         return;
     }
@@ -409,6 +416,7 @@ void Connection::pumpSource()
             finishResponse();
             return;
         }
+        m_bytesOut += chunk.size();
         if (m_chunkedOut) {
             m_socket->write(QByteArray::number(chunk.size(), 16) + "\r\n");
             m_socket->write(chunk);
@@ -422,6 +430,7 @@ void Connection::pumpSource()
 void Connection::finishResponse()
 {
     m_responseDone = true;
+    notifyObserver(true);
     if (!m_keepAlive) {
         closeAfterFlush();
         return;
@@ -465,6 +474,8 @@ void Connection::closeConnection()
         return;
     m_deleting = true; // abort() below emits disconnected(), which lands here again
     m_closed = true;
+    if (m_responseStarted && !m_responseDone)
+        notifyObserver(false); // the answer broke off
     abortReader();
     m_source.reset();
     m_socket->abort();
@@ -498,6 +509,15 @@ const http_parser_settings &Connection::parserSettings()
         return init;
     }();
     return s;
+}
+
+void Connection::notifyObserver(bool complete)
+{
+    if (!m_context.observer || m_observed || !m_request)
+        return;
+    m_observed = true;
+    m_context.observer(
+        {*m_request, m_status, m_bytesIn, m_bytesOut, m_started.nsecsElapsed(), complete});
 }
 
 } // namespace Kiln::Http

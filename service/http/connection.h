@@ -1,11 +1,13 @@
 #pragma once
 
+#include "service/http/answerobserver.h"
 #include "service/http/exchange.h"
 #include "service/http/request.h"
 
 #include <http_parser.h>
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -26,6 +28,7 @@ struct ServerContext
     const Router *router = nullptr;
     QString nodeName; // "p[id]" / "t[id]" in error bodies
     int idleTimeoutMs = 120000; // an idle keep-alive connection is closed after this
+    AnswerObserver observer; // when set, told of every answered request (metrics)
 };
 
 // One client connection: parses requests with http-parser as bytes arrive, routes them, and
@@ -74,6 +77,7 @@ private:
     void closeConnection();
     void onIdleTimeout();
     void flushHeaderPair();
+    void notifyObserver(bool complete);
 
     ServerContext m_context;
     QTcpSocket *m_socket; // owned (child)
@@ -106,6 +110,13 @@ private:
     bool m_headOnly = false;
     bool m_chunkedOut = false;
     std::unique_ptr<BodySource> m_source;
+
+    // For the observer: this request's timing and body sizes, reported once.
+    QElapsedTimer m_started;
+    qint64 m_bytesIn = 0;
+    qint64 m_bytesOut = 0;
+    int m_status = 0;
+    bool m_observed = false;
 };
 
 } // namespace Kiln::Http

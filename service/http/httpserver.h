@@ -22,6 +22,8 @@ public:
 
     Router &router() { return m_router; }
     void setNodeName(const QString &name) { m_context.nodeName = name; }
+    // Told of every request answered on connections accepted from now on.
+    void setAnswerObserver(AnswerObserver observer) { m_context.observer = std::move(observer); }
 
     Result<quint16> listen(const QHostAddress &address, quint16 port);
     quint16 port() const { return m_server.serverPort(); }

@@ -2,6 +2,9 @@
 
 #include "service/http/exchange.h"
 #include "service/http/router.h"
+#include "service/metrics/diskmetrics.h"
+#include "service/metrics/nodemetrics.h"
+#include "service/metrics/registry.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
 #include "shared/api/wire.h"
@@ -69,6 +72,11 @@ Result<void> NodeBase::listen()
     m_self = Cluster::Snode::make(m_config.id, m_type, m_config.host, *port);
     m_server.setNodeName(m_self.tag());
     Log::setNodeTag(m_self.tag().toStdString());
+    if (Metrics::enabled()) {
+        const bool target = m_type == Cluster::NodeType::Target;
+        Metrics::instrumentNode(m_server, m_self.id, target ? "target" : "proxy",
+                                target ? m_config.effectiveMountpaths() : QStringList{});
+    }
     return {};
 }
 
@@ -76,6 +84,14 @@ void NodeBase::registerNodeRoutes(Http::Router &r)
 {
     r.add({"GET", "HEAD"}, Api::Route::Health, Http::bindHandler(this, &NodeBase::onHealth));
     r.add({"GET"}, Api::Route::Daemon, Http::bindHandler(this, &NodeBase::onDaemonGet));
+    if (Metrics::enabled()) // KILN_METRICS=off: no route, so a scrape gets 404
+        r.add({"GET"}, QStringLiteral("/metrics"),
+              [this](Http::Exchange ex) {
+                  if (m_type == Cluster::NodeType::Target)
+                      Metrics::setDiskStats(Metrics::Registry::global(), m_report.diskStats());
+                  collectMetrics();
+                  Metrics::serveMetrics(std::move(ex), this);
+              });
 }
 
 Result<QJsonObject> NodeBase::readSaved(const QString &file, const char *what, bool *found) const

@@ -63,6 +63,8 @@ protected:
     // What GET /v1/daemon reports beyond the maps: ready (node_status's cluster_started) and
     // the version of the ETL metadata this node holds.
     virtual bool isReady() const = 0;
+    // Runs on the event loop before a /metrics scrape, for figures only this thread may read.
+    virtual void collectMetrics() {}
     virtual qint64 etlMdVersion() const = 0;
 
     NodeConfig m_config;

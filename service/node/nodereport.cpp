@@ -57,6 +57,25 @@ Api::NodeStatus NodeReport::status(const Context &context)
     return s;
 }
 
+QList<Api::DiskStats> NodeReport::diskStats(QList<Api::MountpathCapacity> *capacity,
+                                            QString *error)
+{
+    QString why;
+    const auto mountpaths = m_sampler.capacity(m_mountpaths, &why);
+    QStringList disks;
+    for (const Api::MountpathCapacity &m : mountpaths) {
+        for (const QString &d : m.disks) {
+            if (!disks.contains(d))
+                disks.append(d);
+        }
+    }
+    if (capacity)
+        *capacity = mountpaths;
+    if (error)
+        *error = why;
+    return m_sampler.diskStats(disks);
+}
+
 bool NodeReport::answer(Http::Exchange &ex, const QString &what, const Context &context)
 {
     const bool target = !m_mountpaths.isEmpty();
@@ -74,15 +93,9 @@ bool NodeReport::answer(Http::Exchange &ex, const QString &what, const Context &
         ex.json(Api::compact(Api::mountpathListJson(m_mountpaths)));
     } else if (target && what == Api::What::Disk) {
         QString error;
-        const auto capacity = m_sampler.capacity(m_mountpaths, &error);
-        QStringList disks;
-        for (const Api::MountpathCapacity &m : capacity) {
-            for (const QString &d : m.disks) {
-                if (!disks.contains(d))
-                    disks.append(d);
-            }
-        }
-        ex.json(Api::compact(Api::diskCapacityJson(m_sampler.diskStats(disks), capacity, error)));
+        QList<Api::MountpathCapacity> capacity;
+        const QList<Api::DiskStats> disks = diskStats(&capacity, &error);
+        ex.json(Api::compact(Api::diskCapacityJson(disks, capacity, error)));
     } else {
         return false;
     }

@@ -39,6 +39,10 @@ public:
     bool answer(Http::Exchange &ex, const QString &what, const Context &context);
 
     Api::NodeStatus status(const Context &context);
+    // A target's disks under its mountpaths, with their I/O rates (AIS's what=disk); capacity
+    // and error, when given, receive the mountpaths' capacity and why one could not be read.
+    QList<Api::DiskStats> diskStats(QList<Api::MountpathCapacity> *capacity = nullptr,
+                                    QString *error = nullptr);
     // "5.0.kiln-<version>": the AIS API level Kiln speaks (the CLI warns about other major or
     // minor versions), then Kiln's own.
     static QString version();

@@ -54,6 +54,7 @@ private:
     void onDaemonPut(Http::Exchange ex);
     bool isReady() const override { return m_joined; }
     qint64 etlMdVersion() const override { return m_etlMdVersion; }
+    void collectMetrics() override { m_etl.publishUsage(); }
     // "t[<id>]: ais://b/o does not exist".
     QString notFoundMessage(const QString &bucket, const QString &object) const;
 

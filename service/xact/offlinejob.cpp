@@ -4,6 +4,8 @@
 #include "service/http/bodysource.h"
 #include "service/http/errors.h"
 #include "service/http/bodydrain.h"
+#include "service/metrics/jobmetrics.h"
+#include "service/metrics/registry.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
 #include "service/xact/syncpruner.h"
@@ -92,6 +94,8 @@ OfflineJob::~OfflineJob() = default;
 void OfflineJob::start()
 {
     m_start = QDateTime::currentDateTimeUtc();
+    if (Metrics::enabled())
+        Metrics::JobMetrics::global().started(m_spec.kind);
     Log::etl().info("job {} ({}) {} -> {} via {}{}", m_spec.id, m_spec.kind,
                     Api::bucketCname(m_spec.srcBucket), Api::bucketCname(m_spec.dstBucket),
                     m_spec.msg.etlName, m_spec.msg.dryRun ? " (dry run)" : "");
@@ -260,6 +264,8 @@ void OfflineJob::delivered(const Target::ObjectInfo &src, const Result<Target::D
 
 void OfflineJob::done(const Target::ObjectInfo &src, bool ok, const QString &error, int code)
 {
+    if (Metrics::enabled() && !m_aborted)
+        Metrics::JobMetrics::global().object(m_spec.kind, ok);
     if (!ok && !m_aborted) {
         ++m_failed;
         if (m_errors.size() < MaxErrors)
@@ -299,6 +305,8 @@ void OfflineJob::maybeFinish()
         return prune();
     m_finished = true;
     m_end = QDateTime::currentDateTimeUtc();
+    if (Metrics::enabled())
+        Metrics::JobMetrics::global().finished(m_spec.kind, m_aborted);
     Log::etl().info("job {} {}: {} local, {} sent, {} received, {} errors", m_spec.id,
                     m_aborted ? "aborted" : "finished", m_locObjs, m_outObjs, m_inObjs,
                     m_errors.size());

@@ -110,7 +110,7 @@ void ApiClient::setEndpoint(const QUrl &url, const QString &token)
 
 QUrl ApiClient::urlFor(const Request &request) const
 {
-    QUrl url = m_endpoint;
+    QUrl url = request.node.isEmpty() ? m_endpoint : request.node;
     QString base = url.path();
     if (base.endsWith('/'))
         base.chop(1);
@@ -159,7 +159,8 @@ void ApiClient::start(const Request &request, QPointer<QObject> context, Callbac
                     ? QStringLiteral("%1 %2: no answer within the timeout")
                           .arg(QString::fromLatin1(request.method), request.path)
                     : reply->errorString();
-                setState(State::Unreachable, why);
+                if (request.node.isEmpty())
+                    setState(State::Unreachable, why);
                 if (request.idempotent && !timedOut && attempt < m_maxRetries) {
                     QTimer::singleShot(RetryBaseMs << attempt, this,
                                        [this, request, context, done, attempt] {
@@ -172,7 +173,8 @@ void ApiClient::start(const Request &request, QPointer<QObject> context, Callbac
                     done(makeError(timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable, why));
                 return;
             }
-            setState(State::Connected, {});
+            if (request.node.isEmpty())
+                setState(State::Connected, {});
             if (!context)
                 return;
             if (status >= 400)
@@ -199,6 +201,16 @@ void ApiClient::health(QObject *context, Callback<void> done)
     r.timeoutMs = 3000;
     r.idempotent = false; // the caller polls; retrying here would only delay the verdict
     send(r, context, mapVoid(std::move(done)));
+}
+
+void ApiClient::nodeMetrics(const QUrl &node, QObject *context, Callback<QByteArray> done)
+{
+    Request r;
+    r.node = node;
+    r.path = QStringLiteral("/metrics");
+    r.timeoutMs = 5000;
+    r.idempotent = false; // polled: the next poll is the retry
+    send(r, context, std::move(done));
 }
 
 void ApiClient::clusterMap(QObject *context, Callback<Cluster::Smap> done)

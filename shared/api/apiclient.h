@@ -48,6 +48,9 @@ struct Request
     QByteArray contentType; // default application/json when body is set
     int timeoutMs = 0; // 0: the client's default
     bool idempotent = true; // retried on connection failures when true
+    // When set, the request goes to this node (a target's own URL, from the cluster map)
+    // instead of the endpoint; its outcome says nothing of the proxy's reachability.
+    QUrl node;
 };
 
 // The console's REST client for a kilnd (or AIStore) proxy. Lives on the GUI thread; every call
@@ -102,6 +105,8 @@ public:
     void etlDetails(const QString &name, QObject *context, Callback<EtlDetails> done);
     void etlHealth(const QString &name, QObject *context, Callback<QList<TargetHealth>> done);
     void etlMetrics(const QString &name, QObject *context, Callback<QList<TargetMetrics>> done);
+    // A node's GET /metrics (Prometheus text), from the node itself.
+    void nodeMetrics(const QUrl &node, QObject *context, Callback<QByteArray> done);
     // All targets when targetId is empty.
     void etlLogs(const QString &name, const QString &targetId, QObject *context,
                  Callback<QList<TargetLog>> done);
