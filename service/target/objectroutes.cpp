@@ -64,6 +64,7 @@ ObjectRoutes::ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent)
     , m_append(ctx)
     , m_customMd(ctx)
     , m_archive(ctx)
+    , m_gfn(ctx)
 {
 }
 
@@ -112,7 +113,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(m_ctx.objectNotFound(bucket, object));
+        return m_gfn.missed(ex, bucket, object);
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -155,7 +156,7 @@ void ObjectRoutes::onHead(Http::Exchange ex)
         return;
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(m_ctx.objectNotFound(bucket, object));
+        return m_gfn.missed(ex, bucket, object);
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());

@@ -4,6 +4,7 @@
 #include "service/target/archiveroutes.h"
 #include "service/target/copyroutes.h"
 #include "service/target/custommdroutes.h"
+#include "service/target/getfromneighbor.h"
 #include "service/target/targetcontext.h"
 #include "shared/api/actmsg.h"
 
@@ -63,6 +64,7 @@ private:
     AppendRoutes m_append;
     CustomMdRoutes m_customMd;
     ArchiveRoutes m_archive;
+    GetFromNeighbor m_gfn; // a local miss may sit on another target while objects move
 };
 
 } // namespace Kiln::Target

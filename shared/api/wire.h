@@ -77,6 +77,10 @@ inline constexpr char UnixTime[] = "utm";
 inline constexpr char Readiness[] = "readiness";
 inline constexpr char PrimaryReady[] = "prr";
 inline constexpr char Xid[] = "xid";
+// Kiln's get-from-neighbor hops (not AIS's): a GET/HEAD a target redirected to the neighbor that
+// holds the object, and the neighbor's redirect back to the owner when the copy moved meanwhile.
+inline constexpr char GfnHop[] = "kiln_gfn";
+inline constexpr char GfnBack[] = "kiln_gfn_back";
 } // namespace Query
 
 namespace What {
