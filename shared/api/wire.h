@@ -39,6 +39,8 @@ inline constexpr char XactionStart[] = "/v1/xactions/_start";
 inline constexpr char XactionAbort[] = "/v1/xactions/{id}/_abort";
 inline constexpr char XactionFailed[] = "/v1/xactions/{id}/_failed";
 inline constexpr char XactionFinished[] = "/v1/xactions/{id}/_finished";
+// Kiln's own (intra-cluster): a target's part of the global rebalance; GET reads it, DELETE stops it.
+inline constexpr char TargetRebalance[] = "/v1/rebalance";
 inline constexpr char TxnSummary[] = "/v1/txn/summary";
 inline constexpr char TxnPromoteBegin[] = "/v1/txn/promote/{bucket}/begin";
 inline constexpr char TxnPromoteCommit[] = "/v1/txn/promote/{bucket}/commit";
