@@ -207,13 +207,31 @@ void Rebalancer::finish()
 
 QJsonObject Rebalancer::snapshot() const
 {
+    // AIS's core.Snap of a rebalance xaction (what `ais show rebalance` reads), plus Kiln's own
+    // progress fields for the proxy and the console.
+    auto rfc3339 = [](const QDateTime &t) {
+        return t.isValid() ? t.toString(Qt::ISODateWithMs) : QStringLiteral("0001-01-01T00:00:00Z");
+    };
+    const bool running = m_running || m_retry.isActive();
     return QJsonObject{
         {"id", QStringLiteral("g%1").arg(m_smapVersion)},
-        {"smap_version", m_smapVersion},
-        {"running", m_running || m_retry.isActive()},
+        {"kind", QStringLiteral("rebalance")},
+        {"start-time", rfc3339(m_started)},
+        {"end-time", rfc3339(running ? QDateTime() : m_ended)},
+        {"end_ns", !running && m_ended.isValid() ? m_ended.toMSecsSinceEpoch() * 1000000 : 0},
         {"aborted", m_aborted},
-        {"start_time", m_started.isValid() ? m_started.toString(Qt::ISODateWithMs) : QString()},
-        {"end_time", m_ended.isValid() ? m_ended.toString(Qt::ISODateWithMs) : QString()},
+        {"is_idle", !running},
+        {"abort-err", QString()},
+        {"err", QString()},
+        {"stats",
+         QJsonObject{{"loc-objs", QString::number(m_stats.sentObjects)},
+                     {"loc-bytes", QString::number(m_stats.sentBytes)},
+                     {"out-objs", QString::number(m_stats.sentObjects)},
+                     {"out-bytes", QString::number(m_stats.sentBytes)},
+                     {"in-objs", QString::number(m_stats.receivedObjects)},
+                     {"in-bytes", QString::number(m_stats.receivedBytes)}}},
+        {"smap_version", m_smapVersion},
+        {"running", running},
         {"sent_objects", m_stats.sentObjects},
         {"sent_bytes", m_stats.sentBytes},
         {"received_objects", m_stats.receivedObjects},

@@ -97,6 +97,10 @@ void TargetNode::join()
                                                    .arg(reply.status)
                                                    .arg(QString::fromUtf8(reply.body.left(300)))
                                              : reply.error;
+            if (reply.body.contains("ErrDecommissioned")) {
+                Log::target().error("this target was decommissioned: not joining again ({})", why);
+                return;
+            }
             Log::target().warn("join via {} failed ({}); retrying", m_proxy.url(), why);
             m_joinRetryTimer.start();
             return;

@@ -102,7 +102,16 @@ namespace Action {
 inline constexpr char CreateBucket[] = "create-bck";
 inline constexpr char DestroyBucket[] = "destroy-bck";
 inline constexpr char List[] = "list";
+// PUT /v1/cluster (AIS apc.ActRebalance, ActStartMaintenance, ...; value ActValRmNode {"sid"}).
+inline constexpr char Rebalance[] = "rebalance";
+inline constexpr char StartMaintenance[] = "start-maintenance";
+inline constexpr char StopMaintenance[] = "stop-maintenance";
+inline constexpr char DecommissionNode[] = "decommission-node";
+inline constexpr char Stop[] = "stop";
 } // namespace Action
+
+// The xaction kind of a global rebalance (AIS apc.ActRebalance).
+inline constexpr char KindRebalance[] = "rebalance";
 
 namespace Header {
 inline constexpr char Error[] = "Hdr-Error";

@@ -92,9 +92,11 @@ class GetLoop(threading.Thread):
 
 
 def rebalance_states(cluster: kh.Cluster) -> list[dict]:
+    """The rebalance progress of every live target in the cluster map."""
     out = []
+    members = cluster.smap()["tmap"]
     for t in cluster.targets:
-        if t.alive():
+        if t.alive() and t.node_id() in members:
             out.append(requests.get(f"{t.url}/v1/rebalance", timeout=5).json())
     return out
 

@@ -70,3 +70,73 @@ def test_a_killed_target_returns_and_objects_written_meanwhile_move_to_it(launch
     rh.wait_rebalanced(cluster)
     where = check_after(cluster, "kill", everything, loop)
     assert any(ts == [returned.name] for n, ts in where.items() if n.startswith("while-away/"))
+
+
+def test_a_target_stopped_with_sigterm_returns_with_its_objects(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "3s"))
+    objects = setup_bucket(cluster, "leave")
+    leaving = cluster.targets[0]
+    assert leaving.stop() == 0
+    cluster.wait_targets(2)
+    more = rh.payloads(200, prefix="while-away")
+    rh.put_many(cluster.url, "leave", more)
+    everything = {**objects, **more}
+    cluster.restart_target(leaving)
+    loop = rh.GetLoop(cluster.url, "leave", everything)
+    loop.start()
+    rh.wait_rebalanced(cluster)
+    check_after(cluster, "leave", everything, loop)
+
+
+def cluster_put(cluster, action, sid):
+    r = requests.put(f"{cluster.url}/v1/cluster",
+                     json={"action": action, "value": {"sid": sid}}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def job_status(cluster, xid):
+    r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
+                     json={"id": xid, "kind": "rebalance"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_maintenance_moves_every_object_off_and_back(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "3s"))
+    objects = setup_bucket(cluster, "maint")
+    target = cluster.targets[1]
+    sid = target.node_id()
+    loop = rh.GetLoop(cluster.url, "maint", objects)
+    loop.start()
+    xid = cluster_put(cluster, "start-maintenance", sid)
+    assert xid == f"g{cluster.smap()['version']}"
+    assert cluster.smap()["tmap"][sid]["flags"] & 4
+    rh.wait_rebalanced(cluster)
+    kh.wait_until(lambda: job_status(cluster, xid)["end_time"] > 0, 20, "rebalance job ends")
+    where = check_after(cluster, "maint", objects, loop)
+    assert [n for n, ts in where.items() if target.name in ts] == []
+    # Back in placement: it gets its share again.
+    loop = rh.GetLoop(cluster.url, "maint", objects)
+    loop.start()
+    cluster_put(cluster, "stop-maintenance", sid)
+    rh.wait_rebalanced(cluster)
+    where = check_after(cluster, "maint", objects, loop)
+    assert len([n for n, ts in where.items() if ts == [target.name]]) > 200
+
+
+def test_decommission_empties_the_target_and_removes_it_for_good(launcher):
+    cluster = launcher.cluster(4, keepalive=("1s", "3s"))
+    objects = setup_bucket(cluster, "decomm")
+    target = cluster.targets[3]
+    sid = target.node_id()
+    loop = rh.GetLoop(cluster.url, "decomm", objects)
+    loop.start()
+    cluster_put(cluster, "decommission-node", sid)
+    kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 40, "decommissioned target leaves",
+                  on_fail=cluster.log_tails)
+    rh.wait_rebalanced(cluster)
+    where = check_after(cluster, "decomm", objects, loop)
+    assert [n for n, ts in where.items() if target.name in ts] == []
+    # It does not come back by itself.
+    kh.holds_for(lambda: sid not in cluster.smap()["tmap"], 3, "decommissioned target stays out")
