@@ -2,6 +2,7 @@
 
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
+#include "service/target/objectstore.h"
 #include "shared/api/names.h"
 #include "shared/api/routepath.h"
 #include "shared/api/wire.h"
@@ -76,6 +77,10 @@ void GetFromNeighbor::ask(Http::Exchange ex, const QString &bucket, const QStrin
                            }
                            if (*pending == 0) {
                                *answered = true;
+                               // The copy may have arrived here while we asked (its sender
+                               // drops its own once we acknowledged): look once more.
+                               if (m_ctx.store.stat(bucket, object))
+                                   return redirect(ex, m_ctx.self, Api::Query::GfnBack);
                                ex.fail(m_ctx.objectNotFound(bucket, object));
                            }
                        });
