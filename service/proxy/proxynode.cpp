@@ -224,6 +224,11 @@ void ProxyNode::checkTargets()
 void ProxyNode::smapUpdated()
 {
     saveSmap();
+    // A job's targets split its objects by the map it started with; under a new map some would
+    // be done twice or not at all. Fail them clearly instead (AIS aborts them too).
+    m_jobs.abortRunning(QStringLiteral("the cluster map changed (v%1) while the job ran; run it "
+                                       "again once the rebalance is done")
+                            .arg(m_smap.version()));
     Q_EMIT smapChanged(m_smap.version(), int(m_smap.targets().size()));
     const Node::IntraRequest push{
         "PUT", Api::Route::DaemonSmap, Api::compact(m_smap.toJson()), {}, 5000};

@@ -140,3 +140,22 @@ def test_decommission_empties_the_target_and_removes_it_for_good(launcher):
     assert [n for n, ts in where.items() if target.name in ts] == []
     # It does not come back by itself.
     kh.holds_for(lambda: sid not in cluster.smap()["tmap"], 3, "decommissioned target stays out")
+
+
+def test_a_bucket_job_running_through_a_map_change_fails_clearly(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "3s"))
+    setup_bucket(cluster, "jobsrc", count=3000)
+    r = requests.post(f"{cluster.url}/v1/buckets/jobsrc", params={"bck_to": "ais/@#/jobdst/"},
+                      json={"action": "copy-bck", "value": {}}, timeout=30)
+    assert r.status_code == 200, r.text
+    xid = r.text
+    cluster_put(cluster, "start-maintenance", cluster.targets[0].node_id())
+
+    def ended():
+        r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
+                         json={"id": xid, "kind": "copy-bck"}, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["end_time"] else None
+
+    status = kh.wait_until(ended, 40, f"job {xid} ends")
+    assert status["aborted"] and "cluster map changed" in status["err"], status
