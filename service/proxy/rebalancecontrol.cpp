@@ -136,27 +136,39 @@ bool RebalanceControl::onClusterPut(Http::Exchange &ex, const QJsonObject &act)
 void RebalanceControl::changeNode(Http::Exchange &ex, const QString &action,
                                   const QJsonObject &value)
 {
-    const QString sid = Api::valueCi(value, u"sid").toString();
-    const Cluster::Snode *node = m_deps.smap.target(sid);
-    if (!node)
-        return ex.fail(makeError(ErrorCode::NotFound,
-                                 QStringLiteral("node \"%1\" does not exist").arg(sid),
-                                 QStringLiteral("ErrNodeNotFound")));
-    quint64 flags = node->flags & ~(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagDecommission);
-    if (action == QLatin1String(Api::Action::StartMaintenance))
-        flags |= Cluster::Snode::FlagMaintenance;
-    else if (action == QLatin1String(Api::Action::DecommissionNode))
-        flags |= Cluster::Snode::FlagDecommission;
-    else if (m_draining.contains(sid))
+    // ActValRmNode: "sid", or (the CLI's SetIDs) a "sids" list.
+    QStringList sids;
+    if (const QString sid = Api::valueCi(value, u"sid").toString(); !sid.isEmpty())
+        sids.append(sid);
+    for (const QJsonValue &v : Api::valueCi(value, u"sids").toArray())
+        sids.append(v.toString());
+    if (sids.isEmpty())
         return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("%1 is being decommissioned").arg(sid)));
-    if (auto set = m_deps.setFlags(sid, flags); !set)
-        return ex.fail(set.error());
-    Log::proxy().info("target {}: {} (smap v{})", sid, action, m_deps.smap.version());
-    if (action == QLatin1String(Api::Action::DecommissionNode)) {
-        m_decommissioned.insert(sid);
-        m_draining.insert(sid);
-        m_drainTimer.start();
+                                 QStringLiteral("%1: no node id (\"sid\")").arg(action)));
+    for (const QString &sid : std::as_const(sids)) {
+        if (!m_deps.smap.target(sid))
+            return ex.fail(makeError(ErrorCode::NotFound,
+                                     QStringLiteral("node \"%1\" does not exist").arg(sid),
+                                     QStringLiteral("ErrNodeNotFound")));
+        if (action == QLatin1String(Api::Action::StopMaintenance) && m_draining.contains(sid))
+            return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                     QStringLiteral("%1 is being decommissioned").arg(sid)));
+    }
+    for (const QString &sid : std::as_const(sids)) {
+        quint64 flags = m_deps.smap.target(sid)->flags
+            & ~(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagDecommission);
+        if (action == QLatin1String(Api::Action::StartMaintenance))
+            flags |= Cluster::Snode::FlagMaintenance;
+        else if (action == QLatin1String(Api::Action::DecommissionNode))
+            flags |= Cluster::Snode::FlagDecommission;
+        if (auto set = m_deps.setFlags(sid, flags); !set)
+            return ex.fail(set.error());
+        Log::proxy().info("target {}: {} (smap v{})", sid, action, m_deps.smap.version());
+        if (action == QLatin1String(Api::Action::DecommissionNode)) {
+            m_decommissioned.insert(sid);
+            m_draining.insert(sid);
+            m_drainTimer.start();
+        }
     }
     ex.respond(200, currentId().toUtf8(), Api::MimeText);
 }
