@@ -5,6 +5,7 @@ readable, and the target comes back."""
 
 import re
 
+import pytest
 import requests
 
 import kilnharness as kh
@@ -24,6 +25,9 @@ def rebalance_rows(text: str) -> dict[str, list[str]]:
     return rows
 
 
+@pytest.mark.cli("ais cluster add-remove-nodes start-maintenance",
+                 "ais cluster add-remove-nodes stop-maintenance", "ais show rebalance",
+                 "ais job show rebalance")
 def test_maintenance_round_trip_through_the_cli(kiln, ais, tmp_path):
     ais.raw("bucket", "create", "ais://cli-reb")
     payloads = {f"o{i:03d}": f"object {i}\n".encode() for i in range(60)}
