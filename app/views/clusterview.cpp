@@ -15,12 +15,14 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace Kiln::Console {
 namespace {
 
 constexpr int MaxListed = 1000; // objects shown for the selected bucket
+constexpr int RebalancePollMs = 1000;
 
 QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
 {
@@ -67,6 +69,11 @@ ClusterView::ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *
     , m_copyObject(new QPushButton(tr("Cop&y object…"), this))
     , m_renameObject(new QPushButton(tr("Re&name object…"), this))
     , m_objectsStatus(new QLabel(this))
+    , m_startMaintenance(new QPushButton(tr("Start &maintenance"), this))
+    , m_stopMaintenance(new QPushButton(tr("S&top maintenance"), this))
+    , m_decommission(new QPushButton(tr("&Decommission"), this))
+    , m_rebalance(new QLabel(tr("rebalance: idle"), this))
+    , m_rebalanceTimer(new QTimer(this))
 {
     m_buckets->horizontalHeader()->setStretchLastSection(false);
     m_buckets->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
@@ -81,8 +88,14 @@ ClusterView::ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *
     objectRow->addWidget(m_copyObject);
     objectRow->addWidget(m_renameObject);
     objectRow->addWidget(m_objectsStatus, 1);
+    auto *nodeBar = new QWidget(this);
+    auto *nodeRow = new QHBoxLayout(nodeBar);
+    nodeRow->setContentsMargins(0, 0, 0, 0);
+    for (QPushButton *b : {m_startMaintenance, m_stopMaintenance, m_decommission})
+        nodeRow->addWidget(b);
+    nodeRow->addWidget(m_rebalance, 1);
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(group(tr("Nodes"), m_nodes, split));
+    split->addWidget(group(tr("Nodes"), m_nodes, split, nodeBar));
     split->addWidget(group(tr("Buckets"), m_buckets, split, bucketBar));
     split->addWidget(group(tr("Objects of the selected bucket"), m_objects, split, objectBar));
     auto *layout = new QVBoxLayout(this);
@@ -92,6 +105,16 @@ ClusterView::ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *
             &ClusterView::refreshObjects);
     connect(m_objects->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ClusterView::updateButtons);
+    connect(m_nodes->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ClusterView::updateButtons);
+    connect(m_startMaintenance, &QPushButton::clicked, this,
+            [this] { nodeAction(QStringLiteral("start-maintenance")); });
+    connect(m_stopMaintenance, &QPushButton::clicked, this,
+            [this] { nodeAction(QStringLiteral("stop-maintenance")); });
+    connect(m_decommission, &QPushButton::clicked, this,
+            [this] { nodeAction(QStringLiteral("decommission-node")); });
+    m_rebalanceTimer->setInterval(RebalancePollMs);
+    connect(m_rebalanceTimer, &QTimer::timeout, this, &ClusterView::pollRebalance);
     connect(m_copyBucket, &QPushButton::clicked, this, [this] { copyBucket(); });
     connect(m_copyObject, &QPushButton::clicked, this, [this] { copyObject(); });
     connect(m_renameObject, &QPushButton::clicked, this, [this] { renameObject(); });
@@ -112,8 +135,70 @@ QString ClusterView::selectedObject() const
     return selectedText(m_objects, ObjectListModel::Name);
 }
 
+QString ClusterView::selectedNode() const
+{
+    // Only targets take node actions here (Kiln runs one proxy).
+    if (selectedText(m_nodes, ClusterModel::Role) != QLatin1String("target"))
+        return {};
+    return selectedText(m_nodes, ClusterModel::Id);
+}
+
+QString ClusterView::rebalanceText() const
+{
+    return m_rebalance->text();
+}
+
+void ClusterView::nodeAction(const QString &action)
+{
+    const QString node = selectedNode();
+    if (!m_api || node.isEmpty())
+        return;
+    m_rebalance->setText(tr("%1 %2…").arg(action, node));
+    m_api->nodeAction(action, node, this, [this, action, node](const Result<QString> &id) {
+        if (!id) {
+            m_rebalance->setText(tr("%1 %2 failed: %3").arg(action, node, id.error().message));
+            return Q_EMIT rebalanceUpdated();
+        }
+        m_rebalanceId = id->trimmed();
+        m_rebalance->setText(tr("rebalance %1: starting").arg(m_rebalanceId));
+        Q_EMIT nodesChanged();
+        Q_EMIT rebalanceUpdated();
+        m_rebalanceTimer->start();
+    });
+}
+
+void ClusterView::pollRebalance()
+{
+    if (!m_api || m_rebalanceId.isEmpty())
+        return m_rebalanceTimer->stop();
+    const QString id = m_rebalanceId;
+    m_api->jobStatus(id, this, [this, id](const Result<Api::JobStatus> &status) {
+        if (!status || id != m_rebalanceId)
+            return;
+        m_api->jobStats(id, this, [this, id, status = *status](const Result<Api::JobStats> &st) {
+            if (!st || id != m_rebalanceId)
+                return;
+            const QString state = status.aborted ? tr("stopped")
+                                                 : status.finished() ? tr("finished")
+                                                                     : tr("running");
+            m_rebalance->setText(tr("rebalance %1: %2, %n object(s) moved, %3 KiB", nullptr,
+                                    int(st->objects))
+                                     .arg(id, state)
+                                     .arg(st->bytes / 1024));
+            if (status.finished()) {
+                m_rebalanceTimer->stop();
+                Q_EMIT nodesChanged();
+            }
+            Q_EMIT rebalanceUpdated();
+        });
+    });
+}
+
 void ClusterView::updateButtons()
 {
+    const bool node = !selectedNode().isEmpty();
+    for (QPushButton *b : {m_startMaintenance, m_stopMaintenance, m_decommission})
+        b->setEnabled(node);
     m_copyBucket->setEnabled(!selectedBucket().isEmpty());
     const bool object = !selectedObject().isEmpty();
     m_copyObject->setEnabled(object);

@@ -6,6 +6,7 @@
 class QLabel;
 class QPushButton;
 class QTableView;
+class QTimer;
 
 namespace Kiln::Api {
 class ApiClient;
@@ -39,8 +40,16 @@ public:
     class ObjectActionDialog *copyObject();
     class ObjectActionDialog *renameObject();
     void refreshObjects();
+    // A target action (AIS's start-maintenance, stop-maintenance, decommission-node) on the
+    // selected target; the rebalance it starts is followed in rebalanceText().
+    void nodeAction(const QString &action);
+    QString rebalanceText() const;
+    QString selectedNode() const;
 
 Q_SIGNALS:
+    // A node action changed the cluster map; rebalance progress changed.
+    void nodesChanged();
+    void rebalanceUpdated();
     // A copy, rename or bucket copy changed the cluster's buckets or objects.
     void contentChanged();
     void objectsRefreshed();
@@ -48,6 +57,7 @@ Q_SIGNALS:
 private:
     void updateButtons();
     void objectActionDone(bool ok);
+    void pollRebalance();
 
     QPointer<Api::ApiClient> m_api;
     BucketModel *m_bucketModel;
@@ -59,6 +69,12 @@ private:
     QPushButton *m_copyObject;
     QPushButton *m_renameObject;
     QLabel *m_objectsStatus;
+    QPushButton *m_startMaintenance;
+    QPushButton *m_stopMaintenance;
+    QPushButton *m_decommission;
+    QLabel *m_rebalance; // the followed rebalance: id, state, objects and bytes moved
+    QString m_rebalanceId;
+    QTimer *m_rebalanceTimer;
 };
 
 } // namespace Kiln::Console

@@ -339,4 +339,12 @@ void JobControl::abortJobsOf(const QString &etlName, const QString &why)
     }
 }
 
+void JobControl::abortRunning(const QString &why)
+{
+    for (const Job &job : std::as_const(m_jobs)) {
+        if (!job.aborted && job.finished.size() < job.targets.size())
+            abortJob(job.spec.id, why, [] {});
+    }
+}
+
 } // namespace Kiln::Proxy

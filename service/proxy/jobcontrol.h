@@ -47,6 +47,8 @@ public:
                    std::function<void(Result<QJsonArray>)> done);
     // Stops the running jobs of an ETL (the ETL is being stopped).
     void abortJobsOf(const QString &etlName, const QString &why);
+    // Stops every running job (the cluster map changed under it: its objects' owners moved).
+    void abortRunning(const QString &why);
     static QString newJobId();
 
 private:

@@ -11,6 +11,7 @@
 #include "shared/api/routepath.h"
 #include "shared/api/tcbmsg.h"
 #include "shared/api/wire.h"
+#include "shared/cluster/hrw.h"
 #include "shared/core/logging.h"
 #include "shared/etl/etlname.h"
 
@@ -21,6 +22,28 @@
 #include <QUuid>
 
 namespace Kiln::Proxy {
+namespace {
+
+// While a rebalance moves objects, a name can sit on two targets for a moment (the owner has
+// committed its copy, the sender has not removed its own yet). Keeps one entry per name, the HRW
+// owner's when it is there. entries are sorted by name.
+void dedupe(QList<Api::LsoEntry> &entries, const QString &bucket, const Cluster::Smap &smap)
+{
+    QList<Api::LsoEntry> out;
+    out.reserve(entries.size());
+    for (Api::LsoEntry &e : entries) {
+        if (out.isEmpty() || out.last().name != e.name) {
+            out.append(std::move(e));
+            continue;
+        }
+        const Cluster::Snode *owner = Cluster::hrwTarget(smap, Cluster::objectUname(bucket, e.name));
+        if (owner && e.location.startsWith(owner->tag()))
+            out.last() = std::move(e);
+    }
+    entries = std::move(out);
+}
+
+} // namespace
 
 void ProxyNode::onBucketsGet(Http::Exchange ex)
 {
@@ -73,7 +96,8 @@ void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJso
     const bool msgpack = ex.request().header("accept").contains(Api::MimeMsgpack);
     Node::callNodes(
         m_nam, m_smap.targets(), request, this,
-        [ex, msg = *msg, msgpack](const QList<Node::IntraReply> &replies) mutable {
+        [ex, msg = *msg, msgpack, bucket,
+         smap = m_smap](const QList<Node::IntraReply> &replies) mutable {
             Api::LsoPage merged;
             merged.uuid = msg.uuid;
             bool more = false;
@@ -93,6 +117,7 @@ void ProxyNode::listObjects(Http::Exchange ex, const QString &bucket, const QJso
                 merged.entries.append(page->entries);
             }
             Api::sortInAisOrder(merged.entries);
+            dedupe(merged.entries, bucket, smap);
             // Each target sent its first pageSize names after the token, so the
             // first pageSize of the union are exactly the cluster's next page.
             const int pageSize = msg.effectivePageSize();

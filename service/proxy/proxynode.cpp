@@ -18,6 +18,13 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     , m_etl(m_nam, m_smap, m_config.dataDir)
     , m_etlRoutes(m_etl)
     , m_jobs(m_nam, m_smap)
+    , m_rebalance({m_nam, m_smap,
+                   [this](const QString &sid, quint64 flags) { return setTargetFlags(sid, flags); },
+                   [this] {
+                       m_smap.setVersion(m_smap.version() + 1);
+                       smapUpdated();
+                   },
+                   [this](const QString &sid) { removeTarget(sid); }})
     , m_objects({m_smap, m_bmd, m_self, m_nam,
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
                  m_config.effectivePromoteRoot()})
@@ -101,8 +108,7 @@ void ProxyNode::registerRoutes()
     m_etlRoutes.registerRoutes(r);
     m_jobs.registerRoutes(r);
     m_clusterInfo.registerRoutes(r);
-    r.add({"PUT"}, Api::Route::Cluster,
-          [this](Http::Exchange ex) { m_jobs.onClusterPut(std::move(ex)); });
+    r.add({"PUT"}, Api::Route::Cluster, bind(&ProxyNode::onClusterPut));
 }
 
 void ProxyNode::onHealth(Http::Exchange ex)
@@ -135,7 +141,7 @@ QByteArray ProxyNode::clusterConfig() const
 void ProxyNode::onClusterGet(Http::Exchange ex)
 {
     const QString what = ex.request().queryValue(Api::Query::What);
-    if (m_jobs.answerQuery(ex, what))
+    if (m_rebalance.answerQuery(ex, what) || m_jobs.answerQuery(ex, what))
         return;
     if (what == Api::What::Smap)
         return ex.json(Api::compact(m_smap.toJson()));
@@ -159,6 +165,13 @@ void ProxyNode::onJoin(Http::Exchange ex)
     if (node->type != Cluster::NodeType::Target)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  "only targets join this way: Kiln runs one proxy per cluster"));
+    if (m_rebalance.isDecommissioned(node->id) && !m_smap.hasTarget(node->id))
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("target %1 was decommissioned").arg(node->id),
+                                 QStringLiteral("ErrDecommissioned")));
+    // A target in maintenance that restarts stays in maintenance until stop-maintenance.
+    if (const Cluster::Snode *known = m_smap.target(node->id))
+        node->flags = known->flags;
     m_lastSeen[node->id].start();
     if (m_smap.upsertTarget(*node)) {
         Log::proxy().info("target {} joined at {} (smap v{})", node->id, node->url(),
@@ -211,10 +224,46 @@ void ProxyNode::checkTargets()
 void ProxyNode::smapUpdated()
 {
     saveSmap();
+    // A job's targets split its objects by the map it started with; under a new map some would
+    // be done twice or not at all. Fail them clearly instead (AIS aborts them too).
+    m_jobs.abortRunning(QStringLiteral("the cluster map changed (v%1) while the job ran; run it "
+                                       "again once the rebalance is done")
+                            .arg(m_smap.version()));
     Q_EMIT smapChanged(m_smap.version(), int(m_smap.targets().size()));
     const Node::IntraRequest push{
         "PUT", Api::Route::DaemonSmap, Api::compact(m_smap.toJson()), {}, 5000};
     Node::callNodes(m_nam, m_smap.targets(), push, this, [](const QList<Node::IntraReply> &) {});
+}
+
+void ProxyNode::onClusterPut(Http::Exchange ex)
+{
+    auto act = Api::parseObject(ex.body(), "cluster action");
+    if (!act)
+        return ex.fail(act.error());
+    if (m_rebalance.onClusterPut(ex, *act))
+        return;
+    m_jobs.onClusterPut(std::move(ex));
+}
+
+Result<void> ProxyNode::setTargetFlags(const QString &sid, quint64 flags)
+{
+    const Cluster::Snode *known = m_smap.target(sid);
+    if (!known)
+        return makeError(ErrorCode::NotFound, QStringLiteral("node \"%1\" does not exist").arg(sid));
+    Cluster::Snode node = *known;
+    node.flags = flags;
+    if (m_smap.upsertTarget(node))
+        smapUpdated();
+    return {};
+}
+
+void ProxyNode::removeTarget(const QString &sid)
+{
+    if (!m_smap.removeTarget(sid))
+        return;
+    m_lastSeen.remove(sid);
+    // The removed target still hears of it, so it stops placing anything.
+    smapUpdated();
 }
 
 void ProxyNode::bmdUpdated(std::function<void()> done)

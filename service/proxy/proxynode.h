@@ -9,6 +9,7 @@
 #include "service/proxy/etlservice.h"
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
+#include "service/proxy/rebalancecontrol.h"
 #include "shared/core/result.h"
 
 #include <QElapsedTimer>
@@ -51,6 +52,9 @@ private:
     void onKeepalive(Http::Exchange ex);
     void checkTargets();
     void smapUpdated();
+    void onClusterPut(Http::Exchange ex);
+    Result<void> setTargetFlags(const QString &sid, quint64 flags);
+    void removeTarget(const QString &sid);
     void bmdUpdated(std::function<void()> done);
     void saveSmap();
     // Restores the saved map, or starts a new cluster's; either way a new version with us as
@@ -77,6 +81,7 @@ private:
     EtlService m_etl;
     EtlRoutes m_etlRoutes; // the HTTP face of m_etl
     JobControl m_jobs;
+    RebalanceControl m_rebalance;
     ObjectActions m_objects;
     BucketActions m_buckets;
     BucketSummary m_summary;

@@ -9,6 +9,7 @@
 #include "service/target/objectwriter.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
+#include "service/target/rebalancer.h"
 #include "service/target/xattrs.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/names.h"
@@ -64,6 +65,7 @@ ObjectRoutes::ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent)
     , m_append(ctx)
     , m_customMd(ctx)
     , m_archive(ctx)
+    , m_gfn(ctx)
 {
 }
 
@@ -112,7 +114,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(m_ctx.objectNotFound(bucket, object));
+        return m_gfn.missed(ex, bucket, object);
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -155,7 +157,7 @@ void ObjectRoutes::onHead(Http::Exchange ex)
         return;
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return ex.fail(m_ctx.objectNotFound(bucket, object));
+        return m_gfn.missed(ex, bucket, object);
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
@@ -226,11 +228,20 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
     auto writer = m_ctx.store.beginWrite(bucket, object);
     if (!writer)
         return ex.fail(writer.error());
+    const Http::Request &req = ex.request();
+    const bool intra = !req.header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
     // A copy from another target carries the source's custom metadata.
-    const QByteArray custom = ex.request().header(QByteArray(CustomMdHeader).toLower());
-    if (!custom.isEmpty()
-        && !ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty())
+    const QByteArray custom = req.header(QByteArray(CustomMdHeader).toLower());
+    if (!custom.isEmpty() && intra)
         (*writer)->setCustom(Xattrs::decodeCustom(custom));
+    // An object rebalance moves keeps its version and is checked against its checksum.
+    const QByteArray movedMtime = intra ? req.header(QByteArray(RebalanceHeader).toLower()) : "";
+    const bool moved = !movedMtime.isEmpty();
+    if (moved)
+        (*writer)->keepSource(QString::fromLatin1(req.header("ais-version")),
+                              movedMtime.toLongLong());
+    const QString sentType = QString::fromLatin1(req.header("ais-checksum-type"));
+    const QString sentDigest = QString::fromLatin1(req.header("ais-checksum-value"));
     // The writer lives as long as the body reader; if the client leaves mid-body the connection
     // drops the reader and the writer's destructor removes the temporary file.
     auto state = std::make_shared<std::unique_ptr<ObjectWriter>>(std::move(*writer));
@@ -245,25 +256,40 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
         }
         return true;
     };
-    reader.onEnd = [this, state, ex, bucket, object]() mutable {
+    reader.onEnd = [this, state, ex, moved, sentType, sentDigest]() mutable {
         if (!*state)
             return;
         std::unique_ptr<ObjectWriter> w = std::move(*state);
+        if (moved && w->checksumType() == sentType && w->digest() != sentDigest)
+            return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                     QStringLiteral("%1: checksum mismatch on arrival (%2 != %3)")
+                                         .arg(w->name(), w->digest(), sentDigest)));
         // A result another target sends within a job counts as that job's "in" on this one.
         const QString jobId = ex.request().queryValue("uuid");
-        w->commit().then(
-            this, [this, ex, bucket, object, jobId](const Result<ObjectInfo> &info) mutable {
-                if (!info)
-                    return ex.fail(info.error());
-                Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(bucket, object),
-                                   info->size, info->version);
-                if (!jobId.isEmpty())
-                    m_hooks.countIncoming(jobId, info->size);
-                ex.respond(200, {}, {}, objectHeaders(*info));
-            });
+        w->commit().then(this, [this, ex, jobId, moved](const Result<ObjectInfo> &info) mutable {
+            committed(ex, info, jobId, moved);
+        });
     };
     reader.onAbort = [state]() { state->reset(); };
     ex.readBody(std::move(reader));
+}
+
+void ObjectRoutes::committed(Http::Exchange &ex, const Result<ObjectInfo> &info,
+                             const QString &jobId, bool moved)
+{
+    if (!info) {
+        // A moved copy older than ours: ours stays, and the sender may drop its stale one.
+        if (moved && info.error().tcode == QLatin1String(NewerCopyTcode))
+            return ex.ok();
+        return ex.fail(info.error());
+    }
+    Log::store().debug("stored {} ({} bytes, v{})", Api::objectCname(info->bucket, info->name),
+                       info->size, info->version);
+    if (!jobId.isEmpty())
+        m_hooks.countIncoming(jobId, info->size);
+    if (moved && m_hooks.countRebalanced)
+        m_hooks.countRebalanced(info->size);
+    ex.respond(200, {}, {}, objectHeaders(*info));
 }
 
 void ObjectRoutes::onDelete(Http::Exchange ex)

@@ -4,6 +4,7 @@
 #include "service/target/archiveroutes.h"
 #include "service/target/copyroutes.h"
 #include "service/target/custommdroutes.h"
+#include "service/target/getfromneighbor.h"
 #include "service/target/targetcontext.h"
 #include "shared/api/actmsg.h"
 
@@ -36,6 +37,8 @@ public:
             inlineTransform;
         // A job's result another target stored here (PUT ?uuid=<job>): that job's "in".
         std::function<void(const QString &jobId, qint64 bytes)> countIncoming;
+        // An object another target moved here with rebalance was stored.
+        std::function<void(qint64 bytes)> countRebalanced;
     };
 
     ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent = nullptr);
@@ -50,6 +53,9 @@ private:
     void onPatch(Http::Exchange ex);
     void onDelete(Http::Exchange ex);
     void write(Http::Exchange ex, const QString &bucket, const QString &object);
+    // A write's commit answered: the object's headers, or the error.
+    void committed(Http::Exchange &ex, const Result<ObjectInfo> &info, const QString &jobId,
+                   bool moved);
     // Checks bucket and object name (and, when writing, that the bucket takes writes); false
     // when it answered already.
     bool checkObject(Http::Exchange &ex, QString *bucket, QString *object, bool writing);
@@ -63,6 +69,7 @@ private:
     AppendRoutes m_append;
     CustomMdRoutes m_customMd;
     ArchiveRoutes m_archive;
+    GetFromNeighbor m_gfn; // a local miss may sit on another target while objects move
 };
 
 } // namespace Kiln::Target

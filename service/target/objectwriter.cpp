@@ -184,17 +184,40 @@ Result<ObjectInfo> fail(int fd, const QByteArray &temp, const ObjectInfo &info, 
                                     .arg(what, info.name, QString::fromLocal8Bit(strerror(err))));
 }
 
+// How a commit treats the object it replaces (see ObjectWriter::keepSource).
+struct CommitPolicy
+{
+    bool versioning = true;
+    QString keepVersion;
+    qint64 sourceMtimeNs = 0;
+};
+
 // Sets the metadata, fsyncs and renames the temporary file into place. Blocking.
 Result<ObjectInfo> commitFile(int fd, ObjectInfo info, const QString &tempPath,
-                              const QString &bucketRoot, bool versioning)
+                              const QString &bucketRoot, const CommitPolicy &policy)
 {
     const QByteArray temp = QFile::encodeName(tempPath);
     const QByteArray final = QFile::encodeName(info.path);
     // Concurrent PUTs of one object commit one at a time, so each bumps the version it
     // replaces (AIS bumps under the object's lock too).
     const QMutexLocker locker(&objectLock(final));
-    // The version follows the object being replaced (none while versioning is off).
-    if (versioning) {
+    if (policy.sourceMtimeNs > 0) {
+        struct stat existing
+        { };
+        if (::stat(final.constData(), &existing) == 0
+            && qint64(existing.st_mtim.tv_sec) * 1000000000 + existing.st_mtim.tv_nsec
+                > policy.sourceMtimeNs) {
+            ::close(fd);
+            ::unlink(temp.constData());
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("%1: a newer copy is here already").arg(info.name),
+                             QString::fromLatin1(NewerCopyTcode));
+        }
+    }
+    if (!policy.keepVersion.isEmpty()) {
+        info.version = policy.keepVersion;
+    } else if (policy.versioning) {
+        // The version follows the object being replaced (none while versioning is off).
         qint64 version = 1;
         if (const QByteArray old = Xattrs::get(final, Xattrs::Version); !old.isEmpty())
             version = old.toLongLong() + 1;
@@ -239,7 +262,7 @@ Result<ObjectInfo> ObjectWriter::commitNow()
     info.checksum = m_checksum.digest();
     info.checksumType = m_checksum.type();
     return commitFile(fd, info, m_tempPath, m_store->bucketDir(info.mountpath, info.bucket),
-                      m_versioning);
+                      CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
 }
 
 QFuture<Result<ObjectInfo>> ObjectWriter::commit()
@@ -253,11 +276,11 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
     info.size = m_written;
     info.checksum = m_checksum.digest();
     info.checksumType = m_checksum.type();
-    const bool versioning = m_versioning;
+    const CommitPolicy policy{m_versioning, m_keepVersion, m_sourceMtimeNs};
     const QString tempPath = m_tempPath;
     const QString bucketRoot = m_store->bucketDir(info.mountpath, info.bucket);
     return QtConcurrent::run(m_store->ioPool(), [=]() -> Result<ObjectInfo> {
-        return commitFile(fd, info, tempPath, bucketRoot, versioning);
+        return commitFile(fd, info, tempPath, bucketRoot, policy);
     });
 }
 

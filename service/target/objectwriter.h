@@ -15,6 +15,9 @@ namespace Kiln::Target {
 
 class ObjectStore;
 
+// The error tcode of a commit that kept a newer copy (see ObjectWriter::keepSource).
+inline constexpr char NewerCopyTcode[] = "KilnNewerCopy";
+
 // Receives one object's bytes into a temporary file on the object's mountpath, checksumming
 // (with the bucket's checksum type) as it goes; commit() fsyncs and renames it over the final
 // name on the store's I/O pool, so readers see the old version or the new one, never a mix. A
@@ -36,6 +39,13 @@ public:
     QString digest() const { return m_checksum.digest(); }
     // Custom metadata the committed object carries (a copy keeps its source's).
     void setCustom(const CustomMd &custom) { m_target.custom = custom; }
+    // A copy that moves with rebalance keeps its source's version, and never replaces a copy
+    // here that was written after the source was (a client's PUT to the new owner wins).
+    void keepSource(const QString &version, qint64 sourceMtimeNs)
+    {
+        m_keepVersion = version;
+        m_sourceMtimeNs = sourceMtimeNs;
+    }
     // Append sessions write by position (several requests, and the object's old bytes copied in
     // on the I/O pool at the same time) and checksum the whole file once, at the flush.
     Result<void> writeAt(qint64 offset, const char *data, qsizetype size);
@@ -62,6 +72,8 @@ private:
     qint64 m_written = 0;
     Checksummer m_checksum;
     bool m_versioning;
+    QString m_keepVersion; // see keepSource()
+    qint64 m_sourceMtimeNs = 0;
 };
 
 // Striped locks, one of 256 per object path, shared by every writer of this process: commits

@@ -27,9 +27,11 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
                         const QString &object) {
                      onInlineTransform(std::move(ex), etlName, bucket, object);
                  },
-                 [this](const QString &jobId, qint64 bytes) { m_jobs.countIncoming(jobId, bytes); }})
+                 [this](const QString &jobId, qint64 bytes) { m_jobs.countIncoming(jobId, bytes); },
+                 [this](qint64 bytes) { m_rebalancer.countReceived(bytes); }})
     , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
+    , m_rebalancer(m_store, m_smap, m_self, m_nam)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -77,6 +79,12 @@ void TargetNode::registerRoutes()
     m_promote.registerRoutes(r);
     registerEtlRoutes();
     m_jobs.registerRoutes(r);
+    r.add({"GET"}, Api::Route::TargetRebalance,
+          [this](Http::Exchange ex) { ex.json(Api::compact(m_rebalancer.snapshot())); });
+    r.add({"DELETE"}, Api::Route::TargetRebalance, [this](Http::Exchange ex) {
+        m_rebalancer.stop();
+        ex.ok();
+    });
 }
 
 void TargetNode::join()
@@ -89,6 +97,10 @@ void TargetNode::join()
                                                    .arg(reply.status)
                                                    .arg(QString::fromUtf8(reply.body.left(300)))
                                              : reply.error;
+            if (reply.body.contains("ErrDecommissioned")) {
+                Log::target().error("this target was decommissioned: not joining again ({})", why);
+                return;
+            }
             Log::target().warn("join via {} failed ({}); retrying", m_proxy.url(), why);
             m_joinRetryTimer.start();
             return;
@@ -177,6 +189,8 @@ void TargetNode::applySmap(const Cluster::Smap &smap)
                        smap.targets().size());
     m_smap = smap;
     m_proxy.id = smap.primary().id;
+    // Every new map may move objects: a join, a leave, a return, a maintenance change.
+    m_rebalancer.onSmapChanged();
 }
 
 void TargetNode::applyWriteSettings()

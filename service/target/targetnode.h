@@ -10,6 +10,7 @@
 #include "service/target/objectroutes.h"
 #include "service/target/objectstore.h"
 #include "service/target/promoteroutes.h"
+#include "service/target/rebalancer.h"
 #include "service/target/targetcontext.h"
 #include "shared/core/result.h"
 
@@ -90,6 +91,7 @@ private:
     ObjectRoutes m_objects;
     BucketRoutes m_buckets;
     PromoteRoutes m_promote;
+    Rebalancer m_rebalancer; // moves objects whose owner a new map changed
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;

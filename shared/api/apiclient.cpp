@@ -456,4 +456,15 @@ void ApiClient::stopJob(const QString &jobId, QObject *context, Callback<void> d
     send(r, context, mapVoid(std::move(done)));
 }
 
+void ApiClient::nodeAction(const QString &action, const QString &nodeId, QObject *context,
+                           Callback<QString> done)
+{
+    Request r;
+    r.method = "PUT";
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Cluster);
+    r.body = actionBody(action, QJsonObject{{"sid", nodeId}});
+    r.idempotent = false;
+    send(r, context, mapText(std::move(done)));
+}
+
 } // namespace Kiln::Api

@@ -122,6 +122,11 @@ public:
     void jobStatus(const QString &jobId, QObject *context, Callback<JobStatus> done);
     void jobStats(const QString &jobId, QObject *context, Callback<JobStats> done);
     void stopJob(const QString &jobId, QObject *context, Callback<void> done);
+    // AIS's node actions on PUT /v1/cluster (start-maintenance, stop-maintenance,
+    // decommission-node) for one target; answers the id of the rebalance it starts ("g<N>"),
+    // waited for with jobStatus/jobStats like any job.
+    void nodeAction(const QString &action, const QString &nodeId, QObject *context,
+                    Callback<QString> done);
 
 Q_SIGNALS:
     // Connected after any answer from the proxy; Unreachable after a connection failure.

@@ -33,7 +33,7 @@ QJsonObject clusterConfigJson(const ClusterConfigInfo &info)
         // needs them) to colour capacity, so they are AIS's defaults.
         {"space",
          QJsonObject{{"cleanupwm", 65}, {"lowwm", 75}, {"highwm", 90}, {"out_of_space", 95}}},
-        {"rebalance", QJsonObject{{"enabled", false}}},
+        {"rebalance", QJsonObject{{"enabled", true}}},
         {"resilver", QJsonObject{{"enabled", false}}},
         {"versioning", QJsonObject{{"enabled", true}, {"validate_warm_get", false}}},
         {"checksum", QJsonObject{{"type", "xxhash"}}},

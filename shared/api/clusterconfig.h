@@ -19,8 +19,8 @@ struct ClusterConfigInfo
 };
 
 // AIS's cmn.ClusterConfig with Kiln's real values. Sections Kiln has no counterpart for are left
-// out (the Go client reads them as zero values); features Kiln does not run say so: rebalance,
-// mirroring and erasure coding off, no authentication, no cloud backends. The space watermarks
+// out (the Go client reads them as zero values); features Kiln does not run say so:
+// mirroring and erasure coding off (rebalance is on), no authentication, no cloud backends. The space watermarks
 // are AIS's defaults (the CLI needs them; Kiln does not act on them).
 QJsonObject clusterConfigJson(const ClusterConfigInfo &info);
 

@@ -39,6 +39,8 @@ inline constexpr char XactionStart[] = "/v1/xactions/_start";
 inline constexpr char XactionAbort[] = "/v1/xactions/{id}/_abort";
 inline constexpr char XactionFailed[] = "/v1/xactions/{id}/_failed";
 inline constexpr char XactionFinished[] = "/v1/xactions/{id}/_finished";
+// Kiln's own (intra-cluster): a target's part of the global rebalance; GET reads it, DELETE stops it.
+inline constexpr char TargetRebalance[] = "/v1/rebalance";
 inline constexpr char TxnSummary[] = "/v1/txn/summary";
 inline constexpr char TxnPromoteBegin[] = "/v1/txn/promote/{bucket}/begin";
 inline constexpr char TxnPromoteCommit[] = "/v1/txn/promote/{bucket}/commit";
@@ -77,6 +79,10 @@ inline constexpr char UnixTime[] = "utm";
 inline constexpr char Readiness[] = "readiness";
 inline constexpr char PrimaryReady[] = "prr";
 inline constexpr char Xid[] = "xid";
+// Kiln's get-from-neighbor hops (not AIS's): a GET/HEAD a target redirected to the neighbor that
+// holds the object, and the neighbor's redirect back to the owner when the copy moved meanwhile.
+inline constexpr char GfnHop[] = "kiln_gfn";
+inline constexpr char GfnBack[] = "kiln_gfn_back";
 } // namespace Query
 
 namespace What {
@@ -96,7 +102,16 @@ namespace Action {
 inline constexpr char CreateBucket[] = "create-bck";
 inline constexpr char DestroyBucket[] = "destroy-bck";
 inline constexpr char List[] = "list";
+// PUT /v1/cluster (AIS apc.ActRebalance, ActStartMaintenance, ...; value ActValRmNode {"sid"}).
+inline constexpr char Rebalance[] = "rebalance";
+inline constexpr char StartMaintenance[] = "start-maintenance";
+inline constexpr char StopMaintenance[] = "stop-maintenance";
+inline constexpr char DecommissionNode[] = "decommission-node";
+inline constexpr char Stop[] = "stop";
 } // namespace Action
+
+// The xaction kind of a global rebalance (AIS apc.ActRebalance).
+inline constexpr char KindRebalance[] = "rebalance";
 
 namespace Header {
 inline constexpr char Error[] = "Hdr-Error";

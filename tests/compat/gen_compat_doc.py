@@ -17,7 +17,8 @@ MARK = {"passed": "pass", "failed": "**FAIL**", "xfail": "xfail", "xpassed": "pa
 # Worst first: a method covered by several tests shows its worst outcome.
 RANK = ["failed", "xfail", "xpassed", "passed", "skipped"]
 CLI_ORDER = ["cli-test_cli_etl", "cli-test_cli_transform", "cli-test_cli_specs",
-             "cli-test_cli_tutorial", "cli-test_cli_cluster", "cli-test_cli_objects"]
+             "cli-test_cli_tutorial", "cli-test_cli_cluster", "cli-test_cli_objects",
+             "cli-test_cli_rebalance"]
 
 
 def pins() -> list[str]:

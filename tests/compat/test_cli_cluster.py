@@ -98,7 +98,7 @@ def test_cluster_show(kiln, ais, cluster, words):
             f"p[{cluster['pid']}]\n"
             f"   Software:\t{st['ais_version']} (build: {st['build_time']})\n"
             "   Backend:\tNone\n   Deployment:\tdev\n   Status:\t4 online\n"
-            "   Rebalance:\tdisabled\n   Authentication:\tdisabled\n"
+            "   Rebalance:\t-\n   Authentication:\tdisabled\n"
             f"   Version:\t{st['ais_version']}\n   Build:\t{st['build_time']}\n")
     assert tabwrite(want) == summary, summary
 
@@ -168,4 +168,4 @@ def test_storage_disk_cpu_memory_config(kiln, ais, cluster):
                  if "\t" in line)
     assert props["uuid"] == cluster["smap"]["uuid"]
     assert props["keepalivetracker.proxy.interval"] == "1s"
-    assert props["rebalance.enabled"] == "false" and props["mirror.enabled"] == "false"
+    assert props["rebalance.enabled"] == "true" and props["mirror.enabled"] == "false"

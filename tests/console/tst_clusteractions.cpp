@@ -31,12 +31,15 @@ private Q_SLOTS:
     void renamesAnObject();
     void renameOntoItselfIsRefusedInTheDialog();
     void copiesABucketAsAJobWithProgress();
+    void maintenanceButtonsFollowTheRebalance();
 
 private:
     void selectBucket(const QString &name);
     void selectObject(const QString &name);
     QByteArray get(const QString &bucket, const QString &object, QString *error = nullptr);
     QStringList names(const QString &bucket);
+    Cluster::Smap smap();
+    void runNodeAction(const QString &action);
 
     KilnCluster m_cluster;
     Api::ApiClient m_api;
@@ -195,3 +198,53 @@ void tst_ClusterActions::copiesABucketAsAJobWithProgress()
 
 QTEST_MAIN(tst_ClusterActions)
 #include "tst_clusteractions.moc"
+
+
+Cluster::Smap tst_ClusterActions::smap()
+{
+    std::optional<Result<Cluster::Smap>> got;
+    m_api.clusterMap(this, [&](const Result<Cluster::Smap> &r) { got = r; });
+    if (!QTest::qWaitFor([&] { return got.has_value(); }, 20000) || !*got)
+        return {};
+    return **got;
+}
+
+void tst_ClusterActions::runNodeAction(const QString &action)
+{
+    m_view->nodeAction(action);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->rebalanceText().contains(QStringLiteral("finished")), 40000);
+    QVERIFY2(m_view->rebalanceText().startsWith(QStringLiteral("rebalance g")),
+             qPrintable(m_view->rebalanceText()));
+}
+
+void tst_ClusterActions::maintenanceButtonsFollowTheRebalance()
+{
+    const QStringList before = names(QStringLiteral("consrc"));
+    QMap<QString, QByteArray> bytes;
+    for (const QString &n : before)
+        bytes.insert(n, get(QStringLiteral("consrc"), n));
+    m_nodes.setSmap(smap());
+    int row = -1;
+    for (int r = 0; r < m_nodes.rowCount() && row < 0; ++r) {
+        if (m_nodes.index(r, Console::ClusterModel::Role).data().toString() == "target")
+            row = r;
+    }
+    QVERIFY(row >= 0);
+    m_view->nodesTable()->selectRow(row);
+    const QString sid = m_view->selectedNode();
+    QVERIFY(!sid.isEmpty());
+
+    runNodeAction(QStringLiteral("start-maintenance"));
+    QVERIFY(smap().target(sid)->inMaintenance());
+    m_nodes.setSmap(smap());
+    QCOMPARE(m_nodes.index(row, Console::ClusterModel::State).data().toString(),
+             QStringLiteral("maintenance"));
+    QCOMPARE(names(QStringLiteral("consrc")), before);
+    for (auto it = bytes.cbegin(); it != bytes.cend(); ++it)
+        QCOMPARE(get(QStringLiteral("consrc"), it.key()), it.value());
+
+    m_view->nodesTable()->selectRow(row);
+    runNodeAction(QStringLiteral("stop-maintenance"));
+    QVERIFY(!smap().target(sid)->inMaintenance());
+    QCOMPARE(names(QStringLiteral("consrc")), before);
+}

@@ -132,7 +132,7 @@ def test_cluster_config_and_backends(cluster):
     assert cfg["proxy"]["primary_url"] == smap["proxy_si"]["public_net"]["direct_url"]
     # kh.Cluster starts its nodes with a 1 s keepalive and a 5 s timeout.
     assert cfg["keepalivetracker"]["proxy"] == {"interval": "1s", "name": "heartbeat", "factor": 5}
-    assert cfg["rebalance"]["enabled"] is False and cfg["auth"]["enabled"] is False
+    assert cfg["rebalance"]["enabled"] is True and cfg["auth"]["enabled"] is False
     r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "backends"}, timeout=10)
     assert r.status_code == 200 and r.json() == [], r.text
 

@@ -1,0 +1,243 @@
+#include "service/target/rebalancer.h"
+
+#include "service/node/intracall.h"
+#include "service/target/objectdelivery.h"
+#include "service/target/objectstore.h"
+#include "service/target/xattrs.h"
+#include "shared/api/names.h"
+#include "shared/api/routepath.h"
+#include "shared/api/wire.h"
+#include "shared/cluster/hrw.h"
+#include "shared/cluster/smap.h"
+#include "shared/core/logging.h"
+
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QUrl>
+
+#include <memory>
+
+namespace Kiln::Target {
+namespace {
+
+constexpr int MaxInFlight = 8;
+constexpr int SendTimeoutMs = 120000;
+constexpr int RetryMs = 3000;
+
+} // namespace
+
+Rebalancer::Rebalancer(ObjectStore &store, const Cluster::Smap &smap, const Cluster::Snode &self,
+                       QNetworkAccessManager &nam, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_smap(smap)
+    , m_self(self)
+    , m_nam(nam)
+{
+    m_retry.setSingleShot(true);
+    m_retry.setInterval(RetryMs);
+    connect(&m_retry, &QTimer::timeout, this, &Rebalancer::run);
+}
+
+void Rebalancer::onSmapChanged()
+{
+    ++m_generation;
+    m_aborted = false;
+    m_retry.stop();
+    if (m_running) {
+        // Sends in flight finish (each is whole or not at all); then the run starts over.
+        m_restart = true;
+        m_queue.clear();
+        m_buckets.clear();
+        return;
+    }
+    m_stats = {};
+    run();
+}
+
+void Rebalancer::stop()
+{
+    ++m_generation;
+    m_retry.stop();
+    m_queue.clear();
+    m_buckets.clear();
+    m_restart = false;
+    if (m_running)
+        m_aborted = true;
+}
+
+void Rebalancer::countReceived(qint64 bytes)
+{
+    ++m_stats.receivedObjects;
+    m_stats.receivedBytes += bytes;
+}
+
+void Rebalancer::run()
+{
+    m_running = true;
+    m_restart = false;
+    m_smapVersion = m_smap.version();
+    if (!m_started.isValid() || m_ended.isValid())
+        m_started = QDateTime::currentDateTimeUtc();
+    m_ended = {};
+    m_buckets = m_store.localBuckets();
+    Log::target().info("rebalance g{}: started ({} buckets, {} targets)", m_smapVersion,
+                       m_buckets.size(), m_smap.targets().size());
+    walkNext();
+}
+
+void Rebalancer::walkNext()
+{
+    if (m_buckets.isEmpty())
+        return pump();
+    const QString bucket = m_buckets.takeFirst();
+    const qint64 generation = m_generation;
+    m_walking = true;
+    m_store.walk(bucket, {}).then(this, [this, generation](const Result<QList<ObjectInfo>> &all) {
+        m_walking = false;
+        if (generation != m_generation)
+            return pump(); // drains what is in flight, then restarts or ends
+        if (!all) {
+            ++m_stats.errors;
+            Log::target().error("rebalance g{}: {}", m_smapVersion, all.error().message);
+        } else {
+            for (const ObjectInfo &info : *all) {
+                const Cluster::Snode *owner = Cluster::hrwTarget(
+                    m_smap, Cluster::objectUname(info.bucket, info.name));
+                if (owner && owner->id != m_self.id)
+                    m_queue.push_back(info);
+            }
+        }
+        walkNext();
+    });
+}
+
+void Rebalancer::pump()
+{
+    while (m_inFlight < MaxInFlight && !m_queue.empty()) {
+        const ObjectInfo info = m_queue.front();
+        m_queue.pop_front();
+        // The owner as the map says now (a newer map clears the queue, so this is the run's map).
+        const Cluster::Snode *owner
+            = Cluster::hrwTarget(m_smap, Cluster::objectUname(info.bucket, info.name));
+        if (!owner || owner->id == m_self.id)
+            continue;
+        send(info, owner->url());
+    }
+    if (m_inFlight == 0 && m_queue.empty() && m_buckets.isEmpty() && !m_walking)
+        finish();
+}
+
+void Rebalancer::send(const ObjectInfo &walked, const QString &ownerUrl)
+{
+    auto info = m_store.stat(walked.bucket, walked.name);
+    if (!info)
+        return; // deleted meanwhile
+    auto file = std::make_shared<QFile>(info->path);
+    if (!file->open(QIODevice::ReadOnly))
+        return;
+    QUrl url(ownerUrl
+             + Api::routePath(Api::Route::Object,
+                              {QString::fromLatin1(QUrl::toPercentEncoding(info->bucket)),
+                               QString::fromLatin1(QUrl::toPercentEncoding(info->name, "/"))}));
+    url.setQuery(QStringLiteral("provider=ais"));
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
+    request.setRawHeader(Node::IntraHeader, "1");
+    request.setRawHeader(RebalanceHeader, QByteArray::number(info->mtimeNs));
+    request.setRawHeader(Api::Header::ChecksumType, info->checksumType.toLatin1());
+    request.setRawHeader(Api::Header::ChecksumValue, info->checksum.toLatin1());
+    if (!info->version.isEmpty())
+        request.setRawHeader(Api::Header::Version, info->version.toLatin1());
+    if (!info->custom.isEmpty())
+        request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(info->custom));
+    request.setTransferTimeout(SendTimeoutMs);
+    QNetworkReply *reply = m_nam.put(request, file.get());
+    ++m_inFlight;
+    const ObjectInfo sentInfo = *info;
+    connect(reply, &QNetworkReply::finished, this, [this, reply, file, sentInfo] {
+        reply->deleteLater();
+        file->close();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status != 200)
+            Log::target().warn("rebalance g{}: sending {} failed ({}); the copy stays here",
+                               m_smapVersion, Api::objectCname(sentInfo.bucket, sentInfo.name),
+                               status ? QString::number(status) : reply->errorString());
+        sent(sentInfo, status == 200);
+    });
+}
+
+void Rebalancer::sent(const ObjectInfo &info, bool ok)
+{
+    --m_inFlight;
+    if (!ok) {
+        ++m_stats.errors;
+    } else {
+        // The owner holds it now. Ours goes unless a client rewrote it meanwhile.
+        auto now = m_store.stat(info.bucket, info.name);
+        if (now && now->mtimeNs == info.mtimeNs && now->size == info.size) {
+            if (auto removed = m_store.remove(info.bucket, info.name); !removed)
+                Log::target().warn("rebalance g{}: {}", m_smapVersion, removed.error().message);
+        }
+        ++m_stats.sentObjects;
+        m_stats.sentBytes += info.size;
+    }
+    pump();
+}
+
+void Rebalancer::finish()
+{
+    m_running = false;
+    if (m_restart && !m_aborted) {
+        Log::target().info("rebalance g{}: a newer map arrived; starting over", m_smapVersion);
+        return run();
+    }
+    m_ended = QDateTime::currentDateTimeUtc();
+    Log::target().info("rebalance g{}: {} ({} objects, {} bytes sent; {} failed)", m_smapVersion,
+                       m_aborted ? "stopped" : "done", m_stats.sentObjects, m_stats.sentBytes,
+                       m_stats.errors);
+    // Failed sends kept their copies: try them again a little later (a new map resets this).
+    if (m_stats.errors > 0 && !m_aborted) {
+        m_stats.errors = 0;
+        m_retry.start();
+    }
+}
+
+QJsonObject Rebalancer::snapshot() const
+{
+    // AIS's core.Snap of a rebalance xaction (what `ais show rebalance` reads), plus Kiln's own
+    // progress fields for the proxy and the console.
+    auto rfc3339 = [](const QDateTime &t) {
+        return t.isValid() ? t.toString(Qt::ISODateWithMs) : QStringLiteral("0001-01-01T00:00:00Z");
+    };
+    const bool running = m_running || m_retry.isActive();
+    return QJsonObject{
+        {"id", QStringLiteral("g%1").arg(m_smapVersion)},
+        {"kind", QStringLiteral("rebalance")},
+        {"start-time", rfc3339(m_started)},
+        {"end-time", rfc3339(running ? QDateTime() : m_ended)},
+        {"end_ns", !running && m_ended.isValid() ? m_ended.toMSecsSinceEpoch() * 1000000 : 0},
+        {"aborted", m_aborted},
+        {"is_idle", !running},
+        {"abort-err", QString()},
+        {"err", QString()},
+        {"stats",
+         QJsonObject{{"loc-objs", QStringLiteral("0")},
+                     {"loc-bytes", QStringLiteral("0")},
+                     {"out-objs", QString::number(m_stats.sentObjects)},
+                     {"out-bytes", QString::number(m_stats.sentBytes)},
+                     {"in-objs", QString::number(m_stats.receivedObjects)},
+                     {"in-bytes", QString::number(m_stats.receivedBytes)}}},
+        {"smap_version", m_smapVersion},
+        {"running", running},
+        {"sent_objects", m_stats.sentObjects},
+        {"sent_bytes", m_stats.sentBytes},
+        {"received_objects", m_stats.receivedObjects},
+        {"received_bytes", m_stats.receivedBytes},
+        {"errors", m_stats.errors},
+    };
+}
+
+} // namespace Kiln::Target
