@@ -26,6 +26,9 @@ struct ClusterOptions
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     std::chrono::milliseconds readyTimeout{60000};
+    // Every node runs with --auth; the secret is $KILN_AUTH_SECRET, else <dataDir>/auth.secret
+    // (made once, mode 0600), handed to the nodes in their environment.
+    bool auth = false;
 };
 
 // `kilnd cluster`: runs one proxy and N targets as child processes of this one, each a
@@ -56,6 +59,8 @@ private:
         QList<qint64> crashTimes;
     };
 
+    // The cluster secret (ClusterOptions::auth), installed here and in the environment.
+    Result<void> authSecret();
     void startChild(Child &child);
     void onChildFinished(Child &child, int exitCode, QProcess::ExitStatus status);
     void pollReady();

@@ -12,6 +12,10 @@ ErrorCode codeForStatus(int status, ErrorCode otherwise)
     switch (status) {
     case 400:
         return ErrorCode::InvalidArgument;
+    case 401:
+        return ErrorCode::Unauthenticated;
+    case 403:
+        return ErrorCode::Forbidden;
     case 404:
         return ErrorCode::NotFound;
     case 409:
@@ -56,6 +60,10 @@ int statusFor(ErrorCode code)
         return 400;
     case ErrorCode::EtlStatus:
         return 500; // an ETL error without its status (see the overload below)
+    case ErrorCode::Unauthenticated:
+        return 401;
+    case ErrorCode::Forbidden:
+        return 403;
     }
     return 500;
 }
@@ -101,6 +109,10 @@ const char *reasonPhrase(int status)
         return "Temporary Redirect";
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 405:

@@ -32,8 +32,11 @@ Options:
                              (default DIR/promote; cluster: every node gets DIR/promote)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
+  --auth                     require AIS AuthN tokens (Authorization: Bearer); the secret
+                             comes from auth.secret(_file) or $KILN_AUTH_SECRET; cluster:
+                             made once and kept in DIR/auth.secret when not given
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
-                             (core, http, proxy, target, cluster, store, etl, runtime, kube);
+                             (core, http, proxy, target, cluster, store, etl, runtime, kube, auth);
                              repeat for several
   -h, --help                 this text
   -v, --version              the version
@@ -52,7 +55,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
+                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -122,6 +125,7 @@ public:
     const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
     const QCommandLineOption venvDir{"venv-dir", "venvs", "DIR"};
     const QCommandLineOption promoteRoot{"promote-root", "promote", "DIR"};
+    const QCommandLineOption auth{"auth", "auth"};
 
 private:
     QCommandLineParser m_parser;
@@ -172,6 +176,7 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
         c.venvDir = f.value(f.venvDir);
     if (f.isSet(f.promoteRoot))
         c.promoteRoot = f.value(f.promoteRoot);
+    c.auth = f.isSet(f.auth);
     return {};
 }
 
@@ -231,6 +236,10 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
     if (auto done = f.setDuration(f.kaTimeout, n.keepaliveTimeout); !done)
         return done.error();
     n.logLevels += f.values(f.logLevel);
+    if (f.isSet(f.auth))
+        n.authEnabled = true;
+    if (n.authEnabled && n.authSecret.isEmpty())
+        n.authSecret = qEnvironmentVariable("KILN_AUTH_SECRET");
     if (n.role == Role::Proxy && !n.mountpaths.isEmpty())
         return usageError("--mountpath is for targets");
     if (auto valid = n.validate(); !valid)

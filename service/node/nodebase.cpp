@@ -1,5 +1,8 @@
 #include "service/node/nodebase.h"
 
+#include "service/auth/accessguard.h"
+#include "service/auth/clustersecret.h"
+
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "shared/api/json.h"
@@ -49,6 +52,15 @@ NodeBase::NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent)
     , m_report(type == Cluster::NodeType::Target ? m_config.effectiveMountpaths() : QStringList{})
     , m_bmdWriter(m_config.dataDir + QStringLiteral("/bmd.json"))
 {
+    if (m_config.authEnabled) {
+        // Every route is checked from here on (service/auth/routepolicy says what each needs).
+        const QByteArray secret = m_config.authSecret.toUtf8();
+        Auth::ClusterSecret::install(secret);
+        m_guard = std::make_unique<Auth::AccessGuard>(
+            std::make_shared<Auth::TokenVerifier>(secret), Auth::RoutePolicy::standard(),
+            [this] { return m_smap.uuid(); });
+        m_guard->install(m_server.router());
+    }
 }
 
 NodeBase::~NodeBase() = default;
@@ -76,6 +88,8 @@ void NodeBase::registerNodeRoutes(Http::Router &r)
 {
     r.add({"GET", "HEAD"}, Api::Route::Health, Http::bindHandler(this, &NodeBase::onHealth));
     r.add({"GET"}, Api::Route::Daemon, Http::bindHandler(this, &NodeBase::onDaemonGet));
+    if (m_guard)
+        m_guard->registerRoutes(r, [this](const QByteArray &body) { onTokensRevoked(body); });
 }
 
 Result<QJsonObject> NodeBase::readSaved(const QString &file, const char *what, bool *found) const

@@ -48,6 +48,10 @@ struct NodeConfig
     QString containers = QStringLiteral("auto");
     QString imageRuntime = QStringLiteral("local");
     QList<ImageMapping> images;
+    // Auth (AIS AuthN tokens, service/auth): off by default. The secret signs and checks
+    // tokens (HS256); from auth.secret, auth.secret_file, or $KILN_AUTH_SECRET.
+    bool authEnabled = false;
+    QString authSecret;
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;
