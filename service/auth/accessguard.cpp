@@ -1,5 +1,6 @@
 #include "service/auth/accessguard.h"
 
+#include "service/auth/autherror.h"
 #include "service/auth/clustersecret.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
@@ -58,9 +59,11 @@ bool AccessGuard::admit(Http::Exchange &ex, const Http::Route &route) const
     if (checked)
         return true;
     const Http::Request &req = ex.request();
-    Log::auth().info("{} {} from {}: {}", req.method, req.path(), req.peer.toString(),
+    Log::http().info("auth: {} {} from {}: {}", req.method, req.path(), req.peer.toString(),
                      checked.error().message);
-    ex.fail(checked.error());
+    Error answer = checked.error();
+    answer.tcode.clear(); // Kiln's own marker (autherror.h); AIS sends no tcode here
+    ex.fail(statusOf(checked.error()), answer);
     return false;
 }
 
@@ -106,7 +109,7 @@ void AccessGuard::onRevoke(Http::Exchange ex, const std::function<void(QByteArra
     for (const QByteArray &t : tokens)
         m_verifier->revoke(t);
     m_verifier->prune();
-    Log::auth().info("revoked {} token(s)", tokens.size());
+    Log::http().info("auth: revoked {} token(s)", tokens.size());
     if (onRevoked)
         onRevoked(ex.body());
     ex.ok();

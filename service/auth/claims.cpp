@@ -1,5 +1,6 @@
 #include "service/auth/claims.h"
 
+#include "service/auth/autherror.h"
 #include <QJsonArray>
 #include <QJsonValue>
 
@@ -8,7 +9,7 @@ namespace {
 
 Error invalid(const QString &what)
 {
-    return makeError(ErrorCode::Unauthenticated, QStringLiteral("invalid token: %1").arg(what));
+    return unauthenticated(QStringLiteral("invalid token: %1").arg(what));
 }
 
 // AIS writes permissions as a decimal string ("perm": "255"); a plain number is taken too.
@@ -27,8 +28,8 @@ Result<AccessAttrs> readPerm(const QJsonValue &value)
 
 Error forbidden(const Claims &claims, const QString &detail)
 {
-    return makeError(ErrorCode::Forbidden, QStringLiteral("user `%1` has insufficient permissions: %2")
-                                               .arg(claims.subject, detail));
+    return Auth::forbidden(QStringLiteral("user `%1` has insufficient permissions: %2")
+                                .arg(claims.subject, detail));
 }
 
 QString providerOf(const QString &provider)

@@ -56,7 +56,7 @@ struct Claims
     static Result<Claims> fromJson(const QJsonObject &json);
 
     // AIS's order: admin; then the bucket's own ACL; then the cluster's (or the default
-    // cluster's) ACL. Fails with ErrorCode::Forbidden and the permission missing.
+    // cluster's) ACL. Fails with an Auth::forbidden error (403) naming the permission missing.
     Result<void> check(const QString &clusterId, const BucketRef *bucket,
                        AccessAttrs wanted) const;
 

@@ -1,5 +1,6 @@
 #include "service/auth/clustersecret.h"
 
+#include "service/auth/autherror.h"
 #include "service/auth/claims.h"
 #include "service/auth/jwt.h"
 
@@ -61,12 +62,11 @@ Result<void> ClusterSecret::verifyRedirect(const QByteArray &method, const QByte
     const QByteArray expected = signRedirect(method, rawPath, pid, utm);
     if (expected.isEmpty() || signature.size() != expected.size()
         || CRYPTO_memcmp(signature.constData(), expected.constData(), size_t(expected.size())) != 0)
-        return makeError(ErrorCode::Unauthenticated,
-                         QStringLiteral("invalid redirect signature"));
+        return unauthenticated(QStringLiteral("invalid redirect signature"));
     bool ok = false;
     const qint64 issued = utm.toLongLong(&ok, 36);
     if (!ok || nowNs - issued > MaxRedirectAgeNs || issued - nowNs > MaxRedirectAgeNs)
-        return makeError(ErrorCode::Unauthenticated, QStringLiteral("redirect has expired"));
+        return unauthenticated(QStringLiteral("redirect has expired"));
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "service/auth/jwt.h"
 
+#include "service/auth/autherror.h"
 #include <openssl/crypto.h>
 
 #include <QCryptographicHash>
@@ -13,7 +14,7 @@ constexpr auto Base64Url = QByteArray::Base64UrlEncoding | QByteArray::OmitTrail
 
 Error invalid(const QString &why)
 {
-    return makeError(ErrorCode::Unauthenticated, QStringLiteral("invalid token: %1").arg(why));
+    return unauthenticated(QStringLiteral("invalid token: %1").arg(why));
 }
 
 QByteArray mac(const QByteArray &signingInput, const QByteArray &secret)

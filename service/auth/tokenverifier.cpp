@@ -1,18 +1,11 @@
 #include "service/auth/tokenverifier.h"
 
+#include "service/auth/autherror.h"
 #include "service/auth/jwt.h"
 
 #include <QDateTime>
 
 namespace Kiln::Auth {
-namespace {
-
-Error unauthenticated(const QString &message)
-{
-    return makeError(ErrorCode::Unauthenticated, message);
-}
-
-} // namespace
 
 TokenVerifier::TokenVerifier(QByteArray secret, Clock clock)
     : m_secret(std::move(secret))

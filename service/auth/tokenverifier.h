@@ -12,7 +12,7 @@
 namespace Kiln::Auth {
 
 // Checks AIS tokens: the HS256 signature with the cluster's secret, then expiry and the
-// revocation list, then the claims' shape. Every failure is ErrorCode::Unauthenticated (401).
+// revocation list, then the claims' shape. Every failure is an Auth::unauthenticated error (401).
 // Thread-safe: the revocation list may grow while other threads verify.
 class TokenVerifier final
 {

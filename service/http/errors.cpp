@@ -12,10 +12,6 @@ ErrorCode codeForStatus(int status, ErrorCode otherwise)
     switch (status) {
     case 400:
         return ErrorCode::InvalidArgument;
-    case 401:
-        return ErrorCode::Unauthenticated;
-    case 403:
-        return ErrorCode::Forbidden;
     case 404:
         return ErrorCode::NotFound;
     case 409:
@@ -60,10 +56,6 @@ int statusFor(ErrorCode code)
         return 400;
     case ErrorCode::EtlStatus:
         return 500; // an ETL error without its status (see the overload below)
-    case ErrorCode::Unauthenticated:
-        return 401;
-    case ErrorCode::Forbidden:
-        return 403;
     }
     return 500;
 }

@@ -36,7 +36,7 @@ Options:
                              comes from auth.secret(_file) or $KILN_AUTH_SECRET; cluster:
                              made once and kept in DIR/auth.secret when not given
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
-                             (core, http, proxy, target, cluster, store, etl, runtime, kube, auth);
+                             (core, http, proxy, target, cluster, store, etl, runtime, kube);
                              repeat for several
   -h, --help                 this text
   -v, --version              the version

@@ -105,6 +105,17 @@ void ProxyNode::registerRoutes()
           [this](Http::Exchange ex) { m_jobs.onClusterPut(std::move(ex)); });
 }
 
+void ProxyNode::onTokensRevoked(const QByteArray &body)
+{
+    const Node::IntraRequest revoke{"DELETE", QStringLiteral("/v1/tokens"), body};
+    Node::callNodes(m_nam, m_smap.targets(), revoke, this, [](const QList<Node::IntraReply> &replies) {
+        for (const Node::IntraReply &r : replies) {
+            if (!r.ok())
+                Log::proxy().warn("revoking tokens on {}: {} {}", r.node.tag(), r.status, r.error);
+        }
+    });
+}
+
 void ProxyNode::onHealth(Http::Exchange ex)
 {
     const Http::Request &req = ex.request();

@@ -97,8 +97,6 @@ ErrorKind errorKind(const Error &error)
     case ErrorCode::Unsupported:
         return ErrorKind::ServerFailure;
     case ErrorCode::Aborted:
-    case ErrorCode::Unauthenticated:
-    case ErrorCode::Forbidden:
         break;
     }
     return ErrorKind::Other;

@@ -24,8 +24,6 @@ enum class ErrorCode {
     // An ETL server's own error status, passed on to the client as AIS does; the status
     // travels in Error::peerStatus (an io:// program that failed counts as 500).
     EtlStatus,
-    Unauthenticated, // 401: no token, or one that is invalid, expired or revoked
-    Forbidden, // 403: a valid token without the permission asked for
 };
 
 // An error written for the user, with the AIS type name ("tcode") when one applies.

@@ -11,7 +11,7 @@ namespace Kiln::Log {
 namespace {
 
 const char *const Subsystems[]
-    = {"core", "http", "proxy", "target", "cluster", "store", "etl", "runtime", "kube", "auth"};
+    = {"core", "http", "proxy", "target", "cluster", "store", "etl", "runtime", "kube"};
 
 struct Registry
 {
@@ -79,10 +79,6 @@ spdlog::logger &runtime()
 spdlog::logger &kube()
 {
     return get("kube");
-}
-spdlog::logger &auth()
-{
-    return get("auth");
 }
 
 bool applyLevelSpec(const std::string &spec, std::string *error)

@@ -41,7 +41,6 @@ spdlog::logger &store();
 spdlog::logger &etl();
 spdlog::logger &runtime();
 spdlog::logger &kube();
-spdlog::logger &auth();
 
 // Sets every logger's level ("info") or one subsystem's ("http=debug"); false on a bad spec.
 bool applyLevelSpec(const std::string &spec, std::string *error = nullptr);

@@ -1,4 +1,5 @@
 #include "service/auth/routepolicy.h"
+#include "service/http/exchange.h"
 #include "service/http/router.h"
 
 #include <gtest/gtest.h>
