@@ -14,6 +14,9 @@ Roles:
   cluster   the embedded default: one proxy and N targets on this machine (child processes)
   proxy     the gateway clients talk to (AIS REST API); keeps the cluster map and buckets
   target    a storage node; joins the proxy given by --proxy-url
+  authn     the AuthN service (users, roles, login tokens) for `ais auth ...`; --data, --host,
+            --port (default 52001); the secret in $KILN_AUTH_SECRET (or AIS_AUTHN_SECRET_KEY),
+            the admin's first password in $AIS_AUTHN_SU_PASS
   images    lists the images a target runs without Kubernetes (stock catalogue, the config's
             etl.images mappings) and whether a container engine runs; takes --config
 
@@ -135,7 +138,7 @@ Result<Command::Kind> roleOf(const Flags &flags)
 {
     const QStringList positional = flags.positional();
     if (positional.isEmpty())
-        return usageError("no role given: kilnd cluster | proxy | target | images");
+        return usageError("no role given: kilnd cluster | proxy | target | images | authn");
     if (positional.size() > 1)
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(positional.at(1)));
     const QString role = positional.first();
@@ -147,6 +150,8 @@ Result<Command::Kind> roleOf(const Flags &flags)
         return Command::Kind::Cluster;
     if (role == "images")
         return Command::Kind::Images;
+    if (role == "authn")
+        return Command::Kind::Authn;
     return usageError(
         QStringLiteral("unknown role \"%1\": use cluster, proxy, target or images").arg(role));
 }
@@ -210,6 +215,22 @@ Result<void> imagesOptions(NodeConfig &n)
     return {};
 }
 
+// `kilnd authn`: where it keeps its users and where it listens; the secret from the environment.
+Result<void> authnOptions(const Flags &f, NodeConfig &n)
+{
+    n.dataDir = f.isSet(f.data) ? f.value(f.data) : defaultDataDir() + "/authn";
+    if (f.isSet(f.host))
+        n.host = f.value(f.host);
+    n.port = 52001;
+    if (auto done = f.setInt(f.port, 0, 65535, n.port); !done)
+        return done.error();
+    n.authEnabled = true;
+    n.authSecret = qEnvironmentVariable("KILN_AUTH_SECRET", qEnvironmentVariable("AIS_AUTHN_SECRET_KEY"));
+    if (n.authSecret.isEmpty())
+        return usageError("authn needs the clusters' secret in $KILN_AUTH_SECRET");
+    return {};
+}
+
 // Flags over the config file for a proxy or target.
 Result<void> nodeOptions(const Flags &f, NodeConfig &n)
 {
@@ -270,6 +291,11 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         return done.error();
     if (cmd.kind == Command::Kind::Cluster) {
         if (auto done = clusterOptions(flags, cmd.cluster); !done)
+            return done.error();
+        return cmd;
+    }
+    if (cmd.kind == Command::Kind::Authn) {
+        if (auto done = authnOptions(flags, cmd.node); !done)
             return done.error();
         return cmd;
     }
