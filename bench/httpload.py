@@ -24,6 +24,9 @@ from urllib.parse import urlsplit
 
 RECV = 1024 * 1024
 MAX_HOPS = 3
+# Extra request header lines ("Name: value\r\n"), sent to the first hop only (as a client
+# following a redirect to another port drops Authorization); run_load(headers=...) sets it.
+EXTRA_HEADERS = ""
 
 
 class _Conn:
@@ -107,15 +110,17 @@ class _Client:
 
     def get(self, url: str):
         """GET following redirects. Returns (status, body bytes of the final answer)."""
+        extra = EXTRA_HEADERS
         for _ in range(MAX_HOPS + 1):
             u = urlsplit(url)
             hostport = (u.hostname, u.port or 80)
             path = u.path + ("?" + u.query if u.query else "")
             request = (f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
-                       f"User-Agent: kiln-httpload\r\n\r\n").encode("latin-1")
+                       f"User-Agent: kiln-httpload\r\n{extra}\r\n").encode("latin-1")
             status, length, location = self._one(hostport, request)
             if status in (301, 302, 307, 308) and location:
                 url = location
+                extra = ""
                 continue
             return status, length
         return 599, 0
@@ -170,9 +175,11 @@ def _process(urls, offsets, start, end, queue):
 
 
 def run_load(urls: list[str], connections: int, duration: float, processes: int | None = None,
-             start_delay: float = 0.5) -> dict:
+             start_delay: float = 0.5, headers: dict[str, str] | None = None) -> dict:
     """Runs the load and returns requests, errors, bytes, rates, latency percentiles (ms) and the
-    client's own CPU seconds."""
+    client's own CPU seconds. headers go with each first hop (e.g. Authorization)."""
+    global EXTRA_HEADERS
+    EXTRA_HEADERS = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     processes = max(1, min(processes or os.cpu_count() or 1, connections))
     ctx = mp.get_context("fork")
     queue = ctx.Queue()

@@ -5,6 +5,8 @@
 
 #include <QDateTime>
 
+#include <optional>
+
 namespace Kiln::Auth {
 
 TokenVerifier::TokenVerifier(QByteArray secret, Clock clock)
@@ -26,23 +28,37 @@ Result<Claims> TokenVerifier::verify(const QByteArray &token) const
 {
     if (token.isEmpty())
         return unauthenticated(QStringLiteral("token required"));
-    if (isRevoked(token))
-        return unauthenticated(QStringLiteral("invalid token: token revoked"));
-    auto payload = Jwt::verifyHs256(token, m_secret);
-    if (!payload)
-        return payload.error();
-    auto claims = Claims::fromJson(*payload);
-    if (!claims)
-        return claims.error();
-    if (claims->expiresAt <= now())
+    std::optional<Claims> known;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_revoked.contains(token))
+            return unauthenticated(QStringLiteral("invalid token: token revoked"));
+        if (const auto it = m_verified.constFind(token); it != m_verified.constEnd())
+            known = *it;
+    }
+    if (!known) {
+        auto payload = Jwt::verifyHs256(token, m_secret);
+        if (!payload)
+            return payload.error();
+        auto claims = Claims::fromJson(*payload);
+        if (!claims)
+            return claims.error();
+        known = std::move(*claims);
+        std::lock_guard lock(m_mutex);
+        if (m_verified.size() >= CacheSize)
+            m_verified.clear(); // simple and bounded: the next requests refill it
+        m_verified.insert(token, *known);
+    }
+    if (known->expiresAt <= now())
         return unauthenticated(QStringLiteral("invalid token: token expired"));
-    return claims;
+    return *known;
 }
 
 void TokenVerifier::revoke(const QByteArray &token)
 {
     std::lock_guard lock(m_mutex);
     m_revoked.insert(token);
+    m_verified.remove(token);
 }
 
 bool TokenVerifier::isRevoked(const QByteArray &token) const

@@ -4,6 +4,7 @@
 #include "shared/core/result.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QSet>
 
 #include <functional>
@@ -24,7 +25,10 @@ public:
     // The bearer token of an Authorization header value ("Bearer <jwt>"); empty if none.
     static QByteArray bearerToken(const QByteArray &authorization);
 
+    // Tokens verified once are remembered (up to CacheSize, as AIS caches claims), so a client
+    // sending the same token again costs a lookup; expiry and revocation are checked each time.
     Result<Claims> verify(const QByteArray &token) const;
+    static constexpr qsizetype CacheSize = 4096;
 
     // Revoked tokens stay refused for good (AIS drops them once expired; so does prune()).
     void revoke(const QByteArray &token);
@@ -40,6 +44,7 @@ private:
     Clock m_clock;
     mutable std::mutex m_mutex;
     QSet<QByteArray> m_revoked;
+    mutable QHash<QByteArray, Claims> m_verified; // signature and shape checked
 };
 
 } // namespace Kiln::Auth

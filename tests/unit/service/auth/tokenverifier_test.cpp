@@ -47,6 +47,7 @@ TEST_F(TokenVerifierTest, RefusesARevokedToken)
 {
     const QByteArray token = tokenFor("alice", Now + 60);
     const QByteArray other = tokenFor("bob", Now + 60);
+    EXPECT_TRUE(m_verifier.verify(token)); // verified (and remembered) before it is revoked
     m_verifier.revoke(token);
     auto claims = m_verifier.verify(token);
     ASSERT_FALSE(claims);
