@@ -202,3 +202,41 @@ def test_admin_inits_an_etl_and_a_reader_gets_through_it(url, bucket):
     finally:
         r = requests.delete(f"{url}/v1/etl/md5-auth", headers=auth(ADMIN), timeout=30)
         assert r.status_code == 200, r.text
+
+
+def test_an_offline_transform_runs_under_auth(url, bucket):
+    """Start, job queries, target-to-target delivery and the targets' reports are all
+    intra-cluster calls: with auth on they carry the node token and the job still completes."""
+    names = [f"obj-{i}" for i in range(12)]
+    for n in names:
+        r = requests.put(f"{url}/v1/objects/{bucket}/{n}", data=n.encode(), headers=auth(ADMIN),
+                         timeout=10)
+        assert r.status_code == 200, r.text
+    msg = eh.code_msg("md5-offline", eh.MD5_CODE, "hpush://")
+    r = requests.put(f"{url}/v1/etl", json=msg, headers=auth(ADMIN), timeout=eh.INIT_TIMEOUT)
+    assert r.status_code == 200, r.text
+    dst = "dst-" + uuid.uuid4().hex[:6]
+    start = dict(params={"bck_to": f"ais/@#/{dst}/"}, timeout=60,
+                 json={"action": "etl-bck", "value": {"id": "md5-offline", "prefix": "obj-"}})
+    try:
+        r = requests.post(f"{url}/v1/buckets/{bucket}", headers=auth(READER), **start)
+        assert_refused(r, 403, "reader starts a transform job")
+        r = requests.post(f"{url}/v1/buckets/{bucket}", headers=auth(ADMIN), **start)
+        assert r.status_code == 200, r.text
+        jid = r.text.strip()
+
+        def ended():
+            st = requests.get(f"{url}/v1/cluster", params={"what": "status"}, headers=auth(ADMIN),
+                              json={"ID": jid, "Kind": ""}, timeout=10)
+            assert st.status_code == 200, st.text
+            return st.json()["end_time"] > 0 and st.json()
+
+        st = kh.wait_until(ended, 60, f"job {jid} ends")
+        assert not st.get("aborted"), st
+        for n in names:
+            r = requests.get(f"{url}/v1/objects/{dst}/{n}", headers=auth(READER), timeout=10)
+            assert r.status_code == 200, (n, r.status_code, r.text)
+            assert r.content == hashlib.md5(n.encode()).hexdigest().encode()
+    finally:
+        r = requests.delete(f"{url}/v1/etl/md5-offline", headers=auth(ADMIN), timeout=30)
+        assert r.status_code == 200, r.text
