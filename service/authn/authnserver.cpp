@@ -221,8 +221,9 @@ void AuthnServer::onUserPut(Http::Exchange ex)
         return ex.fail(makeError(ErrorCode::NotFound,
                                  QStringLiteral("user %1 does not exist").arg(ex.param("id"))));
     User user = *found;
-    if (body->contains("roles"))
-        user.roles = roleNames(body->value("roles"));
+    // As AuthN: an empty role list leaves the roles as they are (a password change).
+    if (const QStringList roles = roleNames(body->value("roles")); !roles.isEmpty())
+        user.roles = roles;
     const QString password = body->value("pass").toString();
     if (!password.isEmpty())
         return setPasswordThenSave(ex, std::move(user), password);

@@ -64,7 +64,7 @@ def refused(cli, *args, needs: str):
 
 @pytest.mark.cli("ais auth login", "ais auth add cluster", "ais auth show cluster",
                  "ais auth add role", "ais auth show role", "ais auth add user",
-                 "ais auth show user", "ais auth logout")
+                 "ais auth show user", "ais auth logout", "ais auth set user", "ais auth rm user")
 def test_admin_sets_up_a_reader_who_reads_only(env):
     cli, url = env["cli"], env["url"]
     r = cli.run("ls")
@@ -101,3 +101,18 @@ def test_admin_sets_up_a_reader_who_reads_only(env):
                                        headers={"Authorization": f"Bearer {raw}"},
                                        timeout=5).status_code == 401,
                   10, "the logged-out token refused by the cluster")
+
+
+def test_a_password_change_keeps_the_roles_and_rm_user_ends_logins(env):
+    cli = env["cli"]
+    ok(cli, "auth", "login", "admin", "-p", ADMIN_PASS)
+    ok(cli, "auth", "add", "user", "carol", "-p", "old-pass", "Admin")
+    ok(cli, "auth", "set", "user", "carol", "-p", "new-pass")
+    assert "Admin" in ok(cli, "auth", "show", "user", "carol")
+    r = cli.run("auth", "login", "carol", "-p", "old-pass")
+    assert r.rc != 0 and "invalid credentials" in r.err + r.out, r
+    ok(cli, "auth", "login", "carol", "-p", "new-pass")
+    ok(cli, "auth", "login", "admin", "-p", ADMIN_PASS)
+    ok(cli, "auth", "rm", "user", "carol")
+    r = cli.run("auth", "login", "carol", "-p", "new-pass")
+    assert r.rc != 0, r
