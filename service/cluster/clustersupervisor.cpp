@@ -1,6 +1,8 @@
 #include "service/cluster/clustersupervisor.h"
 
 #include "service/auth/clustersecret.h"
+#include "service/tls/nodetls.h"
+#include "service/tls/selfsignedca.h"
 
 #include "shared/api/wire.h"
 #include "shared/api/json.h"
@@ -53,7 +55,9 @@ ClusterSupervisor::~ClusterSupervisor()
 
 QString ClusterSupervisor::endpoint() const
 {
-    return QStringLiteral("http://%1:%2").arg(m_options.host).arg(m_port);
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_options.tls ? QStringLiteral("https") : QStringLiteral("http"), m_options.host)
+        .arg(m_port);
 }
 
 Result<void> ClusterSupervisor::start()
@@ -94,6 +98,12 @@ Result<void> ClusterSupervisor::start()
         if (auto secret = authSecret(); !secret)
             return secret.error();
         common << "--auth";
+    }
+    if (m_options.tls) {
+        auto flags = tlsFlags();
+        if (!flags)
+            return flags.error();
+        common << *flags;
     }
 
     auto *proxy = new Child{"proxy",
@@ -140,6 +150,19 @@ Result<void> ClusterSupervisor::authSecret()
     Auth::ClusterSecret::install(secret);
     qputenv("KILN_AUTH_SECRET", secret); // the nodes' environment (startChild copies it)
     return {};
+}
+
+Result<QStringList> ClusterSupervisor::tlsFlags()
+{
+    QStringList hosts{m_options.host, QStringLiteral("127.0.0.1"), QStringLiteral("localhost")};
+    hosts.removeDuplicates();
+    auto files = Tls::ensureSelfSignedCa(m_options.dataDir + QStringLiteral("/tls"), hosts);
+    if (!files)
+        return files.error();
+    if (auto trusted = Tls::trustCa(files->ca); !trusted) // this process polls the proxy
+        return trusted.error();
+    Log::cluster().info("tls: clients trust {}", files->ca);
+    return QStringList{"--tls-cert", files->cert, "--tls-key", files->key, "--tls-ca", files->ca};
 }
 
 void ClusterSupervisor::startChild(Child &child)

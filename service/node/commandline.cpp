@@ -38,6 +38,11 @@ Options:
   --auth                     require AIS AuthN tokens (Authorization: Bearer); the secret
                              comes from auth.secret(_file) or $KILN_AUTH_SECRET; cluster:
                              made once and kept in DIR/auth.secret when not given
+  --tls                      cluster: HTTPS everywhere, with a CA and node certificate made once
+                             in DIR/tls (clients trust DIR/tls/ca.pem)
+  --tls-cert FILE --tls-key FILE --tls-ca FILE
+                             proxy, target: serve HTTPS with this PEM certificate and key;
+                             trust this CA for calls to other nodes
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
                              (core, http, proxy, target, cluster, store, etl, runtime, kube);
                              repeat for several
@@ -58,7 +63,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth});
+                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsCert, tlsKey, tlsCa});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -129,6 +134,10 @@ public:
     const QCommandLineOption venvDir{"venv-dir", "venvs", "DIR"};
     const QCommandLineOption promoteRoot{"promote-root", "promote", "DIR"};
     const QCommandLineOption auth{"auth", "auth"};
+    const QCommandLineOption tls{"tls", "tls"};
+    const QCommandLineOption tlsCert{"tls-cert", "cert", "FILE"};
+    const QCommandLineOption tlsKey{"tls-key", "key", "FILE"};
+    const QCommandLineOption tlsCa{"tls-ca", "ca", "FILE"};
 
 private:
     QCommandLineParser m_parser;
@@ -158,7 +167,8 @@ Result<Command::Kind> roleOf(const Flags &flags)
 
 Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
 {
-    for (const auto *nodeOnly : {&f.config, &f.id, &f.proxyUrl, &f.mountpath}) {
+    for (const auto *nodeOnly :
+         {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa}) {
         if (f.isSet(*nodeOnly))
             return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
                                   .arg(nodeOnly->names().constLast()));
@@ -182,6 +192,7 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
     if (f.isSet(f.promoteRoot))
         c.promoteRoot = f.value(f.promoteRoot);
     c.auth = f.isSet(f.auth);
+    c.tls = f.isSet(f.tls);
     return {};
 }
 
@@ -259,6 +270,13 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
     n.logLevels += f.values(f.logLevel);
     if (f.isSet(f.auth))
         n.authEnabled = true;
+    if (f.isSet(f.tls))
+        return usageError("--tls is for cluster; a node takes --tls-cert and --tls-key");
+    for (auto [opt, out] : {std::pair{&f.tlsCert, &n.tlsCert}, {&f.tlsKey, &n.tlsKey},
+                            {&f.tlsCa, &n.tlsCa}}) {
+        if (f.isSet(*opt))
+            *out = f.value(*opt);
+    }
     if (n.authEnabled && n.authSecret.isEmpty())
         n.authSecret = qEnvironmentVariable("KILN_AUTH_SECRET");
     if (n.role == Role::Proxy && !n.mountpaths.isEmpty())

@@ -4,6 +4,8 @@
 #include "service/auth/clustersecret.h"
 
 #include "service/http/exchange.h"
+#include "service/tls/nodetls.h"
+#include "shared/cluster/urlscheme.h"
 #include "service/http/router.h"
 #include "shared/api/json.h"
 #include "shared/api/names.h"
@@ -75,12 +77,30 @@ Result<void> NodeBase::makeDataDir() const
 
 Result<void> NodeBase::listen()
 {
+    if (auto tls = setUpTls(); !tls)
+        return tls;
     auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
     if (!port)
         return port.error();
     m_self = Cluster::Snode::make(m_config.id, m_type, m_config.host, *port);
     m_server.setNodeName(m_self.tag());
     Log::setNodeTag(m_self.tag().toStdString());
+    return {};
+}
+
+Result<void> NodeBase::setUpTls()
+{
+    if (!m_config.tlsCa.isEmpty()) {
+        if (auto trusted = Tls::trustCa(m_config.tlsCa); !trusted)
+            return trusted;
+    }
+    if (m_config.tlsCert.isEmpty())
+        return {};
+    auto conf = Tls::serverConfiguration(m_config.tlsCert, m_config.tlsKey);
+    if (!conf)
+        return conf.error();
+    m_server.setTls(*conf);
+    Cluster::setUrlScheme(QStringLiteral("https")); // every node of the cluster: one setting
     return {};
 }
 

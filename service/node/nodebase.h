@@ -83,6 +83,8 @@ protected:
     NodeReport m_report; // node_status, node_stats and the like
 
 private:
+    // HTTPS (tls.cert/key) and the CA trusted for calls to other nodes (tls.ca).
+    Result<void> setUpTls();
     Result<QJsonObject> readSaved(const QString &file, const char *what, bool *found) const;
 
     SnapshotWriter m_bmdWriter;

@@ -41,7 +41,7 @@ public:
         for (Step step :
              {&ConfigReader::checkKeys, &ConfigReader::readNode, &ConfigReader::readStorage,
               &ConfigReader::readKeepalive, &ConfigReader::readEtl, &ConfigReader::readLog,
-              &ConfigReader::readAuth}) {
+              &ConfigReader::readAuth, &ConfigReader::readTls}) {
             if (auto done = (this->*step)(root); !done)
                 return done;
         }
@@ -64,7 +64,7 @@ private:
     {
         static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
                                        "keepalive", "log",      "etl",        "promote_root",
-                                       "auth"};
+                                       "auth",      "tls"};
         for (const auto &item : root) {
             const QString key = QString::fromStdString(item.first.as<std::string>());
             if (!known.contains(key))
@@ -77,6 +77,7 @@ private:
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
             {"auth", {"enabled", "secret", "secret_file"}},
+            {"tls", {"cert", "key", "ca"}},
             {"etl",
              {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name", "containers",
               "image_runtime", "images"}}};
@@ -198,6 +199,16 @@ private:
         return {};
     }
 
+    Result<void> readTls(const YAML::Node &root)
+    {
+        if (const YAML::Node tls = root["tls"]) {
+            setString(tls, "cert", m_c.tlsCert);
+            setString(tls, "key", m_c.tlsKey);
+            setString(tls, "ca", m_c.tlsCa);
+        }
+        return {};
+    }
+
     Result<void> readLog(const YAML::Node &root)
     {
         const YAML::Node log = root["log"];
@@ -302,9 +313,9 @@ Result<void> NodeConfig::validate() const
         const QUrl url(proxyUrl);
         if (proxyUrl.isEmpty())
             problems << QStringLiteral("a target needs the proxy's URL (--proxy-url or proxy_url)");
-        else if (!url.isValid() || url.scheme() != "http" || url.host().isEmpty()
-                 || url.port() <= 0)
-            problems << QStringLiteral("proxy URL \"%1\" is not of the form http://host:port")
+        else if (!url.isValid() || (url.scheme() != "http" && url.scheme() != "https")
+                 || url.host().isEmpty() || url.port() <= 0)
+            problems << QStringLiteral("proxy URL \"%1\" is not of the form http(s)://host:port")
                             .arg(proxyUrl);
     }
     static const QStringList runtimes{"auto", "local", "kubernetes"};
@@ -332,6 +343,8 @@ Result<void> NodeConfig::validate() const
         problems << QStringLiteral("etl.image_runtime is container but etl.containers is off");
     if (keepaliveInterval.count() < 100)
         problems << QStringLiteral("keepalive interval must be at least 100ms");
+    if (tlsCert.isEmpty() != tlsKey.isEmpty())
+        problems << QStringLiteral("tls needs both a certificate and its key");
     if (authEnabled && authSecret.isEmpty())
         problems << QStringLiteral(
             "auth is enabled but has no secret (auth.secret, auth.secret_file or KILN_AUTH_SECRET)");

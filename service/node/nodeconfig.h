@@ -52,6 +52,11 @@ struct NodeConfig
     // tokens (HS256); from auth.secret, auth.secret_file, or $KILN_AUTH_SECRET.
     bool authEnabled = false;
     QString authSecret;
+    // TLS (HTTPS for clients and between nodes): PEM files. With cert and key the node serves
+    // HTTPS and every node URL is https; ca is trusted for calls to other nodes.
+    QString tlsCert;
+    QString tlsKey;
+    QString tlsCa;
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;
