@@ -28,6 +28,9 @@ from urllib.parse import urlsplit
 MiB = 1024 * 1024
 RECV = MiB
 MAX_HOPS = 3
+# Extra request header lines ("Name: value\r\n"), sent to the first hop only (as a client
+# following a redirect to another port drops Authorization); run_jobs(headers=...) sets it.
+EXTRA_HEADERS = ""
 
 
 class _Closed(Exception):
@@ -146,17 +149,20 @@ class _Client:
 
     def request(self, method: str, url: str, body: bytes | None):
         """Sends one request, following redirects. Returns (status, body bytes of the answer)."""
+        extra = EXTRA_HEADERS
         for _ in range(MAX_HOPS + 1):
             u = urlsplit(url)
             hostport = (u.hostname, u.port or 80)
             path = u.path + ("?" + u.query if u.query else "")
-            head = f"{method} {path} HTTP/1.1\r\nHost: {u.netloc}\r\nUser-Agent: kiln-httpload\r\n"
+            head = (f"{method} {path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
+                    f"User-Agent: kiln-httpload\r\n{extra}")
             if body is not None:
                 head += f"Content-Length: {len(body)}\r\n"
             status, length, location = self._exchange(hostport, (head + "\r\n").encode("latin-1"),
                                                        body)
             if status in (301, 302, 307, 308) and location:
                 url = location
+                extra = ""
                 continue
             return status, length
         return 599, 0
@@ -209,11 +215,14 @@ def _process(jobs, offsets, start, end, queue):
 
 
 def run_jobs(jobs, connections: int, duration: float, processes: int | None = None, window=None,
-             start_delay: float = 0.3) -> dict:
+             start_delay: float = 0.3, headers: dict[str, str] | None = None) -> dict:
     """jobs: [(method, url, body or None, expected answer length or None)]. window: a function
     called when the measured window opens and again when it closes (CPU snapshots); its two
     results are returned as "window". Returns requests, errors, bytes, rates, latency percentiles
-    (ms), the client's own CPU seconds and the first error seen."""
+    (ms), the client's own CPU seconds and the first error seen. headers go with each first hop
+    (e.g. Authorization)."""
+    global EXTRA_HEADERS
+    EXTRA_HEADERS = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     processes = max(1, min(processes or os.cpu_count() or 1, connections))
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -262,10 +271,11 @@ def _summary(collected, duration: float, processes: int, marks: list) -> dict:
 
 
 def run_load(urls: list[str], connections: int, duration: float, processes: int | None = None,
-             start_delay: float = 0.5) -> dict:
+             start_delay: float = 0.5, headers: dict[str, str] | None = None) -> dict:
     """GETs of the URLs in turn, any answer length: run_jobs for a plain URL list."""
     jobs = [("GET", url, None, None) for url in urls]
-    return run_jobs(jobs, connections, duration, processes, start_delay=start_delay)
+    return run_jobs(jobs, connections, duration, processes, start_delay=start_delay,
+                    headers=headers)
 
 
 def main() -> None:

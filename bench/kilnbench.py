@@ -80,8 +80,9 @@ class KilnCluster:
     line."""
 
     def __init__(self, kilnd: Path, data_dir: Path, targets: int = 1, log_path: Path | None = None,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, extra: list[str] | None = None):
         self.kilnd = kilnd
+        self.extra = list(extra or [])
         self.env = {**os.environ, **(env or {})}
         self.data_dir = Path(data_dir)
         self.targets = targets
@@ -94,7 +95,7 @@ class KilnCluster:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(self.kilnd), "cluster", "--targets", str(self.targets), "--data",
-             str(self.data_dir), "--port", "0", "--log-level", "warn"],
+             str(self.data_dir), "--port", "0", "--log-level", "warn", *self.extra],
             stdout=subprocess.PIPE, stderr=self._log, env=self.env)
         deadline = time.monotonic() + 30
         line = b""

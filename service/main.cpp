@@ -1,4 +1,5 @@
 // kilnd: one binary, three roles (proxy, target, cluster). See `kilnd --help`.
+#include "service/authn/authnserver.h"
 #include "service/cluster/clustersupervisor.h"
 #include "service/node/commandline.h"
 #include "service/node/fatalreport.h"
@@ -54,6 +55,30 @@ int runNode(const Node::Command &cmd)
     const int code = QCoreApplication::exec();
     node.reset(); // aborts in-flight writes (their temporary files go) before exit
     return code;
+}
+
+int runAuthn(const Node::Command &cmd)
+{
+    Authn::AuthnConfig config;
+    config.dataDir = cmd.node.dataDir;
+    config.host = cmd.node.host;
+    config.port = quint16(cmd.node.port);
+    config.secret = cmd.node.authSecret.toUtf8();
+    config.adminPassword = qEnvironmentVariable("AIS_AUTHN_SU_PASS");
+    if (config.adminPassword.isEmpty()) {
+        Log::core().warn("authn: AIS_AUTHN_SU_PASS is not set: the admin's first password is \"admin\"");
+        config.adminPassword = QStringLiteral("admin");
+    }
+    Authn::AuthnServer server(config);
+    if (auto started = server.start(); !started) {
+        Log::core().critical("{}", started.error().message);
+        return 1;
+    }
+    Node::SignalWatcher signals;
+    QObject::connect(&signals, &Node::SignalWatcher::terminationRequested, [](int) {
+        QCoreApplication::quit();
+    });
+    return QCoreApplication::exec();
 }
 
 int runCluster(const Node::Command &cmd)
@@ -142,6 +167,8 @@ int main(int argc, char *argv[])
         return runCluster(*cmd);
     case Node::Command::Kind::Images:
         return runImages(*cmd);
+    case Node::Command::Kind::Authn:
+        return runAuthn(*cmd);
     case Node::Command::Kind::Proxy:
     case Node::Command::Kind::Target:
         return runNode(*cmd);

@@ -1,5 +1,9 @@
 #include "service/cluster/clustersupervisor.h"
 
+#include "service/auth/clustersecret.h"
+#include "service/tls/nodetls.h"
+#include "service/tls/selfsignedca.h"
+
 #include "shared/api/wire.h"
 #include "shared/api/json.h"
 #include "shared/core/duration.h"
@@ -8,6 +12,8 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
+#include <QRandomGenerator>
 #include <QJsonObject>
 #include <QNetworkReply>
 #include <QTcpServer>
@@ -49,7 +55,9 @@ ClusterSupervisor::~ClusterSupervisor()
 
 QString ClusterSupervisor::endpoint() const
 {
-    return QStringLiteral("http://%1:%2").arg(m_options.host).arg(m_port);
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_options.tls ? QStringLiteral("https") : QStringLiteral("http"), m_options.host)
+        .arg(m_port);
 }
 
 Result<void> ClusterSupervisor::start()
@@ -86,6 +94,17 @@ Result<void> ClusterSupervisor::start()
         : m_options.promoteRoot;
     QDir().mkpath(promoteRoot);
     common << "--promote-root" << promoteRoot;
+    if (m_options.auth) {
+        if (auto secret = authSecret(); !secret)
+            return secret.error();
+        common << "--auth";
+    }
+    if (m_options.tls) {
+        auto flags = tlsFlags();
+        if (!flags)
+            return flags.error();
+        common << *flags;
+    }
 
     auto *proxy = new Child{"proxy",
                             QStringList{"proxy", "--data", m_options.dataDir + "/proxy", "--port",
@@ -106,6 +125,44 @@ Result<void> ClusterSupervisor::start()
         startChild(*c);
     m_readyPoll.start();
     return {};
+}
+
+Result<void> ClusterSupervisor::authSecret()
+{
+    QByteArray secret = qgetenv("KILN_AUTH_SECRET");
+    const QString file = m_options.dataDir + QStringLiteral("/auth.secret");
+    if (secret.isEmpty()) {
+        if (auto saved = readWholeFile(file))
+            secret = saved->trimmed();
+    }
+    if (secret.isEmpty()) {
+        QByteArray random(32, Qt::Uninitialized);
+        QRandomGenerator::system()->generate(random.begin(), random.end());
+        secret = random.toHex();
+        QFile out(file); // made 0600 from the start: never readable by others
+        if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                      QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+            || out.write(secret + '\n') != secret.size() + 1 || !out.flush())
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot write %1: %2").arg(file, out.errorString()));
+        Log::cluster().info("auth: made a cluster secret in {}", file);
+    }
+    Auth::ClusterSecret::install(secret);
+    qputenv("KILN_AUTH_SECRET", secret); // the nodes' environment (startChild copies it)
+    return {};
+}
+
+Result<QStringList> ClusterSupervisor::tlsFlags()
+{
+    QStringList hosts{m_options.host, QStringLiteral("127.0.0.1"), QStringLiteral("localhost")};
+    hosts.removeDuplicates();
+    auto files = Tls::ensureSelfSignedCa(m_options.dataDir + QStringLiteral("/tls"), hosts);
+    if (!files)
+        return files.error();
+    if (auto trusted = Tls::trustCa(files->ca); !trusted) // this process polls the proxy
+        return trusted.error();
+    Log::cluster().info("tls: clients trust {}", files->ca);
+    return QStringList{"--tls-cert", files->cert, "--tls-key", files->key, "--tls-ca", files->ca};
 }
 
 void ClusterSupervisor::startChild(Child &child)
@@ -174,6 +231,8 @@ void ClusterSupervisor::pollReady()
                         .arg(formatDuration(m_options.readyTimeout)));
     QNetworkRequest request(QUrl(endpoint() + Api::Route::Daemon + QStringLiteral("?what=") + Api::What::Smap));
     request.setTransferTimeout(1000);
+    if (Auth::ClusterSecret::isSet())
+        request.setRawHeader("Authorization", Auth::ClusterSecret::intraAuthorization());
     QNetworkReply *reply = m_nam.get(request);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();

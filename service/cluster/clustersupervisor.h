@@ -26,6 +26,12 @@ struct ClusterOptions
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     std::chrono::milliseconds readyTimeout{60000};
+    // Every node runs with --auth; the secret is $KILN_AUTH_SECRET, else <dataDir>/auth.secret
+    // (made once, mode 0600), handed to the nodes in their environment.
+    bool auth = false;
+    // HTTPS everywhere: a CA and one node certificate (127.0.0.1, localhost, host) made once in
+    // <dataDir>/tls (service/tls/selfsignedca), the CA trusted by every node.
+    bool tls = false;
 };
 
 // `kilnd cluster`: runs one proxy and N targets as child processes of this one, each a
@@ -56,6 +62,10 @@ private:
         QList<qint64> crashTimes;
     };
 
+    // The cluster secret (ClusterOptions::auth), installed here and in the environment.
+    Result<void> authSecret();
+    // The certificate flags of every node (ClusterOptions::tls), the CA trusted here too.
+    Result<QStringList> tlsFlags();
     void startChild(Child &child);
     void onChildFinished(Child &child, int exitCode, QProcess::ExitStatus status);
     void pollReady();

@@ -312,7 +312,8 @@ int Connection::onMessageComplete(http_parser *p)
 void Connection::dispatch(const Route &route, const Params &params, QByteArray body)
 {
     Exchange exchange(QPointer<Connection>(this), m_sequence, m_request, params, std::move(body));
-    route.handler(exchange);
+    if (m_context.router->admit(exchange, route))
+        route.handler(exchange);
 }
 
 void Connection::failEarly(int status, const QString &message, const QByteArray &allow)

@@ -8,11 +8,17 @@
 #include <QObject>
 #include <QTcpServer>
 
+#include <memory>
+
+class QSslConfiguration;
+
 namespace Kiln::Http {
 
 // The HTTP/1.1 front of a node. Qt 6.4's QHttpServer reads whole request bodies into memory,
 // which rules it out for object data, so this server parses with http-parser on QTcpServer and
-// streams bodies both ways. Lives on the thread that calls listen(); owns its connections.
+// streams bodies both ways; with setTls() it is the same over TLS (QSslServer: a connection is
+// handed over once its handshake is done). Lives on the thread that calls listen(); owns its
+// connections.
 class HttpServer final : public QObject
 {
     Q_OBJECT
@@ -25,14 +31,20 @@ public:
     // Told of every request answered on connections accepted from now on.
     void setAnswerObserver(AnswerObserver observer) { m_context.observer = std::move(observer); }
 
+    // HTTPS from now on (call before listen): every connection is a TLS server socket with this
+    // configuration (certificate, key, and, for mutual TLS, the peer verification).
+    void setTls(const QSslConfiguration &configuration);
+    bool isTls() const { return m_tls; }
+
     Result<quint16> listen(const QHostAddress &address, quint16 port);
-    quint16 port() const { return m_server.serverPort(); }
+    quint16 port() const { return m_server->serverPort(); }
     void close();
 
 private:
     void onNewConnection();
 
-    QTcpServer m_server;
+    std::unique_ptr<QTcpServer> m_server; // a QSslServer with TLS
+    bool m_tls = false;
     Router m_router;
     ServerContext m_context;
 };

@@ -56,8 +56,18 @@ public:
              RouteOptions options = {});
     Match match(const QByteArray &method, const QByteArray &rawPath) const;
 
+    // Runs before every handler (auth: service/auth/accessguard); returns false once it has
+    // answered the request itself, and the handler is not called.
+    using Guard = std::function<bool(Exchange &, const Route &)>;
+    void setGuard(Guard guard) { m_guard = std::move(guard); }
+    bool admit(Exchange &exchange, const Route &route) const
+    {
+        return !m_guard || m_guard(exchange, route);
+    }
+
 private:
     QList<Route> m_routes;
+    Guard m_guard;
 };
 
 } // namespace Kiln::Http

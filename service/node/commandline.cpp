@@ -14,6 +14,9 @@ Roles:
   cluster   the embedded default: one proxy and N targets on this machine (child processes)
   proxy     the gateway clients talk to (AIS REST API); keeps the cluster map and buckets
   target    a storage node; joins the proxy given by --proxy-url
+  authn     the AuthN service (users, roles, login tokens) for `ais auth ...`; --data, --host,
+            --port (default 52001); the secret in $KILN_AUTH_SECRET (or AIS_AUTHN_SECRET_KEY),
+            the admin's first password in $AIS_AUTHN_SU_PASS
   images    lists the images a target runs without Kubernetes (stock catalogue, the config's
             etl.images mappings) and whether a container engine runs; takes --config
 
@@ -32,6 +35,14 @@ Options:
                              (default DIR/promote; cluster: every node gets DIR/promote)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
+  --auth                     require AIS AuthN tokens (Authorization: Bearer); the secret
+                             comes from auth.secret(_file) or $KILN_AUTH_SECRET; cluster:
+                             made once and kept in DIR/auth.secret when not given
+  --tls                      cluster: HTTPS everywhere, with a CA and node certificate made once
+                             in DIR/tls (clients trust DIR/tls/ca.pem)
+  --tls-cert FILE --tls-key FILE --tls-ca FILE
+                             proxy, target: serve HTTPS with this PEM certificate and key;
+                             trust this CA for calls to other nodes
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
                              (core, http, proxy, target, cluster, store, etl, runtime, kube);
                              repeat for several
@@ -52,7 +63,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot});
+                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsCert, tlsKey, tlsCa});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -122,6 +133,11 @@ public:
     const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
     const QCommandLineOption venvDir{"venv-dir", "venvs", "DIR"};
     const QCommandLineOption promoteRoot{"promote-root", "promote", "DIR"};
+    const QCommandLineOption auth{"auth", "auth"};
+    const QCommandLineOption tls{"tls", "tls"};
+    const QCommandLineOption tlsCert{"tls-cert", "cert", "FILE"};
+    const QCommandLineOption tlsKey{"tls-key", "key", "FILE"};
+    const QCommandLineOption tlsCa{"tls-ca", "ca", "FILE"};
 
 private:
     QCommandLineParser m_parser;
@@ -131,7 +147,7 @@ Result<Command::Kind> roleOf(const Flags &flags)
 {
     const QStringList positional = flags.positional();
     if (positional.isEmpty())
-        return usageError("no role given: kilnd cluster | proxy | target | images");
+        return usageError("no role given: kilnd cluster | proxy | target | images | authn");
     if (positional.size() > 1)
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(positional.at(1)));
     const QString role = positional.first();
@@ -143,13 +159,16 @@ Result<Command::Kind> roleOf(const Flags &flags)
         return Command::Kind::Cluster;
     if (role == "images")
         return Command::Kind::Images;
+    if (role == "authn")
+        return Command::Kind::Authn;
     return usageError(
         QStringLiteral("unknown role \"%1\": use cluster, proxy, target or images").arg(role));
 }
 
 Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
 {
-    for (const auto *nodeOnly : {&f.config, &f.id, &f.proxyUrl, &f.mountpath}) {
+    for (const auto *nodeOnly :
+         {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa}) {
         if (f.isSet(*nodeOnly))
             return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
                                   .arg(nodeOnly->names().constLast()));
@@ -172,6 +191,8 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
         c.venvDir = f.value(f.venvDir);
     if (f.isSet(f.promoteRoot))
         c.promoteRoot = f.value(f.promoteRoot);
+    c.auth = f.isSet(f.auth);
+    c.tls = f.isSet(f.tls);
     return {};
 }
 
@@ -205,6 +226,22 @@ Result<void> imagesOptions(NodeConfig &n)
     return {};
 }
 
+// `kilnd authn`: where it keeps its users and where it listens; the secret from the environment.
+Result<void> authnOptions(const Flags &f, NodeConfig &n)
+{
+    n.dataDir = f.isSet(f.data) ? f.value(f.data) : defaultDataDir() + "/authn";
+    if (f.isSet(f.host))
+        n.host = f.value(f.host);
+    n.port = 52001;
+    if (auto done = f.setInt(f.port, 0, 65535, n.port); !done)
+        return done.error();
+    n.authEnabled = true;
+    n.authSecret = qEnvironmentVariable("KILN_AUTH_SECRET", qEnvironmentVariable("AIS_AUTHN_SECRET_KEY"));
+    if (n.authSecret.isEmpty())
+        return usageError("authn needs the clusters' secret in $KILN_AUTH_SECRET");
+    return {};
+}
+
 // Flags over the config file for a proxy or target.
 Result<void> nodeOptions(const Flags &f, NodeConfig &n)
 {
@@ -231,6 +268,17 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
     if (auto done = f.setDuration(f.kaTimeout, n.keepaliveTimeout); !done)
         return done.error();
     n.logLevels += f.values(f.logLevel);
+    if (f.isSet(f.auth))
+        n.authEnabled = true;
+    if (f.isSet(f.tls))
+        return usageError("--tls is for cluster; a node takes --tls-cert and --tls-key");
+    for (auto [opt, out] : {std::pair{&f.tlsCert, &n.tlsCert}, {&f.tlsKey, &n.tlsKey},
+                            {&f.tlsCa, &n.tlsCa}}) {
+        if (f.isSet(*opt))
+            *out = f.value(*opt);
+    }
+    if (n.authEnabled && n.authSecret.isEmpty())
+        n.authSecret = qEnvironmentVariable("KILN_AUTH_SECRET");
     if (n.role == Role::Proxy && !n.mountpaths.isEmpty())
         return usageError("--mountpath is for targets");
     if (auto valid = n.validate(); !valid)
@@ -261,6 +309,11 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         return done.error();
     if (cmd.kind == Command::Kind::Cluster) {
         if (auto done = clusterOptions(flags, cmd.cluster); !done)
+            return done.error();
+        return cmd;
+    }
+    if (cmd.kind == Command::Kind::Authn) {
+        if (auto done = authnOptions(flags, cmd.node); !done)
             return done.error();
         return cmd;
     }

@@ -11,9 +11,9 @@ namespace Kiln::Node {
 // What `kilnd ...` was asked to do.
 struct Command
 {
-    enum class Kind { Proxy, Target, Cluster, Images, Help, Version };
+    enum class Kind { Proxy, Target, Cluster, Images, Authn, Help, Version };
     Kind kind = Kind::Help;
-    NodeConfig node; // proxy, target
+    NodeConfig node; // proxy, target; authn: data, host, port and the auth secret
     Cluster::ClusterOptions cluster; // cluster
     QString helpText;
 };

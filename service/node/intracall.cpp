@@ -1,5 +1,7 @@
 #include "service/node/intracall.h"
 
+#include "service/auth/clustersecret.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -15,6 +17,8 @@ void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const Intr
 {
     QNetworkRequest req(QUrl(node.url() + request.pathAndQuery));
     req.setRawHeader(IntraHeader, "1");
+    if (Auth::ClusterSecret::isSet()) // auth on: nodes call each other with a node token
+        req.setRawHeader("Authorization", Auth::ClusterSecret::intraAuthorization());
     req.setRawHeader("User-Agent", "kilnd");
     if (!request.body.isEmpty())
         req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");

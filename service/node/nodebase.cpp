@@ -1,6 +1,11 @@
 #include "service/node/nodebase.h"
 
+#include "service/auth/accessguard.h"
+#include "service/auth/clustersecret.h"
+
 #include "service/http/exchange.h"
+#include "service/tls/nodetls.h"
+#include "shared/cluster/urlscheme.h"
 #include "service/http/router.h"
 #include "service/metrics/diskmetrics.h"
 #include "service/metrics/nodemetrics.h"
@@ -52,6 +57,15 @@ NodeBase::NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent)
     , m_report(type == Cluster::NodeType::Target ? m_config.effectiveMountpaths() : QStringList{})
     , m_bmdWriter(m_config.dataDir + QStringLiteral("/bmd.json"))
 {
+    if (m_config.authEnabled) {
+        // Every route is checked from here on (service/auth/routepolicy says what each needs).
+        const QByteArray secret = m_config.authSecret.toUtf8();
+        Auth::ClusterSecret::install(secret);
+        m_guard = std::make_unique<Auth::AccessGuard>(
+            std::make_shared<Auth::TokenVerifier>(secret), Auth::RoutePolicy::standard(),
+            [this] { return m_smap.uuid(); });
+        m_guard->install(m_server.router());
+    }
 }
 
 NodeBase::~NodeBase() = default;
@@ -66,6 +80,8 @@ Result<void> NodeBase::makeDataDir() const
 
 Result<void> NodeBase::listen()
 {
+    if (auto tls = setUpTls(); !tls)
+        return tls;
     auto port = m_server.listen(QHostAddress(m_config.host), m_config.effectivePort());
     if (!port)
         return port.error();
@@ -77,6 +93,22 @@ Result<void> NodeBase::listen()
         Metrics::instrumentNode(m_server, m_self.id, target ? "target" : "proxy",
                                 target ? m_config.effectiveMountpaths() : QStringList{});
     }
+    return {};
+}
+
+Result<void> NodeBase::setUpTls()
+{
+    if (!m_config.tlsCa.isEmpty()) {
+        if (auto trusted = Tls::trustCa(m_config.tlsCa); !trusted)
+            return trusted;
+    }
+    if (m_config.tlsCert.isEmpty())
+        return {};
+    auto conf = Tls::serverConfiguration(m_config.tlsCert, m_config.tlsKey);
+    if (!conf)
+        return conf.error();
+    m_server.setTls(*conf);
+    Cluster::setUrlScheme(QStringLiteral("https")); // every node of the cluster: one setting
     return {};
 }
 
@@ -92,6 +124,8 @@ void NodeBase::registerNodeRoutes(Http::Router &r)
                   collectMetrics();
                   Metrics::serveMetrics(std::move(ex), this);
               });
+    if (m_guard)
+        m_guard->registerRoutes(r, [this](const QByteArray &body) { onTokensRevoked(body); });
 }
 
 Result<QJsonObject> NodeBase::readSaved(const QString &file, const char *what, bool *found) const

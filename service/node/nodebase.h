@@ -12,10 +12,16 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 
+#include <memory>
+
 namespace Kiln::Http {
 class Exchange;
 class Router;
 } // namespace Kiln::Http
+
+namespace Kiln::Auth {
+class AccessGuard;
+} // namespace Kiln::Auth
 
 namespace Kiln::Node {
 
@@ -44,8 +50,10 @@ protected:
     Result<void> makeDataDir() const;
     // Listens on the configured address; the node's identity, server name and log tag follow.
     Result<void> listen();
-    // /v1/health and GET /v1/daemon.
+    // /v1/health and GET /v1/daemon (and, with auth on, DELETE /v1/tokens).
     void registerNodeRoutes(Http::Router &router);
+    // Tokens AuthN revoked here (the body of DELETE /v1/tokens); the proxy passes them on.
+    virtual void onTokensRevoked(const QByteArray &body) { Q_UNUSED(body); }
 
     // Reads <data>/bmd.json into m_bmd when there is one.
     Result<void> loadBmd();
@@ -77,9 +85,12 @@ protected:
     NodeReport m_report; // node_status, node_stats and the like
 
 private:
+    // HTTPS (tls.cert/key) and the CA trusted for calls to other nodes (tls.ca).
+    Result<void> setUpTls();
     Result<QJsonObject> readSaved(const QString &file, const char *what, bool *found) const;
 
     SnapshotWriter m_bmdWriter;
+    std::unique_ptr<Auth::AccessGuard> m_guard; // set when auth is enabled
 };
 
 template<class T>

@@ -40,7 +40,8 @@ public:
         using Step = Result<void> (ConfigReader::*)(const YAML::Node &);
         for (Step step :
              {&ConfigReader::checkKeys, &ConfigReader::readNode, &ConfigReader::readStorage,
-              &ConfigReader::readKeepalive, &ConfigReader::readEtl, &ConfigReader::readLog}) {
+              &ConfigReader::readKeepalive, &ConfigReader::readEtl, &ConfigReader::readLog,
+              &ConfigReader::readAuth, &ConfigReader::readTls}) {
             if (auto done = (this->*step)(root); !done)
                 return done;
         }
@@ -62,7 +63,8 @@ private:
     Result<void> checkKeys(const YAML::Node &root)
     {
         static const QStringList known{"node",      "data_dir", "mountpaths", "proxy_url",
-                                       "keepalive", "log",      "etl",        "promote_root"};
+                                       "keepalive", "log",      "etl",        "promote_root",
+                                       "auth",      "tls"};
         for (const auto &item : root) {
             const QString key = QString::fromStdString(item.first.as<std::string>());
             if (!known.contains(key))
@@ -74,6 +76,8 @@ private:
             {"node", {"id", "host", "port"}},
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
+            {"auth", {"enabled", "secret", "secret_file"}},
+            {"tls", {"cert", "key", "ca"}},
             {"etl",
              {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name", "containers",
               "image_runtime", "images"}}};
@@ -172,6 +176,35 @@ private:
             if (m.image.isEmpty() || m.command.isEmpty())
                 return error(item.Mark(), "etl.images: image and command must not be empty");
             m_c.images.append(m);
+        }
+        return {};
+    }
+
+    Result<void> readAuth(const YAML::Node &root)
+    {
+        const YAML::Node auth = root["auth"];
+        if (!auth)
+            return {};
+        if (auth["enabled"])
+            m_c.authEnabled = auth["enabled"].as<bool>();
+        setString(auth, "secret", m_c.authSecret);
+        if (auth["secret_file"]) {
+            const QString file = QString::fromStdString(auth["secret_file"].as<std::string>());
+            auto secret = readWholeFile(file);
+            if (!secret)
+                return error(auth["secret_file"].Mark(),
+                             QStringLiteral("auth.secret_file: %1").arg(secret.error().message));
+            m_c.authSecret = QString::fromUtf8(secret->trimmed());
+        }
+        return {};
+    }
+
+    Result<void> readTls(const YAML::Node &root)
+    {
+        if (const YAML::Node tls = root["tls"]) {
+            setString(tls, "cert", m_c.tlsCert);
+            setString(tls, "key", m_c.tlsKey);
+            setString(tls, "ca", m_c.tlsCa);
         }
         return {};
     }
@@ -280,9 +313,9 @@ Result<void> NodeConfig::validate() const
         const QUrl url(proxyUrl);
         if (proxyUrl.isEmpty())
             problems << QStringLiteral("a target needs the proxy's URL (--proxy-url or proxy_url)");
-        else if (!url.isValid() || url.scheme() != "http" || url.host().isEmpty()
-                 || url.port() <= 0)
-            problems << QStringLiteral("proxy URL \"%1\" is not of the form http://host:port")
+        else if (!url.isValid() || (url.scheme() != "http" && url.scheme() != "https")
+                 || url.host().isEmpty() || url.port() <= 0)
+            problems << QStringLiteral("proxy URL \"%1\" is not of the form http(s)://host:port")
                             .arg(proxyUrl);
     }
     static const QStringList runtimes{"auto", "local", "kubernetes"};
@@ -310,6 +343,11 @@ Result<void> NodeConfig::validate() const
         problems << QStringLiteral("etl.image_runtime is container but etl.containers is off");
     if (keepaliveInterval.count() < 100)
         problems << QStringLiteral("keepalive interval must be at least 100ms");
+    if (tlsCert.isEmpty() != tlsKey.isEmpty())
+        problems << QStringLiteral("tls needs both a certificate and its key");
+    if (authEnabled && authSecret.isEmpty())
+        problems << QStringLiteral(
+            "auth is enabled but has no secret (auth.secret, auth.secret_file or KILN_AUTH_SECRET)");
     if (keepaliveTimeout < keepaliveInterval * 2)
         problems << QStringLiteral("keepalive timeout must be at least twice the interval");
     if (!problems.isEmpty())

@@ -48,6 +48,15 @@ struct NodeConfig
     QString containers = QStringLiteral("auto");
     QString imageRuntime = QStringLiteral("local");
     QList<ImageMapping> images;
+    // Auth (AIS AuthN tokens, service/auth): off by default. The secret signs and checks
+    // tokens (HS256); from auth.secret, auth.secret_file, or $KILN_AUTH_SECRET.
+    bool authEnabled = false;
+    QString authSecret;
+    // TLS (HTTPS for clients and between nodes): PEM files. With cert and key the node serves
+    // HTTPS and every node URL is https; ca is trusted for calls to other nodes.
+    QString tlsCert;
+    QString tlsKey;
+    QString tlsCa;
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;

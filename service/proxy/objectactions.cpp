@@ -1,5 +1,6 @@
 #include "service/proxy/objectactions.h"
 
+#include "service/auth/clustersecret.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
@@ -57,6 +58,12 @@ void ObjectActions::redirect(Http::Exchange &ex, const Cluster::Snode &target, i
     location += QByteArray(Api::Query::ProxyId) + '=' + m_deps.self.id.toUtf8() + '&'
         + Api::Query::UnixTime + '='
         + QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
+    if (Auth::ClusterSecret::isSet()) {
+        // Auth on: the target takes the proxy's word (this signature) for the client's token.
+        const QByteArray utm = location.mid(location.lastIndexOf('=') + 1);
+        location += QByteArray("&") + Auth::RedirectSigQuery + '='
+            + Auth::ClusterSecret::signRedirect(req.method, req.rawPath, m_deps.self.id.toUtf8(), utm);
+    }
     ex.redirect(status, location);
 }
 

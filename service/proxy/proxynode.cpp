@@ -111,6 +111,17 @@ void ProxyNode::registerRoutes()
     r.add({"PUT"}, Api::Route::Cluster, bind(&ProxyNode::onClusterPut));
 }
 
+void ProxyNode::onTokensRevoked(const QByteArray &body)
+{
+    const Node::IntraRequest revoke{"DELETE", QStringLiteral("/v1/tokens"), body};
+    Node::callNodes(m_nam, m_smap.targets(), revoke, this, [](const QList<Node::IntraReply> &replies) {
+        for (const Node::IntraReply &r : replies) {
+            if (!r.ok())
+                Log::proxy().warn("revoking tokens on {}: {} {}", r.node.tag(), r.status, r.error);
+        }
+    });
+}
+
 void ProxyNode::onHealth(Http::Exchange ex)
 {
     const Http::Request &req = ex.request();

@@ -62,6 +62,8 @@ private:
     Result<void> loadSmap();
     bool isReady() const override { return !m_smap.targets().isEmpty(); }
     qint64 etlMdVersion() const override;
+    // AuthN's revocations reach the proxy; every target must refuse those tokens too.
+    void onTokensRevoked(const QByteArray &body) override;
 
     // Buckets (proxybuckets.cpp).
     void onBucketsGet(Http::Exchange ex);

@@ -1,5 +1,6 @@
 #include "service/target/objectdelivery.h"
 
+#include "service/auth/clustersecret.h"
 #include "service/http/bodysource.h"
 #include "service/node/intracall.h"
 #include "service/http/bodydrain.h"
@@ -174,6 +175,8 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
     request.setHeader(QNetworkRequest::ContentLengthHeader, size);
     request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
     request.setRawHeader(Node::IntraHeader, "1");
+    if (Auth::ClusterSecret::isSet())
+        request.setRawHeader("Authorization", Auth::ClusterSecret::intraAuthorization());
     if (!custom.isEmpty())
         request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(custom));
     request.setTransferTimeout(PutTimeoutMs);

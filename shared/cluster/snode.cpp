@@ -1,6 +1,7 @@
 #include "shared/cluster/snode.h"
 
 #include "shared/cluster/hrw.h"
+#include "shared/cluster/urlscheme.h"
 
 #include <QJsonValue>
 
@@ -21,9 +22,27 @@ QString nodeTypeName(NodeType type)
     return type == NodeType::Proxy ? QStringLiteral("proxy") : QStringLiteral("target");
 }
 
+namespace {
+QString &scheme()
+{
+    static QString value = QStringLiteral("http");
+    return value;
+}
+} // namespace
+
+void setUrlScheme(const QString &value)
+{
+    scheme() = value;
+}
+
+const QString &urlScheme()
+{
+    return scheme();
+}
+
 QString Snode::url() const
 {
-    return QStringLiteral("http://%1:%2").arg(host).arg(port);
+    return QStringLiteral("%1://%2:%3").arg(scheme(), host).arg(port);
 }
 
 QString Snode::tag() const

@@ -1,0 +1,73 @@
+#include "service/auth/clustersecret.h"
+
+#include "service/auth/autherror.h"
+#include "service/auth/claims.h"
+#include "service/auth/jwt.h"
+
+#include <openssl/crypto.h>
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QMessageAuthenticationCode>
+
+namespace Kiln::Auth {
+
+QByteArray &ClusterSecret::storage()
+{
+    static QByteArray secret;
+    return secret;
+}
+
+void ClusterSecret::install(const QByteArray &secret)
+{
+    storage() = secret;
+}
+
+bool ClusterSecret::isSet()
+{
+    return !storage().isEmpty();
+}
+
+const QByteArray &ClusterSecret::value()
+{
+    return storage();
+}
+
+QByteArray ClusterSecret::intraAuthorization()
+{
+    if (!isSet())
+        return {};
+    Claims claims;
+    claims.subject = QStringLiteral("kiln-node");
+    claims.admin = true;
+    claims.issuedAt = QDateTime::currentSecsSinceEpoch();
+    claims.expiresAt = claims.issuedAt + NodeTokenSeconds;
+    return "Bearer " + Jwt::signHs256(claims.toJson(), value());
+}
+
+QByteArray ClusterSecret::signRedirect(const QByteArray &method, const QByteArray &rawPath,
+                                       const QByteArray &pid, const QByteArray &utm)
+{
+    if (!isSet())
+        return {};
+    const QByteArray message = method + '\n' + rawPath + '\n' + pid + '\n' + utm;
+    return QMessageAuthenticationCode::hash(message, value(), QCryptographicHash::Sha256)
+        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+}
+
+Result<void> ClusterSecret::verifyRedirect(const QByteArray &method, const QByteArray &rawPath,
+                                           const QByteArray &pid, const QByteArray &utm,
+                                           const QByteArray &signature, qint64 nowNs)
+{
+    const QByteArray expected = signRedirect(method, rawPath, pid, utm);
+    if (expected.isEmpty() || signature.size() != expected.size()
+        || CRYPTO_memcmp(signature.constData(), expected.constData(), size_t(expected.size())) != 0)
+        return unauthenticated(QStringLiteral("invalid redirect signature"));
+    bool ok = false;
+    const qint64 issued = utm.toLongLong(&ok, 36);
+    if (!ok || nowNs - issued > MaxRedirectAgeNs || issued - nowNs > MaxRedirectAgeNs)
+        return unauthenticated(QStringLiteral("redirect has expired"));
+    return {};
+}
+
+} // namespace Kiln::Auth
