@@ -1,6 +1,8 @@
 #include "service/node/nodereport.h"
 
 #include "service/http/exchange.h"
+#include "service/metrics/aistracker.h"
+#include "service/metrics/registry.h"
 #include "service/node/buildinfo.h"
 #include "shared/api/json.h"
 #include "shared/api/wire.h"
@@ -54,7 +56,28 @@ Api::NodeStatus NodeReport::status(const Context &context)
     s.clusterStarted = context.clusterStarted;
     s.memCpu = m_sampler.memCpu();
     s.mountpaths = m_sampler.capacity(m_mountpaths, &s.capacityError);
+    for (const Metrics::AisStat &stat : aisStats()) {
+        if (stat.value != 0) // AIS leaves zero counters out of a node's status
+            s.tracker.append({stat.name, stat.value});
+    }
     return s;
+}
+
+QList<Metrics::AisStat> NodeReport::aisStats() const
+{
+    if (!Metrics::enabled())
+        return {};
+    return Metrics::aisStats(Metrics::Registry::global(),
+                             m_mountpaths.isEmpty() ? "proxy" : "target");
+}
+
+QJsonObject NodeReport::metricNames() const
+{
+    // stats.Kind* of each tracker name (AIS's what=metrics); uptime is AIS's "special" kind.
+    QJsonObject names{{"up.ns.time", "special"}};
+    for (const Metrics::AisStat &stat : aisStats())
+        names.insert(stat.name, stat.kind);
+    return names;
 }
 
 QList<Api::DiskStats> NodeReport::diskStats(QList<Api::MountpathCapacity> *capacity,
@@ -87,6 +110,8 @@ bool NodeReport::answer(Http::Exchange &ex, const QString &what, const Context &
         ex.json(Api::compact(QJsonObject{{"snode", full.value("snode")},
                                          {"tracker", full.value("tracker")},
                                          {"capacity", full.value("capacity")}}));
+    } else if (what == Api::What::MetricNames) {
+        ex.json(Api::compact(metricNames()));
     } else if (what == Api::What::SoftwareVersion) {
         ex.respond(200, version().toUtf8(), Api::MimeText);
     } else if (target && what == Api::What::Mountpaths) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "service/metrics/aistracker.h"
 #include "service/node/syssampler.h"
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -52,6 +54,11 @@ public:
     static QString deployment();
 
 private:
+    // The node's request counters under AIS's tracker names; empty with KILN_METRICS=off.
+    QList<Metrics::AisStat> aisStats() const;
+    // what=metrics: tracker name -> AIS stats kind.
+    QJsonObject metricNames() const;
+
     QElapsedTimer m_uptime;
     SysSampler m_sampler;
     QStringList m_mountpaths;

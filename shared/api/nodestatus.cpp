@@ -119,10 +119,12 @@ QJsonObject tcdfJson(const QList<MountpathCapacity> &mountpaths, const QString &
 
 QJsonObject NodeStatus::toJson() const
 {
+    // stats.copyTracker: a tracker's value marshals as a bare number.
+    QJsonObject counters{{"up.ns.time", uptimeNs}};
+    for (const auto &[name, value] : tracker)
+        counters.insert(name, value);
     QJsonObject out{{"snode", snode.toJson()},
-                    // stats.Uptime, the only tracker the cluster table reads (a tracker's
-                    // value marshals as a bare number).
-                    {"tracker", QJsonObject{{"up.ns.time", uptimeNs}}},
+                    {"tracker", counters},
                     {"capacity", tcdfJson(mountpaths, capacityError)},
                     {"status", ""}, // the CLI shows "online"
                     {"deployment", deployment},

@@ -77,6 +77,8 @@ struct NodeStatus
     // Targets: their mountpaths; proxies have none.
     QList<MountpathCapacity> mountpaths;
     QString capacityError; // AIS cs_err: out of space, a mountpath that cannot be read
+    // AIS's tracker beyond the uptime: request counters under AIS's names ("get.n", ...).
+    QList<QPair<QString, qint64>> tracker;
 
     QJsonObject toJson() const;
 };

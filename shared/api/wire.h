@@ -96,6 +96,8 @@ inline constexpr char Disk[] = "disk";
 inline constexpr char Snode[] = "snode";
 inline constexpr char ClusterConfig[] = "cluster_config";
 inline constexpr char Backends[] = "backends";
+// AIS apc.WhatMetricNames: a node's tracker names and their kinds (`ais show performance`).
+inline constexpr char MetricNames[] = "metrics";
 } // namespace What
 
 namespace Action {

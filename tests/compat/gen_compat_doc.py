@@ -45,8 +45,10 @@ CLI_DIFFERENCES = [
     "annotation: AIS's server ignores that annotation (hpush:// by default), Kiln uses it when "
     "it is a valid comm type and refuses the init when it is not. The CLI always sends one.",
     "`ais cluster show` and `ais show cluster ...`: node versions read `5.0.kiln-<version>`. "
-    "Kiln keeps no performance counters yet, so `ais show performance` (and its alias "
-    "`ais show cluster stats`) fails with `unrecognized what=metrics` (observability: issue 23); "
+    "`ais show performance` (alias `ais show cluster stats`) shows Kiln's object counters "
+    "under AIS's names (GET, PUT, HEAD, DELETE, LIST counts and errors, GET/PUT sizes and total "
+    "times); AIS's per-interval latency and throughput metrics, disk and stream counters are not "
+    "kept, so its throughput and latency tabs show the counts and sizes only; "
     "the cluster config carries Kiln's real values where it has them and AIS's defaults for the "
     "space watermarks (which Kiln does not act on).",
     "Kiln's deployment is `dev` under `kilnd cluster` (one machine's shared disks, as AIS's "

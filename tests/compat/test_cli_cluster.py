@@ -169,3 +169,53 @@ def test_storage_disk_cpu_memory_config(kiln, ais, cluster):
     assert props["uuid"] == cluster["smap"]["uuid"]
     assert props["keepalivetracker.proxy.interval"] == "1s"
     assert props["rebalance.enabled"] == "true" and props["mirror.enabled"] == "false"
+
+
+def perf_counters(ais) -> dict[str, dict[str, int]]:
+    """`ais show performance counters --units raw` as {target id: {column: value}} ("-", a
+    counter the node left out as zero, is 0; sizes print as "<n>B")."""
+    r = ais.run("show", "performance", "counters", "--units", "raw")
+    assert r.rc == 0, r
+    lines = [ln for ln in r.out.splitlines() if ln.strip()]
+    header = lines[0].split()
+    assert header[0] == "TARGET", r.out
+    table = {}
+    for line in lines[1:]:
+        cells = line.replace("<<<", "").split()
+        assert len(cells) == len(header), line
+        tid = re.fullmatch(r"t\[(\w+)\]", cells[0]).group(1)
+        table[tid] = {col: 0 if v == "-" else int(v.rstrip("B"))
+                      for col, v in zip(header[1:], cells[1:])}
+    return table
+
+
+def column_sum(table: dict, col: str) -> int:
+    return sum(row.get(col, 0) for row in table.values())
+
+
+@pytest.mark.cli("ais show performance counters")
+def test_show_performance_counters(kiln, ais, cluster):
+    bucket = "perf-counters"
+    assert requests.post(f"{kiln.url}/v1/buckets/{bucket}", json={"action": "create-bck"},
+                         timeout=10).status_code == 200
+    bodies = {f"o{i}": bytes([65 + i]) * (100 + i) for i in range(7)}
+    for name, body in bodies.items():
+        assert requests.put(f"{kiln.url}/v1/objects/{bucket}/{name}", data=body,
+                            timeout=10).status_code == 200
+    before = perf_counters(ais)
+    for name in bodies:
+        assert requests.get(f"{kiln.url}/v1/objects/{bucket}/{name}", timeout=10).content \
+            == bodies[name]
+    after = perf_counters(ais)
+    assert sorted(after) == cluster["tids"]
+    # The CLI shows what the test did: 7 GETs of known sizes, spread over the owners.
+    assert column_sum(after, "GET(n)") - column_sum(before, "GET(n)") == len(bodies)
+    assert column_sum(after, "GET(size)") - column_sum(before, "GET(size)") \
+        == sum(map(len, bodies.values()))
+    assert column_sum(after, "PUT(n)") >= len(bodies)
+    # And each target's cell is that target's own Prometheus counter.
+    for tid in cluster["tids"]:
+        url = cluster["smap"]["tmap"][tid]["public_net"]["direct_url"]
+        text = requests.get(f"{url}/metrics", timeout=10).text
+        got = re.search(r"^ais_target_get_count(?:\{[^}]*\})? (\d+)", text, re.M)
+        assert int(got.group(1)) == after[tid].get("GET(n)", 0), tid
