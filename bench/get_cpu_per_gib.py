@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -25,8 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpload  # noqa: E402
@@ -73,14 +70,8 @@ def main() -> None:
         for name, env in variants:
             cl = kb.KilnCluster(kilnd, work / name, 1, log_path=work / f"{name}.log", env=env)
             clusters.append(cl.__enter__())
-            cl.create_bucket(BUCKET)
-            with requests.Session() as s:
-                for i in range(args.objects):
-                    s.put(cl.object_url(BUCKET, f"obj-{i:04d}"), data=os.urandom(kb.MiB),
-                          timeout=60).raise_for_status()
-            turl = cl.target_urls()["target-1"]
-            contenders[name] = ([f"{turl}/v1/objects/{BUCKET}/obj-{i:04d}?provider=ais"
-                                 for i in range(args.objects)], [cl.nodes()["target-1"]])
+            urls = cl.fill(BUCKET, args.objects, kb.MiB)
+            contenders[name] = (urls, [cl.nodes()["target-1"]])
         port = kb.free_port()
         nginx = kb.Nginx(work / "nginx", [(port, clusters[0].bucket_dir("target-1", BUCKET))])
         nginx.__enter__()

@@ -156,6 +156,17 @@ class KilnCluster:
     def object_url(self, bucket: str, name: str) -> str:
         return f"{self.endpoint}/v1/objects/{bucket}/{name}?provider=ais"
 
+    def fill(self, bucket: str, count: int, size: int, target: str = "target-1") -> list[str]:
+        """Creates bucket, PUTs count random objects of size bytes (obj-0000, ...) through the
+        proxy and returns their direct URLs on target (a one-target cluster holds them all)."""
+        self.create_bucket(bucket)
+        with requests.Session() as s:
+            for i in range(count):
+                s.put(self.object_url(bucket, f"obj-{i:04d}"), data=os.urandom(size),
+                      timeout=60).raise_for_status()
+        turl = self.target_urls()[target]
+        return [f"{turl}/v1/objects/{bucket}/obj-{i:04d}?provider=ais" for i in range(count)]
+
 
 class Nginx:
     """Our own nginx (never the system service): static files from one root per listening port."""

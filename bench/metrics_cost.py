@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -45,16 +44,11 @@ def measure(args, kilnd: Path, work: Path) -> dict[str, list[dict]]:
             slug = name.replace(" ", "-")
             cl = kb.KilnCluster(kilnd, work / slug, 1, log_path=work / f"{slug}.log", env=env)
             clusters.append(cl.__enter__())
-            cl.create_bucket(BUCKET)
-            with requests.Session() as s:
-                for i in range(args.objects):
-                    s.put(cl.object_url(BUCKET, f"obj-{i:04d}"), data=os.urandom(args.size),
-                          timeout=60).raise_for_status()
+            urls = cl.fill(BUCKET, args.objects, args.size)
             turl = cl.target_urls()["target-1"]
             has_metrics = requests.get(f"{turl}/metrics", timeout=10).status_code == 200
             assert has_metrics == (not env), f"{name}: /metrics answered {has_metrics}"
-            contenders[name] = ([f"{turl}/v1/objects/{BUCKET}/obj-{i:04d}?provider=ais"
-                                 for i in range(args.objects)], [cl.nodes()["target-1"]])
+            contenders[name] = (urls, [cl.nodes()["target-1"]])
         for urls, _ in contenders.values():
             httpload.run_load(urls, 4, 1.0)  # warm-up: page cache, connections
         for rnd in range(args.rounds):
