@@ -121,7 +121,8 @@ RoutePolicy RoutePolicy::standard()
     policy.setRule(QStringLiteral("objects"), objects);
     policy.setRule(QStringLiteral("buckets"), buckets);
     policy.setRule(QStringLiteral("etl"), etl);
-    for (const char *family : {"cluster", "daemon", "reverse", "xactions", "txn"})
+    // /metrics: a scraper's read-only token (SHOW-CLUSTER) reads the node's counters.
+    for (const char *family : {"cluster", "daemon", "reverse", "xactions", "txn", "metrics"})
         policy.setRule(QString::fromLatin1(family), control);
     policy.setRule(QStringLiteral("tokens"),
                    [](const RouteCall &) { return Requirement::cluster(Ace::Admin); });

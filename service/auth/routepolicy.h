@@ -44,7 +44,13 @@ struct RouteCall
     const Http::Params &params;
     const QByteArray &body;
 
-    QString family() const { return pattern.size() > 1 ? pattern.at(1) : QString(); }
+    // The segment after /v1; a route outside /v1 (/metrics) is its own family.
+    QString family() const
+    {
+        if (pattern.size() == 1)
+            return pattern.at(0);
+        return pattern.size() > 1 ? pattern.at(1) : QString();
+    }
     BucketRef bucket() const;
 };
 

@@ -106,6 +106,15 @@ def test_health_is_open(url):
     assert requests.get(f"{url}/v1/health", timeout=5).status_code == 200
 
 
+def test_metrics_need_a_show_cluster_token(url):
+    assert_refused(requests.get(f"{url}/metrics", timeout=5), 401, "metrics without a token")
+    writer_no_show = make_token("noshow", GET | PUT)
+    assert_refused(requests.get(f"{url}/metrics", headers=auth(writer_no_show), timeout=5), 403,
+                   "metrics without SHOW-CLUSTER")
+    r = requests.get(f"{url}/metrics", headers=auth(READER), timeout=5)
+    assert r.status_code == 200 and "ais_proxy_get_count" in r.text, r.text[:200]
+
+
 @pytest.mark.parametrize("token,why", [
     (None, "token required"),
     (make_token("admin", admin=True, expires_in=-10), "expired"),

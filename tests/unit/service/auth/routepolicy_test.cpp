@@ -17,7 +17,7 @@ protected:
              {"/v1/health", "/v1/objects/{bucket}/{*object}", "/v1/objects/{bucket}",
               "/v1/buckets", "/v1/buckets/{bucket}", "/v1/etl", "/v1/etl/{etl}/stop",
               "/v1/etl/_object/{etl}/{secret}/{*uname}", "/v1/cluster", "/v1/daemon",
-              "/v1/xactions", "/v1/tokens", "/v1/somethingnew"})
+              "/v1/xactions", "/v1/tokens", "/v1/somethingnew", "/metrics", "/other"})
             m_router.add({"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"}, pattern,
                          [](Http::Exchange) { });
     }
@@ -112,6 +112,12 @@ TEST_F(RoutePolicyTest, ClusterRoutesShowOrAdminister)
 TEST_F(RoutePolicyTest, AnUnknownFamilyNeedsAdmin)
 {
     EXPECT_EQ(single(need("GET", "/v1/somethingnew")), Ace::Admin);
+    EXPECT_EQ(single(need("GET", "/other")), Ace::Admin);
+}
+
+TEST_F(RoutePolicyTest, MetricsAreReadWithShowCluster)
+{
+    EXPECT_EQ(single(need("GET", "/metrics")), Ace::ShowCluster);
 }
 
 } // namespace
