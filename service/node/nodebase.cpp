@@ -170,7 +170,8 @@ void NodeBase::onDaemonGet(Http::Exchange ex)
         return ex.json(Api::compact(m_bmd.toJson()));
     if (what == Api::What::Snode)
         return ex.json(Api::compact(m_self.toJson()));
-    if (m_report.answer(ex, what, {m_self, m_smap, m_bmd.version(), etlMdVersion(), isReady()}))
+    if (m_report.answer(ex, what, {m_self, m_smap, m_bmd.version(), etlMdVersion(), isReady(),
+                                rebalanceSnapshot()}))
         return;
     ex.fail(makeError(
         ErrorCode::InvalidArgument,

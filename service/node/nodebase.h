@@ -74,6 +74,8 @@ protected:
     // Runs on the event loop before a /metrics scrape, for figures only this thread may read.
     virtual void collectMetrics() {}
     virtual qint64 etlMdVersion() const = 0;
+    // AIS's core.Snap of this node's latest rebalance (node_status's rebalance_snap), or empty.
+    virtual QJsonObject rebalanceSnapshot() const { return {}; }
 
     NodeConfig m_config;
     Cluster::NodeType m_type;

@@ -54,6 +54,7 @@ Api::NodeStatus NodeReport::status(const Context &context)
     s.bmdVersion = context.bmdVersion;
     s.etlMdVersion = context.etlMdVersion;
     s.clusterStarted = context.clusterStarted;
+    s.rebalanceSnap = context.rebalanceSnap;
     s.memCpu = m_sampler.memCpu();
     s.mountpaths = m_sampler.capacity(m_mountpaths, &s.capacityError);
     for (const Metrics::AisStat &stat : aisStats()) {

@@ -36,6 +36,7 @@ public:
         qint64 bmdVersion = 0;
         qint64 etlMdVersion = 0;
         bool clusterStarted = false;
+        QJsonObject rebalanceSnap; // a target's latest rebalance, empty before its first
     };
     // Answers the what= it knows and returns true; false leaves ex to the caller.
     bool answer(Http::Exchange &ex, const QString &what, const Context &context);

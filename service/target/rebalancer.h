@@ -47,6 +47,11 @@ public:
     bool isRunning() const { return m_running; }
     // This target's progress, as the proxy gathers it for the job API.
     QJsonObject snapshot() const;
+    // snapshot(), or empty before this target's first run (AIS leaves rebalance_snap out).
+    QJsonObject snapshotIfStarted() const
+    {
+        return m_started.isValid() ? snapshot() : QJsonObject{};
+    }
 
 private:
     struct Stats

@@ -134,6 +134,8 @@ QJsonObject NodeStatus::toJson() const
                     {"cluster", stateJson(*this)},
                     {"sys_info", memCpuJson(memCpu)},
                     {"smap_version", QString::number(smapVersion)}};
+    if (!rebalanceSnap.isEmpty())
+        out.insert("rebalance_snap", rebalanceSnap);
     return out;
 }
 

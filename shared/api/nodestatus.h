@@ -79,6 +79,8 @@ struct NodeStatus
     QString capacityError; // AIS cs_err: out of space, a mountpath that cannot be read
     // AIS's tracker beyond the uptime: request counters under AIS's names ("get.n", ...).
     QList<QPair<QString, qint64>> tracker;
+    // AIS's rebalance_snap (a core.Snap): the node's latest rebalance; left out when empty.
+    QJsonObject rebalanceSnap;
 
     QJsonObject toJson() const;
 };

@@ -7,12 +7,14 @@ must be exactly what this test computes from the cluster map and each node's nod
 the whole output must be laid out exactly as Go's tabwriter lays out those cells.
 """
 
+import json
 import re
 
 import pytest
 import requests
 
 from aiscli import expect, tabwrite
+from kilnharness import wait_until
 
 SIZE = r"\d+(\.\d+)?(B|KiB|MiB|GiB|TiB)"
 PCT2 = r"\d+\.\d\d%"
@@ -52,8 +54,33 @@ def node_table(text: str, header: list[str], fixed: list[dict]) -> None:
     assert tabwrite(rebuilt) == text, f"layout differs:\n{text!r}\n{tabwrite(rebuilt)!r}"
 
 
+def rebalance_states(statuses) -> set[str]:
+    """What the CLI makes of the nodes' rebalance_snap (AIS core.Snap): running(ID) or
+    finished(ID), aborted ones with their error; a node without one adds nothing."""
+    out = set()
+    for st in statuses:
+        snap = st.get("rebalance_snap")
+        if not snap:
+            continue
+        if snap["aborted"]:
+            out.add(f"aborted({snap['id']}): {json.dumps(snap['abort-err'])}")
+        elif snap["end-time"].startswith("0001-"):
+            out.add(f"running({snap['id']})")
+        else:
+            out.add(f"finished({snap['id']})")
+    return out
+
+
+def all_idle(url: str, tids: list[str]) -> bool:
+    return all(status(url, t).get("rebalance_snap", {}).get("is_idle", True) for t in tids)
+
+
 @pytest.fixture(scope="module")
 def cluster(kiln):
+    # Each target's join started a rebalance (finished at once: no objects yet); read the
+    # nodes once they are all idle, so what they report holds while the CLI reads it.
+    wait_until(lambda: all_idle(kiln.url, sorted(smap(kiln.url)["tmap"])), 30,
+               "rebalances after the joins end")
     m = smap(kiln.url)
     pid = m["proxy_si"]["daemon_id"]
     tids = sorted(m["tmap"])
@@ -70,8 +97,21 @@ def proxy_rows(c):
     return [{"PROXY": f"p[{c['pid']}][P]", "STATUS": "online"}]
 
 
+def target_rebalance(c, t) -> str:
+    (state,) = rebalance_states([c["status"][t]]) or {"-"}
+    return state
+
+
+def target_cols(c) -> list[str]:
+    """TARGET_COLS, plus REBALANCE before UPTIME once any target reports a rebalance."""
+    if all(target_rebalance(c, t) == "-" for t in c["tids"]):
+        return TARGET_COLS
+    i = TARGET_COLS.index("UPTIME")
+    return TARGET_COLS[:i] + ["REBALANCE"] + TARGET_COLS[i:]
+
+
 def target_rows(c):
-    return [{"TARGET": f"t[{t}]", "STATUS": "online",
+    return [{"TARGET": f"t[{t}]", "STATUS": "online", "REBALANCE": target_rebalance(c, t),
              "CAP USED(%)": f"{c['status'][t]['capacity']['pct_avg']}%"} for t in c["tids"]]
 
 
@@ -83,13 +123,18 @@ def test_cluster_show(kiln, ais, cluster, words):
     assert r.rc == 0 and r.err == "", r
     proxies, targets, summary = r.out.split("\n\n")
     node_table(proxies + "\n", PROXY_COLS, proxy_rows(cluster))
-    node_table(targets + "\n", TARGET_COLS, target_rows(cluster))
+    node_table(targets + "\n", target_cols(cluster), target_rows(cluster))
     st = cluster["status"][cluster["tids"][0]]
     (first,) = st["capacity"]["mountpaths"].values()
     disks = len(first["disks"])  # "dev": all targets share this machine's disks
     targets_summ = "3" + {0: "", 1: " (one disk)"}.get(disks, f" (num disks: {disks})")
     m = cluster["smap"]
     capacity = summary.split("\n")[4].split("\t")[-1]  # live: used and free space
+    states = rebalance_states(cluster["status"].values())
+    (rebalance,) = [ln.split("\t")[-1] for ln in summary.split("\n") if "Rebalance:" in ln]
+    # Several states print as "[a, b]" in Go map order: compare them as a set.
+    shown = set(rebalance.strip("[]").split(", ")) if rebalance.startswith("[") else {rebalance}
+    assert shown == (states or {"-"}), (rebalance, states)
     assert re.fullmatch(rf"used {SIZE} \(\d+%\), available {SIZE}", capacity), summary
     want = ("Cluster:\n"
             f"   CLI Endpoint:\t{kiln.url}\n   Proxies:\t1\n   Targets:\t{targets_summ}\n"
@@ -98,7 +143,7 @@ def test_cluster_show(kiln, ais, cluster, words):
             f"p[{cluster['pid']}]\n"
             f"   Software:\t{st['ais_version']} (build: {st['build_time']})\n"
             "   Backend:\tNone\n   Deployment:\tdev\n   Status:\t4 online\n"
-            "   Rebalance:\t-\n   Authentication:\tdisabled\n"
+            f"   Rebalance:\t{rebalance}\n   Authentication:\tdisabled\n"
             f"   Version:\t{st['ais_version']}\n   Build:\t{st['build_time']}\n")
     assert tabwrite(want) == summary, summary
 
@@ -110,11 +155,11 @@ def test_show_cluster_by_type_and_node(kiln, ais, cluster):
     node_table(r.out, PROXY_COLS, proxy_rows(cluster))
     r = ais.run("show", "cluster", "target")
     assert r.rc == 0 and r.err == "", r
-    node_table(r.out, TARGET_COLS, target_rows(cluster))
+    node_table(r.out, target_cols(cluster), target_rows(cluster))
     tid = cluster["tids"][1]
     r = ais.run("show", "cluster", tid)
     assert r.rc == 0 and r.err == "", r
-    node_table(r.out, TARGET_COLS, [target_rows(cluster)[1]])
+    node_table(r.out, target_cols(cluster), [target_rows(cluster)[1]])
 
 
 @pytest.mark.cli("ais show cluster smap")
