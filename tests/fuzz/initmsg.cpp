@@ -1,0 +1,23 @@
+// Fuzz target: ETL init messages (shared/etl/initmsg), the JSON bodies of PUT /v1/etl and the
+// pod-YAML body of POST /v1/etl/init. An accepted message must encode and decode again.
+#include "shared/etl/initmsg.h"
+#include "tests/fuzz/fuzzjson.h"
+
+#include <QJsonDocument>
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray body = Kiln::Fuzz::bytes(data, size);
+    if (const auto msg = Kiln::Etl::InitMsg::fromJson(body)) {
+        (void)msg->effectiveImage();
+        (void)msg->allEnv();
+        (void)QJsonDocument(msg->toJson()).toJson();
+    }
+    if (const auto msg = Kiln::Etl::InitMsg::fromPodYaml(body, {}, {})) {
+        (void)msg->effectiveImage();
+        (void)msg->allEnv();
+    }
+    return 0;
+}
