@@ -14,8 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QJsonObject o = doc->object();
     for (const bool listRange : {false, true}) {
         const auto msg = Kiln::Api::TcbMsg::fromJson(o, listRange);
-        if (msg && !Kiln::Api::TcbMsg::fromJson(msg->toJson(), listRange))
-            std::abort();
+        if (msg && (msg->requestTimeout.count() < 0
+                    || !Kiln::Api::TcbMsg::fromJson(msg->toJson(), listRange)))
+            std::abort(); // a negative timeout is never valid
     }
     (void)Kiln::Api::bucketFromUname(o.value(QStringLiteral("uname")).toString());
     (void)Kiln::Api::decodeJobSnap(o);
