@@ -3,6 +3,12 @@
 #include <cmath>
 
 namespace Kiln {
+namespace {
+
+// About 317 years: far beyond any timeout, far below what qint64 milliseconds hold.
+constexpr double MaxMs = 1e13;
+
+} // namespace
 
 Result<std::chrono::milliseconds> parseDuration(const QString &text)
 {
@@ -17,7 +23,7 @@ Result<std::chrono::milliseconds> parseDuration(const QString &text)
     bool plain = false;
     const double seconds = s.toDouble(&plain);
     if (plain) {
-        if (seconds < 0 || !std::isfinite(seconds))
+        if (seconds < 0 || !std::isfinite(seconds) || seconds * 1000 > MaxMs)
             return bad();
         return std::chrono::milliseconds(qint64(std::llround(seconds * 1000)));
     }
@@ -54,7 +60,7 @@ Result<std::chrono::milliseconds> parseDuration(const QString &text)
             return bad();
         totalMs += value * factor;
     }
-    if (!std::isfinite(totalMs) || totalMs > 1e13)
+    if (!std::isfinite(totalMs) || totalMs > MaxMs)
         return bad();
     return std::chrono::milliseconds(qint64(std::llround(totalMs)));
 }

@@ -44,9 +44,10 @@ Result<std::chrono::milliseconds> timeoutField(const QJsonObject &o, QStringView
     const QJsonValue v = Api::valueCi(o, key);
     if (v.isUndefined() || v.isNull())
         return fallback;
-    Result<std::chrono::milliseconds> d = v.isDouble()
-        ? Result<std::chrono::milliseconds>(std::chrono::milliseconds(qint64(v.toDouble() * 1000)))
-        : parseDuration(v.toString());
+    // A JSON number is seconds; read it through parseDuration, which bounds it (a cast of
+    // 1e300 * 1000 to qint64 would be undefined).
+    Result<std::chrono::milliseconds> d = parseDuration(
+        v.isDouble() ? QString::number(v.toDouble(), 'g', 17) : v.toString());
     if (!d)
         return invalid(QStringLiteral("%1: %2").arg(key, d.error().message));
     if (d->count() < 0)

@@ -420,9 +420,12 @@ std::optional<qint64> parseMemoryQuantity(const QString &text)
     }
     bool ok = false;
     const double v = t.toDouble(&ok);
-    if (!ok || v < 0 || !std::isfinite(v))
+    // Beyond qint64 (e.g. "9e63", "1e10Ti") the cast would be undefined: malformed, like AIS's
+    // resource.ParseQuantity refusing what overflows.
+    const double bytes = v * factor;
+    if (!ok || v < 0 || !std::isfinite(bytes) || bytes >= 9223372036854775807.0)
         return std::nullopt;
-    return qint64(v * factor);
+    return qint64(bytes);
 }
 
 } // namespace Kiln::Etl

@@ -75,7 +75,14 @@ INSTANTIATE_TEST_SUITE_P(
                     BadDurationCase{"TwoDecimalPoints", "1.2.3s"},
                     BadDurationCase{"TrailingGarbage", "5s!"}, BadDurationCase{"Infinite", "inf"},
                     BadDurationCase{"NotANumber", "nan"},
-                    BadDurationCase{"AbsurdlyLong", "99999999999h"}),
+                    BadDurationCase{"AbsurdlyLong", "99999999999h"},
+                    // Bare seconds beyond qint64 milliseconds came back negative (llround
+                    // overflow); seen in review, and fuzz_duration's first crash against the
+                    // unfixed parser was the 23-digit number below.
+                    BadDurationCase{"FuzzCrashBareSecondsOverflow", "11111111111111111111100"},
+                    BadDurationCase{"BareSecondsOverflow", "1e17"},
+                    BadDurationCase{"BareSecondsHuge", "1e300"},
+                    BadDurationCase{"BareSecondsOverCap", "10000000001"}),
     [](const testing::TestParamInfo<BadDurationCase> &info) { return info.param.label; });
 
 TEST(FormatDurationTest, WritesWholeUnitsInTheLargestUnitThatFits)

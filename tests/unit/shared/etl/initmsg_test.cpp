@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace Kiln::Etl {
@@ -71,6 +72,29 @@ TEST(InitMsgTest, FillsSeedDefaults)
     EXPECT_EQ(msg->initTimeout, 45s);
     EXPECT_EQ(msg->objTimeout, 10s);
     EXPECT_FALSE(msg->supportDirectPut);
+}
+
+// Found while adding the fuzz targets (review; UBSan float-cast-overflow under tests/fuzz/initmsg
+// with the seed hugenumber.json): a timeout given as a huge JSON number was cast to
+// qint64 milliseconds unchecked (undefined behaviour, UBSan float-cast-overflow); a huge bare
+// number of seconds came back negative. Both are refused; ordinary numbers still read as seconds.
+TEST(InitMsgTest, RefusesTimeoutsBeyondRange)
+{
+    const QJsonObject base{{"name", "echo-etl"}, {"runtime", QJsonObject{{"image", "python:3"}}}};
+    for (const QJsonValue bad : {QJsonValue(1e300), QJsonValue(-1e300), QJsonValue("1e17")}) {
+        QJsonObject o = base;
+        o.insert("init_timeout", bad);
+        const auto msg = InitMsg::fromJson(json(o));
+        ASSERT_FALSE(msg) << QJsonDocument(o).toJson().toStdString();
+        EXPECT_TRUE(msg.error().message.contains("init_timeout"));
+    }
+    QJsonObject o = base;
+    o.insert("init_timeout", 90);
+    o.insert("obj_timeout", 1.5);
+    const auto msg = InitMsg::fromJson(json(o));
+    ASSERT_TRUE(msg) << msg.error().message.toStdString();
+    EXPECT_EQ(msg->initTimeout, 90s);
+    EXPECT_EQ(msg->objTimeout, 1500ms);
 }
 
 TEST(InitMsgTest, ParsesBase64PodSpecWithAnnotations)

@@ -225,5 +225,15 @@ TEST(PodSpecTest, ParsesQuantities)
     EXPECT_FALSE(parseMemoryQuantity("-1Mi"));
 }
 
+// Found by fuzzing (tests/fuzz/podspec, UBSan: float-cast-overflow at the qint64 cast): a
+// memory quantity beyond qint64 bytes is malformed, not a wrapped (negative) size.
+TEST(PodSpecTest, RefusesMemoryQuantitiesBeyondQint64)
+{
+    EXPECT_FALSE(parseMemoryQuantity("8.88889e+63"));
+    EXPECT_FALSE(parseMemoryQuantity("1e10Ti"));
+    EXPECT_FALSE(parseMemoryQuantity("9223372036854775807"));
+    EXPECT_EQ(parseMemoryQuantity("1e18").value(), 1000000000000000000LL);
+}
+
 } // namespace
 } // namespace Kiln::Etl
