@@ -2,6 +2,9 @@
 
 #include "service/auth/autherror.h"
 #include <QJsonArray>
+
+#include <cmath>
+#include <limits>
 #include <QJsonValue>
 
 namespace Kiln::Auth {
@@ -109,6 +112,18 @@ QJsonObject Claims::toJson() const
     return json;
 }
 
+qint64 Claims::secondsOf(const QJsonValue &value)
+{
+    const double d = value.toDouble();
+    if (std::isnan(d))
+        return 0;
+    if (d >= 9223372036854775807.0)
+        return std::numeric_limits<qint64>::max();
+    if (d <= -9223372036854775808.0)
+        return std::numeric_limits<qint64>::min();
+    return qint64(d);
+}
+
 Result<Claims> Claims::fromJson(const QJsonObject &json)
 {
     Claims claims;
@@ -117,8 +132,8 @@ Result<Claims> Claims::fromJson(const QJsonObject &json)
         return invalid(QStringLiteral("missing 'sub' claim"));
     if (!json.value("exp").isDouble())
         return invalid(QStringLiteral("missing 'exp' claim"));
-    claims.expiresAt = qint64(json.value("exp").toDouble());
-    claims.issuedAt = qint64(json.value("iat").toDouble());
+    claims.expiresAt = secondsOf(json.value("exp"));
+    claims.issuedAt = secondsOf(json.value("iat"));
     claims.admin = json.value("admin").toBool();
     for (const QJsonValue &item : json.value("clusters").toArray()) {
         auto acl = ClusterAcl::fromJson(item.toObject());

@@ -54,6 +54,9 @@ struct Claims
 
     QJsonObject toJson() const;
     static Result<Claims> fromJson(const QJsonObject &json);
+    // A NumericDate claim (seconds) as qint64, saturated at qint64's range (a double beyond it
+    // would make the cast undefined); 0 for a non-number.
+    static qint64 secondsOf(const QJsonValue &value);
 
     // AIS's order: admin; then the bucket's own ACL; then the cluster's (or the default
     // cluster's) ACL. Fails with an Auth::forbidden error (403) naming the permission missing.

@@ -79,7 +79,7 @@ void TokenVerifier::prune()
     std::lock_guard lock(m_mutex);
     for (auto it = m_revoked.begin(); it != m_revoked.end();) {
         auto payload = Jwt::verifyHs256(*it, m_secret);
-        const bool expired = !payload || qint64(payload->value("exp").toDouble()) <= t;
+        const bool expired = !payload || Claims::secondsOf(payload->value("exp")) <= t;
         it = expired ? m_revoked.erase(it) : std::next(it);
     }
 }

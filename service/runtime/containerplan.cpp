@@ -8,6 +8,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <cmath>
+
 namespace Kiln::Runtime {
 
 QString requestedRuntime(const Etl::InitMsg &msg)
@@ -173,11 +175,16 @@ qint64 parseStatsSize(QString text)
                                                      {"GB", 1e9},
                                                      {"TB", 1e12},
                                                      {"B", 1.0}};
+    // What the engine printed, in bytes; a value beyond qint64 (or not a number) is 0 rather
+    // than an undefined cast.
+    auto bytes = [](double v) {
+        return std::isfinite(v) && v >= 0 && v < 9223372036854775807.0 ? qint64(v) : 0;
+    };
     for (const auto &[unit, factor] : units) {
         if (text.endsWith(unit))
-            return qint64(text.chopped(unit.size()).toDouble() * factor);
+            return bytes(text.chopped(unit.size()).toDouble() * factor);
     }
-    return qint64(text.toDouble());
+    return bytes(text.toDouble());
 }
 
 } // namespace

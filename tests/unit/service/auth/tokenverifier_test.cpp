@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace Kiln::Auth {
 namespace {
 
@@ -67,6 +69,19 @@ TEST_F(TokenVerifierTest, RefusesMissingSubjectOrExpiry)
 {
     EXPECT_FALSE(m_verifier.verify(Jwt::signHs256(QJsonObject{{"exp", Now + 60}}, Secret)));
     EXPECT_FALSE(m_verifier.verify(Jwt::signHs256(QJsonObject{{"sub", "a"}}, Secret)));
+}
+
+TEST_F(TokenVerifierTest, ExpiryBeyondQint64SaturatesInsteadOfOverflowing)
+{
+    // 1e300 cast to qint64 would be undefined (UBSan: float-cast-overflow); it saturates, so
+    // the token (signed by the secret's holder) lives "forever" rather than wrapping to expired.
+    const QByteArray far = Jwt::signHs256(QJsonObject{{"sub", "a"}, {"exp", 1e300}}, Secret);
+    auto claims = m_verifier.verify(far);
+    ASSERT_TRUE(claims);
+    EXPECT_EQ(claims->expiresAt, std::numeric_limits<qint64>::max());
+    const QByteArray past = Jwt::signHs256(QJsonObject{{"sub", "a"}, {"exp", -1e300}}, Secret);
+    EXPECT_FALSE(m_verifier.verify(past));
+    EXPECT_EQ(Claims::secondsOf(QJsonValue(QStringLiteral("x"))), 0);
 }
 
 TEST_F(TokenVerifierTest, NoTokenIsTokenRequired)
