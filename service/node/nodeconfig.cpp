@@ -80,7 +80,7 @@ private:
             {"tls", {"cert", "key", "ca"}},
             {"etl",
              {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name", "containers",
-              "image_runtime", "images"}}};
+              "image_runtime", "images", "sandbox"}}};
         for (auto it = sections.begin(); it != sections.end(); ++it) {
             const YAML::Node section = root[it.key().toStdString()];
             if (!section)
@@ -154,6 +154,8 @@ private:
         setString(etl, "node_name", m_c.nodeName);
         setString(etl, "containers", m_c.containers);
         setString(etl, "image_runtime", m_c.imageRuntime);
+        if (etl["sandbox"])
+            m_c.etlSandbox = etl["sandbox"].as<bool>();
         return readImages(etl["images"]);
     }
 

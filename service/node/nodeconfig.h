@@ -48,6 +48,8 @@ struct NodeConfig
     QString containers = QStringLiteral("auto");
     QString imageRuntime = QStringLiteral("local");
     QList<ImageMapping> images;
+    // Local ETL processes run under bubblewrap (service/runtime/sandbox); off for development.
+    bool etlSandbox = true;
     // Auth (AIS AuthN tokens, service/auth): off by default. The secret signs and checks
     // tokens (HS256); from auth.secret, auth.secret_file, or $KILN_AUTH_SECRET.
     bool authEnabled = false;

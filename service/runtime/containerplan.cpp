@@ -51,13 +51,10 @@ QStringList ContainerPlan::runArguments() const
 namespace {
 
 // The container's --cpus and --memory: the pod's limits, else the message's resources.
-Result<void> applyLimits(const Etl::InitMsg &msg, QString cpu, QString mem, ContainerPlan &plan)
+Result<void> applyLimits(const Etl::InitMsg &msg, ContainerPlan &plan)
 {
-    const QJsonObject limits = msg.resources.value("limits").toObject();
-    if (cpu.isEmpty())
-        cpu = limits.value("cpu").toVariant().toString();
-    if (mem.isEmpty())
-        mem = limits.value("memory").toVariant().toString();
+    const QString cpu = msg.cpuLimit();
+    const QString mem = msg.memoryLimit();
     if (!cpu.isEmpty()) {
         const auto cores = Etl::parseCpuQuantity(cpu);
         if (!cores)
@@ -114,7 +111,6 @@ Result<ContainerPlan> planContainerLaunch(const InstanceSpec &spec)
     put("direct_put", msg.supportDirectPut ? "true" : "false");
     put("DIRECT_PUT", msg.supportDirectPut ? "true" : "false");
     QStringList command, args;
-    QString cpu, mem;
     if (msg.kind == Etl::InitKind::PodSpec) {
         for (const Etl::EnvVar &v : msg.pod.env) {
             if (!v.fromField)
@@ -126,14 +122,12 @@ Result<ContainerPlan> planContainerLaunch(const InstanceSpec &spec)
             plan.containerPort = msg.pod.containerPort;
         if (!msg.pod.probePath.isEmpty())
             plan.probePath = msg.pod.probePath;
-        cpu = msg.pod.cpuLimit;
-        mem = msg.pod.memoryLimit;
     } else {
         command = msg.command;
     }
     for (const Etl::EnvVar &v : msg.env + msg.runtimeEnv)
         put(v.name, expandKubeVars(v.value, env));
-    if (auto limited = applyLimits(msg, cpu, mem, plan); !limited)
+    if (auto limited = applyLimits(msg, plan); !limited)
         return limited.error();
     for (QString &c : command)
         c = expandKubeVars(c, env);

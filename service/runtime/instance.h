@@ -41,6 +41,7 @@ struct IoCommand
     QStringList arguments;
     QProcessEnvironment environment;
     QString workDir;
+    qint64 memoryLimit = 0; // bytes (RLIMIT_DATA in the child); 0: none
 };
 
 // One ETL instance beside one target: a local process group or a pod. Lives on the target's

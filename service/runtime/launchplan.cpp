@@ -135,6 +135,7 @@ QProcessEnvironment baseEnvironment(const InstanceSpec &spec, int port, bool io)
 {
     const Etl::InitMsg &msg = spec.msg;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("KILN_AUTH_SECRET"); // signs every token of the cluster: never the user code's
     env.insert("PYTHONUNBUFFERED", "1");
     env.insert("AIS_TARGET_URL", spec.aisTargetUrl);
     env.insert("KILN_ETL_NAME", msg.name);

@@ -2,6 +2,7 @@
 
 #include "service/runtime/portowner.h"
 #include "service/runtime/processreaper.h"
+#include "service/runtime/sandbox.h"
 #include "service/runtime/venvcache.h"
 #include "shared/core/logging.h"
 
@@ -48,7 +49,8 @@ void LocalInstance::start()
 {
     if (!beginStart())
         return;
-    if (!QDir().mkpath(m_plan.workDir) || !QDir().mkpath(spec().workDir))
+    // Sandboxed, a pod's workingDir is the ETL's folder bound in place; nothing is made on the host.
+    if ((!sandboxed() && !QDir().mkpath(m_plan.workDir)) || !QDir().mkpath(spec().workDir))
         return failStart(
             makeError(ErrorCode::Internal, QStringLiteral("cannot create %1").arg(spec().workDir)));
     if (auto written = writeFiles(); !written)
@@ -98,6 +100,8 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
             makeError(ErrorCode::InvalidArgument,
                       QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
                           .arg(spec().msg.name, m_plan.program)));
+    if (auto cmd = command(); !cmd)
+        return failStart(cmd.error());
     if (m_plan.io) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
         return markReady(QStringLiteral("io://"));
@@ -117,19 +121,40 @@ QString LocalInstance::resolveProgram(const QString &program) const
     return found;
 }
 
+bool LocalInstance::sandboxed() const
+{
+    return m_sandbox && m_sandbox->enabled();
+}
+
+Result<SandboxedCommand> LocalInstance::command() const
+{
+    const QString program = resolveProgram(m_plan.program);
+    if (!sandboxed())
+        return SandboxedCommand{program, m_plan.arguments, m_plan.workDir};
+    return m_sandbox->wrap(SandboxJob{program, m_plan.arguments, spec().workDir, m_plan.workDir,
+                                      m_venvDir, spec().msg.argType == Etl::ArgType::Fqn});
+}
+
+qint64 LocalInstance::memoryLimit() const
+{
+    return sandboxed() ? Etl::parseMemoryQuantity(spec().msg.memoryLimit()).value_or(0) : 0;
+}
+
 void LocalInstance::launch()
 {
     setStarting();
+    const Result<SandboxedCommand> cmd = command(); // checked in onVenvReady
     m_process = new QProcess(this);
-    m_process->setProgram(resolveProgram(m_plan.program));
-    m_process->setArguments(m_plan.arguments);
+    m_process->setProgram(cmd->program);
+    m_process->setArguments(cmd->arguments);
     m_process->setProcessEnvironment(m_plan.environment);
-    m_process->setWorkingDirectory(m_plan.workDir);
+    m_process->setWorkingDirectory(cmd->hostWorkingDir);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->setChildProcessModifier([] {
+    m_process->setChildProcessModifier([limit = memoryLimit()] {
         // Own process group (stop kills all of it); die with the target, never orphaned.
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        applyMemoryLimit(limit);
     });
     connect(m_process, &QProcess::readyReadStandardOutput, this,
             [this] { m_log.append(m_process->readAllStandardOutput()); });
@@ -277,16 +302,8 @@ Usage LocalInstance::usage()
     const ProcStats::Sample s = m_stats.sample();
     u.cpuCores = s.cpuCores;
     u.memBytes = s.rssBytes;
-    const Etl::InitMsg &msg = spec().msg;
-    QString cpu = msg.kind == Etl::InitKind::PodSpec ? msg.pod.cpuLimit : QString();
-    QString mem = msg.kind == Etl::InitKind::PodSpec ? msg.pod.memoryLimit : QString();
-    const QJsonObject limits = msg.resources.value("limits").toObject();
-    if (cpu.isEmpty())
-        cpu = limits.value("cpu").toVariant().toString();
-    if (mem.isEmpty())
-        mem = limits.value("memory").toVariant().toString();
-    u.cpuLimit = Etl::parseCpuQuantity(cpu).value_or(0);
-    u.memLimit = Etl::parseMemoryQuantity(mem).value_or(0);
+    u.cpuLimit = Etl::parseCpuQuantity(spec().msg.cpuLimit()).value_or(0);
+    u.memLimit = Etl::parseMemoryQuantity(spec().msg.memoryLimit()).value_or(0);
     return u;
 }
 
@@ -294,8 +311,11 @@ std::optional<IoCommand> LocalInstance::ioCommand() const
 {
     if (!m_plan.io || state() != State::Ready)
         return std::nullopt;
-    return IoCommand{resolveProgram(m_plan.program), m_plan.arguments, m_plan.environment,
-                     m_plan.workDir};
+    const Result<SandboxedCommand> cmd = command();
+    if (!cmd)
+        return std::nullopt;
+    return IoCommand{cmd->program, cmd->arguments, m_plan.environment, cmd->hostWorkingDir,
+                     memoryLimit()};
 }
 
 QList<qint64> LocalInstance::pids() const

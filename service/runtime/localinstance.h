@@ -13,6 +13,8 @@
 
 namespace Kiln::Runtime {
 
+class Sandbox;
+struct SandboxedCommand;
 class VenvCache;
 
 // An ETL instance as a local process group: prepares its venv and files, starts the command,
@@ -32,6 +34,8 @@ public:
     using Replanner = std::function<Result<LaunchPlan>()>;
     void setReplanner(Replanner replan) { m_replan = std::move(replan); }
     static constexpr int MaxRelaunches = 3;
+    // Runs the instance's processes under this sandbox when it is enabled (not owned).
+    void setSandbox(const Sandbox *sandbox) { m_sandbox = sandbox; }
 
     void start() override;
     void stop() override;
@@ -53,6 +57,10 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void killGroup(int signal);
     QString resolveProgram(const QString &program) const;
+    bool sandboxed() const;
+    // The command that runs the plan: sandboxed when the sandbox is on, else as planned.
+    Result<SandboxedCommand> command() const;
+    qint64 memoryLimit() const;
     QString exitDescription(int exitCode, QProcess::ExitStatus status) const;
 
     LaunchPlan m_plan;
@@ -65,6 +73,7 @@ private:
     ReadinessProbe m_probe;
     QTimer m_killTimer; // SIGKILL once a stop's grace is over
     Replanner m_replan;
+    const Sandbox *m_sandbox = nullptr;
     int m_relaunches = 0;
 };
 

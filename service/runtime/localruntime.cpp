@@ -33,6 +33,7 @@ Result<LaunchPlan> planOnFreePort(const InstanceSpec &spec, const QString &pytho
 LocalRuntime::LocalRuntime(LocalRuntimeConfig config, QObject *parent)
     : Runtime(parent)
     , m_config(std::move(config))
+    , m_sandbox(m_config.sandbox)
     , m_venvs(new VenvCache(m_config.venvRoot, m_config.python, this))
     , m_engine(new ContainerEngine(m_config.containers, this))
 {
@@ -74,6 +75,7 @@ Result<Instance *> LocalRuntime::create(const InstanceSpec &spec, QObject *paren
         return plan.error();
     }
     auto *instance = new LocalInstance(spec, *plan, m_venvs, parent);
+    instance->setSandbox(&m_sandbox);
     if (spec.msg.comm != Etl::CommType::Io)
         instance->setReplanner(std::move(replan));
     return static_cast<Instance *>(instance);

@@ -2,6 +2,7 @@
 
 #include "service/runtime/imagecatalogue.h"
 #include "service/runtime/instance.h"
+#include "service/runtime/sandbox.h"
 
 namespace Kiln::Runtime {
 
@@ -15,6 +16,7 @@ struct LocalRuntimeConfig
     QString containers = QStringLiteral("auto"); // off, auto, docker, podman
     QString imageRuntime = QStringLiteral("local"); // local, container: where images run first
     QList<ImageRule> userImages; // etl.images, ahead of the stock catalogue
+    SandboxConfig sandbox; // how local processes are confined
 };
 
 // The default runtime: every ETL instance is a local process group next to its target, or,
@@ -38,6 +40,7 @@ private:
 
     LocalRuntimeConfig m_config;
     ImageCatalogue m_catalogue;
+    Sandbox m_sandbox;
     VenvCache *m_venvs; // child
     ContainerEngine *m_engine; // child
 };

@@ -34,6 +34,19 @@ QList<ImageRule> userImageRules(const Node::NodeConfig &config)
     return rules;
 }
 
+// What the sandbox hides: this target's data and everything that grants access to the cluster.
+SandboxConfig sandboxConfig(const Node::NodeConfig &config)
+{
+    SandboxConfig sandbox;
+    sandbox.enabled = config.etlSandbox;
+    sandbox.hidden << config.dataDir << config.effectiveMountpaths()
+                   << config.effectivePromoteRoot() << QStringLiteral("/etc/kiln");
+    if (!config.tlsKey.isEmpty())
+        sandbox.hidden << config.tlsKey;
+    sandbox.objectFolders = config.effectiveMountpaths();
+    return sandbox;
+}
+
 std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config)
 {
     const QString runtime = config.effectiveEtlRuntime();
@@ -45,7 +58,7 @@ std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config)
                              config.etlRuntime);
     return std::make_unique<LocalRuntime>(
         LocalRuntimeConfig{config.python, config.effectiveVenvDir(), config.containers,
-                           config.imageRuntime, userImageRules(config)});
+                           config.imageRuntime, userImageRules(config), sandboxConfig(config)});
 }
 
 } // namespace Kiln::Runtime

@@ -3,6 +3,7 @@
 #include "service/node/nodeconfig.h"
 #include "service/runtime/imagecatalogue.h"
 #include "service/runtime/instance.h"
+#include "service/runtime/sandbox.h"
 
 #include <memory>
 
@@ -13,6 +14,9 @@ namespace Kiln::Runtime {
 // gets the local runtime and an error in the log.
 // etl.images of the config as catalogue rules (origin "config").
 QList<ImageRule> userImageRules(const Node::NodeConfig &config);
+// etl.sandbox, and what it hides: the target's data, mountpaths, promote folder, TLS key and
+// /etc/kiln.
+SandboxConfig sandboxConfig(const Node::NodeConfig &config);
 
 std::unique_ptr<Runtime> makeRuntime(const Node::NodeConfig &config);
 

@@ -191,6 +191,20 @@ QString InitMsg::effectiveImage() const
     return {};
 }
 
+QString InitMsg::cpuLimit() const
+{
+    if (kind == InitKind::PodSpec && !pod.cpuLimit.isEmpty())
+        return pod.cpuLimit;
+    return resources.value("limits").toObject().value("cpu").toVariant().toString();
+}
+
+QString InitMsg::memoryLimit() const
+{
+    if (kind == InitKind::PodSpec && !pod.memoryLimit.isEmpty())
+        return pod.memoryLimit;
+    return resources.value("limits").toObject().value("memory").toVariant().toString();
+}
+
 QList<EnvVar> InitMsg::allEnv() const
 {
     QList<EnvVar> all;

@@ -62,6 +62,10 @@ struct InitMsg
     QString effectiveImage() const;
     // Every env var the instance gets from the message (pod env, then env, then runtime.env).
     QList<EnvVar> allEnv() const;
+    // The instance's CPU and memory limits as written: the pod's container limits, else
+    // resources.limits; empty when there are none.
+    QString cpuLimit() const;
+    QString memoryLimit() const;
 
     // PUT /v1/etl and /v1/etl/build JSON bodies; seed "id" is taken for "name".
     static Result<InitMsg> fromJson(const QByteArray &body);

@@ -207,11 +207,13 @@ def owner(cluster, bucket: str, obj: str) -> kh.Target:
 
 
 def etl_procs(*needles: str) -> list[psutil.Process]:
-    """Live non-kilnd processes whose command line contains one of needles."""
+    """Live ETL processes whose command line contains one of needles: not kilnd, and not the
+    bubblewrap processes that hold a sandboxed instance (their command line names it too)."""
     found = []
     for p in psutil.process_iter(["pid", "ppid", "cmdline", "status"]):
         cmd = p.info["cmdline"] or []
-        if not cmd or Path(cmd[0]).name == "kilnd" or p.info["status"] == psutil.STATUS_ZOMBIE:
+        if not cmd or Path(cmd[0]).name in ("kilnd", "bwrap") \
+                or p.info["status"] == psutil.STATUS_ZOMBIE:
             continue
         line = " ".join(cmd)
         if any(n in line for n in needles):
@@ -219,11 +221,23 @@ def etl_procs(*needles: str) -> list[psutil.Process]:
     return found
 
 
+def target_pid(p: psutil.Process) -> int:
+    """The kilnd process an ETL process belongs to: its parent, or, sandboxed, the parent of the
+    bubblewrap processes around it. 0 when there is none (it was orphaned)."""
+    try:
+        for parent in p.parents():
+            if Path(parent.exe()).name == "kilnd":
+                return parent.pid
+    except psutil.Error:
+        pass
+    return 0
+
+
 def describe(procs) -> str:
     out = []
     for p in procs:
         try:
-            out.append(f"{p.pid} (parent {p.ppid()}): {' '.join(p.cmdline())}")
+            out.append(f"{p.pid} (target {target_pid(p)}): {' '.join(p.cmdline())}")
         except psutil.Error:
             out.append(f"{p.pid}: exited")
     return "\n".join(out) or "(none)"
@@ -249,7 +263,7 @@ def instances_by_parent(needle: str) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for p in etl_procs(needle):
         try:
-            out.setdefault(p.ppid(), []).append(p.pid)
+            out.setdefault(target_pid(p), []).append(p.pid)
         except psutil.Error:
             pass
     return out

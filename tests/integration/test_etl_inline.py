@@ -41,6 +41,7 @@ from etlharness import (
     pod_yaml,
     put_object,
     spec_msg,
+    target_pid,
     wait_instances,
 )
 
@@ -84,7 +85,7 @@ def test_pod_spec_echo_hpush_returns_identical_bytes(etl_cluster, etls, objects)
     xid = etls.init_ok(msg)
 
     procs = wait_instances(marker, 3)
-    assert sorted(p.ppid() for p in procs) == sorted(t.pid for t in etl_cluster.targets), \
+    assert sorted(target_pid(p) for p in procs) == sorted(t.pid for t in etl_cluster.targets), \
         describe(procs)
 
     for name, data in objs.items():
@@ -239,7 +240,7 @@ def test_killed_instance_aborts_the_etl(etl_cluster, etls, objects):
     victim_tid = victim_target.node_id()
     r = etls.inline(bucket, obj, "kill-me")
     assert (r.status_code, r.content) == (200, objs[obj])
-    victims = [p for p in procs if p.ppid() == victim_target.pid]
+    victims = [p for p in procs if target_pid(p) == victim_target.pid]
     assert len(victims) == 1, describe(procs)
     # The request line the instance logged last (http.server logs the path as received).
     last_line = kh.wait_until(
@@ -296,7 +297,7 @@ def test_restarted_target_restores_its_running_etl(etl_cluster, etls, objects):
     assert old.stop() == 0, old.log_tail()
     # Its instance went down with it; the other two keep running.
     wait_instances(marker, 2, STOP_DEADLINE)
-    assert all(p.ppid() != old_pid for p in etl_procs(marker))
+    assert all(target_pid(p) != old_pid for p in etl_procs(marker))
 
     new = etl_cluster.restart_target(old)
 

@@ -33,6 +33,7 @@ from etlharness import (
     pod,
     put_object,
     spec_msg,
+    target_pid,
     wait_instances,
     ws_command,
 )
@@ -230,7 +231,7 @@ def test_killed_instance_fails_the_object_on_the_wire_and_aborts_the_etl(etl_clu
     victim_target = owner(etl_cluster, bucket, name)
     tid = victim_target.node_id()
     assert get(etl_cluster, bucket, name, "ws-kill").content == objs[name]
-    victims = [p for p in procs if p.ppid() == victim_target.pid]
+    victims = [p for p in procs if target_pid(p) == victim_target.pid]
     assert len(victims) == 1, describe(procs)
 
     # An object the instance holds (it sleeps on it) when the instance dies.

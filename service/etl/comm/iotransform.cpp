@@ -1,6 +1,7 @@
 #include "service/etl/comm/iotransform.h"
 
 #include "service/etl/transformsources.h"
+#include "service/runtime/sandbox.h"
 #include "shared/core/duration.h"
 
 #include <QFile>
@@ -64,6 +65,9 @@ void IoTransform::start(const Runtime::IoCommand &command)
         env.insert("ETL_ARGS", m_job.etlArgs);
     m_process->setProcessEnvironment(env);
     m_process->setWorkingDirectory(command.workDir);
+    if (command.memoryLimit > 0)
+        m_process->setChildProcessModifier(
+            [limit = command.memoryLimit] { Runtime::applyMemoryLimit(limit); });
     connect(m_process, &QProcess::readyReadStandardError, this, &IoTransform::onStderr);
     connect(m_process, &QProcess::bytesWritten, this, &IoTransform::feed);
     connect(m_process, &QProcess::started, this, &IoTransform::feed);
