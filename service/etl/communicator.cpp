@@ -42,10 +42,7 @@ Communicator::~Communicator() = default;
 
 bool Communicator::fqnMode(const InitMsg &msg)
 {
-    bool fqn = msg.argType == ArgType::Fqn;
-    for (const EnvVar &v : msg.allEnv())
-        fqn = fqn || (v.name == "ETL_DIRECT_FQN" && v.value.toLower() == "true");
-    return fqn;
+    return msg.readsObjectFiles();
 }
 
 void Communicator::account(const QString &etl, qint64 in, qint64 out, bool ok)

@@ -132,7 +132,7 @@ Result<SandboxedCommand> LocalInstance::command() const
     if (!sandboxed())
         return SandboxedCommand{program, m_plan.arguments, m_plan.workDir};
     return m_sandbox->wrap(SandboxJob{program, m_plan.arguments, spec().workDir, m_plan.workDir,
-                                      m_venvDir, spec().msg.argType == Etl::ArgType::Fqn});
+                                      m_venvDir, spec().msg.readsObjectFiles()});
 }
 
 qint64 LocalInstance::memoryLimit() const
@@ -196,9 +196,13 @@ void LocalInstance::onProbeSucceeded()
 
 QString LocalInstance::exitDescription(int exitCode, QProcess::ExitStatus status) const
 {
+    // Sandboxed, the child is bwrap, which exits with 128 + the signal that killed the code.
+    const bool killedInSandbox
+        = sandboxed() && status == QProcess::NormalExit && exitCode > 128 && exitCode < 160;
     QString how = status == QProcess::CrashExit
         ? QStringLiteral("was killed (exit status %1)").arg(exitCode)
-        : QStringLiteral("exited with status %1").arg(exitCode);
+        : killedInSandbox ? QStringLiteral("was killed (signal %1)").arg(exitCode - 128)
+                          : QStringLiteral("exited with status %1").arg(exitCode);
     const QByteArray tail = m_log.tail(10);
     if (!tail.isEmpty())
         how += QStringLiteral("; last output:\n") + QString::fromUtf8(tail);

@@ -120,9 +120,11 @@ QStringList Sandbox::readOnlyPathsFor(const SandboxJob &job)
     set.add(installPrefix(job.program));
     if (const QString real = canonical(job.program); !real.isEmpty())
         set.add(installPrefix(real));
+    // A script's folder, as its interpreter puts it first on the import path.
     for (const QString &arg : job.arguments) {
-        if (arg.startsWith('/') && QFileInfo::exists(arg))
-            set.add(arg);
+        const QFileInfo info(arg);
+        if (arg.startsWith('/') && info.exists())
+            set.add(info.isDir() ? arg : info.absolutePath());
     }
     return set.paths();
 }

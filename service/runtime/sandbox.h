@@ -56,7 +56,7 @@ public:
     QStringList bwrapArguments(const SandboxJob &job) const;
 
     // Folders and files beyond the system's that the job must read: the venv and the
-    // interpreter it was made from, the program's installation, and absolute paths among the
+    // interpreter it was made from, the program's installation, and the folders of absolute paths among the
     // arguments.
     static QStringList readOnlyPathsFor(const SandboxJob &job);
 

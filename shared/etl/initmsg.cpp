@@ -198,6 +198,17 @@ QString InitMsg::cpuLimit() const
     return resources.value("limits").toObject().value("cpu").toVariant().toString();
 }
 
+bool InitMsg::readsObjectFiles() const
+{
+    if (argType == ArgType::Fqn)
+        return true;
+    for (const EnvVar &v : allEnv()) {
+        if (v.name == "ETL_DIRECT_FQN" && v.value.toLower() == "true")
+            return true;
+    }
+    return false;
+}
+
 QString InitMsg::memoryLimit() const
 {
     if (kind == InitKind::PodSpec && !pod.memoryLimit.isEmpty())

@@ -66,6 +66,9 @@ struct InitMsg
     // resources.limits; empty when there are none.
     QString cpuLimit() const;
     QString memoryLimit() const;
+    // The instance reads objects from the target's disk by path: arg type fqn, or the SDK's
+    // ETL_DIRECT_FQN=true.
+    bool readsObjectFiles() const;
 
     // PUT /v1/etl and /v1/etl/build JSON bodies; seed "id" is taken for "name".
     static Result<InitMsg> fromJson(const QByteArray &body);

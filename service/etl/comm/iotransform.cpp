@@ -54,7 +54,7 @@ void IoTransform::start(const Runtime::IoCommand &command)
             m_done(makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
         return deleteLater();
     }
-    if (Result<void> out = openOutput(); !out) {
+    if (Result<void> out = openOutput(command.memoryLimit); !out) {
         m_answered = true;
         if (m_context)
             m_done(out.error());
@@ -65,9 +65,6 @@ void IoTransform::start(const Runtime::IoCommand &command)
         env.insert("ETL_ARGS", m_job.etlArgs);
     m_process->setProcessEnvironment(env);
     m_process->setWorkingDirectory(command.workDir);
-    if (command.memoryLimit > 0)
-        m_process->setChildProcessModifier(
-            [limit = command.memoryLimit] { Runtime::applyMemoryLimit(limit); });
     connect(m_process, &QProcess::readyReadStandardError, this, &IoTransform::onStderr);
     connect(m_process, &QProcess::bytesWritten, this, &IoTransform::feed);
     connect(m_process, &QProcess::started, this, &IoTransform::feed);
@@ -80,7 +77,7 @@ void IoTransform::start(const Runtime::IoCommand &command)
     ::close(std::exchange(m_childOut, -1));
 }
 
-Result<void> IoTransform::openOutput()
+Result<void> IoTransform::openOutput(qint64 memoryLimit)
 {
     // stdout goes to a socket pair instead of QProcess's pipe: QProcess reads a pipe as fast as
     // the program writes, whatever the client takes, but a socket's read buffer can be capped,
@@ -93,9 +90,10 @@ Result<void> IoTransform::openOutput()
     m_process = new QProcess(this);
     m_process->setStandardOutputFile(QProcess::nullDevice());
     m_childOut = pair[1];
-    m_process->setChildProcessModifier([childOut = pair[1]] {
+    m_process->setChildProcessModifier([childOut = pair[1], memoryLimit] {
         ::setpgid(0, 0);
         ::dup2(childOut, STDOUT_FILENO); // the copy on fd 1 survives exec, the pair's ends do not
+        Runtime::applyMemoryLimit(memoryLimit);
     });
     m_output = new QLocalSocket(m_process);
     m_output->setSocketDescriptor(pair[0], QLocalSocket::ConnectedState, QIODevice::ReadOnly);

@@ -39,7 +39,8 @@ public:
     void start(const Runtime::IoCommand &command);
 
 private:
-    Result<void> openOutput();
+    // stdout to a socket pair; the child also gets its memory limit (bytes, 0: none).
+    Result<void> openOutput(qint64 memoryLimit);
     void feed();
     void onStderr();
     void onFinished(int code, QProcess::ExitStatus status);

@@ -8,7 +8,7 @@ own bytes, so a test can compare byte for byte.
 
 --marker is not used: it only makes this instance's command line unique, so a test can find its
 processes. --exit-at-start prints a line and exits with that status before serving; with
---first-only FILE only the instance that creates FILE first does so, the others serve.
+--only-on-target ID only the instance of that target (KILN_TARGET_ID) does so, the others serve.
 --start-delay sleeps before opening the port (a server that loads something first).
 """
 import argparse
@@ -65,14 +65,11 @@ def main():
     parser.add_argument("--marker", default="")
     parser.add_argument("--health-status", type=int, default=200)
     parser.add_argument("--exit-at-start", type=int, default=None)
-    parser.add_argument("--first-only", default=None)
+    parser.add_argument("--only-on-target", default=None)
     parser.add_argument("--start-delay", type=float, default=0)
     args = parser.parse_args()
-    if args.exit_at_start is not None and args.first_only:
-        try:
-            os.close(os.open(args.first_only, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except FileExistsError:
-            args.exit_at_start = None
+    if args.only_on_target and os.environ.get("KILN_TARGET_ID") != args.only_on_target:
+        args.exit_at_start = None
     if args.exit_at_start is not None:
         print(f"echo server {args.marker}: giving up at start with status {args.exit_at_start}",
               flush=True)
