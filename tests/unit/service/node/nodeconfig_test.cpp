@@ -1,4 +1,5 @@
 #include "service/node/nodeconfig.h"
+#include "service/runtime/runtimefactory.h"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +108,24 @@ TEST_F(NodeConfigTest, AutoRuntimeIsLocalOutsideAPod)
     EXPECT_EQ(config.effectiveEtlRuntime(), "kubernetes");
     config.etlRuntime = "local";
     EXPECT_EQ(config.effectiveEtlRuntime(), "local");
+}
+
+TEST_F(NodeConfigTest, TheEtlSandboxIsOnUnlessTheConfigTurnsItOff)
+{
+    using Kiln::Runtime::SandboxConfig;
+    NodeConfig config;
+    EXPECT_TRUE(config.etlSandbox);
+    ASSERT_TRUE(config.loadYaml(writeYaml("etl:\n  sandbox: false\n")));
+    EXPECT_FALSE(config.etlSandbox);
+    const SandboxConfig sandbox = Runtime::sandboxConfig(config);
+    EXPECT_FALSE(sandbox.enabled);
+    config.dataDir = "/srv/kiln/t1";
+    config.tlsKey = "/srv/kiln/tls/node.key";
+    const SandboxConfig hidden = Runtime::sandboxConfig(config);
+    for (const QString &path : {QString("/srv/kiln/t1"), QString("/srv/kiln/t1/mp1"),
+                                QString("/srv/kiln/tls/node.key"), QString("/etc/kiln")})
+        EXPECT_TRUE(hidden.hidden.contains(path)) << path.toStdString();
+    EXPECT_EQ(hidden.objectFolders, config.effectiveMountpaths());
 }
 
 TEST_F(NodeConfigTest, LoadsImageMappingsAndTheContainerEngine)
