@@ -14,8 +14,9 @@ namespace {
 // Read-only system folders every interpreter needs; merged-/usr links are recreated as links.
 const QStringList &systemDirs()
 {
-    static const QStringList dirs{"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                                  "/libx32"};
+    // /var/lib/dpkg: init_class checks os_packages with dpkg-query (installed, not installable).
+    static const QStringList dirs{"/usr",  "/etc",  "/bin",    "/sbin",        "/lib",
+                                  "/lib32", "/lib64", "/libx32", "/var/lib/dpkg"};
     return dirs;
 }
 
