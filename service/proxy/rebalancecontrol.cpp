@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace Kiln::Proxy {
 namespace {
 
@@ -171,6 +173,50 @@ void RebalanceControl::changeNode(Http::Exchange &ex, const QString &action,
         }
     }
     ex.respond(200, currentId().toUtf8(), Api::MimeText);
+}
+
+void RebalanceControl::onLeave(Http::Exchange &ex)
+{
+    const QJsonObject body = QJsonDocument::fromJson(ex.body()).object();
+    const QString sid = body.value("id").toString();
+    const Cluster::Snode *node = m_deps.smap.target(sid);
+    if (!node)
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("node \"%1\" does not exist").arg(sid),
+                                 QStringLiteral("ErrNodeNotFound")));
+    const auto &targets = m_deps.smap.targets();
+    const bool elsewhere = std::any_of(targets.begin(), targets.end(), [&](const auto &t) {
+        return t.id != sid && !t.inMaintenance();
+    });
+    if (!elsewhere && !node->inMaintenance()) {
+        Log::proxy().info("target {} is leaving; no other target in placement", sid);
+        m_deps.remove(sid);
+        return ex.json(Api::compact(QJsonObject{{"drain", false}}));
+    }
+    if (!node->inMaintenance()) {
+        const quint64 flags = node->flags | Cluster::Snode::FlagMaintenance
+            | Cluster::Snode::FlagLeaving;
+        if (auto set = m_deps.setFlags(sid, flags); !set)
+            return ex.fail(set.error());
+        Log::proxy().info("target {} is leaving: its objects move off (smap v{})", sid,
+                          m_deps.smap.version());
+    }
+    // Already out of placement (an operator's maintenance, a decommission): it drains as it is.
+    ex.json(Api::compact(QJsonObject{{"drain", true}, {"smap", m_deps.smap.toJson()}}));
+}
+
+void RebalanceControl::onSelfRemove(Http::Exchange &ex, const QString &sid)
+{
+    const Cluster::Snode *node = m_deps.smap.target(sid);
+    if (!node)
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("node \"%1\" does not exist").arg(sid),
+                                 QStringLiteral("ErrNodeNotFound")));
+    if (node->flags & Cluster::Snode::FlagLeaving) {
+        Log::proxy().info("target {} sent every object off and left", sid);
+        m_deps.remove(sid);
+    }
+    ex.ok();
 }
 
 void RebalanceControl::stop(Http::Exchange &ex)

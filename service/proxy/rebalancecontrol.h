@@ -47,6 +47,14 @@ public:
     // PUT /v1/cluster with one of the actions above (or stop of a rebalance); false when the
     // action is another's.
     bool onClusterPut(Http::Exchange &ex, const QJsonObject &act);
+    // POST /v1/cluster/leave {"id"}: a target that is stopping asks to send its objects off
+    // first. Answers {"drain": true, "smap"} once it is out of placement (maintenance and
+    // leaving), or {"drain": false} when there is no other target to move to (then it is out
+    // of the map at once, AIS's self-remove).
+    void onLeave(Http::Exchange &ex);
+    // DELETE /v1/cluster/daemon/<id> (AIS's self-remove): a leaving target that sent everything
+    // off goes out of the map; one in an operator's maintenance stays (AIS keeps it).
+    void onSelfRemove(Http::Exchange &ex, const QString &sid);
     bool isDecommissioned(const QString &sid) const { return m_decommissioned.contains(sid); }
     QString currentId() const;
 

@@ -1,39 +1,26 @@
 #include "service/target/rebalancer.h"
 
-#include "service/node/intracall.h"
-#include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
-#include "service/target/xattrs.h"
 #include "shared/api/names.h"
-#include "shared/api/routepath.h"
-#include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
-
-#include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QUrl>
-
-#include <memory>
 
 namespace Kiln::Target {
 namespace {
 
 constexpr int MaxInFlight = 8;
-constexpr int SendTimeoutMs = 120000;
 constexpr int RetryMs = 3000;
 
 } // namespace
 
 Rebalancer::Rebalancer(ObjectStore &store, const Cluster::Smap &smap, const Cluster::Snode &self,
-                       QNetworkAccessManager &nam, QObject *parent)
+                       RebalanceSender &sender, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_smap(smap)
     , m_self(self)
-    , m_nam(nam)
+    , m_sender(sender)
 {
     m_retry.setSingleShot(true);
     m_retry.setInterval(RetryMs);
@@ -81,6 +68,7 @@ void Rebalancer::run()
     if (!m_started.isValid() || m_ended.isValid())
         m_started = QDateTime::currentDateTimeUtc();
     m_ended = {};
+    m_queuedThisPass = 0;
     m_buckets = m_store.localBuckets();
     Log::target().info("rebalance g{}: started ({} buckets, {} targets)", m_smapVersion,
                        m_buckets.size(), m_smap.targets().size());
@@ -105,8 +93,10 @@ void Rebalancer::walkNext()
             for (const ObjectInfo &info : *all) {
                 const Cluster::Snode *owner = Cluster::hrwTarget(
                     m_smap, Cluster::objectUname(info.bucket, info.name));
-                if (owner && owner->id != m_self.id)
+                if (owner && owner->id != m_self.id) {
                     m_queue.push_back(info);
+                    ++m_queuedThisPass;
+                }
             }
         }
         walkNext();
@@ -134,39 +124,9 @@ void Rebalancer::send(const ObjectInfo &walked, const QString &ownerUrl)
     auto info = m_store.stat(walked.bucket, walked.name);
     if (!info)
         return; // deleted meanwhile
-    auto file = std::make_shared<QFile>(info->path);
-    if (!file->open(QIODevice::ReadOnly))
-        return;
-    QUrl url(ownerUrl
-             + Api::routePath(Api::Route::Object,
-                              {QString::fromLatin1(QUrl::toPercentEncoding(info->bucket)),
-                               QString::fromLatin1(QUrl::toPercentEncoding(info->name, "/"))}));
-    url.setQuery(QStringLiteral("provider=ais"));
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
-    request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
-    request.setRawHeader(Node::IntraHeader, "1");
-    request.setRawHeader(RebalanceHeader, QByteArray::number(info->mtimeNs));
-    request.setRawHeader(Api::Header::ChecksumType, info->checksumType.toLatin1());
-    request.setRawHeader(Api::Header::ChecksumValue, info->checksum.toLatin1());
-    if (!info->version.isEmpty())
-        request.setRawHeader(Api::Header::Version, info->version.toLatin1());
-    if (!info->custom.isEmpty())
-        request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(info->custom));
-    request.setTransferTimeout(SendTimeoutMs);
-    QNetworkReply *reply = m_nam.put(request, file.get());
     ++m_inFlight;
-    const ObjectInfo sentInfo = *info;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, file, sentInfo] {
-        reply->deleteLater();
-        file->close();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status != 200)
-            Log::target().warn("rebalance g{}: sending {} failed ({}); the copy stays here",
-                               m_smapVersion, Api::objectCname(sentInfo.bucket, sentInfo.name),
-                               status ? QString::number(status) : reply->errorString());
-        sent(sentInfo, status == 200);
-    });
+    m_sender.send(*info, ownerUrl, this,
+                  [this, sentInfo = *info](bool ok) { sent(sentInfo, ok); });
 }
 
 void Rebalancer::sent(const ObjectInfo &info, bool ok)
@@ -194,6 +154,11 @@ void Rebalancer::finish()
         Log::target().info("rebalance g{}: a newer map arrived; starting over", m_smapVersion);
         return run();
     }
+    if (!m_aborted && m_stats.errors == 0 && m_queuedThisPass > 0 && selfOutOfPlacement()) {
+        // Leaving placement: objects written during this pass (a PUT the proxy placed here just
+        // before the map changed) go with another pass; the one that finds nothing ends it.
+        return run();
+    }
     m_ended = QDateTime::currentDateTimeUtc();
     Log::target().info("rebalance g{}: {} ({} objects, {} bytes sent; {} failed)", m_smapVersion,
                        m_aborted ? "stopped" : "done", m_stats.sentObjects, m_stats.sentBytes,
@@ -203,6 +168,12 @@ void Rebalancer::finish()
         m_stats.errors = 0;
         m_retry.start();
     }
+}
+
+bool Rebalancer::selfOutOfPlacement() const
+{
+    const Cluster::Snode *self = m_smap.target(m_self.id);
+    return !self || self->inMaintenance();
 }
 
 QJsonObject Rebalancer::snapshot() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/target/objectinfo.h"
+#include "service/target/rebalancesender.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -8,8 +9,6 @@
 #include <QTimer>
 
 #include <deque>
-
-class QNetworkAccessManager;
 
 namespace Kiln::Cluster {
 class Smap;
@@ -20,24 +19,24 @@ namespace Kiln::Target {
 
 class ObjectStore;
 
-// An intra-cluster PUT that moves an object with rebalance carries its source's mtime (ns) here;
-// its version and checksum go in AIS's Ais-Version and Ais-Checksum-* headers.
-inline constexpr char RebalanceHeader[] = "Kiln-Rebalance";
-
 // This target's part of a global rebalance (AIS's "rebalance" xaction, id "g<smap version>").
 // Started by every new cluster map: walks the local buckets, sends each object whose HRW owner
 // is now another target to that owner (an intra-cluster PUT that keeps version, checksum and
 // custom metadata; the owner verifies the checksum before it commits), and removes the local
 // copy only once the owner answered 200. A failed send keeps the copy and is retried by a later
-// pass. A newer map during a run stops the run at the next object and starts it over. Lives on
-// the target's main thread.
+// pass. A newer map during a run stops the run at the next object and starts it over. A target
+// that the map takes out of placement (maintenance, decommission, leaving) passes again until a
+// pass finds nothing to send, so objects written during a pass go too. Lives on the target's
+// main thread.
 class Rebalancer final : public QObject
 {
     Q_OBJECT
 public:
     Rebalancer(ObjectStore &store, const Cluster::Smap &smap, const Cluster::Snode &self,
-               QNetworkAccessManager &nam, QObject *parent = nullptr);
+               RebalanceSender &sender, QObject *parent = nullptr);
 
+    // How long after a pass with failed sends the next one starts (3 s; tests shorten it).
+    void setRetryInterval(int ms) { m_retry.setInterval(ms); }
     // The cluster map changed (a target joined, left, returned, or changed its maintenance).
     void onSmapChanged();
     // Stops the current run (an operator's stop); the next map change starts a new one.
@@ -45,6 +44,10 @@ public:
     // An object another target moved here was stored.
     void countReceived(qint64 bytes);
     bool isRunning() const { return m_running; }
+    // Not running and no failed send waiting for its retry.
+    bool isIdle() const { return !m_running && !m_retry.isActive(); }
+    // The map version of the current (or last) run: its job id is g<version>.
+    qint64 smapVersion() const { return m_smapVersion; }
     // This target's progress, as the proxy gathers it for the job API.
     QJsonObject snapshot() const;
     // snapshot(), or empty before this target's first run (AIS leaves rebalance_snap out).
@@ -65,11 +68,12 @@ private:
     void send(const ObjectInfo &info, const QString &ownerUrl);
     void sent(const ObjectInfo &info, bool ok);
     void finish();
+    bool selfOutOfPlacement() const;
 
     ObjectStore &m_store;
     const Cluster::Smap &m_smap;
     const Cluster::Snode &m_self;
-    QNetworkAccessManager &m_nam;
+    RebalanceSender &m_sender;
     qint64 m_generation = 0; // bumped by every map change and stop: stale callbacks see it
     qint64 m_smapVersion = 0; // the map the current (or last) run follows: its id g<version>
     bool m_running = false;
@@ -79,6 +83,7 @@ private:
     QStringList m_buckets; // still to walk
     std::deque<ObjectInfo> m_queue; // walked, not yet sent
     int m_inFlight = 0;
+    qint64 m_queuedThisPass = 0;
     Stats m_stats;
     QDateTime m_started, m_ended;
     QTimer m_retry; // a pass with failed sends runs again

@@ -12,6 +12,12 @@
 #include <QUrl>
 
 namespace Kiln::Target {
+namespace {
+
+// How long a stopping target sends its objects off before it exits anyway.
+constexpr int LeaveDeadlineMs = 120000;
+
+} // namespace
 
 TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     : Node::NodeBase(std::move(config), Cluster::NodeType::Target, parent)
@@ -31,7 +37,11 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
                  [this](qint64 bytes) { m_rebalancer.countReceived(bytes); }})
     , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
-    , m_rebalancer(m_store, m_smap, m_self, m_nam)
+    , m_rebalanceSender(m_nam)
+    , m_rebalancer(m_store, m_smap, m_self, m_rebalanceSender)
+    , m_leave({m_nam, m_proxy, m_self, m_smap, m_rebalancer,
+               [this](const QJsonObject &state) { applyClusterState(state); }},
+              LeaveDeadlineMs)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -87,6 +97,14 @@ void TargetNode::registerRoutes()
     });
 }
 
+void TargetNode::leave(std::function<void()> done)
+{
+    if (!m_joined) // never placed anything here, or the proxy is out of reach
+        return done();
+    m_joinRetryTimer.stop();
+    m_leave.start(std::move(done));
+}
+
 void TargetNode::join()
 {
     Node::IntraRequest request{"POST", Api::Route::ClusterJoin, Api::compact(m_self.toJson())};
@@ -99,6 +117,7 @@ void TargetNode::join()
                                              : reply.error;
             if (reply.body.contains("ErrDecommissioned")) {
                 Log::target().error("this target was decommissioned: not joining again ({})", why);
+                Q_EMIT decommissioned();
                 return;
             }
             Log::target().warn("join via {} failed ({}); retrying", m_proxy.url(), why);
@@ -132,6 +151,11 @@ void TargetNode::sendKeepalive()
     request.timeoutMs = int(m_config.keepaliveInterval.count()) * 2;
     Node::callNode(m_nam, m_proxy, request, this, [this](Node::IntraReply reply) {
         m_keepaliveInFlight = false;
+        if (m_leave.isLeaving() && !reply.ok()) {
+            m_leave.proxyGone(reply.status == 404 ? QStringLiteral("the proxy removed this target")
+                                                  : QStringLiteral("the proxy does not answer"));
+            return;
+        }
         if (reply.status == 404) {
             // The proxy dropped us (we were away too long) or restarted without us: join again.
             Log::target().warn("proxy does not know this target any more; joining again");

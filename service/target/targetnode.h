@@ -5,6 +5,7 @@
 #include "service/node/nodebase.h"
 #include "service/runtime/instance.h"
 #include "service/target/bucketroutes.h"
+#include "service/target/gracefulleave.h"
 #include "service/target/jobroutes.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectroutes.h"
@@ -38,9 +39,13 @@ public:
 
     Result<void> start();
     bool isJoined() const { return m_joined; }
+    // SIGTERM: sends every object to its new owner, leaves the map, then runs done.
+    void leave(std::function<void()> done) override;
 
 Q_SIGNALS:
     void joined();
+    // The proxy refused this target for good (it was decommissioned): the process may exit.
+    void decommissioned();
 
 private:
     // Control plane (targetnode.cpp).
@@ -92,7 +97,9 @@ private:
     ObjectRoutes m_objects;
     BucketRoutes m_buckets;
     PromoteRoutes m_promote;
+    HttpRebalanceSender m_rebalanceSender;
     Rebalancer m_rebalancer; // moves objects whose owner a new map changed
+    GracefulLeave m_leave;
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;
