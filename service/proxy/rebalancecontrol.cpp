@@ -72,7 +72,8 @@ void RebalanceControl::gather(std::function<void(Snaps)> done)
 QJsonObject RebalanceControl::statusOf(const QString &id, const Snaps &snaps) const
 {
     const qint64 version = idVersion(id);
-    bool finished = true, aborted = false;
+    // A target of the map that does not answer (killed, restarting) has not finished its part.
+    bool finished = snaps.size() >= m_deps.smap.targets().size(), aborted = false;
     qint64 end = 0;
     for (const auto &[tid, snap] : snaps) {
         // A target on an older map has not started this one yet.

@@ -77,9 +77,11 @@ void GracefulLeave::check()
         "DELETE", Api::routePath(Api::Route::ClusterDaemon, {m_deps.self.id}), {}};
     request.timeoutMs = CallTimeoutMs;
     Node::callNode(m_deps.nam, m_deps.proxy, request, this, [this](Node::IntraReply reply) {
-        finish(reply.ok() ? QStringLiteral("every object is with its new owner; removed from the map")
-                          : QStringLiteral("every object is with its new owner (self-remove: %1)")
-                                .arg(reply.status ? QString::number(reply.status) : reply.error));
+        const QString how = reply.ok() ? QStringLiteral("removed from the map")
+                                       : QStringLiteral("self-remove: %1")
+                                             .arg(reply.status ? QString::number(reply.status)
+                                                               : reply.error);
+        finish(QStringLiteral("every object is with its new owner; %1").arg(how));
     });
 }
 

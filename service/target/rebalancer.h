@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/target/objectinfo.h"
+#include "service/target/rebalancerecord.h"
 #include "service/target/rebalancesender.h"
 
 #include <QDateTime>
@@ -9,6 +10,11 @@
 #include <QTimer>
 
 #include <deque>
+#include <memory>
+
+namespace Kiln::Node {
+class SnapshotWriter;
+}
 
 namespace Kiln::Cluster {
 class Smap;
@@ -35,6 +41,11 @@ public:
     Rebalancer(ObjectStore &store, const Cluster::Smap &smap, const Cluster::Snode &self,
                RebalanceSender &sender, QObject *parent = nullptr);
 
+    ~Rebalancer() override;
+
+    // Reads the record of the latest run from path (at start-up) and keeps it there from now on:
+    // a run on the same map after a restart resumes it. A record that does not parse is ignored.
+    void restore(const QString &path);
     // How long after a pass with failed sends the next one starts (3 s; tests shorten it).
     void setRetryInterval(int ms) { m_retry.setInterval(ms); }
     // The cluster map changed (a target joined, left, returned, or changed its maintenance).
@@ -44,24 +55,19 @@ public:
     // An object another target moved here was stored.
     void countReceived(qint64 bytes);
     bool isRunning() const { return m_running; }
-    // Not running and no failed send waiting for its retry.
-    bool isIdle() const { return !m_running && !m_retry.isActive(); }
+    // Not running, no failed send waiting for its retry, no interrupted run waiting to resume.
+    bool isIdle() const { return !m_running && !m_retry.isActive() && m_resumeVersion < 0; }
     // The map version of the current (or last) run: its job id is g<version>.
-    qint64 smapVersion() const { return m_smapVersion; }
+    qint64 smapVersion() const { return m_rec.smapVersion; }
     // This target's progress, as the proxy gathers it for the job API.
     QJsonObject snapshot() const;
     // snapshot(), or empty before this target's first run (AIS leaves rebalance_snap out).
     QJsonObject snapshotIfStarted() const
     {
-        return m_started.isValid() ? snapshot() : QJsonObject{};
+        return m_rec.hasStarted() ? snapshot() : QJsonObject{};
     }
 
 private:
-    struct Stats
-    {
-        qint64 sentObjects = 0, sentBytes = 0, receivedObjects = 0, receivedBytes = 0;
-        qint64 errors = 0;
-    };
     void run();
     void walkNext();
     void pump();
@@ -69,23 +75,23 @@ private:
     void sent(const ObjectInfo &info, bool ok);
     void finish();
     bool selfOutOfPlacement() const;
+    void save();
 
     ObjectStore &m_store;
     const Cluster::Smap &m_smap;
     const Cluster::Snode &m_self;
     RebalanceSender &m_sender;
     qint64 m_generation = 0; // bumped by every map change and stop: stale callbacks see it
-    qint64 m_smapVersion = 0; // the map the current (or last) run follows: its id g<version>
+    RebalanceRecord m_rec; // the current (or last) run: its map version is its id g<version>
+    qint64 m_resumeVersion = -1; // a run killed mid-way on this map version (restore())
+    std::unique_ptr<Node::SnapshotWriter> m_writer;
     bool m_running = false;
     bool m_walking = false; // a bucket walk is on the I/O pool
-    bool m_aborted = false;
     bool m_restart = false; // a new map arrived mid-run
     QStringList m_buckets; // still to walk
     std::deque<ObjectInfo> m_queue; // walked, not yet sent
     int m_inFlight = 0;
     qint64 m_queuedThisPass = 0;
-    Stats m_stats;
-    QDateTime m_started, m_ended;
     QTimer m_retry; // a pass with failed sends runs again
 };
 

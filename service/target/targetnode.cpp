@@ -62,6 +62,7 @@ Result<void> TargetNode::start()
         return made;
     if (auto opened = m_store.open(); !opened)
         return opened;
+    m_rebalancer.restore(m_config.dataDir + QStringLiteral("/rebalance.json"));
     if (auto loaded = loadBmd(); !loaded)
         return loaded;
     applyWriteSettings();

@@ -7,8 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include <QSet>
+#include <QFile>
 #include <QTemporaryDir>
+#include <QTimeZone>
 
 #include <memory>
 
@@ -215,7 +216,8 @@ TEST_F(RebalancerTest, ANewerMapMidRunStartsOverWithTheNewOwners)
     const auto after = m_sender.sent.mid(8);
     ASSERT_FALSE(after.isEmpty());
     for (const auto &s : after) {
-        const Cluster::Snode *owner = Cluster::hrwTarget(m_smap, Cluster::objectUname("bck", s.name));
+        const Cluster::Snode *owner
+            = Cluster::hrwTarget(m_smap, Cluster::objectUname("bck", s.name));
         ASSERT_TRUE(owner);
         EXPECT_EQ(s.ownerUrl, owner->url()) << s.name.toStdString();
         EXPECT_NE(s.ownerUrl, target("t2", 9002).url());
@@ -264,6 +266,66 @@ TEST_F(RebalancerTest, ATargetOutOfPlacementSendsEverythingIncludingObjectsWritt
     EXPECT_TRUE(m_sender.names().contains("late"));
     EXPECT_FALSE(isLocal("late"));
     EXPECT_EQ(m_sender.sent.size(), 21);
+}
+
+TEST_F(RebalancerTest, ARunARestartInterruptedResumesAsTheSameJob)
+{
+    const QStringList names = putMany(40);
+    m_smap.upsertTarget(target("t2", 9002));
+    // The record a target killed mid-run left behind: this map's run, started, never ended.
+    RebalanceRecord killed;
+    killed.smapVersion = m_smap.version();
+    killed.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, QTimeZone::UTC);
+    killed.stats.sentObjects = 5;
+    const QString path = m_dir.filePath("rebalance.json");
+    {
+        QFile file(path);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(killed.toJson());
+    }
+    m_rebalancer->restore(path);
+    // Before it resumes it shows the job as still under way.
+    QJsonObject snap = m_rebalancer->snapshotIfStarted();
+    EXPECT_EQ(snap.value("id").toString(), QStringLiteral("g%1").arg(m_smap.version()));
+    EXPECT_TRUE(snap.value("running").toBool());
+    EXPECT_FALSE(m_rebalancer->isIdle());
+
+    m_rebalancer->onSmapChanged();
+    ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
+    const qint64 moved = movedAway(names).size();
+    snap = m_rebalancer->snapshot();
+    EXPECT_EQ(snap.value("start-time").toString(), killed.started.toString(Qt::ISODateWithMs));
+    EXPECT_EQ(snap.value("sent_objects").toInteger(), 5 + moved);
+    // The ended record is on disk: a restart now starts nothing over.
+    ASSERT_TRUE(waitUntil([&] {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return false;
+        auto rec = RebalanceRecord::fromJson(file.readAll());
+        return rec && rec->hasEnded() && rec->stats.sentObjects == 5 + moved;
+    }));
+}
+
+TEST_F(RebalancerTest, ARunOnANewerMapThanTheRecordStartsAFreshJob)
+{
+    putMany(10);
+    RebalanceRecord old;
+    old.smapVersion = m_smap.version();
+    old.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, QTimeZone::UTC);
+    old.stats.sentObjects = 7;
+    const QString path = m_dir.filePath("rebalance.json");
+    {
+        QFile file(path);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(old.toJson());
+    }
+    m_rebalancer->restore(path);
+    m_smap.upsertTarget(target("t2", 9002));
+    m_rebalancer->onSmapChanged();
+    ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
+    const QJsonObject snap = m_rebalancer->snapshot();
+    EXPECT_NE(snap.value("start-time").toString(), old.started.toString(Qt::ISODateWithMs));
+    EXPECT_EQ(snap.value("sent_objects").toInteger(), m_sender.sent.size());
 }
 
 } // namespace
