@@ -15,6 +15,7 @@ namespace {
 constexpr int MaxInFlight = 8;
 constexpr int RetryMs = 3000;
 constexpr int SaveEvery = 64; // sent objects between two saves of the record
+constexpr int MaxDrainPasses = 8; // a copy that never goes (it cannot be removed) stops here
 
 } // namespace
 
@@ -59,6 +60,7 @@ void Rebalancer::onSmapChanged()
 {
     ++m_generation;
     m_rec.aborted = false;
+    m_drainPasses = 0;
     m_retry.stop();
     if (m_running) {
         // Sends in flight finish (each is whole or not at all); then the run starts over.
@@ -96,9 +98,10 @@ void Rebalancer::run()
     // The run a restart interrupted goes on as the same job (id, start time, counters).
     const bool resumed = m_smap.version() == m_resumeVersion;
     m_resumeVersion = -1;
-    m_rec.smapVersion = m_smap.version();
-    if (!resumed && (!m_rec.started.isValid() || m_rec.ended.isValid()))
+    // Another pass of the same map (a retry, a drain) is the same job; a new map is a new one.
+    if (!resumed && (m_smap.version() != m_rec.smapVersion || !m_rec.started.isValid()))
         m_rec.started = QDateTime::currentDateTimeUtc();
+    m_rec.smapVersion = m_smap.version();
     m_rec.ended = {};
     m_rec.aborted = false;
     save();
@@ -192,7 +195,7 @@ void Rebalancer::finish()
         return run();
     }
     if (!m_rec.aborted && m_rec.stats.errors == 0 && m_queuedThisPass > 0
-        && selfOutOfPlacement()) {
+        && selfOutOfPlacement() && ++m_drainPasses < MaxDrainPasses) {
         // Leaving placement: objects written during this pass (a PUT the proxy placed here just
         // before the map changed) go with another pass; the one that finds nothing ends it.
         return run();

@@ -92,6 +92,7 @@ private:
     std::deque<ObjectInfo> m_queue; // walked, not yet sent
     int m_inFlight = 0;
     qint64 m_queuedThisPass = 0;
+    int m_drainPasses = 0; // passes again of a target out of placement, this map
     QTimer m_retry; // a pass with failed sends runs again
 };
 

@@ -2,8 +2,6 @@
 
 #include "shared/api/json.h"
 
-#include <QTimeZone>
-
 namespace Kiln::Target {
 namespace {
 
@@ -15,7 +13,7 @@ qint64 msOf(const QDateTime &t)
 QDateTime timeOf(const QJsonObject &json, const char *key)
 {
     const qint64 ms = json.value(QLatin1String(key)).toInteger();
-    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::UTC) : QDateTime();
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
 }
 
 } // namespace

@@ -110,12 +110,23 @@ def snapshot(target):
     return requests.get(f"{target.url}/v1/rebalance", timeout=5).json()
 
 
-def test_a_target_killed_mid_rebalance_runs_it_again_after_restart(launcher):
-    cluster = launcher.cluster(3, keepalive=("1s", "5s"))
+def restart_on_port(cluster, old, port):
+    """old's data folder and port again: the map does not change when it rejoins."""
+    t = kh.Target(old.data, cluster.base, cluster.url,
+                  extra=[*cluster.keepalive, "--port", str(port)], name=old.name)
+    cluster._all.append(t)
+    cluster.targets = sorted([x for x in cluster.targets if x.data != old.data] + [t],
+                             key=lambda x: x.name)
+    cluster.wait_joined(t)
+    return t
+
+
+def test_a_target_killed_mid_rebalance_resumes_the_same_job_after_restart(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "10s"))
     # Bounded, but enough bytes that the victim is still sending when it is killed.
     objects = setup_bucket(cluster, "midrun", count=600, size=256 * 1024)
     victim = cluster.targets[2]
-    sid = victim.node_id()
+    sid, port = victim.node_id(), victim.port()
     held = [n for n, ts in rh.files_on_disk(cluster, "midrun").items() if ts == [victim.name]]
     assert len(held) > 100
     xid = cluster_put(cluster, "start-maintenance", sid)
@@ -125,26 +136,27 @@ def test_a_target_killed_mid_rebalance_runs_it_again_after_restart(launcher):
         s = snapshot(victim)
         return s if s["smap_version"] == version and s["sent_objects"] > 0 else None
 
-    kh.wait_until(started_sending, 20, "the victim sends", interval=0.005)
+    before = kh.wait_until(started_sending, 20, "the victim sends", interval=0.005)
     victim.send(signal.SIGKILL)
     victim.wait(10)
     left = rh.files_on_disk(cluster, "midrun")
     still_there = [n for n in held if victim.name in left.get(n, [])]
     assert 0 < len(still_there) < len(held), "killed mid-run"
-    # Meanwhile the job is not done: a target of the map has not finished it.
+    # Meanwhile the job is not done: a target of the map has not finished its part.
     assert job_status(cluster, xid)["end_time"] == 0
-    loop = rh.GetLoop(cluster.url, "midrun", {n: objects[n] for n in objects
-                                               if n not in still_there})
+    loop = rh.GetLoop(cluster.url, "midrun",
+                      {n: d for n, d in objects.items() if n not in still_there})
     loop.start()
-    returned = cluster.restart_target(victim)
-    # Still in maintenance: its rebalance of the same map runs again to the end.
-    assert cluster.smap()["tmap"][sid]["flags"] & 4
+    returned = restart_on_port(cluster, victim, port)
+    assert int(cluster.smap()["version"]) == version  # same map: the same job goes on
+    assert cluster.smap()["tmap"][sid]["flags"] & 4  # still in maintenance
     kh.wait_until(lambda: job_status(cluster, xid)["end_time"] > 0, 60, f"job {xid} ends",
                   on_fail=cluster.log_tails)
-    status = job_status(cluster, xid)
-    assert not status["aborted"], status
-    rh.wait_rebalanced(cluster)
-    s = snapshot(returned)
-    assert s["id"] == f"g{cluster.smap()['version']}" and not s["running"], s
+    assert not job_status(cluster, xid)["aborted"]
+    after = snapshot(returned)
+    assert after["id"] == xid and not after["running"], after
+    assert after["start-time"] == before["start-time"]
+    assert after["sent_objects"] >= len(still_there)
+    assert "resumed after a restart" in returned.log_tail(200)
     where = assert_all_there_once(cluster, "midrun", objects, loop)
     assert [n for n, ts in where.items() if returned.name in ts] == []

@@ -9,7 +9,6 @@
 
 #include <QFile>
 #include <QTemporaryDir>
-#include <QTimeZone>
 
 #include <memory>
 
@@ -275,7 +274,7 @@ TEST_F(RebalancerTest, ARunARestartInterruptedResumesAsTheSameJob)
     // The record a target killed mid-run left behind: this map's run, started, never ended.
     RebalanceRecord killed;
     killed.smapVersion = m_smap.version();
-    killed.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, QTimeZone::UTC);
+    killed.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, Qt::UTC);
     killed.stats.sentObjects = 5;
     const QString path = m_dir.filePath("rebalance.json");
     {
@@ -311,7 +310,7 @@ TEST_F(RebalancerTest, ARunOnANewerMapThanTheRecordStartsAFreshJob)
     putMany(10);
     RebalanceRecord old;
     old.smapVersion = m_smap.version();
-    old.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, QTimeZone::UTC);
+    old.started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, Qt::UTC);
     old.stats.sentObjects = 7;
     const QString path = m_dir.filePath("rebalance.json");
     {
