@@ -42,8 +42,8 @@ int runNode(const Node::Command &cmd)
     } else {
         auto target = std::make_unique<Target::TargetNode>(config);
         started = target->start();
-        QObject::connect(target.get(), &Target::TargetNode::decommissioned, [] {
-            Log::core().info("decommissioned: exiting");
+        QObject::connect(target.get(), &Target::TargetNode::stopRequested, [](const QString &why) {
+            Log::core().info("{}: exiting", why);
             QCoreApplication::quit();
         });
         node = std::move(target);

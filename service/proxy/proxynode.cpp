@@ -191,6 +191,9 @@ void ProxyNode::onJoin(Http::Exchange ex)
         if (node->flags & Cluster::Snode::FlagLeaving)
             node->flags &= ~(Cluster::Snode::FlagLeaving | Cluster::Snode::FlagMaintenance);
     }
+    // One shutdown-node stopped returns in maintenance, also when it was dropped meanwhile.
+    if (m_rebalance.takeShutDown(node->id))
+        node->flags |= Cluster::Snode::FlagMaintenance;
     m_lastSeen[node->id].start();
     if (m_smap.upsertTarget(*node)) {
         Log::proxy().info("target {} joined at {} (smap v{})", node->id, node->url(),

@@ -129,7 +129,8 @@ bool RebalanceControl::onClusterPut(Http::Exchange &ex, const QJsonObject &act)
     }
     if (action == QLatin1String(Api::Action::StartMaintenance)
         || action == QLatin1String(Api::Action::StopMaintenance)
-        || action == QLatin1String(Api::Action::DecommissionNode)) {
+        || action == QLatin1String(Api::Action::DecommissionNode)
+        || action == QLatin1String(Api::Action::ShutdownNode)) {
         changeNode(ex, action, value);
         return true;
     }
@@ -153,23 +154,29 @@ void RebalanceControl::changeNode(Http::Exchange &ex, const QString &action,
             return ex.fail(makeError(ErrorCode::NotFound,
                                      QStringLiteral("node \"%1\" does not exist").arg(sid),
                                      QStringLiteral("ErrNodeNotFound")));
-        if (action == QLatin1String(Api::Action::StopMaintenance) && m_draining.contains(sid))
+        if (action == QLatin1String(Api::Action::StopMaintenance)
+            && m_draining.value(sid) == QLatin1String(Api::Action::DecommissionNode))
             return ex.fail(makeError(ErrorCode::InvalidArgument,
                                      QStringLiteral("%1 is being decommissioned").arg(sid)));
     }
     for (const QString &sid : std::as_const(sids)) {
         quint64 flags = m_deps.smap.target(sid)->flags
             & ~(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagDecommission);
-        if (action == QLatin1String(Api::Action::StartMaintenance))
+        if (action == QLatin1String(Api::Action::StartMaintenance)
+            || action == QLatin1String(Api::Action::ShutdownNode))
             flags |= Cluster::Snode::FlagMaintenance;
         else if (action == QLatin1String(Api::Action::DecommissionNode))
             flags |= Cluster::Snode::FlagDecommission;
         if (auto set = m_deps.setFlags(sid, flags); !set)
             return ex.fail(set.error());
         Log::proxy().info("target {}: {} (smap v{})", sid, action, m_deps.smap.version());
-        if (action == QLatin1String(Api::Action::DecommissionNode)) {
+        if (action == QLatin1String(Api::Action::StopMaintenance))
+            m_draining.remove(sid); // a shutdown-node not yet done is off
+        if (action == QLatin1String(Api::Action::DecommissionNode))
             m_decommissioned.insert(sid);
-            m_draining.insert(sid);
+        if (action == QLatin1String(Api::Action::DecommissionNode)
+            || action == QLatin1String(Api::Action::ShutdownNode)) {
+            m_draining.insert(sid, action);
             m_drainTimer.start();
         }
     }
@@ -237,11 +244,26 @@ void RebalanceControl::checkDecommissions()
             if (!m_draining.contains(tid) || snap.value("running").toBool()
                 || snap.value("smap_version").toInteger() < version)
                 continue;
-            m_draining.remove(tid);
-            Log::proxy().info("target {}: every object sent off; decommissioned", tid);
-            m_deps.remove(tid);
+            drained(tid);
         }
     });
+}
+
+void RebalanceControl::drained(const QString &sid)
+{
+    const QString action = m_draining.take(sid);
+    if (action == QLatin1String(Api::Action::DecommissionNode)) {
+        Log::proxy().info("target {}: every object sent off; decommissioned", sid);
+        return m_deps.remove(sid);
+    }
+    // shutdown-node: it stays in the map in maintenance; when it comes back it is still in it.
+    Log::proxy().info("target {}: every object sent off; shutting it down", sid);
+    m_shutDown.insert(sid);
+    const QJsonObject act{{"action", QString::fromLatin1(Api::Action::ShutdownNode)}};
+    if (const Cluster::Snode *node = m_deps.smap.target(sid))
+        Node::callNode(m_deps.nam, *node,
+                       Node::IntraRequest{"PUT", Api::Route::Daemon, Api::compact(act), {}, 5000},
+                       this, [](const Node::IntraReply &) {});
 }
 
 } // namespace Kiln::Proxy

@@ -85,6 +85,7 @@ void TargetNode::registerRoutes()
     Http::Router &r = m_server.router();
     registerNodeRoutes(r);
     r.add({"PUT"}, Api::Route::DaemonWhat, Http::bindHandler(this, &TargetNode::onDaemonPut));
+    r.add({"PUT"}, Api::Route::Daemon, Http::bindHandler(this, &TargetNode::onDaemonAction));
     m_buckets.registerRoutes(r);
     m_objects.registerRoutes(r);
     m_promote.registerRoutes(r);
@@ -118,7 +119,7 @@ void TargetNode::join()
                                              : reply.error;
             if (reply.body.contains("ErrDecommissioned")) {
                 Log::target().error("this target was decommissioned: not joining again ({})", why);
-                Q_EMIT decommissioned();
+                Q_EMIT stopRequested(QStringLiteral("decommissioned"));
                 return;
             }
             Log::target().warn("join via {} failed ({}); retrying", m_proxy.url(), why);
@@ -266,6 +267,24 @@ void TargetNode::onDaemonPut(Http::Exchange ex)
                                  QStringLiteral("invalid route PUT /v1/daemon/%1").arg(what)));
     // The proxy acknowledges a bucket change once every target holds it: answer when it is saved.
     applyClusterState(QJsonObject{{what, *json}}, [ex]() mutable { ex.ok(); });
+}
+
+void TargetNode::onDaemonAction(Http::Exchange ex)
+{
+    // PUT /v1/daemon {"action": "shutdown-node"}: from the primary only, once this target's
+    // objects are with their new owners.
+    if (ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty())
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("PUT /v1/daemon: intra-cluster only")));
+    auto act = Api::parseObject(ex.body(), "daemon action");
+    if (!act)
+        return ex.fail(act.error());
+    const QString action = act->value("action").toString();
+    if (action != QLatin1String(Api::Action::ShutdownNode))
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("invalid action \"%1\"").arg(action)));
+    ex.ok();
+    QTimer::singleShot(0, this, [this] { Q_EMIT stopRequested(QStringLiteral("shutdown-node")); });
 }
 
 } // namespace Kiln::Target

@@ -44,8 +44,9 @@ public:
 
 Q_SIGNALS:
     void joined();
-    // The proxy refused this target for good (it was decommissioned): the process may exit.
-    void decommissioned();
+    // The process may exit: the proxy refused this target for good (decommissioned), or told it
+    // to shut down (shutdown-node, its objects already sent off).
+    void stopRequested(const QString &why);
 
 private:
     // Control plane (targetnode.cpp).
@@ -58,6 +59,7 @@ private:
     void applyBmd(const Api::Bmd &bmd, std::function<void()> saved);
     void applyWriteSettings();
     void onDaemonPut(Http::Exchange ex);
+    void onDaemonAction(Http::Exchange ex);
     bool isReady() const override { return m_joined; }
     qint64 etlMdVersion() const override { return m_etlMdVersion; }
     void collectMetrics() override { m_etl.publishUsage(); }

@@ -113,6 +113,7 @@ inline constexpr char Rebalance[] = "rebalance";
 inline constexpr char StartMaintenance[] = "start-maintenance";
 inline constexpr char StopMaintenance[] = "stop-maintenance";
 inline constexpr char DecommissionNode[] = "decommission-node";
+inline constexpr char ShutdownNode[] = "shutdown-node";
 inline constexpr char Stop[] = "stop";
 } // namespace Action
 

@@ -106,6 +106,32 @@ def test_decommissioned_target_exits_once_empty(launcher):
     assert "decommissioned: exiting" in target.log_tail(50)
 
 
+def test_shutdown_node_moves_objects_off_then_stops_it_and_it_returns_in_maintenance(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "3s"))
+    objects = setup_bucket(cluster, "shutdown")
+    target = cluster.targets[0]
+    sid = target.node_id()
+    loop = rh.GetLoop(cluster.url, "shutdown", objects)
+    loop.start()
+    xid = cluster_put(cluster, "shutdown-node", sid)
+    assert xid == f"g{cluster.smap()['version']}"
+    assert target.wait(40) == 0  # it exits by itself once its objects are off
+    assert "shutdown-node: exiting" in target.log_tail(50)
+    where = assert_all_there_once(cluster, "shutdown", objects, loop)
+    assert [n for n, ts in where.items() if target.name in ts] == []
+    # Dropped from the map while away, it comes back in maintenance (AIS keeps it there).
+    kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 20, "the stopped target drops")
+    returned = cluster.restart_target(target)
+    assert cluster.smap()["tmap"][sid]["flags"] & 4
+    rh.wait_rebalanced(cluster)
+    assert [n for n, ts in rh.files_on_disk(cluster, "shutdown").items()
+            if returned.name in ts] == []
+    cluster_put(cluster, "stop-maintenance", sid)
+    rh.wait_rebalanced(cluster)
+    where = assert_all_there_once(cluster, "shutdown", objects)
+    assert len([n for n, ts in where.items() if ts == [returned.name]]) > 200
+
+
 def snapshot(target):
     return requests.get(f"{target.url}/v1/rebalance", timeout=5).json()
 
