@@ -223,6 +223,8 @@ void RebalanceControl::onSelfRemove(Http::Exchange &ex, const QString &sid)
     if (node->flags & Cluster::Snode::FlagLeaving) {
         Log::proxy().info("target {} sent every object off and left", sid);
         m_deps.remove(sid);
+    } else if (node->flags & Cluster::Snode::FlagMaintenance) {
+        m_shutDown.insert(sid); // an operator's maintenance outlasts the stop
     }
     ex.ok();
 }

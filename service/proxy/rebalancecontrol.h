@@ -55,11 +55,11 @@ public:
     // of the map at once, AIS's self-remove).
     void onLeave(Http::Exchange &ex);
     // DELETE /v1/cluster/daemon/<id> (AIS's self-remove): a leaving target that sent everything
-    // off goes out of the map; one in an operator's maintenance stays (AIS keeps it).
+    // off goes out of the map; one in an operator's maintenance stays, and returns in it.
     void onSelfRemove(Http::Exchange &ex, const QString &sid);
     bool isDecommissioned(const QString &sid) const { return m_decommissioned.contains(sid); }
-    // A target that shutdown-node stopped, dropped from the map meanwhile: true once, when it
-    // joins again (it returns in maintenance, as AIS keeps it).
+    // A target that stopped in maintenance (shutdown-node, or SIGTERM during an operator's
+    // maintenance): true once, when it joins again (it returns in maintenance, as AIS keeps it).
     bool takeShutDown(const QString &sid) { return m_shutDown.remove(sid); }
     QString currentId() const;
 
@@ -78,7 +78,7 @@ private:
     Deps m_deps;
     QSet<QString> m_decommissioned; // removed, or being emptied: never join again
     QHash<QString, QString> m_draining; // decommissioned or shutting down, still in the map: action
-    QSet<QString> m_shutDown; // told to exit by shutdown-node
+    QSet<QString> m_shutDown; // stopped while in maintenance: they return in it
     QTimer m_drainTimer;
 };
 

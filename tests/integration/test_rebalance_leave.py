@@ -91,6 +91,23 @@ def test_sigterm_of_the_last_target_in_placement_exits_at_once(launcher):
     assert sorted(where) == sorted(objects)  # nothing was lost, it is on its disk
 
 
+def test_sigterm_during_maintenance_returns_in_maintenance(launcher):
+    cluster = launcher.cluster(3, keepalive=("1s", "3s"))
+    objects = setup_bucket(cluster, "maintstop", count=300)
+    target = cluster.targets[2]
+    sid = target.node_id()
+    cluster_put(cluster, "start-maintenance", sid)
+    rh.wait_rebalanced(cluster)
+    assert target.stop() == 0
+    kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 20, "the stopped target drops")
+    assert_all_there_once(cluster, "maintstop", objects)
+    cluster.restart_target(target)
+    assert cluster.smap()["tmap"][sid]["flags"] & 4  # an operator's maintenance outlasts a stop
+    rh.wait_rebalanced(cluster)
+    where = assert_all_there_once(cluster, "maintstop", objects)
+    assert [n for n, ts in where.items() if target.name in ts] == []
+
+
 def test_decommissioned_target_exits_once_empty(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
     objects = setup_bucket(cluster, "decomm")
