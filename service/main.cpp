@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <malloc.h>
 #include <memory>
+#include <utility>
 
 using namespace Kiln;
 
@@ -32,7 +33,7 @@ int runNode(const Node::Command &cmd)
         }
         config.id = *id;
     }
-    std::unique_ptr<QObject> node;
+    std::unique_ptr<Node::NodeBase> node;
     Result<void> started;
     if (cmd.kind == Node::Command::Kind::Proxy) {
         auto proxy = std::make_unique<Proxy::ProxyNode>(config);
@@ -41,6 +42,10 @@ int runNode(const Node::Command &cmd)
     } else {
         auto target = std::make_unique<Target::TargetNode>(config);
         started = target->start();
+        QObject::connect(target.get(), &Target::TargetNode::stopRequested, [](const QString &why) {
+            Log::core().info("{}: exiting", why);
+            QCoreApplication::quit();
+        });
         node = std::move(target);
     }
     if (!started) {
@@ -48,10 +53,16 @@ int runNode(const Node::Command &cmd)
         return 1;
     }
     Node::SignalWatcher signals;
-    QObject::connect(&signals, &Node::SignalWatcher::terminationRequested, [](int sig) {
-        Log::core().info("signal {}: shutting down", sig);
-        QCoreApplication::quit();
-    });
+    // The first SIGTERM leaves gracefully (a target sends its objects off first); a second one
+    // does not wait.
+    bool leaving = false;
+    QObject::connect(&signals, &Node::SignalWatcher::terminationRequested,
+                     [&node, &leaving](int sig) {
+                         Log::core().info("signal {}: shutting down", sig);
+                         if (std::exchange(leaving, true))
+                             return QCoreApplication::quit();
+                         node->leave([] { QCoreApplication::quit(); });
+                     });
     const int code = QCoreApplication::exec();
     node.reset(); // aborts in-flight writes (their temporary files go) before exit
     return code;

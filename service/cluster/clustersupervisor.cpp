@@ -202,6 +202,12 @@ void ClusterSupervisor::onChildFinished(Child &child, int exitCode, QProcess::Ex
         maybeFinish();
         return;
     }
+    // A target that exits 0 left on purpose (decommissioned, shutdown-node, a SIGTERM that
+    // moved its objects off): restarting it would undo that.
+    if (status == QProcess::NormalExit && exitCode == 0 && child.name.startsWith("target")) {
+        Log::cluster().info("{} left the cluster; not restarting it", child.name);
+        return;
+    }
     const QString how = status == QProcess::CrashExit
         ? QStringLiteral("crashed")
         : QStringLiteral("exited with %1").arg(exitCode);

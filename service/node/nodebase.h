@@ -12,6 +12,7 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace Kiln::Http {
@@ -42,6 +43,8 @@ public:
     ~NodeBase() override;
 
     const Cluster::Snode &self() const { return m_self; }
+    // What the node does on SIGTERM before the process exits; done runs when it may exit.
+    virtual void leave(std::function<void()> done) { done(); }
 
 protected:
     NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent);

@@ -94,6 +94,10 @@ void ProxyNode::registerRoutes()
     r.add({"GET"}, Api::Route::Cluster, bind(&ProxyNode::onClusterGet));
     r.add({"POST"}, Api::Route::ClusterJoin, bind(&ProxyNode::onJoin));
     r.add({"POST"}, Api::Route::ClusterKeepalive, bind(&ProxyNode::onKeepalive));
+    r.add({"POST"}, Api::Route::ClusterLeave,
+          [this](Http::Exchange ex) { m_rebalance.onLeave(ex); });
+    r.add({"DELETE"}, Api::Route::ClusterDaemon,
+          [this](Http::Exchange ex) { m_rebalance.onSelfRemove(ex, ex.param("id")); });
     r.add({"GET"}, Api::Route::Buckets, bind(&ProxyNode::onBucketsGet));
     r.add({"GET"}, Api::Route::Bucket, bind(&ProxyNode::onBucketsGet));
     r.add({"POST"}, Api::Route::Bucket, bind(&ProxyNode::onBucketPost));
@@ -180,9 +184,16 @@ void ProxyNode::onJoin(Http::Exchange ex)
         return ex.fail(makeError(ErrorCode::InvalidArgument,
                                  QStringLiteral("target %1 was decommissioned").arg(node->id),
                                  QStringLiteral("ErrDecommissioned")));
-    // A target in maintenance that restarts stays in maintenance until stop-maintenance.
-    if (const Cluster::Snode *known = m_smap.target(node->id))
+    // A target in maintenance that restarts stays in maintenance until stop-maintenance; one
+    // that was leaving (stopped, or killed while it drained) is back in placement.
+    if (const Cluster::Snode *known = m_smap.target(node->id)) {
         node->flags = known->flags;
+        if (node->flags & Cluster::Snode::FlagLeaving)
+            node->flags &= ~(Cluster::Snode::FlagLeaving | Cluster::Snode::FlagMaintenance);
+    }
+    // One shutdown-node stopped returns in maintenance, also when it was dropped meanwhile.
+    if (m_rebalance.takeShutDown(node->id))
+        node->flags |= Cluster::Snode::FlagMaintenance;
     m_lastSeen[node->id].start();
     if (m_smap.upsertTarget(*node)) {
         Log::proxy().info("target {} joined at {} (smap v{})", node->id, node->url(),

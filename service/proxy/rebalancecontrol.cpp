@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace Kiln::Proxy {
 namespace {
 
@@ -70,7 +72,8 @@ void RebalanceControl::gather(std::function<void(Snaps)> done)
 QJsonObject RebalanceControl::statusOf(const QString &id, const Snaps &snaps) const
 {
     const qint64 version = idVersion(id);
-    bool finished = true, aborted = false;
+    // A target of the map that does not answer (killed, restarting) has not finished its part.
+    bool finished = snaps.size() >= m_deps.smap.targets().size(), aborted = false;
     qint64 end = 0;
     for (const auto &[tid, snap] : snaps) {
         // A target on an older map has not started this one yet.
@@ -126,7 +129,8 @@ bool RebalanceControl::onClusterPut(Http::Exchange &ex, const QJsonObject &act)
     }
     if (action == QLatin1String(Api::Action::StartMaintenance)
         || action == QLatin1String(Api::Action::StopMaintenance)
-        || action == QLatin1String(Api::Action::DecommissionNode)) {
+        || action == QLatin1String(Api::Action::DecommissionNode)
+        || action == QLatin1String(Api::Action::ShutdownNode)) {
         changeNode(ex, action, value);
         return true;
     }
@@ -150,27 +154,79 @@ void RebalanceControl::changeNode(Http::Exchange &ex, const QString &action,
             return ex.fail(makeError(ErrorCode::NotFound,
                                      QStringLiteral("node \"%1\" does not exist").arg(sid),
                                      QStringLiteral("ErrNodeNotFound")));
-        if (action == QLatin1String(Api::Action::StopMaintenance) && m_draining.contains(sid))
+        if (action == QLatin1String(Api::Action::StopMaintenance)
+            && m_draining.value(sid) == QLatin1String(Api::Action::DecommissionNode))
             return ex.fail(makeError(ErrorCode::InvalidArgument,
                                      QStringLiteral("%1 is being decommissioned").arg(sid)));
     }
     for (const QString &sid : std::as_const(sids)) {
         quint64 flags = m_deps.smap.target(sid)->flags
             & ~(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagDecommission);
-        if (action == QLatin1String(Api::Action::StartMaintenance))
+        if (action == QLatin1String(Api::Action::StartMaintenance)
+            || action == QLatin1String(Api::Action::ShutdownNode))
             flags |= Cluster::Snode::FlagMaintenance;
         else if (action == QLatin1String(Api::Action::DecommissionNode))
             flags |= Cluster::Snode::FlagDecommission;
         if (auto set = m_deps.setFlags(sid, flags); !set)
             return ex.fail(set.error());
         Log::proxy().info("target {}: {} (smap v{})", sid, action, m_deps.smap.version());
-        if (action == QLatin1String(Api::Action::DecommissionNode)) {
+        if (action == QLatin1String(Api::Action::StopMaintenance))
+            m_draining.remove(sid); // a shutdown-node not yet done is off
+        if (action == QLatin1String(Api::Action::DecommissionNode))
             m_decommissioned.insert(sid);
-            m_draining.insert(sid);
+        if (action == QLatin1String(Api::Action::DecommissionNode)
+            || action == QLatin1String(Api::Action::ShutdownNode)) {
+            m_draining.insert(sid, action);
             m_drainTimer.start();
         }
     }
     ex.respond(200, currentId().toUtf8(), Api::MimeText);
+}
+
+void RebalanceControl::onLeave(Http::Exchange &ex)
+{
+    const QJsonObject body = QJsonDocument::fromJson(ex.body()).object();
+    const QString sid = body.value("id").toString();
+    const Cluster::Snode *node = m_deps.smap.target(sid);
+    if (!node)
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("node \"%1\" does not exist").arg(sid),
+                                 QStringLiteral("ErrNodeNotFound")));
+    const auto &targets = m_deps.smap.targets();
+    const bool elsewhere = std::any_of(targets.begin(), targets.end(), [&](const auto &t) {
+        return t.id != sid && !t.inMaintenance();
+    });
+    if (!elsewhere && !node->inMaintenance()) {
+        Log::proxy().info("target {} is leaving; no other target in placement", sid);
+        m_deps.remove(sid);
+        return ex.json(Api::compact(QJsonObject{{"drain", false}}));
+    }
+    if (!node->inMaintenance()) {
+        const quint64 flags = node->flags | Cluster::Snode::FlagMaintenance
+            | Cluster::Snode::FlagLeaving;
+        if (auto set = m_deps.setFlags(sid, flags); !set)
+            return ex.fail(set.error());
+        Log::proxy().info("target {} is leaving: its objects move off (smap v{})", sid,
+                          m_deps.smap.version());
+    }
+    // Already out of placement (an operator's maintenance, a decommission): it drains as it is.
+    ex.json(Api::compact(QJsonObject{{"drain", true}, {"smap", m_deps.smap.toJson()}}));
+}
+
+void RebalanceControl::onSelfRemove(Http::Exchange &ex, const QString &sid)
+{
+    const Cluster::Snode *node = m_deps.smap.target(sid);
+    if (!node)
+        return ex.fail(makeError(ErrorCode::NotFound,
+                                 QStringLiteral("node \"%1\" does not exist").arg(sid),
+                                 QStringLiteral("ErrNodeNotFound")));
+    if (node->flags & Cluster::Snode::FlagLeaving) {
+        Log::proxy().info("target {} sent every object off and left", sid);
+        m_deps.remove(sid);
+    } else if (node->flags & Cluster::Snode::FlagMaintenance) {
+        m_shutDown.insert(sid); // an operator's maintenance outlasts the stop
+    }
+    ex.ok();
 }
 
 void RebalanceControl::stop(Http::Exchange &ex)
@@ -190,11 +246,26 @@ void RebalanceControl::checkDecommissions()
             if (!m_draining.contains(tid) || snap.value("running").toBool()
                 || snap.value("smap_version").toInteger() < version)
                 continue;
-            m_draining.remove(tid);
-            Log::proxy().info("target {}: every object sent off; decommissioned", tid);
-            m_deps.remove(tid);
+            drained(tid);
         }
     });
+}
+
+void RebalanceControl::drained(const QString &sid)
+{
+    const QString action = m_draining.take(sid);
+    if (action == QLatin1String(Api::Action::DecommissionNode)) {
+        Log::proxy().info("target {}: every object sent off; decommissioned", sid);
+        return m_deps.remove(sid);
+    }
+    // shutdown-node: it stays in the map in maintenance; when it comes back it is still in it.
+    Log::proxy().info("target {}: every object sent off; shutting it down", sid);
+    m_shutDown.insert(sid);
+    const QJsonObject act{{"action", QString::fromLatin1(Api::Action::ShutdownNode)}};
+    if (const Cluster::Snode *node = m_deps.smap.target(sid))
+        Node::callNode(m_deps.nam, *node,
+                       Node::IntraRequest{"PUT", Api::Route::Daemon, Api::compact(act), {}, 5000},
+                       this, [](const Node::IntraReply &) {});
 }
 
 } // namespace Kiln::Proxy

@@ -5,6 +5,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QHash>
 #include <QSet>
 #include <QTimer>
 
@@ -22,8 +23,9 @@ namespace Kiln::Proxy {
 // starts one on every target (id "g<map version>", kind "rebalance"); this class answers the
 // job queries for it (status, status_all, running_all, qryxstats) from the targets' progress,
 // stops it, and runs the cluster actions that change placement: rebalance, start-maintenance,
-// stop-maintenance and decommission-node (a decommissioned target leaves the map once it has
-// sent all its objects off). Lives on the proxy's thread.
+// stop-maintenance, decommission-node (a decommissioned target leaves the map once it has
+// sent all its objects off) and shutdown-node (maintenance; once its objects are off the
+// target is told to exit, and it returns in maintenance). Lives on the proxy's thread.
 class RebalanceControl final : public QObject
 {
     Q_OBJECT
@@ -47,7 +49,18 @@ public:
     // PUT /v1/cluster with one of the actions above (or stop of a rebalance); false when the
     // action is another's.
     bool onClusterPut(Http::Exchange &ex, const QJsonObject &act);
+    // POST /v1/cluster/leave {"id"}: a target that is stopping asks to send its objects off
+    // first. Answers {"drain": true, "smap"} once it is out of placement (maintenance and
+    // leaving), or {"drain": false} when there is no other target to move to (then it is out
+    // of the map at once, AIS's self-remove).
+    void onLeave(Http::Exchange &ex);
+    // DELETE /v1/cluster/daemon/<id> (AIS's self-remove): a leaving target that sent everything
+    // off goes out of the map; one in an operator's maintenance stays, and returns in it.
+    void onSelfRemove(Http::Exchange &ex, const QString &sid);
     bool isDecommissioned(const QString &sid) const { return m_decommissioned.contains(sid); }
+    // A target that stopped in maintenance (shutdown-node, or SIGTERM during an operator's
+    // maintenance): true once, when it joins again (it returns in maintenance, as AIS keeps it).
+    bool takeShutDown(const QString &sid) { return m_shutDown.remove(sid); }
     QString currentId() const;
 
 private:
@@ -57,12 +70,15 @@ private:
     QJsonObject statusOf(const QString &id, const Snaps &snaps) const;
     void changeNode(Http::Exchange &ex, const QString &action, const QJsonObject &value);
     void stop(Http::Exchange &ex);
-    // Removes decommissioned targets whose objects are all sent off.
+    // Removes decommissioned targets whose objects are all sent off; tells the ones shutdown-node
+    // drains to exit.
     void checkDecommissions();
+    void drained(const QString &sid);
 
     Deps m_deps;
     QSet<QString> m_decommissioned; // removed, or being emptied: never join again
-    QSet<QString> m_draining; // decommissioned, still in the map
+    QHash<QString, QString> m_draining; // decommissioned or shutting down, still in the map: action
+    QSet<QString> m_shutDown; // stopped while in maintenance: they return in it
     QTimer m_drainTimer;
 };
 

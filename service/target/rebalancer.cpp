@@ -1,49 +1,66 @@
 #include "service/target/rebalancer.h"
 
-#include "service/node/intracall.h"
-#include "service/target/objectdelivery.h"
+#include "service/node/snapshotwriter.h"
 #include "service/target/objectstore.h"
-#include "service/target/xattrs.h"
 #include "shared/api/names.h"
-#include "shared/api/routepath.h"
-#include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
 
 #include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QUrl>
-
-#include <memory>
 
 namespace Kiln::Target {
 namespace {
 
 constexpr int MaxInFlight = 8;
-constexpr int SendTimeoutMs = 120000;
 constexpr int RetryMs = 3000;
+constexpr int SaveEvery = 64; // sent objects between two saves of the record
+constexpr int MaxDrainPasses = 8; // a copy that never goes (it cannot be removed) stops here
 
 } // namespace
 
 Rebalancer::Rebalancer(ObjectStore &store, const Cluster::Smap &smap, const Cluster::Snode &self,
-                       QNetworkAccessManager &nam, QObject *parent)
+                       RebalanceSender &sender, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_smap(smap)
     , m_self(self)
-    , m_nam(nam)
+    , m_sender(sender)
 {
     m_retry.setSingleShot(true);
     m_retry.setInterval(RetryMs);
     connect(&m_retry, &QTimer::timeout, this, &Rebalancer::run);
 }
 
+Rebalancer::~Rebalancer() = default;
+
+void Rebalancer::restore(const QString &path)
+{
+    QFile file(path);
+    if (file.open(QIODevice::ReadOnly)) {
+        if (auto rec = RebalanceRecord::fromJson(file.readAll())) {
+            m_rec = *rec;
+            m_resumeVersion = m_rec.hasEnded() ? -1 : m_rec.smapVersion;
+            if (m_resumeVersion >= 0)
+                Log::target().info("rebalance g{} did not end before the restart", m_resumeVersion);
+        } else {
+            Log::target().warn("{}: {}; starting afresh", path, rec.error().message);
+        }
+    }
+    m_writer = std::make_unique<Node::SnapshotWriter>(path);
+}
+
+void Rebalancer::save()
+{
+    if (m_writer)
+        m_writer->save(m_rec.toJson());
+}
+
 void Rebalancer::onSmapChanged()
 {
     ++m_generation;
-    m_aborted = false;
+    m_rec.aborted = false;
+    m_drainPasses = 0;
     m_retry.stop();
     if (m_running) {
         // Sends in flight finish (each is whole or not at all); then the run starts over.
@@ -52,7 +69,8 @@ void Rebalancer::onSmapChanged()
         m_buckets.clear();
         return;
     }
-    m_stats = {};
+    if (m_smap.version() != m_resumeVersion)
+        m_rec.stats = {};
     run();
 }
 
@@ -64,26 +82,34 @@ void Rebalancer::stop()
     m_buckets.clear();
     m_restart = false;
     if (m_running)
-        m_aborted = true;
+        m_rec.aborted = true;
 }
 
 void Rebalancer::countReceived(qint64 bytes)
 {
-    ++m_stats.receivedObjects;
-    m_stats.receivedBytes += bytes;
+    ++m_rec.stats.receivedObjects;
+    m_rec.stats.receivedBytes += bytes;
 }
 
 void Rebalancer::run()
 {
     m_running = true;
     m_restart = false;
-    m_smapVersion = m_smap.version();
-    if (!m_started.isValid() || m_ended.isValid())
-        m_started = QDateTime::currentDateTimeUtc();
-    m_ended = {};
+    // The run a restart interrupted goes on as the same job (id, start time, counters).
+    const bool resumed = m_smap.version() == m_resumeVersion;
+    m_resumeVersion = -1;
+    // Another pass of the same map (a retry, a drain) is the same job; a new map is a new one.
+    if (!resumed && (m_smap.version() != m_rec.smapVersion || !m_rec.started.isValid()))
+        m_rec.started = QDateTime::currentDateTimeUtc();
+    m_rec.smapVersion = m_smap.version();
+    m_rec.ended = {};
+    m_rec.aborted = false;
+    save();
+    m_queuedThisPass = 0;
     m_buckets = m_store.localBuckets();
-    Log::target().info("rebalance g{}: started ({} buckets, {} targets)", m_smapVersion,
-                       m_buckets.size(), m_smap.targets().size());
+    Log::target().info("rebalance g{}: {} ({} buckets, {} targets)", m_rec.smapVersion,
+                       resumed ? "resumed after a restart" : "started", m_buckets.size(),
+                       m_smap.targets().size());
     walkNext();
 }
 
@@ -99,14 +125,16 @@ void Rebalancer::walkNext()
         if (generation != m_generation)
             return pump(); // drains what is in flight, then restarts or ends
         if (!all) {
-            ++m_stats.errors;
-            Log::target().error("rebalance g{}: {}", m_smapVersion, all.error().message);
+            ++m_rec.stats.errors;
+            Log::target().error("rebalance g{}: {}", m_rec.smapVersion, all.error().message);
         } else {
             for (const ObjectInfo &info : *all) {
                 const Cluster::Snode *owner = Cluster::hrwTarget(
                     m_smap, Cluster::objectUname(info.bucket, info.name));
-                if (owner && owner->id != m_self.id)
+                if (owner && owner->id != m_self.id) {
                     m_queue.push_back(info);
+                    ++m_queuedThisPass;
+                }
             }
         }
         walkNext();
@@ -134,55 +162,27 @@ void Rebalancer::send(const ObjectInfo &walked, const QString &ownerUrl)
     auto info = m_store.stat(walked.bucket, walked.name);
     if (!info)
         return; // deleted meanwhile
-    auto file = std::make_shared<QFile>(info->path);
-    if (!file->open(QIODevice::ReadOnly))
-        return;
-    QUrl url(ownerUrl
-             + Api::routePath(Api::Route::Object,
-                              {QString::fromLatin1(QUrl::toPercentEncoding(info->bucket)),
-                               QString::fromLatin1(QUrl::toPercentEncoding(info->name, "/"))}));
-    url.setQuery(QStringLiteral("provider=ais"));
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
-    request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
-    request.setRawHeader(Node::IntraHeader, "1");
-    request.setRawHeader(RebalanceHeader, QByteArray::number(info->mtimeNs));
-    request.setRawHeader(Api::Header::ChecksumType, info->checksumType.toLatin1());
-    request.setRawHeader(Api::Header::ChecksumValue, info->checksum.toLatin1());
-    if (!info->version.isEmpty())
-        request.setRawHeader(Api::Header::Version, info->version.toLatin1());
-    if (!info->custom.isEmpty())
-        request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(info->custom));
-    request.setTransferTimeout(SendTimeoutMs);
-    QNetworkReply *reply = m_nam.put(request, file.get());
     ++m_inFlight;
-    const ObjectInfo sentInfo = *info;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, file, sentInfo] {
-        reply->deleteLater();
-        file->close();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status != 200)
-            Log::target().warn("rebalance g{}: sending {} failed ({}); the copy stays here",
-                               m_smapVersion, Api::objectCname(sentInfo.bucket, sentInfo.name),
-                               status ? QString::number(status) : reply->errorString());
-        sent(sentInfo, status == 200);
-    });
+    m_sender.send(*info, ownerUrl, this,
+                  [this, sentInfo = *info](bool ok) { sent(sentInfo, ok); });
 }
 
 void Rebalancer::sent(const ObjectInfo &info, bool ok)
 {
     --m_inFlight;
     if (!ok) {
-        ++m_stats.errors;
+        ++m_rec.stats.errors;
     } else {
         // The owner holds it now. Ours goes unless a client rewrote it meanwhile.
         auto now = m_store.stat(info.bucket, info.name);
         if (now && now->mtimeNs == info.mtimeNs && now->size == info.size) {
             if (auto removed = m_store.remove(info.bucket, info.name); !removed)
-                Log::target().warn("rebalance g{}: {}", m_smapVersion, removed.error().message);
+                Log::target().warn("rebalance g{}: {}", m_rec.smapVersion, removed.error().message);
         }
-        ++m_stats.sentObjects;
-        m_stats.sentBytes += info.size;
+        ++m_rec.stats.sentObjects;
+        m_rec.stats.sentBytes += info.size;
+        if (m_rec.stats.sentObjects % SaveEvery == 0)
+            save();
     }
     pump();
 }
@@ -190,19 +190,32 @@ void Rebalancer::sent(const ObjectInfo &info, bool ok)
 void Rebalancer::finish()
 {
     m_running = false;
-    if (m_restart && !m_aborted) {
-        Log::target().info("rebalance g{}: a newer map arrived; starting over", m_smapVersion);
+    if (m_restart && !m_rec.aborted) {
+        Log::target().info("rebalance g{}: a newer map arrived; starting over", m_rec.smapVersion);
         return run();
     }
-    m_ended = QDateTime::currentDateTimeUtc();
-    Log::target().info("rebalance g{}: {} ({} objects, {} bytes sent; {} failed)", m_smapVersion,
-                       m_aborted ? "stopped" : "done", m_stats.sentObjects, m_stats.sentBytes,
-                       m_stats.errors);
+    if (!m_rec.aborted && m_rec.stats.errors == 0 && m_queuedThisPass > 0
+        && selfOutOfPlacement() && ++m_drainPasses < MaxDrainPasses) {
+        // Leaving placement: objects written during this pass (a PUT the proxy placed here just
+        // before the map changed) go with another pass; the one that finds nothing ends it.
+        return run();
+    }
+    m_rec.ended = QDateTime::currentDateTimeUtc();
+    save();
+    Log::target().info("rebalance g{}: {} ({} objects, {} bytes sent; {} failed)",
+                       m_rec.smapVersion, m_rec.aborted ? "stopped" : "done",
+                       m_rec.stats.sentObjects, m_rec.stats.sentBytes, m_rec.stats.errors);
     // Failed sends kept their copies: try them again a little later (a new map resets this).
-    if (m_stats.errors > 0 && !m_aborted) {
-        m_stats.errors = 0;
+    if (m_rec.stats.errors > 0 && !m_rec.aborted) {
+        m_rec.stats.errors = 0;
         m_retry.start();
     }
+}
+
+bool Rebalancer::selfOutOfPlacement() const
+{
+    const Cluster::Snode *self = m_smap.target(m_self.id);
+    return !self || self->inMaintenance();
 }
 
 QJsonObject Rebalancer::snapshot() const
@@ -212,31 +225,33 @@ QJsonObject Rebalancer::snapshot() const
     auto rfc3339 = [](const QDateTime &t) {
         return t.isValid() ? t.toString(Qt::ISODateWithMs) : QStringLiteral("0001-01-01T00:00:00Z");
     };
-    const bool running = m_running || m_retry.isActive();
+    // A run a restart interrupted is still under way until it resumes.
+    const bool running = m_running || m_retry.isActive() || m_resumeVersion >= 0;
     return QJsonObject{
-        {"id", QStringLiteral("g%1").arg(m_smapVersion)},
+        {"id", QStringLiteral("g%1").arg(m_rec.smapVersion)},
         {"kind", QStringLiteral("rebalance")},
-        {"start-time", rfc3339(m_started)},
-        {"end-time", rfc3339(running ? QDateTime() : m_ended)},
-        {"end_ns", !running && m_ended.isValid() ? m_ended.toMSecsSinceEpoch() * 1000000 : 0},
-        {"aborted", m_aborted},
+        {"start-time", rfc3339(m_rec.started)},
+        {"end-time", rfc3339(running ? QDateTime() : m_rec.ended)},
+        {"end_ns",
+         !running && m_rec.ended.isValid() ? m_rec.ended.toMSecsSinceEpoch() * 1000000 : 0},
+        {"aborted", m_rec.aborted},
         {"is_idle", !running},
         {"abort-err", QString()},
         {"err", QString()},
         {"stats",
          QJsonObject{{"loc-objs", QStringLiteral("0")},
                      {"loc-bytes", QStringLiteral("0")},
-                     {"out-objs", QString::number(m_stats.sentObjects)},
-                     {"out-bytes", QString::number(m_stats.sentBytes)},
-                     {"in-objs", QString::number(m_stats.receivedObjects)},
-                     {"in-bytes", QString::number(m_stats.receivedBytes)}}},
-        {"smap_version", m_smapVersion},
+                     {"out-objs", QString::number(m_rec.stats.sentObjects)},
+                     {"out-bytes", QString::number(m_rec.stats.sentBytes)},
+                     {"in-objs", QString::number(m_rec.stats.receivedObjects)},
+                     {"in-bytes", QString::number(m_rec.stats.receivedBytes)}}},
+        {"smap_version", m_rec.smapVersion},
         {"running", running},
-        {"sent_objects", m_stats.sentObjects},
-        {"sent_bytes", m_stats.sentBytes},
-        {"received_objects", m_stats.receivedObjects},
-        {"received_bytes", m_stats.receivedBytes},
-        {"errors", m_stats.errors},
+        {"sent_objects", m_rec.stats.sentObjects},
+        {"sent_bytes", m_rec.stats.sentBytes},
+        {"received_objects", m_rec.stats.receivedObjects},
+        {"received_bytes", m_rec.stats.receivedBytes},
+        {"errors", m_rec.stats.errors},
     };
 }
 

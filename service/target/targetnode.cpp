@@ -12,6 +12,12 @@
 #include <QUrl>
 
 namespace Kiln::Target {
+namespace {
+
+// How long a stopping target sends its objects off before it exits anyway.
+constexpr int LeaveDeadlineMs = 120000;
+
+} // namespace
 
 TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     : Node::NodeBase(std::move(config), Cluster::NodeType::Target, parent)
@@ -31,7 +37,11 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
                  [this](qint64 bytes) { m_rebalancer.countReceived(bytes); }})
     , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
-    , m_rebalancer(m_store, m_smap, m_self, m_nam)
+    , m_rebalanceSender(m_nam)
+    , m_rebalancer(m_store, m_smap, m_self, m_rebalanceSender)
+    , m_leave({m_nam, m_proxy, m_self, m_smap, m_rebalancer,
+               [this](const QJsonObject &state) { applyClusterState(state); }},
+              LeaveDeadlineMs)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
     const QUrl proxyUrl(m_config.proxyUrl);
@@ -52,6 +62,7 @@ Result<void> TargetNode::start()
         return made;
     if (auto opened = m_store.open(); !opened)
         return opened;
+    m_rebalancer.restore(m_config.dataDir + QStringLiteral("/rebalance.json"));
     if (auto loaded = loadBmd(); !loaded)
         return loaded;
     applyWriteSettings();
@@ -74,6 +85,7 @@ void TargetNode::registerRoutes()
     Http::Router &r = m_server.router();
     registerNodeRoutes(r);
     r.add({"PUT"}, Api::Route::DaemonWhat, Http::bindHandler(this, &TargetNode::onDaemonPut));
+    r.add({"PUT"}, Api::Route::Daemon, Http::bindHandler(this, &TargetNode::onDaemonAction));
     m_buckets.registerRoutes(r);
     m_objects.registerRoutes(r);
     m_promote.registerRoutes(r);
@@ -85,6 +97,14 @@ void TargetNode::registerRoutes()
         m_rebalancer.stop();
         ex.ok();
     });
+}
+
+void TargetNode::leave(std::function<void()> done)
+{
+    if (!m_joined) // never placed anything here, or the proxy is out of reach
+        return done();
+    m_joinRetryTimer.stop();
+    m_leave.start(std::move(done));
 }
 
 void TargetNode::join()
@@ -99,6 +119,7 @@ void TargetNode::join()
                                              : reply.error;
             if (reply.body.contains("ErrDecommissioned")) {
                 Log::target().error("this target was decommissioned: not joining again ({})", why);
+                Q_EMIT stopRequested(QStringLiteral("decommissioned"));
                 return;
             }
             Log::target().warn("join via {} failed ({}); retrying", m_proxy.url(), why);
@@ -132,6 +153,11 @@ void TargetNode::sendKeepalive()
     request.timeoutMs = int(m_config.keepaliveInterval.count()) * 2;
     Node::callNode(m_nam, m_proxy, request, this, [this](Node::IntraReply reply) {
         m_keepaliveInFlight = false;
+        if (m_leave.isLeaving() && !reply.ok()) {
+            m_leave.proxyGone(reply.status == 404 ? QStringLiteral("the proxy removed this target")
+                                                  : QStringLiteral("the proxy does not answer"));
+            return;
+        }
         if (reply.status == 404) {
             // The proxy dropped us (we were away too long) or restarted without us: join again.
             Log::target().warn("proxy does not know this target any more; joining again");
@@ -241,6 +267,24 @@ void TargetNode::onDaemonPut(Http::Exchange ex)
                                  QStringLiteral("invalid route PUT /v1/daemon/%1").arg(what)));
     // The proxy acknowledges a bucket change once every target holds it: answer when it is saved.
     applyClusterState(QJsonObject{{what, *json}}, [ex]() mutable { ex.ok(); });
+}
+
+void TargetNode::onDaemonAction(Http::Exchange ex)
+{
+    // PUT /v1/daemon {"action": "shutdown-node"}: from the primary only, once this target's
+    // objects are with their new owners.
+    if (ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty())
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("PUT /v1/daemon: intra-cluster only")));
+    auto act = Api::parseObject(ex.body(), "daemon action");
+    if (!act)
+        return ex.fail(act.error());
+    const QString action = act->value("action").toString();
+    if (action != QLatin1String(Api::Action::ShutdownNode))
+        return ex.fail(makeError(ErrorCode::InvalidArgument,
+                                 QStringLiteral("invalid action \"%1\"").arg(action)));
+    ex.ok();
+    QTimer::singleShot(0, this, [this] { Q_EMIT stopRequested(QStringLiteral("shutdown-node")); });
 }
 
 } // namespace Kiln::Target

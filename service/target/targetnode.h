@@ -5,6 +5,7 @@
 #include "service/node/nodebase.h"
 #include "service/runtime/instance.h"
 #include "service/target/bucketroutes.h"
+#include "service/target/gracefulleave.h"
 #include "service/target/jobroutes.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectroutes.h"
@@ -38,9 +39,14 @@ public:
 
     Result<void> start();
     bool isJoined() const { return m_joined; }
+    // SIGTERM: sends every object to its new owner, leaves the map, then runs done.
+    void leave(std::function<void()> done) override;
 
 Q_SIGNALS:
     void joined();
+    // The process may exit: the proxy refused this target for good (decommissioned), or told it
+    // to shut down (shutdown-node, its objects already sent off).
+    void stopRequested(const QString &why);
 
 private:
     // Control plane (targetnode.cpp).
@@ -53,6 +59,7 @@ private:
     void applyBmd(const Api::Bmd &bmd, std::function<void()> saved);
     void applyWriteSettings();
     void onDaemonPut(Http::Exchange ex);
+    void onDaemonAction(Http::Exchange ex);
     bool isReady() const override { return m_joined; }
     qint64 etlMdVersion() const override { return m_etlMdVersion; }
     void collectMetrics() override { m_etl.publishUsage(); }
@@ -92,7 +99,9 @@ private:
     ObjectRoutes m_objects;
     BucketRoutes m_buckets;
     PromoteRoutes m_promote;
+    HttpRebalanceSender m_rebalanceSender;
     Rebalancer m_rebalancer; // moves objects whose owner a new map changed
+    GracefulLeave m_leave;
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;

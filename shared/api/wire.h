@@ -28,6 +28,10 @@ inline constexpr char ReverseDaemonRest[] = "/v1/reverse/daemon/{*rest}";
 inline constexpr char Cluster[] = "/v1/cluster";
 inline constexpr char ClusterJoin[] = "/v1/cluster/join";
 inline constexpr char ClusterKeepalive[] = "/v1/cluster/keepalive";
+// AIS's self-remove (apc.ActSelfRemove): a node takes itself out of the map.
+inline constexpr char ClusterDaemon[] = "/v1/cluster/daemon/{id}";
+// Kiln's own (intra-cluster): a target that is stopping asks to be drained first.
+inline constexpr char ClusterLeave[] = "/v1/cluster/leave";
 inline constexpr char Buckets[] = "/v1/buckets";
 inline constexpr char Bucket[] = "/v1/buckets/{bucket}";
 inline constexpr char BucketPrefix[] = "/v1/buckets/{bucket}/{*prefix}";
@@ -109,6 +113,7 @@ inline constexpr char Rebalance[] = "rebalance";
 inline constexpr char StartMaintenance[] = "start-maintenance";
 inline constexpr char StopMaintenance[] = "stop-maintenance";
 inline constexpr char DecommissionNode[] = "decommission-node";
+inline constexpr char ShutdownNode[] = "shutdown-node";
 inline constexpr char Stop[] = "stop";
 } // namespace Action
 

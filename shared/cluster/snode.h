@@ -25,6 +25,9 @@ struct Snode
     // Node flags AIS uses to take a node out of placement.
     static constexpr quint64 FlagMaintenance = 1u << 2;
     static constexpr quint64 FlagDecommission = 1u << 3;
+    // Kiln's own (above AIS's bits): set with FlagMaintenance on a target that was told to stop
+    // and is sending its objects off; it leaves the map when done, and a return clears both.
+    static constexpr quint64 FlagLeaving = 1u << 16;
 
     QString url() const; // http://host:port
     bool inMaintenance() const { return (flags & (FlagMaintenance | FlagDecommission)) != 0; }

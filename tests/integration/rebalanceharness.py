@@ -14,9 +14,9 @@ import kilnharness as kh
 OBJECT_SIZE = 1024
 
 
-def payloads(count: int, prefix: str = "o") -> dict[str, bytes]:
+def payloads(count: int, prefix: str = "o", size: int = OBJECT_SIZE) -> dict[str, bytes]:
     rng = random.Random(count * 7919 + len(prefix))
-    return {f"{prefix}/{i:05d}": rng.randbytes(OBJECT_SIZE) for i in range(count)}
+    return {f"{prefix}/{i:05d}": rng.randbytes(size) for i in range(count)}
 
 
 def put_many(url: str, bucket: str, objects: dict[str, bytes], workers: int = 16) -> None:

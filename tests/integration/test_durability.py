@@ -15,6 +15,7 @@ import requests
 import xxhash
 
 import kilnharness as kh
+import rebalanceharness as rh
 
 MIB = 1024 * 1024
 BIG = 200 * MIB
@@ -166,7 +167,8 @@ def test_restarted_target_keeps_its_objects(cluster):
     with requests.Session() as s:
         for name, data in objs.items():
             assert s.put(cluster.url + kh.obj_path(bucket, name), data=data, timeout=30).ok
-    # The target holding the most objects goes down politely and comes back on the same folder.
+    # The target holding the most objects goes down politely (SIGTERM: its objects move to the
+    # others first) and comes back on the same folder; the rebalance brings its share back.
     counts = {t: sum(1 for n in objs if (t.bucket_dir(bucket) / n).is_file())
               for t in cluster.targets}
     victim = max(counts, key=counts.get)
@@ -175,6 +177,7 @@ def test_restarted_target_keeps_its_objects(cluster):
     restarted = cluster.restart_target(victim)
     assert restarted.node_id() == old_id
     cluster.wait_targets(3)
+    rh.wait_rebalanced(cluster)
     assert sum(1 for n in objs if (restarted.bucket_dir(bucket) / n).is_file()) == counts[victim]
     with requests.Session() as s:
         for name, data in objs.items():
