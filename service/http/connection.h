@@ -55,6 +55,8 @@ public:
     static constexpr int MaxUrlBytes = 16 * 1024;
     // Copied through Qt's buffer when sendfile finds the socket full (see pumpFile).
     static constexpr qint64 ParkBytes = 16 * 1024;
+    // Bodies up to this size go out by sendfile right behind a corked head (sendResponse).
+    static constexpr qint64 CorkedBodyMax = 64 * 1024;
 
 private:
     static const http_parser_settings &parserSettings();

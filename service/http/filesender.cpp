@@ -5,6 +5,7 @@
 #include <QSslSocket>
 
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,6 +17,18 @@ bool FileSender::usable(const QTcpSocket *socket)
 {
     static const bool enabled = qEnvironmentVariable("KILN_SENDFILE") != QLatin1String("0");
     return enabled && !qobject_cast<const QSslSocket *>(socket) && socket->socketDescriptor() >= 0;
+}
+
+qint64 FileSender::sendHead(qintptr socket, const QByteArray &head)
+{
+    for (;;) {
+        const ssize_t n = ::send(int(socket), head.constData(), size_t(head.size()),
+                                 MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return 0; // Qt's buffer takes it; a broken socket is reported from there
+    }
 }
 
 FileSender::Outcome FileSender::pump(qintptr socket, BodySource &source, qint64 budget,

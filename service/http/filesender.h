@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <QtGlobal>
 
@@ -27,6 +28,10 @@ public:
     // A socket the kernel can sendfile to: not TLS, and not switched off by KILN_SENDFILE=0
     // (for A/B measurements).
     static bool usable(const QTcpSocket *socket);
+
+    // Sends what it can of a response head now, flagged MSG_MORE (a body follows); returns the
+    // bytes sent (0 when the socket takes none now or failed: the caller writes the rest).
+    static qint64 sendHead(qintptr socket, const QByteArray &head);
 
     // Sends source's FileSpan to the socket descriptor until one of the outcomes; tells the
     // source (skip) and adds to *sent what went out.
