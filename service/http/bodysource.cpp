@@ -10,7 +10,8 @@ FileBodySource::FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint6
     , m_position(offset)
     , m_remaining(length)
 {
-    if (!m_file->seek(offset))
+    // A freshly opened file is at 0 already: no lseek for a whole-object GET.
+    if (offset != m_file->pos() && !m_file->seek(offset))
         m_error = QStringLiteral("seek failed: %1").arg(m_file->errorString());
 }
 
