@@ -14,8 +14,10 @@ namespace Kiln::Target {
 // What a GET would otherwise read from an object's extended attributes on every request (four
 // getxattr calls), kept per file path. An entry is used only while the file still has the
 // device, inode, size, mtime and ctime it had when the attributes were read (a write, an
-// attribute change or a replacing rename changes them); the store also drops the entries of
-// what it writes, renames over or removes, and everything when a bucket goes. Bounded: it
+// attribute change or a replacing rename changes them, at the filesystem's timestamp
+// granularity); the store also drops the entries of what it writes, renames over or removes,
+// and everything when a bucket goes, so only a change made behind the store's back within one
+// clock tick of a GET could go unseen. Bounded: it
 // starts over when full. Thread-safe (commits run on the store's I/O pool).
 class MetaCache
 {
