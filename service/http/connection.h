@@ -53,6 +53,10 @@ public:
     static constexpr qint64 HighWater = 4 * 1024 * 1024;
     static constexpr qint64 ChunkSize = 1024 * 1024;
     static constexpr int MaxUrlBytes = 16 * 1024;
+    // Copied through Qt's buffer when sendfile finds the socket full (see pumpFile).
+    static constexpr qint64 ParkBytes = 16 * 1024;
+    // Bodies up to this size go out by sendfile right behind a corked head (sendResponse).
+    static constexpr qint64 CorkedBodyMax = 64 * 1024;
 
 private:
     static const http_parser_settings &parserSettings();
@@ -70,6 +74,10 @@ private:
     void dispatch(const Route &route, const Params &params, QByteArray body);
     void failEarly(int status, const QString &message, const QByteArray &allow = {});
     void pumpSource();
+    void pumpFile();
+    void pumpCopies();
+    void endSource();
+    void failSource(const QString &error);
     void finishResponse();
     void maybeNextRequest();
     void abortReader();
@@ -110,6 +118,8 @@ private:
     bool m_headOnly = false;
     bool m_chunkedOut = false;
     std::unique_ptr<BodySource> m_source;
+    bool m_zeroCopy = false; // file bodies go out by sendfile (plain TCP)
+    bool m_pumping = false;
 
     // For the observer: this request's timing and body sizes, reported once.
     QElapsedTimer m_started;

@@ -150,6 +150,7 @@ Result<void> ObjectStore::destroyBucket(const QString &bucket)
             return makeError(ErrorCode::Internal,
                              QStringLiteral("cannot remove bucket folder %1").arg(dir));
         moved.append(trash);
+        m_meta.clear();
     }
     if (!moved.isEmpty()) {
         (void)QtConcurrent::run(&m_pool, [moved] {
@@ -190,12 +191,25 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
     info.size = st.st_size;
     info.atimeNs = ns(st.st_atim);
     info.mtimeNs = ns(st.st_mtim);
-    info.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
-    if (const QByteArray type = Xattrs::get(path, Xattrs::ChecksumType); !type.isEmpty())
-        info.checksumType = QString::fromLatin1(type);
-    info.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
-    info.custom = Xattrs::decodeCustom(Xattrs::get(path, Xattrs::Custom));
+    MetaCache::Meta meta;
+    if (!m_meta.lookup(path, st, &meta)) {
+        meta.checksum = QString::fromLatin1(Xattrs::get(path, Xattrs::Checksum));
+        meta.checksumType = QString::fromLatin1(Xattrs::get(path, Xattrs::ChecksumType));
+        meta.version = QString::fromLatin1(Xattrs::get(path, Xattrs::Version));
+        meta.custom = Xattrs::decodeCustom(Xattrs::get(path, Xattrs::Custom));
+        m_meta.insert(path, st, meta);
+    }
+    info.checksum = std::move(meta.checksum);
+    if (!meta.checksumType.isEmpty())
+        info.checksumType = std::move(meta.checksumType);
+    info.version = std::move(meta.version);
+    info.custom = std::move(meta.custom);
     return info;
+}
+
+void ObjectStore::forgetMeta(const QString &path) const
+{
+    m_meta.drop(QFile::encodeName(path));
 }
 
 Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) const
@@ -261,6 +275,7 @@ Result<ObjectInfo> ObjectStore::setCustom(const QString &bucket, const QString &
     const bool ok = merged.isEmpty()
         ? Xattrs::remove(encoded, Xattrs::Custom)
         : Xattrs::set(encoded, Xattrs::Custom, Xattrs::encodeCustom(merged));
+    m_meta.drop(encoded);
     if (!ok)
         return makeError(
             ErrorCode::Internal,
@@ -312,6 +327,7 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
                          "ErrObjNotFound");
+    m_meta.drop(encoded);
     if (::unlink(encoded.constData()) != 0)
         return makeError(
             ErrorCode::Internal,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/target/metacache.h"
 #include "service/target/objectinfo.h"
 #include "shared/api/lso.h"
 #include "shared/core/result.h"
@@ -54,7 +55,10 @@ public:
     Result<void> destroyBucket(const QString &bucket);
     QStringList localBuckets() const;
 
+    // Metadata from the file's extended attributes, read once per version of the file (MetaCache).
     Result<ObjectInfo> stat(const QString &bucket, const QString &name) const;
+    // Drops what stat() keeps of the file at path (it is being replaced or removed).
+    void forgetMeta(const QString &path) const;
     Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
     // A writer with the bucket's checksum type and versioning (see setWriteSettings).
     Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
@@ -99,6 +103,7 @@ private:
     mutable QThreadPool m_pool;
     mutable QReadWriteLock m_settingsLock; // beginWrite may run on the I/O pool
     QHash<QString, WriteSettings> m_settings;
+    mutable MetaCache m_meta;
 };
 
 } // namespace Kiln::Target

@@ -261,8 +261,11 @@ Result<ObjectInfo> ObjectWriter::commitNow()
     info.size = m_written;
     info.checksum = m_checksum.digest();
     info.checksumType = m_checksum.type();
-    return commitFile(fd, info, m_tempPath, m_store->bucketDir(info.mountpath, info.bucket),
-                      CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
+    auto committed = commitFile(fd, info, m_tempPath,
+                                m_store->bucketDir(info.mountpath, info.bucket),
+                                CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
+    m_store->forgetMeta(info.path);
+    return committed;
 }
 
 QFuture<Result<ObjectInfo>> ObjectWriter::commit()
@@ -279,8 +282,11 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
     const CommitPolicy policy{m_versioning, m_keepVersion, m_sourceMtimeNs};
     const QString tempPath = m_tempPath;
     const QString bucketRoot = m_store->bucketDir(info.mountpath, info.bucket);
+    const ObjectStore *store = m_store;
     return QtConcurrent::run(m_store->ioPool(), [=]() -> Result<ObjectInfo> {
-        return commitFile(fd, info, tempPath, bucketRoot, policy);
+        auto committed = commitFile(fd, info, tempPath, bucketRoot, policy);
+        store->forgetMeta(info.path);
+        return committed;
     });
 }
 

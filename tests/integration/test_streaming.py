@@ -1,8 +1,10 @@
 """A 1 GiB object through the proxy, streamed both ways, while the target's and the proxy's
-memory stay flat: neither may hold a body in memory.
+memory stay flat: neither may hold a body in memory; and a large GET by sendfile, also to a
+slow reader.
 """
 
 import os
+import socket
 import struct
 import threading
 import time
@@ -137,3 +139,63 @@ def test_chunked_upload_of_256_mib_is_byte_exact(cluster):
     assert r.status_code == 206
     assert r.content[:8] == struct.pack("<Q", 255) and r.content[8:] == bytes(body.block[8:])
     (target.bucket_dir("chunked") / "quarter.bin").unlink()
+
+
+def test_large_get_by_sendfile_is_byte_exact_in_constant_memory_even_to_a_slow_reader(cluster):
+    """A plain-HTTP GET straight from the target goes out by sendfile. 256 MiB twice: read at
+    full speed, then by a slow reader (small receive buffer, small reads, pauses) while other
+    requests to the same target are answered meanwhile: byte-exact, RSS flat."""
+    size = 256 * MIB
+    kh.create_bucket(cluster.url, "zc")
+    path = kh.obj_path("zc", "big.bin") + "?provider=ais"
+    location = requests.put(cluster.url + path, data=b"", allow_redirects=False,
+                            timeout=10).headers["Location"]
+    target = cluster.target_for_url(location)
+    body = SizedStream(size)
+    r = requests.put(location, data=body, timeout=(5, 120))
+    assert r.status_code == 200, r.text
+    expected = body.digest.hexdigest()
+    direct = f"{target.url}{path}"
+
+    sampler = RssSampler({"target": target.ps})
+    digest, received = xxhash.xxh64(), 0
+    with requests.get(direct, stream=True, timeout=(5, 120)) as r:
+        assert r.status_code == 200 and r.headers["Content-Length"] == str(size)
+        for chunk in r.iter_content(MIB):
+            digest.update(chunk)
+            received += len(chunk)
+    assert received == size and digest.hexdigest() == expected
+    growth = sampler.stop()["target"]
+    assert growth < MAX_GROWTH, f"target grew {growth / MIB:.0f} MiB"
+
+    sampler = RssSampler({"target": target.ps})
+    u = urlsplit(direct)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    sock.settimeout(30)
+    sock.connect((u.hostname, u.port))
+    sock.sendall(f"GET {u.path}?{u.query} HTTP/1.1\r\nHost: {u.netloc}\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 ") and f"\r\nContent-Length: {size}\r\n".encode() in head
+    digest, received, pauses, answered = xxhash.xxh64(rest), len(rest), 0, 0
+    while received < size:
+        chunk = sock.recv(16 * 1024 if received < 16 * MIB else MIB)
+        assert chunk, f"connection ended after {received} bytes"
+        digest.update(chunk)
+        received += len(chunk)
+        if received < 16 * MIB and received // MIB > pauses:  # slow: a pause per MiB
+            pauses += 1
+            time.sleep(0.05)
+            if pauses % 4 == 0:  # the target serves others meanwhile (its loop is not blocked)
+                t0 = time.monotonic()
+                small = requests.head(direct, timeout=5)
+                answered += small.status_code == 200 and time.monotonic() - t0 < 2
+    sock.close()
+    growth = sampler.stop()["target"]
+    assert received == size and digest.hexdigest() == expected
+    assert answered >= 3
+    assert growth < MAX_GROWTH, f"target grew {growth / MIB:.0f} MiB"
+    (target.bucket_dir("zc") / "big.bin").unlink()

@@ -9,7 +9,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -134,6 +136,70 @@ TEST_F(ConnectionTest, StreamsALargeFileByteExact)
     EXPECT_FALSE(response->chunked);
     ASSERT_EQ(response->body.size(), expected.size());
     EXPECT_TRUE(response->body == expected);
+}
+
+TEST_F(ConnectionTest, SendsAFileBodyBySendfileByteExact)
+{
+    // Plain TCP: the body goes from the file to the socket by sendfile, not through read().
+    const QByteArray expected = m_loopback.makeBigFile(64 * 1024 * 1024);
+    const auto response = LoopbackServer::runClient([port = m_loopback.port()] {
+        RawHttpClient client(port);
+        client.send(get("/bigcounted"));
+        auto first = client.readResponse();
+        client.send(get("/hello")); // the connection is usable after a sendfile body
+        return std::make_pair(first, client.readResponse());
+    });
+    ASSERT_TRUE(response.first);
+    EXPECT_EQ(response.first->status, 200);
+    EXPECT_EQ(response.first->header("content-length"), QByteArray::number(expected.size()));
+    ASSERT_EQ(response.first->body.size(), expected.size());
+    EXPECT_TRUE(response.first->body == expected);
+    // Only the small pieces parked in Qt's buffer while the socket was full were copied.
+    EXPECT_LT(m_loopback.copiedBytes(), expected.size() / 8);
+    ASSERT_TRUE(response.second);
+    EXPECT_EQ(response.second->body, "hello");
+}
+
+TEST_F(ConnectionTest, ASlowReaderGetsTheWholeFileWhileOthersAreServed)
+{
+    // The reader takes its time: sendfile meets a full socket again and again and must wait for
+    // room without blocking the event loop, which keeps answering another client meanwhile.
+    constexpr qsizetype Size = 32 * 1024 * 1024; // more than both sockets' buffers hold
+    const QByteArray expected = m_loopback.makeBigFile(Size);
+    const auto result = LoopbackServer::runClient([port = m_loopback.port()] {
+        RawHttpClient slow(port);
+        slow.send(get("/bigcounted"));
+        QByteArray received;
+        int othersAnswered = 0;
+        for (int i = 0; i < 100000; ++i) {
+            const QByteArray some = slow.readSome(16 * 1024);
+            if (some.isEmpty())
+                break;
+            received += some;
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
+            if (i % 256 == 0) {
+                RawHttpClient other(port, 2000);
+                other.send(get("/hello"));
+                const auto hello = other.readResponse();
+                othersAnswered += hello && hello->body == "hello" ? 1 : 0;
+            }
+            const qsizetype head = received.indexOf("\r\n\r\n");
+            if (head >= 0 && received.size() - head - 4 >= Size)
+                break;
+        }
+        return std::make_pair(received, othersAnswered);
+    });
+    const QByteArray &received = result.first;
+    const qsizetype head = received.indexOf("\r\n\r\n");
+    ASSERT_GE(head, 0);
+    EXPECT_TRUE(received.startsWith("HTTP/1.1 200 "));
+    ASSERT_EQ(received.size() - head - 4, expected.size());
+    EXPECT_TRUE(received.mid(head + 4) == expected);
+    EXPECT_GE(result.second, 3);
+    // The socket was found full (pieces were parked in Qt's buffer), yet most went by sendfile.
+    EXPECT_GT(m_loopback.copiedBytes(), 0);
+    EXPECT_LT(m_loopback.copiedBytes(), Size / 4);
+    expectServerStillAnswers();
 }
 
 TEST_F(ConnectionTest, StreamsABodyOfUnknownLengthChunked)

@@ -54,6 +54,33 @@ private:
     bool m_scheduled = false; // a release is pending
 };
 
+// A FileBodySource that counts the bytes the connection copied out of it with read(), so a test
+// sees whether the body went by sendfile (FileSpan) or through user space.
+class CountingFileSource final : public BodySource
+{
+public:
+    CountingFileSource(std::unique_ptr<QFile> file, qint64 size, qint64 *copied)
+        : m_inner(std::move(file), 0, size)
+        , m_copied(copied)
+    { }
+
+    qint64 size() const override { return m_inner.size(); }
+    QByteArray read(qint64 maxBytes) override
+    {
+        QByteArray chunk = m_inner.read(maxBytes);
+        *m_copied += chunk.size();
+        return chunk;
+    }
+    bool atEnd() const override { return m_inner.atEnd(); }
+    QString errorString() const override { return m_inner.errorString(); }
+    FileSpan fileSpan() const override { return m_inner.fileSpan(); }
+    void skip(qint64 bytes) override { m_inner.skip(bytes); }
+
+private:
+    FileBodySource m_inner;
+    qint64 *m_copied;
+};
+
 } // namespace
 
 LoopbackServer::LoopbackServer()
@@ -139,6 +166,15 @@ void LoopbackServer::addRoutes()
         const qint64 size = file->size();
         exchange.respondStream(200, std::make_unique<FileBodySource>(std::move(file), 0, size),
                                "application/octet-stream");
+    });
+    router.add({"GET"}, "/bigcounted", [this](Exchange exchange) {
+        auto file = std::make_unique<QFile>(m_bigPath);
+        if (!file->open(QIODevice::ReadOnly))
+            return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
+        const qint64 size = file->size();
+        exchange.respondStream(
+            200, std::make_unique<CountingFileSource>(std::move(file), size, &m_copiedBytes),
+            "application/octet-stream");
     });
     router.add({"GET"}, "/unsized", [](Exchange exchange) {
         exchange.respondStream(200, std::make_unique<PiecesBodySource>(unsizedPieces()),

@@ -30,6 +30,7 @@ using namespace std::chrono_literals;
 //   PUT /buffered                    buffered route, at most 1 KiB: answers with the body
 //   GET /delay/{ms}                  answers "<ms>" after ms milliseconds
 //   GET /big                         streams the file made by makeBigFile()
+//   GET /bigcounted                  the same, counting the bytes copied through user space
 //   GET /unsized                     a body of unknown length, produced piece by piece
 // Lives on the test's main thread, which must run the event loop (runClient, tests/unit/support's waitUntil).
 class LoopbackServer final
@@ -45,6 +46,8 @@ public:
     static QList<QByteArray> unsizedPieces();
     // Answers GET /delay gave (or tried to give, the client may have left).
     int delayedAnswers() const { return m_delayedAnswers; }
+    // Bytes of GET /bigcounted bodies the connection read() (copied) rather than sendfile'd.
+    qint64 copiedBytes() const { return m_copiedBytes; }
 
     // Runs client() on a thread of its own while this thread serves the event loop, and returns
     // its result. The client's socket reads time out, so a stuck exchange ends as a failure.
@@ -76,6 +79,7 @@ private:
     quint16 m_port = 0;
     QString m_bigPath;
     int m_delayedAnswers = 0;
+    qint64 m_copiedBytes = 0;
 };
 
 } // namespace Kiln::Http::Tests

@@ -1,5 +1,6 @@
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
+#include "service/target/xattrs.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +8,11 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <chrono>
 #include <memory>
+#include <thread>
+
+#include <sys/xattr.h>
 
 namespace Kiln::Target {
 namespace {
@@ -112,6 +117,37 @@ TEST_F(ObjectStoreMetaTest, SummarizeCountsPerBucketAndPrefix)
     some.waitForFinished();
     EXPECT_EQ(some.result()->first().objects, 2);
     EXPECT_GT(m_store->diskCapacity(), 0);
+}
+
+} // namespace
+} // namespace Kiln::Target
+
+namespace Kiln::Target {
+namespace {
+
+// stat() keeps what it read from the extended attributes (MetaCache); it must never serve the
+// metadata of a version of the file that is gone, however quickly the next one follows.
+TEST_F(ObjectStoreMetaTest, StatNeverServesMetadataOfAReplacedOrChangedFile)
+{
+    ASSERT_TRUE(put("o", "first"));
+    const QString first = m_store->stat("b", "o")->checksum;
+    for (int i = 0; i < 20; ++i) { // rewrites within one clock tick, the same size each time
+        const QByteArray bytes = QByteArray::number(10000 + i);
+        const auto written = put("o", bytes);
+        ASSERT_TRUE(written);
+        const auto seen = m_store->stat("b", "o");
+        ASSERT_TRUE(seen);
+        EXPECT_EQ(seen->checksum, written->checksum) << i;
+        EXPECT_NE(seen->checksum, first);
+    }
+    // An attribute changed behind the store's back (another process) shows through ctime, at the
+    // filesystem's timestamp granularity (a clock tick; finer on kernels with multigrain times).
+    const QByteArray path = QFile::encodeName(m_store->stat("b", "o")->path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(::setxattr(path.constData(), Xattrs::Version, "77", 2, 0), 0);
+    EXPECT_EQ(m_store->stat("b", "o")->version, "77");
+    ASSERT_TRUE(m_store->remove("b", "o"));
+    EXPECT_FALSE(m_store->stat("b", "o"));
 }
 
 } // namespace

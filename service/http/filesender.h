@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QtGlobal>
+
+class QTcpSocket;
+
+namespace Kiln::Http {
+
+class BodySource;
+
+// Zero-copy response bodies: sendfile(2) from an object's file to a plain TCP socket, so the
+// bytes go from the page cache to the socket without passing through user space. Only the
+// connection's socket descriptor is used, in the non-blocking mode Qt keeps it in; the caller
+// flushes Qt's own write buffer first so the bytes keep their order on the wire.
+class FileSender
+{
+public:
+    enum class Outcome
+    {
+        Done, // the whole span went out
+        Full, // the socket takes no more now
+        Budget, // `budget` bytes went out; more remain (let other connections have a turn)
+        Failed, // the file or the socket failed (see error)
+    };
+
+    // A socket the kernel can sendfile to: not TLS, and not switched off by KILN_SENDFILE=0
+    // (for A/B measurements).
+    static bool usable(const QTcpSocket *socket);
+
+    // Sends what it can of a response head now, flagged MSG_MORE (a body follows); returns the
+    // bytes sent (0 when the socket takes none now or failed: the caller writes the rest).
+    static qint64 sendHead(qintptr socket, const QByteArray &head);
+
+    // Sends source's FileSpan to the socket descriptor until one of the outcomes; tells the
+    // source (skip) and adds to *sent what went out.
+    static Outcome pump(qintptr socket, BodySource &source, qint64 budget, qint64 *sent,
+                        QString *error);
+};
+
+} // namespace Kiln::Http
