@@ -46,7 +46,7 @@ import kilnbench as kb  # noqa: E402
 import netns  # noqa: E402
 
 from sidebyside import (BUCKET, PREFIX, SIZES, Side, create_bucket, fill,  # noqa: E402
-                        put_run, wrk_get)
+                        put_run, run_facts, wrk_get)
 
 
 def one_round(args, sides: list[Side], work: Path, rnd: int, runs: list) -> None:
@@ -116,11 +116,7 @@ def report(args, facts: dict, command: str, runs: list) -> str:
 
 def inside(args) -> None:
     kilnd = kb.find_kilnd(args.kilnd)
-    facts = kb.machine_facts(kilnd)
-    facts["aisnode"] = (kb._run([os.environ["KILN_AISNODE"], "version"])
-                        + f", {os.environ['KILN_AISNODE']}, {args.mountpaths} test mountpath(s)")
-    facts["wrk"] = kb._run(["wrk", "-v"]).split(" [")[0]
-    command = os.environ.get("KILN_BENCH_COMMAND", kb.command_line(sys.argv))
+    facts, command = run_facts(kilnd, args.mountpaths)
     work = Path(tempfile.mkdtemp(prefix="kiln-bench-ais-", dir=args.workdir))
     runs: list = []
     try:

@@ -45,7 +45,7 @@ import httpload  # noqa: E402
 import kilnbench as kb  # noqa: E402
 import netns  # noqa: E402
 from sidebyside import (BUCKET, PREFIX, SIZES, Side, create_bucket, fill,  # noqa: E402
-                        put_run, timed, wrk_get)
+                        put_run, run_facts, timed, wrk_get)
 
 SERVERS = ("kilnd", "aisnode", "nginx")
 
@@ -191,11 +191,7 @@ def write_paths(sides: list[Side], work: Path, counts: dict[str, int]) -> None:
 
 def inside(args) -> None:
     kilnd = kb.find_kilnd(args.kilnd)
-    facts = kb.machine_facts(kilnd)
-    facts["aisnode"] = (kb._run([os.environ["KILN_AISNODE"], "version"])
-                        + f", {os.environ['KILN_AISNODE']}, {args.mountpaths} test mountpath(s)")
-    facts["wrk"] = kb._run(["wrk", "-v"]).split(" [")[0]
-    command = os.environ.get("KILN_BENCH_COMMAND", kb.command_line(sys.argv))
+    facts, command = run_facts(kilnd, args.mountpaths)
     work = Path(tempfile.mkdtemp(prefix="kiln-bench-peers-", dir=args.workdir))
     runs: list = []
     try:

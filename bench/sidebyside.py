@@ -35,6 +35,15 @@ class Side:
         self.name, self.proxy, self.target, self.procs = name, proxy, target, procs
 
 
+def run_facts(kilnd, mountpaths: int) -> tuple[dict, str]:
+    """The machine, kilnd, aisnode and wrk of a side-by-side run, and the command line to record."""
+    facts = kb.machine_facts(kilnd)
+    facts["aisnode"] = (kb._run([os.environ["KILN_AISNODE"], "version"])
+                        + f", {os.environ['KILN_AISNODE']}, {mountpaths} test mountpath(s)")
+    facts["wrk"] = kb._run(["wrk", "-v"]).split(" [")[0]
+    return facts, os.environ.get("KILN_BENCH_COMMAND", kb.command_line(sys.argv))
+
+
 def create_bucket(proxy: str) -> None:
     r = requests.post(f"{proxy}/v1/buckets/{BUCKET}", params={"provider": "ais"},
                       json={"action": "create-bck", "name": "", "value": None}, timeout=30)

@@ -123,3 +123,47 @@ def files_on_disk(cluster: kh.Cluster, bucket: str) -> dict[str, list[str]]:
                 if p.is_file():
                     where.setdefault(str(p.relative_to(root)), []).append(t.name)
     return where
+
+
+def cluster_put(cluster: kh.Cluster, action: str, sid: str) -> str:
+    """PUT /v1/cluster with a node action (start-maintenance, decommission-node, ...): its job id."""
+    r = requests.put(f"{cluster.url}/v1/cluster",
+                     json={"action": action, "value": {"sid": sid}}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def job_status(cluster: kh.Cluster, xid: str) -> dict:
+    """The rebalance job xid as the proxy reports it (what=status)."""
+    r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
+                     json={"id": xid, "kind": "rebalance"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def setup_bucket(cluster: kh.Cluster, name: str, count: int = 1000, prefix: str = "o",
+                 size: int | None = None) -> dict[str, bytes]:
+    """A new bucket with count objects, every one checked byte-exact."""
+    kh.create_bucket(cluster.url, name)
+    objects = payloads(count, prefix, size or OBJECT_SIZE)
+    put_many(cluster.url, name, objects)
+    assert mismatches(cluster.url, name, objects) == []
+    return objects
+
+
+def check_all_there_once(cluster: kh.Cluster, bucket: str, objects: dict[str, bytes],
+                         loop=None) -> dict[str, list[str]]:
+    """After a rebalance: the GET loop (if any) never failed, every object is byte-exact, listed
+    once, and on exactly one target's disk. Returns where each object is."""
+    if loop:
+        loop.stop()
+        assert loop.failures == [], loop.failures[:10]
+        assert loop.gets > 0
+    assert mismatches(cluster.url, bucket, objects) == []
+    names = listed_names(cluster.url, bucket)
+    assert len(names) == len(set(names)), "duplicates in list-objects"
+    assert sorted(names) == sorted(objects)
+    where = files_on_disk(cluster, bucket)
+    assert sorted(where) == sorted(objects)
+    assert [n for n, ts in where.items() if len(ts) != 1] == []
+    return where

@@ -10,40 +10,16 @@ import requests
 import kilnharness as kh
 import rebalanceharness as rh
 
-COUNT = 1000
-
-
-def setup_bucket(cluster, name, count=COUNT, prefix="o"):
-    kh.create_bucket(cluster.url, name)
-    objects = rh.payloads(count, prefix)
-    rh.put_many(cluster.url, name, objects)
-    assert rh.mismatches(cluster.url, name, objects) == []
-    return objects
-
-
-def check_after(cluster, bucket, objects, loop):
-    loop.stop()
-    assert loop.failures == [], loop.failures[:10]
-    assert loop.gets > 0
-    assert rh.mismatches(cluster.url, bucket, objects) == []
-    names = rh.listed_names(cluster.url, bucket)
-    assert len(names) == len(set(names)), "duplicates in list-objects"
-    assert sorted(names) == sorted(objects)
-    # Rebalance is done: every object is on exactly one target.
-    where = rh.files_on_disk(cluster, bucket)
-    assert sorted(where) == sorted(objects)
-    assert [n for n, ts in where.items() if len(ts) != 1] == []
-    return where
 
 
 def test_a_joining_target_gets_its_share_and_nothing_is_hidden(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "join")
+    objects = rh.setup_bucket(cluster, "join")
     loop = rh.GetLoop(cluster.url, "join", objects)
     loop.start()
     t4 = cluster.start_target(cluster.base / "target-4", name="target-4")
     states = rh.wait_rebalanced(cluster)
-    where = check_after(cluster, "join", objects, loop)
+    where = rh.check_all_there_once(cluster, "join", objects, loop)
     on_t4 = [n for n, ts in where.items() if ts == ["target-4"]]
     # HRW gives a fourth target about a quarter; the others sent exactly what it holds.
     assert 150 < len(on_t4) < 350, len(on_t4)
@@ -55,7 +31,7 @@ def test_a_joining_target_gets_its_share_and_nothing_is_hidden(launcher):
 
 def test_a_killed_target_returns_and_objects_written_meanwhile_move_to_it(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "kill")
+    objects = rh.setup_bucket(cluster, "kill")
     victim = cluster.targets[2]
     victim.send(signal.SIGKILL)
     victim.wait(10)
@@ -68,13 +44,13 @@ def test_a_killed_target_returns_and_objects_written_meanwhile_move_to_it(launch
     loop = rh.GetLoop(cluster.url, "kill", everything)
     loop.start()
     rh.wait_rebalanced(cluster)
-    where = check_after(cluster, "kill", everything, loop)
+    where = rh.check_all_there_once(cluster, "kill", everything, loop)
     assert any(ts == [returned.name] for n, ts in where.items() if n.startswith("while-away/"))
 
 
 def test_a_target_stopped_with_sigterm_returns_with_its_objects(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "leave")
+    objects = rh.setup_bucket(cluster, "leave")
     leaving = cluster.targets[0]
     assert leaving.stop() == 0
     cluster.wait_targets(2)
@@ -85,58 +61,44 @@ def test_a_target_stopped_with_sigterm_returns_with_its_objects(launcher):
     loop = rh.GetLoop(cluster.url, "leave", everything)
     loop.start()
     rh.wait_rebalanced(cluster)
-    check_after(cluster, "leave", everything, loop)
-
-
-def cluster_put(cluster, action, sid):
-    r = requests.put(f"{cluster.url}/v1/cluster",
-                     json={"action": action, "value": {"sid": sid}}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.text
-
-
-def job_status(cluster, xid):
-    r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
-                     json={"id": xid, "kind": "rebalance"}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
+    rh.check_all_there_once(cluster, "leave", everything, loop)
 
 
 def test_maintenance_moves_every_object_off_and_back(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "maint")
+    objects = rh.setup_bucket(cluster, "maint")
     target = cluster.targets[1]
     sid = target.node_id()
     loop = rh.GetLoop(cluster.url, "maint", objects)
     loop.start()
-    xid = cluster_put(cluster, "start-maintenance", sid)
+    xid = rh.cluster_put(cluster, "start-maintenance", sid)
     assert xid == f"g{cluster.smap()['version']}"
     assert cluster.smap()["tmap"][sid]["flags"] & 4
     rh.wait_rebalanced(cluster)
-    kh.wait_until(lambda: job_status(cluster, xid)["end_time"] > 0, 20, "rebalance job ends")
-    where = check_after(cluster, "maint", objects, loop)
+    kh.wait_until(lambda: rh.job_status(cluster, xid)["end_time"] > 0, 20, "rebalance job ends")
+    where = rh.check_all_there_once(cluster, "maint", objects, loop)
     assert [n for n, ts in where.items() if target.name in ts] == []
     # Back in placement: it gets its share again.
     loop = rh.GetLoop(cluster.url, "maint", objects)
     loop.start()
-    cluster_put(cluster, "stop-maintenance", sid)
+    rh.cluster_put(cluster, "stop-maintenance", sid)
     rh.wait_rebalanced(cluster)
-    where = check_after(cluster, "maint", objects, loop)
+    where = rh.check_all_there_once(cluster, "maint", objects, loop)
     assert len([n for n, ts in where.items() if ts == [target.name]]) > 200
 
 
 def test_decommission_empties_the_target_and_removes_it_for_good(launcher):
     cluster = launcher.cluster(4, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "decomm")
+    objects = rh.setup_bucket(cluster, "decomm")
     target = cluster.targets[3]
     sid = target.node_id()
     loop = rh.GetLoop(cluster.url, "decomm", objects)
     loop.start()
-    cluster_put(cluster, "decommission-node", sid)
+    rh.cluster_put(cluster, "decommission-node", sid)
     kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 40, "decommissioned target leaves",
                   on_fail=cluster.log_tails)
     rh.wait_rebalanced(cluster)
-    where = check_after(cluster, "decomm", objects, loop)
+    where = rh.check_all_there_once(cluster, "decomm", objects, loop)
     assert [n for n, ts in where.items() if target.name in ts] == []
     # It does not come back by itself.
     kh.holds_for(lambda: sid not in cluster.smap()["tmap"], 3, "decommissioned target stays out")
@@ -144,12 +106,12 @@ def test_decommission_empties_the_target_and_removes_it_for_good(launcher):
 
 def test_a_bucket_job_running_through_a_map_change_fails_clearly(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    setup_bucket(cluster, "jobsrc", count=3000)
+    rh.setup_bucket(cluster, "jobsrc", count=3000)
     r = requests.post(f"{cluster.url}/v1/buckets/jobsrc", params={"bck_to": "ais/@#/jobdst/"},
                       json={"action": "copy-bck", "value": {}}, timeout=30)
     assert r.status_code == 200, r.text
     xid = r.text
-    cluster_put(cluster, "start-maintenance", cluster.targets[0].node_id())
+    rh.cluster_put(cluster, "start-maintenance", cluster.targets[0].node_id())
 
     def ended():
         r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},

@@ -12,49 +12,11 @@ import requests
 import kilnharness as kh
 import rebalanceharness as rh
 
-COUNT = 1000
-
-
-def setup_bucket(cluster, name, count=COUNT, prefix="o", size=None):
-    kh.create_bucket(cluster.url, name)
-    objects = rh.payloads(count, prefix, size or rh.OBJECT_SIZE)
-    rh.put_many(cluster.url, name, objects)
-    assert rh.mismatches(cluster.url, name, objects) == []
-    return objects
-
-
-def assert_all_there_once(cluster, bucket, objects, loop=None):
-    if loop:
-        loop.stop()
-        assert loop.failures == [], loop.failures[:10]
-        assert loop.gets > 0
-    assert rh.mismatches(cluster.url, bucket, objects) == []
-    names = rh.listed_names(cluster.url, bucket)
-    assert len(names) == len(set(names)), "duplicates in list-objects"
-    assert sorted(names) == sorted(objects)
-    where = rh.files_on_disk(cluster, bucket)
-    assert sorted(where) == sorted(objects)
-    assert [n for n, ts in where.items() if len(ts) != 1] == []
-    return where
-
-
-def cluster_put(cluster, action, sid):
-    r = requests.put(f"{cluster.url}/v1/cluster",
-                     json={"action": action, "value": {"sid": sid}}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.text
-
-
-def job_status(cluster, xid):
-    r = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
-                     json={"id": xid, "kind": "rebalance"}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def test_sigterm_moves_every_object_off_before_the_target_exits(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "sigterm")
+    objects = rh.setup_bucket(cluster, "sigterm")
     leaving = cluster.targets[1]
     sid = leaving.node_id()
     held = [n for n, ts in rh.files_on_disk(cluster, "sigterm").items() if ts == [leaving.name]]
@@ -64,7 +26,7 @@ def test_sigterm_moves_every_object_off_before_the_target_exits(launcher):
     assert leaving.stop() == 0
     # It is out of the map the moment it exits: nobody waits for a keepalive timeout.
     assert sid not in cluster.smap()["tmap"]
-    where = assert_all_there_once(cluster, "sigterm", objects, loop)
+    where = rh.check_all_there_once(cluster, "sigterm", objects, loop)
     assert [n for n, ts in where.items() if leaving.name in ts] == []
     assert "left the cluster: every object is with its new owner" in leaving.log_tail(200)
     # It returns as a new member and gets its share back.
@@ -72,15 +34,15 @@ def test_sigterm_moves_every_object_off_before_the_target_exits(launcher):
     loop = rh.GetLoop(cluster.url, "sigterm", objects)
     loop.start()
     rh.wait_rebalanced(cluster)
-    where = assert_all_there_once(cluster, "sigterm", objects, loop)
+    where = rh.check_all_there_once(cluster, "sigterm", objects, loop)
     assert len([n for n, ts in where.items() if ts == [returned.name]]) > 200
 
 
 def test_sigterm_of_the_last_target_in_placement_exits_at_once(launcher):
     cluster = launcher.cluster(2, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "last", count=200)
+    objects = rh.setup_bucket(cluster, "last", count=200)
     first, last = cluster.targets
-    cluster_put(cluster, "start-maintenance", first.node_id())
+    rh.cluster_put(cluster, "start-maintenance", first.node_id())
     rh.wait_rebalanced(cluster)
     # Nowhere to move to: it leaves the map and exits without waiting.
     t0 = time.monotonic()
@@ -93,48 +55,48 @@ def test_sigterm_of_the_last_target_in_placement_exits_at_once(launcher):
 
 def test_sigterm_during_maintenance_returns_in_maintenance(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "maintstop", count=300)
+    objects = rh.setup_bucket(cluster, "maintstop", count=300)
     target = cluster.targets[2]
     sid = target.node_id()
-    cluster_put(cluster, "start-maintenance", sid)
+    rh.cluster_put(cluster, "start-maintenance", sid)
     rh.wait_rebalanced(cluster)
     assert target.stop() == 0
     kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 20, "the stopped target drops")
-    assert_all_there_once(cluster, "maintstop", objects)
+    rh.check_all_there_once(cluster, "maintstop", objects)
     cluster.restart_target(target)
     assert cluster.smap()["tmap"][sid]["flags"] & 4  # an operator's maintenance outlasts a stop
     rh.wait_rebalanced(cluster)
-    where = assert_all_there_once(cluster, "maintstop", objects)
+    where = rh.check_all_there_once(cluster, "maintstop", objects)
     assert [n for n, ts in where.items() if target.name in ts] == []
 
 
 def test_decommissioned_target_exits_once_empty(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "decomm")
+    objects = rh.setup_bucket(cluster, "decomm")
     target = cluster.targets[0]
     sid = target.node_id()
     loop = rh.GetLoop(cluster.url, "decomm", objects)
     loop.start()
-    cluster_put(cluster, "decommission-node", sid)
+    rh.cluster_put(cluster, "decommission-node", sid)
     assert target.wait(40) == 0
     assert sid not in cluster.smap()["tmap"]
-    where = assert_all_there_once(cluster, "decomm", objects, loop)
+    where = rh.check_all_there_once(cluster, "decomm", objects, loop)
     assert [n for n, ts in where.items() if target.name in ts] == []
     assert "decommissioned: exiting" in target.log_tail(50)
 
 
 def test_shutdown_node_moves_objects_off_then_stops_it_and_it_returns_in_maintenance(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "3s"))
-    objects = setup_bucket(cluster, "shutdown")
+    objects = rh.setup_bucket(cluster, "shutdown")
     target = cluster.targets[0]
     sid = target.node_id()
     loop = rh.GetLoop(cluster.url, "shutdown", objects)
     loop.start()
-    xid = cluster_put(cluster, "shutdown-node", sid)
+    xid = rh.cluster_put(cluster, "shutdown-node", sid)
     assert xid == f"g{cluster.smap()['version']}"
     assert target.wait(40) == 0  # it exits by itself once its objects are off
     assert "shutdown-node: exiting" in target.log_tail(50)
-    where = assert_all_there_once(cluster, "shutdown", objects, loop)
+    where = rh.check_all_there_once(cluster, "shutdown", objects, loop)
     assert [n for n, ts in where.items() if target.name in ts] == []
     # Dropped from the map while away, it comes back in maintenance (AIS keeps it there).
     kh.wait_until(lambda: sid not in cluster.smap()["tmap"], 20, "the stopped target drops")
@@ -143,9 +105,9 @@ def test_shutdown_node_moves_objects_off_then_stops_it_and_it_returns_in_mainten
     rh.wait_rebalanced(cluster)
     assert [n for n, ts in rh.files_on_disk(cluster, "shutdown").items()
             if returned.name in ts] == []
-    cluster_put(cluster, "stop-maintenance", sid)
+    rh.cluster_put(cluster, "stop-maintenance", sid)
     rh.wait_rebalanced(cluster)
-    where = assert_all_there_once(cluster, "shutdown", objects)
+    where = rh.check_all_there_once(cluster, "shutdown", objects)
     assert len([n for n, ts in where.items() if ts == [returned.name]]) > 200
 
 
@@ -167,12 +129,12 @@ def restart_on_port(cluster, old, port):
 def test_a_target_killed_mid_rebalance_resumes_the_same_job_after_restart(launcher):
     cluster = launcher.cluster(3, keepalive=("1s", "10s"))
     # Bounded, but enough bytes that the victim is still sending when it is killed.
-    objects = setup_bucket(cluster, "midrun", count=600, size=256 * 1024)
+    objects = rh.setup_bucket(cluster, "midrun", count=600, size=256 * 1024)
     victim = cluster.targets[2]
     sid, port = victim.node_id(), victim.port()
     held = [n for n, ts in rh.files_on_disk(cluster, "midrun").items() if ts == [victim.name]]
     assert len(held) > 100
-    xid = cluster_put(cluster, "start-maintenance", sid)
+    xid = rh.cluster_put(cluster, "start-maintenance", sid)
     version = int(xid[1:])
 
     def started_sending():
@@ -186,20 +148,20 @@ def test_a_target_killed_mid_rebalance_resumes_the_same_job_after_restart(launch
     still_there = [n for n in held if victim.name in left.get(n, [])]
     assert 0 < len(still_there) < len(held), "killed mid-run"
     # Meanwhile the job is not done: a target of the map has not finished its part.
-    assert job_status(cluster, xid)["end_time"] == 0
+    assert rh.job_status(cluster, xid)["end_time"] == 0
     loop = rh.GetLoop(cluster.url, "midrun",
                       {n: d for n, d in objects.items() if n not in still_there})
     loop.start()
     returned = restart_on_port(cluster, victim, port)
     assert int(cluster.smap()["version"]) == version  # same map: the same job goes on
     assert cluster.smap()["tmap"][sid]["flags"] & 4  # still in maintenance
-    kh.wait_until(lambda: job_status(cluster, xid)["end_time"] > 0, 60, f"job {xid} ends",
+    kh.wait_until(lambda: rh.job_status(cluster, xid)["end_time"] > 0, 60, f"job {xid} ends",
                   on_fail=cluster.log_tails)
-    assert not job_status(cluster, xid)["aborted"]
+    assert not rh.job_status(cluster, xid)["aborted"]
     after = snapshot(returned)
     assert after["id"] == xid and not after["running"], after
     assert after["start-time"] == before["start-time"]
     assert after["sent_objects"] >= len(still_there)
     assert "resumed after a restart" in returned.log_tail(200)
-    where = assert_all_there_once(cluster, "midrun", objects, loop)
+    where = rh.check_all_there_once(cluster, "midrun", objects, loop)
     assert [n for n, ts in where.items() if returned.name in ts] == []
