@@ -143,7 +143,9 @@ qint64 LocalInstance::memoryLimit() const
 void LocalInstance::launch()
 {
     setStarting();
-    const Result<SandboxedCommand> cmd = command(); // checked in onVenvReady
+    const Result<SandboxedCommand> cmd = command(); // also checked in onVenvReady
+    if (!cmd)
+        return failStart(cmd.error()); // bwrap went away before a relaunch
     m_process = new QProcess(this);
     m_process->setProgram(cmd->program);
     m_process->setArguments(cmd->arguments);
