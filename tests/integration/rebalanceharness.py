@@ -48,6 +48,11 @@ def listed_names(url: str, bucket: str) -> list[str]:
         body = {"action": "list", "value": {"props": "name,size", "continuation_token": token,
                                             "pagesize": 500}}
         r = requests.get(f"{url}/v1/buckets/{bucket}", json=body, timeout=30)
+        deadline = time.monotonic() + 10
+        while r.status_code == 503 and time.monotonic() < deadline:
+            # A target left a moment ago and the map has not settled: AIS's clients retry 503.
+            time.sleep(0.2)
+            r = requests.get(f"{url}/v1/buckets/{bucket}", json=body, timeout=30)
         r.raise_for_status()
         page = r.json()
         names += [e["name"] for e in page.get("entries") or []]
