@@ -100,8 +100,10 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
             makeError(ErrorCode::InvalidArgument,
                       QStringLiteral("ETL %1: command \"%2\" is not found on this machine")
                           .arg(spec().msg.name, m_plan.program)));
-    if (auto cmd = command(); !cmd)
+    Result<SandboxedCommand> cmd = command();
+    if (!cmd)
         return failStart(cmd.error());
+    m_command = std::move(*cmd);
     if (m_plan.io) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
         return markReady(QStringLiteral("io://"));
@@ -143,14 +145,15 @@ qint64 LocalInstance::memoryLimit() const
 void LocalInstance::launch()
 {
     setStarting();
-    const Result<SandboxedCommand> cmd = command(); // also checked in onVenvReady
+    Result<SandboxedCommand> cmd = command(); // the plan may be a relaunch's new one
     if (!cmd)
         return failStart(cmd.error()); // bwrap went away before a relaunch
+    m_command = std::move(*cmd);
     m_process = new QProcess(this);
-    m_process->setProgram(cmd->program);
-    m_process->setArguments(cmd->arguments);
+    m_process->setProgram(m_command->program);
+    m_process->setArguments(m_command->arguments);
     m_process->setProcessEnvironment(m_plan.environment);
-    m_process->setWorkingDirectory(cmd->hostWorkingDir);
+    m_process->setWorkingDirectory(m_command->hostWorkingDir);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->setChildProcessModifier([limit = memoryLimit()] {
         // Own process group (stop kills all of it); die with the target, never orphaned.
@@ -317,11 +320,10 @@ std::optional<IoCommand> LocalInstance::ioCommand() const
 {
     if (!m_plan.io || state() != State::Ready)
         return std::nullopt;
-    const Result<SandboxedCommand> cmd = command();
-    if (!cmd)
+    if (!m_command)
         return std::nullopt;
-    return IoCommand{cmd->program, cmd->arguments, m_plan.environment, cmd->hostWorkingDir,
-                     memoryLimit()};
+    return IoCommand{m_command->program, m_command->arguments, m_plan.environment,
+                     m_command->hostWorkingDir, memoryLimit()};
 }
 
 QList<qint64> LocalInstance::pids() const

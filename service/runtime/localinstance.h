@@ -5,6 +5,7 @@
 #include "service/runtime/logring.h"
 #include "service/runtime/procstats.h"
 #include "service/runtime/readinessprobe.h"
+#include "service/runtime/sandbox.h"
 
 #include <QProcess>
 #include <QTimer>
@@ -13,8 +14,6 @@
 
 namespace Kiln::Runtime {
 
-class Sandbox;
-struct SandboxedCommand;
 class VenvCache;
 
 // An ETL instance as a local process group: prepares its venv and files, starts the command,
@@ -66,6 +65,9 @@ private:
     LaunchPlan m_plan;
     VenvCache *m_venvs;
     QString m_venvDir;
+    // What runs the plan (sandboxed or not): made once the venv is ready and again on a
+    // relaunch's new plan, so io:// objects do not rebuild it one by one.
+    std::optional<SandboxedCommand> m_command;
     QProcess *m_process = nullptr; // child; deleted with this
     qint64 m_pgid = 0;
     LogRing m_log;

@@ -37,10 +37,10 @@ bool isUnderAny(const QString &path, const QStringList &dirs)
     return false;
 }
 
+// Empty when the path does not exist.
 QString canonical(const QString &path)
 {
-    const QString c = QFileInfo(path).canonicalFilePath();
-    return c.isEmpty() ? QString() : c;
+    return QFileInfo(path).canonicalFilePath();
 }
 
 // Where a program is installed: its folder, or the folder above bin/ (an interpreter's prefix
