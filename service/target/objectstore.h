@@ -2,6 +2,7 @@
 
 #include "service/target/metacache.h"
 #include "service/target/objectinfo.h"
+#include "service/target/writegate.h"
 #include "shared/api/lso.h"
 #include "shared/core/result.h"
 
@@ -94,6 +95,8 @@ public:
     QString mountpathFor(const QString &bucket, const QString &name) const;
     QString objectPath(const QString &mountpath, const QString &bucket, const QString &name) const;
     QString bucketDir(const QString &mountpath, const QString &bucket) const;
+    // Every object commit passes it; a leaving target closes it before its last pass.
+    WriteGate &writeGate() { return m_gate; }
 
 private:
     friend class ObjectWriter;
@@ -104,6 +107,7 @@ private:
     mutable QReadWriteLock m_settingsLock; // beginWrite may run on the I/O pool
     QHash<QString, WriteSettings> m_settings;
     mutable MetaCache m_meta;
+    WriteGate m_gate;
 };
 
 } // namespace Kiln::Target

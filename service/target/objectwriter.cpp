@@ -249,6 +249,19 @@ Result<ObjectInfo> commitFile(int fd, ObjectInfo info, const QString &tempPath,
     return info;
 }
 
+// The target is leaving the cluster and sent its objects off: a write that lands now would stay
+// behind when it goes. 503, so the client asks the proxy again (which places it elsewhere).
+Result<ObjectInfo> refuseLeaving(int fd, const QString &tempPath, const ObjectInfo &info)
+{
+    ::close(fd);
+    ::unlink(QFile::encodeName(tempPath).constData());
+    return makeError(ErrorCode::Unavailable,
+                     QStringLiteral("%1/%2: this target is leaving the cluster; write it again "
+                                    "through the proxy")
+                         .arg(info.bucket, info.name),
+                     QStringLiteral("ErrTargetLeaving"));
+}
+
 } // namespace
 
 Result<ObjectInfo> ObjectWriter::commitNow()
@@ -261,6 +274,9 @@ Result<ObjectInfo> ObjectWriter::commitNow()
     info.size = m_written;
     info.checksum = m_checksum.digest();
     info.checksumType = m_checksum.type();
+    const WriteGate::Pass pass = m_store->writeGate().enter();
+    if (!pass)
+        return refuseLeaving(fd, m_tempPath, info);
     auto committed = commitFile(fd, info, m_tempPath,
                                 m_store->bucketDir(info.mountpath, info.bucket),
                                 CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
@@ -282,8 +298,11 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
     const CommitPolicy policy{m_versioning, m_keepVersion, m_sourceMtimeNs};
     const QString tempPath = m_tempPath;
     const QString bucketRoot = m_store->bucketDir(info.mountpath, info.bucket);
-    const ObjectStore *store = m_store;
+    ObjectStore *store = m_store;
     return QtConcurrent::run(m_store->ioPool(), [=]() -> Result<ObjectInfo> {
+        const WriteGate::Pass pass = store->writeGate().enter();
+        if (!pass)
+            return refuseLeaving(fd, tempPath, info);
         auto committed = commitFile(fd, info, tempPath, bucketRoot, policy);
         store->forgetMeta(info.path);
         return committed;

@@ -16,6 +16,7 @@ constexpr int MaxInFlight = 8;
 constexpr int RetryMs = 3000;
 constexpr int SaveEvery = 64; // sent objects between two saves of the record
 constexpr int MaxDrainPasses = 8; // a copy that never goes (it cannot be removed) stops here
+constexpr int WriteWaitMs = 20; // a leaving target polls for commits that got in before closing
 
 } // namespace
 
@@ -93,6 +94,7 @@ void Rebalancer::countReceived(qint64 bytes)
 
 void Rebalancer::run()
 {
+    ++m_pass;
     m_running = true;
     m_restart = false;
     // The run a restart interrupted goes on as the same job (id, start time, counters).
@@ -143,6 +145,9 @@ void Rebalancer::walkNext()
 
 void Rebalancer::pump()
 {
+    // A send that answers at once, or a walk already done, re-enters here: a nested call that
+    // ended this pass (or started the next) leaves nothing for this one to finish.
+    const quint64 pass = m_pass;
     while (m_inFlight < MaxInFlight && !m_queue.empty()) {
         const ObjectInfo info = m_queue.front();
         m_queue.pop_front();
@@ -153,7 +158,8 @@ void Rebalancer::pump()
             continue;
         send(info, owner->url());
     }
-    if (m_inFlight == 0 && m_queue.empty() && m_buckets.isEmpty() && !m_walking)
+    if (pass == m_pass && m_running && m_inFlight == 0 && m_queue.empty() && m_buckets.isEmpty()
+        && !m_walking)
         finish();
 }
 
@@ -200,6 +206,8 @@ void Rebalancer::finish()
         // before the map changed) go with another pass; the one that finds nothing ends it.
         return run();
     }
+    if (!m_rec.aborted && m_rec.stats.errors == 0 && closeWritesFirst())
+        return;
     m_rec.ended = QDateTime::currentDateTimeUtc();
     save();
     Log::target().info("rebalance g{}: {} ({} objects, {} bytes sent; {} failed)",
@@ -210,6 +218,38 @@ void Rebalancer::finish()
         m_rec.stats.errors = 0;
         m_retry.start();
     }
+}
+
+bool Rebalancer::closeWritesFirst()
+{
+    // Only a target that goes for good (Kiln's leave, a decommission): a PUT placed here on an
+    // older map that commits after the last pass would stay behind when it goes. Maintenance
+    // keeps its writes, as the target stays.
+    const Cluster::Snode *self = m_smap.target(m_self.id);
+    const quint64 departing = Cluster::Snode::FlagLeaving | Cluster::Snode::FlagDecommission;
+    WriteGate &gate = m_store.writeGate();
+    if (!self || !(self->flags & departing) || gate.closed())
+        return false;
+    gate.close();
+    ++m_pass;
+    m_running = true;
+    Log::target().info("rebalance g{}: leaving for good; writes closed for the last pass",
+                       m_rec.smapVersion);
+    passWhenWritesDone();
+    return true;
+}
+
+void Rebalancer::passWhenWritesDone()
+{
+    if (!m_store.writeGate().idle()) {
+        // Commits that passed the gate before it closed finish in milliseconds.
+        QTimer::singleShot(WriteWaitMs, this, &Rebalancer::passWhenWritesDone);
+        return;
+    }
+    if (m_rec.aborted) // an operator's stop while waiting
+        return finish();
+    m_drainPasses = 0;
+    run();
 }
 
 bool Rebalancer::selfOutOfPlacement() const

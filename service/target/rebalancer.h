@@ -75,6 +75,9 @@ private:
     void sent(const ObjectInfo &info, bool ok);
     void finish();
     bool selfOutOfPlacement() const;
+    // A target leaving for good closes its writes and makes one more pass (see WriteGate).
+    bool closeWritesFirst();
+    void passWhenWritesDone();
     void save();
 
     ObjectStore &m_store;
@@ -85,6 +88,7 @@ private:
     RebalanceRecord m_rec; // the current (or last) run: its map version is its id g<version>
     qint64 m_resumeVersion = -1; // a run killed mid-way on this map version (restore())
     std::unique_ptr<Node::SnapshotWriter> m_writer;
+    quint64 m_pass = 0; // bumped by every pass (and the wait for writes before the last one)
     bool m_running = false;
     bool m_walking = false; // a bucket walk is on the I/O pool
     bool m_restart = false; // a new map arrived mid-run

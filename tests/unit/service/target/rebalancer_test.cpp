@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 
 #include <memory>
+#include <optional>
 
 namespace Kiln::Target {
 namespace {
@@ -265,6 +267,65 @@ TEST_F(RebalancerTest, ATargetOutOfPlacementSendsEverythingIncludingObjectsWritt
     EXPECT_TRUE(m_sender.names().contains("late"));
     EXPECT_FALSE(isLocal("late"));
     EXPECT_EQ(m_sender.sent.size(), 21);
+}
+
+TEST_F(RebalancerTest, ATargetLeavingForGoodClosesWritesAndSendsWhatCommittedBeforeTheClose)
+{
+    putMany(10);
+    m_smap.upsertTarget(target("t2", 9002));
+    Cluster::Snode leaving = m_self;
+    leaving.flags = Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagLeaving;
+    m_smap.upsertTarget(leaving);
+    // A commit that got through the gate just before it closed, still renaming its file.
+    std::optional<WriteGate::Pass> inFlight(m_store->writeGate().enter());
+    m_rebalancer->onSmapChanged();
+    ASSERT_TRUE(waitUntil([&] { return m_store->writeGate().closed(); }));
+    EXPECT_TRUE(holdsFor([&] { return !m_rebalancer->isIdle(); }, 200));
+    // That commit lands (written through another store on the same disk: its own gate is open).
+    ObjectStore other(m_store->mountpaths());
+    ASSERT_TRUE(other.open());
+    auto writer = other.beginWrite("bck", "late");
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE((*writer)->write("late", 4));
+    ASSERT_TRUE((*writer)->commitNow());
+    inFlight.reset();
+    ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
+    EXPECT_TRUE(m_sender.names().contains("late"));
+    EXPECT_FALSE(isLocal("late"));
+    EXPECT_EQ(m_sender.sent.size(), 11);
+}
+
+TEST_F(RebalancerTest, AfterALeavingTargetsLastPassAWriteIsRefusedWith503AndLeavesNoTempFile)
+{
+    m_smap.upsertTarget(target("t2", 9002));
+    Cluster::Snode decommissioned = m_self;
+    decommissioned.flags = Cluster::Snode::FlagDecommission;
+    m_smap.upsertTarget(decommissioned);
+    m_rebalancer->onSmapChanged();
+    ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
+    auto writer = m_store->beginWrite("bck", "too-late");
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE((*writer)->write("x", 1));
+    auto committed = (*writer)->commitNow();
+    ASSERT_FALSE(committed);
+    EXPECT_EQ(committed.error().code, ErrorCode::Unavailable);
+    EXPECT_EQ(committed.error().tcode, "ErrTargetLeaving");
+    EXPECT_FALSE(isLocal("too-late"));
+    EXPECT_TRUE(QDir(m_dir.filePath("mp/tmp")).isEmpty(QDir::Files | QDir::NoDotAndDotDot));
+}
+
+TEST_F(RebalancerTest, MaintenanceKeepsWritesOpen)
+{
+    putMany(5);
+    m_smap.upsertTarget(target("t2", 9002));
+    Cluster::Snode maintenance = m_self;
+    maintenance.flags = Cluster::Snode::FlagMaintenance;
+    m_smap.upsertTarget(maintenance);
+    m_rebalancer->onSmapChanged();
+    ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
+    EXPECT_FALSE(m_store->writeGate().closed());
+    put("after");
+    EXPECT_TRUE(isLocal("after"));
 }
 
 TEST_F(RebalancerTest, ARunARestartInterruptedResumesAsTheSameJob)
