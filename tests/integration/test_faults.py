@@ -187,6 +187,7 @@ def test_a_mountpath_that_fills_up(tmpfs_cluster):
     r = requests.put(cluster.url + kh.obj_path(bucket, "too-big.bin"), params={"provider": "ais"},
                      data=b"z" * (12 * MIB), timeout=30)
     message = assert_ais_error(r, (500, 503, 507))
+    print(f"PUT onto a full mountpath: {r.status_code} {message}")
     assert "space" in message.lower(), message
     assert fh.get(cluster.url, bucket, "too-big.bin").status_code == 404
     fh.assert_intact(cluster, bucket, acked)
@@ -211,6 +212,7 @@ def test_a_mountpath_that_turns_read_only(tmpfs_cluster):
         r = requests.put(cluster.url + kh.obj_path(bucket, "ro.bin"), params={"provider": "ais"},
                          data=b"r" * 4096, timeout=30)
         message = assert_ais_error(r, (500, 503, 507))
+        print(f"PUT onto a read-only mountpath: {r.status_code} {message}")
         assert "read-only" in message.lower(), message
         fh.assert_intact(cluster, bucket, acked)  # reads still work
     finally:
@@ -220,3 +222,183 @@ def test_a_mountpath_that_turns_read_only(tmpfs_cluster):
     acked["rw.bin"] = b"w" * 4096
     fh.put_ok(cluster.url, bucket, "rw.bin", acked["rw.bin"])
     fh.assert_intact(cluster, bucket, acked)
+
+
+# --- ETL instances and targets during transforms -----------------------------------------------
+
+QUICK = 10.0  # seconds: a clear answer after an ETL fault comes well within this
+ETL_OBJECTS = {f"e{i:02d}.bin": bytes([i]) * (128 * 1024 + i) for i in range(24)}
+
+
+@pytest.fixture(scope="module")
+def esrc(etl_cluster):
+    kh.create_bucket(etl_cluster.url, "esrc")
+    fh.put_all(etl_cluster.url, "esrc", ETL_OBJECTS)
+    return "esrc"
+
+
+def instance_of(cluster, etl: str, target) -> "psutil.Process":
+    needle = f"{cluster.tag}-{etl}-"
+    found = [p for p in etl_procs(needle) if target_pid(p) == target.pid]
+    assert len(found) == 1, f"instances of {etl} on {target.name}: {found}"
+    return found[0]
+
+
+def inline_get(cluster, obj: str, etl: str, timeout: float = 30):
+    """(status or the exception's name, body, seconds)."""
+    t0 = time.monotonic()
+    try:
+        r = fh.get(cluster.url, "esrc", obj, timeout=timeout, etl_name=etl)
+        return r.status_code, r.content, time.monotonic() - t0
+    except requests.RequestException as e:
+        return type(e).__name__, b"", time.monotonic() - t0
+
+
+def strike_later(delay: float, fn):
+    import threading
+    t = threading.Timer(delay, fn)
+    t.start()
+    return t
+
+
+def assert_not_a_silent_success(outcome, expected: bytes):
+    status, body, took = outcome
+    assert status != 200 or body == expected, f"a cut transform answered 200 with {len(body)} B"
+    assert took < QUICK + 5, f"the client waited {took:.1f} s"
+
+
+def test_sigkill_etl_process_mid_stream(etl_cluster, etls, esrc):
+    etl = "killed-mid"
+    etls.init_ok(offline_msg(etl_cluster, etl, "--delay", "3"))
+    obj = "e05.bin"
+    target = owner(etl_cluster, esrc, obj)
+    inst = instance_of(etl_cluster, etl, target)
+    strike_later(1.0, inst.kill)
+    outcome = inline_get(etl_cluster, obj, etl)
+    print(f"GET while the instance was killed: {outcome[0]} after {outcome[2]:.1f} s")
+    assert outcome[0] != 200, f"the transform of a killed instance answered 200 ({outcome[2]:.1f} s)"
+    assert_not_a_silent_success(outcome, ETL_OBJECTS[obj])
+    # The next GET: a clear error at once (the ETL is aborted with the exit), or the right bytes.
+    status, body, took = inline_get(etl_cluster, obj, etl)
+    print(f"next GET: {status} after {took:.1f} s: {body[:200]!r}")
+    assert took < QUICK, f"the next GET took {took:.1f} s"
+    if status != 200:
+        assert isinstance(status, int) and status >= 400, status
+        assert etl in body.decode(errors="replace"), body[:300]
+    else:
+        assert body == ETL_OBJECTS[obj]
+    fh.assert_intact(etl_cluster, esrc, ETL_OBJECTS)
+
+
+def test_sigstop_etl_process_fails_the_get_within_the_object_timeout(etl_cluster, etls, esrc):
+    etl = "hung-etl"
+    etls.init_ok(offline_msg(etl_cluster, etl, obj_timeout="3s"))
+    obj = "e07.bin"
+    target = owner(etl_cluster, esrc, obj)
+    other = next(n for n in ETL_OBJECTS if owner(etl_cluster, esrc, n).pid != target.pid)
+    inst = instance_of(etl_cluster, etl, target)
+    inst.suspend()
+    try:
+        status, body, took = inline_get(etl_cluster, obj, etl)
+        print(f"GET through a stopped instance: {status} after {took:.1f} s: {body[:200]!r}")
+        assert isinstance(status, int) and status >= 400, (status, took)
+        assert took < QUICK, f"a hung transformer held the GET {took:.1f} s (obj_timeout 3 s)"
+        text = body.decode(errors="replace")
+        assert etl in text and "time" in text.lower(), text[:300]
+        # The other targets' instances keep serving meanwhile.
+        status, body, _ = inline_get(etl_cluster, other, etl)
+        assert status == 200 and body == ETL_OBJECTS[other]
+    finally:
+        inst.resume()
+    fh.assert_intact(etl_cluster, esrc, ETL_OBJECTS)
+
+
+def test_sigkill_target_during_an_inline_transform(etl_cluster, etls, esrc):
+    etl = "target-dies"
+    etls.init_ok(offline_msg(etl_cluster, etl, "--delay", "3"))
+    obj = "e09.bin"
+    target = owner(etl_cluster, esrc, obj)
+    strike_later(1.0, target.kill)
+    assert_not_a_silent_success(inline_get(etl_cluster, obj, etl), ETL_OBJECTS[obj])
+    fh.assert_no_orphaned_etl(etl_cluster.tag)
+    target = etl_cluster.restart_target(target)
+    fh.assert_intact(etl_cluster, esrc, ETL_OBJECTS, timeout=60)
+    fh.assert_no_temp_files([t.tmp_dir for t in etl_cluster.targets])
+    # The ETL serves again on every target (the restarted one included) with no manual step.
+    wait_etl_serves_everywhere(etl_cluster, esrc, etl)
+
+
+def wait_etl_serves_everywhere(cluster, bucket: str, etl: str, timeout: float = 45) -> None:
+    """Until an inline GET of an object of each target answers the right bytes."""
+    for t in cluster.targets:
+        obj = next(n for n in ETL_OBJECTS if owner(cluster, bucket, n).pid == t.pid)
+        kh.wait_until(lambda: inline_get(cluster, obj, etl)[:2] == (200, ETL_OBJECTS[obj]),
+                      timeout, f"{etl} transforms {obj} on {t.name}", interval=0.3,
+                      on_fail=cluster.log_tails)
+
+
+def test_sigkill_target_during_an_offline_job_then_rerun(etl_cluster, etls, esrc):
+    etl = "offline-victim"
+    etls.init_ok(offline_msg(etl_cluster, etl, "--delay", "0.4"))
+    jid = start_ok(etl_cluster.url, esrc, {"id": etl}, dst="edst-kill")
+    victim = etl_cluster.targets[2]
+    time.sleep(0.8)
+    victim.kill()
+    st = wait_job_despite_a_dead_node(etl_cluster, jid)
+    print(f"job after its target was killed: aborted={st['aborted']} err={st['err']!r}")
+    fh.assert_no_orphaned_etl(etl_cluster.tag)
+    victim = etl_cluster.restart_target(victim)
+    fh.assert_intact(etl_cluster, esrc, ETL_OBJECTS, timeout=60)
+    # Whatever the destination lists is whole; a run ended without error wrote everything.
+    done = {n: ETL_OBJECTS[n] for n in kh.wait_until(
+        lambda: fh.list_names(etl_cluster.url, "edst-kill") or [None], 30, "listing")
+        if n is not None}
+    fh.assert_intact(etl_cluster, "edst-kill", done, timeout=60)
+    if not st["aborted"] and not st["err"]:
+        assert sorted(done) == sorted(ETL_OBJECTS), f"a job ended OK without {set(ETL_OBJECTS) - set(done)}"
+    # Resumable: the same job again, on the healed cluster, completes the destination.
+    # (A job started while the rejoined target's instance still starts aborts at once with
+    # "ETL ... is starting on this target; try again shortly": wait for every instance first.)
+    wait_etl_serves_everywhere(etl_cluster, esrc, etl)
+    jid = start_ok(etl_cluster.url, esrc, {"id": etl}, dst="edst-kill")
+    st = wait_job(etl_cluster, jid, timeout=60)
+    assert not st["aborted"] and not st["err"], st
+    fh.assert_intact(etl_cluster, "edst-kill", ETL_OBJECTS, timeout=30)
+    fh.assert_no_temp_files([t.tmp_dir for t in etl_cluster.targets])
+
+
+def wait_job_despite_a_dead_node(cluster, jid: str) -> dict:
+    def ended():
+        st = status(cluster.url, jid)
+        return st if st["end_time"] > 0 else None
+
+    st = kh.wait_until(ended, 60, f"job {jid} ends after a target died", interval=0.2,
+                       on_fail=cluster.log_tails)
+    if st["aborted"] or st["err"]:
+        assert st["err"] or st.get("abort-err"), f"failed with no error text: {st}"
+    return st
+
+
+def test_proxy_restart_during_an_offline_job(etl_cluster, etls, esrc):
+    etl = "proxy-restart"
+    etls.init_ok(offline_msg(etl_cluster, etl, "--delay", "0.4"))
+    jid = start_ok(etl_cluster.url, esrc, {"id": etl}, dst="edst-proxy")
+    time.sleep(0.8)
+    port = etl_cluster.proxy.port
+    etl_cluster.proxy.kill()
+    etl_cluster.start_proxy(port=port)
+    etl_cluster.wait_targets(3)
+    r = requests.get(f"{etl_cluster.url}/v1/cluster", params={"what": "status"},
+                     json={"ID": jid, "Kind": "", "DaemonID": "", "Bck": None, "Buckets": None},
+                     timeout=30)
+    print(f"the restarted proxy on the job: {r.status_code} {r.text[:200]}")
+    if r.status_code == 200:
+        st = wait_job_despite_a_dead_node(etl_cluster, jid)
+        if not st["aborted"] and not st["err"]:
+            fh.assert_intact(etl_cluster, "edst-proxy", ETL_OBJECTS, timeout=30)
+    else:  # the new proxy does not know the job: it says so clearly
+        assert r.status_code == 404 and jid in r.text, f"{r.status_code} {r.text[:300]}"
+    fh.assert_intact(etl_cluster, esrc, ETL_OBJECTS)
+    # The ETL is still known to the restarted proxy and serves.
+    wait_etl_serves_everywhere(etl_cluster, esrc, etl, timeout=30)
+    fh.assert_no_temp_files([t.tmp_dir for t in etl_cluster.targets])
