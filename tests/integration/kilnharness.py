@@ -48,6 +48,8 @@ def track(ps: psutil.Process) -> None:
 # Every kilnd log file, and how far it has been scanned for fatal reports.
 _log_offsets: dict[Path, int] = {}
 FATAL_MARKER = b"kilnd fatal:"
+# A sanitized kilnd (scripts/test-asan) reports there too, before it aborts.
+SANITIZER_MARKERS = (b"ERROR: AddressSanitizer", b"runtime error:", b"ERROR: LeakSanitizer")
 
 
 def watch_log(path: Path) -> None:
@@ -74,7 +76,7 @@ def new_fatal_reports() -> list[str]:
             data = data[: data.rfind(b"\n") + 1]
             _log_offsets[path] = offset + len(data)
             for line in data.splitlines():
-                if FATAL_MARKER in line:
+                if FATAL_MARKER in line or any(m in line for m in SANITIZER_MARKERS):
                     found.append(f"{path.name}: {line.decode(errors='replace').strip()}")
     return found
 
