@@ -96,6 +96,64 @@ Result<void> applyChecksum(BucketProps &p, QJsonObject json)
                        {"enable_read_range", &p.enableReadRange}});
 }
 
+Result<int> sliceCount(const QString &key, const QJsonValue &v)
+{
+    bool ok = v.isDouble() && v.toDouble() == double(v.toInteger());
+    qint64 n = ok ? v.toInteger() : 0;
+    if (v.isString())
+        n = v.toString().toLongLong(&ok);
+    if (!ok || n < EcMinSlices || n > EcMaxSlices)
+        return badValue(key, v,
+                        QStringLiteral("an integer in [%1, %2]").arg(EcMinSlices).arg(EcMaxSlices));
+    return int(n);
+}
+
+Result<qint64> sizeLimit(const QJsonValue &v)
+{
+    bool ok = v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(v.toInteger());
+    qint64 n = ok ? v.toInteger() : 0;
+    if (v.isString())
+        n = v.toString().toLongLong(&ok);
+    if (!ok || n < 0)
+        return badValue(QStringLiteral("ec.objsize_limit"), v,
+                        QStringLiteral("a non-negative size in bytes"));
+    return n;
+}
+
+// The ec section: sizes are validated and set; enabled=true is not implemented yet.
+Result<void> applyEc(BucketProps &p, const QJsonObject &json)
+{
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
+        const QString key = QStringLiteral("ec.") + it.key();
+        if (it.key() == "enabled") {
+            auto on = boolean(key, it.value());
+            if (!on)
+                return on.error();
+            if (*on)
+                return makeError(ErrorCode::Unsupported,
+                                 QStringLiteral("cannot enable erasure coding on %1 - not "
+                                                "implemented yet")
+                                     .arg(bucketCname(p.name)),
+                                 QStringLiteral("ErrNotImpl"));
+            p.ec.enabled = false;
+        } else if (it.key() == "data_slices" || it.key() == "parity_slices") {
+            auto n = sliceCount(key, it.value());
+            if (!n)
+                return n.error();
+            (it.key() == "data_slices" ? p.ec.dataSlices : p.ec.paritySlices) = *n;
+        } else if (it.key() == "objsize_limit") {
+            auto n = sizeLimit(it.value());
+            if (!n)
+                return n.error();
+            p.ec.objsizeLimit = *n;
+        } else {
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("unknown bucket property \"%1\"").arg(key));
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 QJsonObject BucketProps::toAisProps() const
@@ -120,7 +178,11 @@ QJsonObject BucketProps::toAisProps() const
         // AIS's defaults: two-way mirroring when enabled (it is not), objects and metadata
         // written immediately.
         {"mirror", QJsonObject{{"copies", 2}, {"burst_buffer", 0}, {"enabled", false}}},
-        {"ec", QJsonObject{{"enabled", false}}},
+        {"ec",
+         QJsonObject{{"enabled", ec.enabled},
+                     {"data_slices", ec.dataSlices},
+                     {"parity_slices", ec.paritySlices},
+                     {"objsize_limit", ec.objsizeLimit}}},
         {"lru", QJsonObject{{"enabled", false}}},
         {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
     };
@@ -159,6 +221,13 @@ BucketProps BucketProps::fromJson(const QJsonObject &json)
     p.validateWarmGet = checksum.value("validate_warm_get").toBool(false);
     p.validateObjMove = checksum.value("validate_obj_move").toBool(false);
     p.enableReadRange = checksum.value("enable_read_range").toBool(false);
+    const QJsonObject ec = json.value("ec").toObject();
+    if (auto n = sliceCount({}, ec.value("data_slices")))
+        p.ec.dataSlices = *n;
+    if (auto n = sliceCount({}, ec.value("parity_slices")))
+        p.ec.paritySlices = *n;
+    if (auto n = sizeLimit(ec.value("objsize_limit")); n && ec.contains("objsize_limit"))
+        p.ec.objsizeLimit = *n;
     if (json.contains("access")) {
         if (auto bits = accessBits(json.value("access")))
             p.access = *bits;
@@ -184,6 +253,11 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
             if (!it.value().isObject())
                 return badValue(key, it.value(), QStringLiteral("an object"));
             if (auto ok = applyChecksum(next, it.value().toObject()); !ok)
+                return ok;
+        } else if (key == "ec") {
+            if (!it.value().isObject())
+                return badValue(key, it.value(), QStringLiteral("an object"));
+            if (auto ok = applyEc(next, it.value().toObject()); !ok)
                 return ok;
         } else if (key == "access") {
             auto bits = accessBits(it.value());

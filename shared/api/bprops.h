@@ -10,8 +10,22 @@ namespace Kiln::Api {
 // AIS access bits (api/apc/access.go): a new bucket allows everything.
 inline constexpr quint64 AccessAll = ~quint64(0);
 
+// AIS's slice count bounds for ec.data_slices and ec.parity_slices.
+inline constexpr int EcMinSlices = 1;
+inline constexpr int EcMaxSlices = 32;
+
+// AIS's ECConf as a bucket carries it. Only the sizes can be set so far: enabling EC is refused
+// as not implemented until the data path (slices on PUT, rebuild on GET) exists.
+struct EcProps
+{
+    bool enabled = false;
+    int dataSlices = 1;
+    int paritySlices = 1;
+    qint64 objsizeLimit = 256 * 1024; // smaller objects are replicated whole
+};
+
 // Properties of one ais:// bucket that Kiln stores and acts on. The rest of AIS's Bprops
-// (mirror, EC, LRU, chunks, rate limits, ...) keep AIS's defaults and cannot be changed here.
+// (mirror, LRU, chunks, rate limits, ...) keep AIS's defaults and cannot be changed here.
 struct BucketProps
 {
     QString name;
@@ -26,6 +40,7 @@ struct BucketProps
     bool validateObjMove = false;
     bool enableReadRange = false;
     quint64 access = AccessAll; // enforced once the security issue lands
+    EcProps ec;
     QString renamingTo; // a move-bck is under way: the bucket takes no writes (AIS "Renamed")
 
     // The JSON AIS puts in the Ais-Bucket-Props header (the Go client parses it).
@@ -33,8 +48,8 @@ struct BucketProps
     QJsonObject toJson() const; // persisted form
     static BucketProps fromJson(const QJsonObject &json);
 
-    // Applies AIS's BpropsToSet (set-bprops, create-bck with props): versioning, checksum and
-    // access. Other sections are refused with AIS's not-implemented error; unknown keys and
+    // Applies AIS's BpropsToSet (set-bprops, create-bck with props): versioning, checksum,
+    // access and the EC sizes. Other sections are refused with AIS's not-implemented error; unknown keys and
     // bad values with 400. Nothing changes when it fails.
     Result<void> apply(const QJsonObject &toSet);
     // reset-bprops: everything but name, bid and creation time back to the defaults.

@@ -68,6 +68,38 @@ TEST(BucketPropsTest, PersistedFormRoundTripsAndOldFormKeepsDefaults)
     EXPECT_EQ(old.access, AccessAll);
 }
 
+TEST(BucketPropsTest, EcSizesAreValidatedSetAndPersisted)
+{
+    BucketProps p;
+    const QJsonObject fresh = p.toAisProps()["ec"].toObject();
+    EXPECT_FALSE(fresh["enabled"].toBool());
+    EXPECT_EQ(fresh["objsize_limit"].toInteger(), 262144);
+    ASSERT_TRUE(p.apply(parse(
+        R"({"ec":{"enabled":false,"data_slices":"2","parity_slices":1,"objsize_limit":1024}})")));
+    EXPECT_EQ(p.ec.dataSlices, 2);
+    EXPECT_EQ(p.ec.paritySlices, 1);
+    EXPECT_EQ(p.ec.objsizeLimit, 1024);
+    const QJsonObject ec = p.toAisProps()["ec"].toObject();
+    EXPECT_EQ(ec["data_slices"].toInt(), 2);
+    EXPECT_EQ(ec["objsize_limit"].toInteger(), 1024);
+    const BucketProps back = BucketProps::fromJson(p.toJson());
+    EXPECT_EQ(back.ec.dataSlices, 2);
+    EXPECT_EQ(back.ec.paritySlices, 1);
+    EXPECT_EQ(back.ec.objsizeLimit, 1024);
+    for (const char *bad : {R"({"ec":{"data_slices":0}})", R"({"ec":{"parity_slices":33}})",
+                            R"({"ec":{"data_slices":"x"}})", R"({"ec":{"objsize_limit":-1}})",
+                            R"({"ec":{"data_slices":1.5}})", R"({"ec":{"colour":1}})",
+                            R"({"ec":{"data_slices":3,"enabled":true}})"}) {
+        EXPECT_FALSE(p.apply(parse(bad))) << bad;
+        EXPECT_EQ(p.ec.dataSlices, 2) << bad;
+        EXPECT_EQ(p.ec.paritySlices, 1) << bad;
+    }
+    EXPECT_EQ(p.apply(parse(R"({"ec":{"parity_slices":33}})")).error().code,
+              ErrorCode::InvalidArgument);
+    p.reset();
+    EXPECT_EQ(p.ec.dataSlices, 1);
+}
+
 TEST(BucketPropsTest, ResetKeepsIdentity)
 {
     BucketProps p;
