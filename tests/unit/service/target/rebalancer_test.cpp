@@ -117,6 +117,15 @@ protected:
 
     bool isLocal(const QString &name) const { return bool(m_store->stat("bck", name)); }
 
+    // A second target joins and this one goes out of placement with these flags.
+    void outOfPlacement(quint64 flags)
+    {
+        m_smap.upsertTarget(target("t2", 9002));
+        Cluster::Snode self = m_self;
+        self.flags = flags;
+        m_smap.upsertTarget(self);
+    }
+
     bool idleOn(qint64 version) const
     {
         return m_rebalancer->isIdle() && m_rebalancer->smapVersion() == version;
@@ -253,10 +262,7 @@ TEST_F(RebalancerTest, StopEndsTheRunAfterTheSendsInFlight)
 TEST_F(RebalancerTest, ATargetOutOfPlacementSendsEverythingIncludingObjectsWrittenMidPass)
 {
     putMany(20);
-    m_smap.upsertTarget(target("t2", 9002));
-    Cluster::Snode leaving = m_self;
-    leaving.flags = Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagLeaving;
-    m_smap.upsertTarget(leaving);
+    outOfPlacement(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagLeaving);
     m_sender.hold = true;
     m_rebalancer->onSmapChanged();
     ASSERT_TRUE(waitUntil([&] { return m_sender.sent.size() == 8; }));
@@ -272,10 +278,7 @@ TEST_F(RebalancerTest, ATargetOutOfPlacementSendsEverythingIncludingObjectsWritt
 TEST_F(RebalancerTest, ATargetLeavingForGoodClosesWritesAndSendsWhatCommittedBeforeTheClose)
 {
     putMany(10);
-    m_smap.upsertTarget(target("t2", 9002));
-    Cluster::Snode leaving = m_self;
-    leaving.flags = Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagLeaving;
-    m_smap.upsertTarget(leaving);
+    outOfPlacement(Cluster::Snode::FlagMaintenance | Cluster::Snode::FlagLeaving);
     // A commit that got through the gate just before it closed, still renaming its file.
     std::optional<WriteGate::Pass> inFlight(m_store->writeGate().enter());
     m_rebalancer->onSmapChanged();
@@ -297,10 +300,7 @@ TEST_F(RebalancerTest, ATargetLeavingForGoodClosesWritesAndSendsWhatCommittedBef
 
 TEST_F(RebalancerTest, AfterALeavingTargetsLastPassAWriteIsRefusedWith503AndLeavesNoTempFile)
 {
-    m_smap.upsertTarget(target("t2", 9002));
-    Cluster::Snode decommissioned = m_self;
-    decommissioned.flags = Cluster::Snode::FlagDecommission;
-    m_smap.upsertTarget(decommissioned);
+    outOfPlacement(Cluster::Snode::FlagDecommission);
     m_rebalancer->onSmapChanged();
     ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
     auto writer = m_store->beginWrite("bck", "too-late");
@@ -317,10 +317,7 @@ TEST_F(RebalancerTest, AfterALeavingTargetsLastPassAWriteIsRefusedWith503AndLeav
 TEST_F(RebalancerTest, MaintenanceKeepsWritesOpen)
 {
     putMany(5);
-    m_smap.upsertTarget(target("t2", 9002));
-    Cluster::Snode maintenance = m_self;
-    maintenance.flags = Cluster::Snode::FlagMaintenance;
-    m_smap.upsertTarget(maintenance);
+    outOfPlacement(Cluster::Snode::FlagMaintenance);
     m_rebalancer->onSmapChanged();
     ASSERT_TRUE(waitUntil([&] { return idleOn(m_smap.version()); }));
     EXPECT_FALSE(m_store->writeGate().closed());
