@@ -112,12 +112,16 @@ Result<void> ClusterSupervisor::start()
                                 + common};
     m_children.append(proxy);
     for (int i = 1; i <= m_options.targets; ++i) {
+        QStringList mountpaths;
+        for (int m = 1; m_options.mountpaths > 1 && m <= m_options.mountpaths; ++m)
+            mountpaths << "--mountpath"
+                       << QStringLiteral("%1/target-%2/mp%3").arg(m_options.dataDir).arg(i).arg(m);
         m_children.append(new Child{
             QStringLiteral("target-%1").arg(i),
             QStringList{"target", "--data",
                         QStringLiteral("%1/target-%2").arg(m_options.dataDir).arg(i), "--proxy-url",
                         endpoint()}
-                + common
+                + common + mountpaths
                 + (m_options.venvDir.isEmpty() ? QStringList()
                                                : QStringList{"--venv-dir", m_options.venvDir})});
     }

@@ -17,6 +17,7 @@ namespace Kiln::Cluster {
 struct ClusterOptions
 {
     int targets = 3;
+    int mountpaths = 1; // per target: <data>/target-N/mp1.. (mirroring needs 2 or more)
     QString dataDir;
     QString host = QStringLiteral("127.0.0.1");
     int port = 8080; // proxy port; 0 = any free port

@@ -29,6 +29,7 @@ Options:
   --proxy-url URL            target: the primary proxy, e.g. http://127.0.0.1:8080
   --mountpath DIR            target: an object folder (repeat for several; default DIR/mp1)
   --targets N                cluster: number of targets (default 3)
+  --mountpaths N             cluster: mountpaths per target (default 1)
   --venv-dir DIR             target, cluster: shared Python venvs of ETLs
                              (default $XDG_CACHE_HOME/kiln/venvs)
   --promote-root DIR         the only folder `ais object promote` takes files from
@@ -63,7 +64,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsCert, tlsKey, tlsCa});
+                             targets, mountpaths, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsCert, tlsKey, tlsCa});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -128,6 +129,7 @@ public:
     const QCommandLineOption proxyUrl{"proxy-url", "proxy", "URL"};
     const QCommandLineOption mountpath{"mountpath", "mountpath", "DIR"};
     const QCommandLineOption targets{"targets", "targets", "N"};
+    const QCommandLineOption mountpaths{"mountpaths", "mountpaths", "N"};
     const QCommandLineOption kaInterval{"keepalive-interval", "interval", "DUR"};
     const QCommandLineOption kaTimeout{"keepalive-timeout", "timeout", "DUR"};
     const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
@@ -179,6 +181,8 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
     if (auto done = f.setInt(f.port, 0, 65535, c.port); !done)
         return done.error();
     if (auto done = f.setInt(f.targets, 1, 64, c.targets); !done)
+        return done.error();
+    if (auto done = f.setInt(f.mountpaths, 1, 16, c.mountpaths); !done)
         return done.error();
     if (auto done = f.setDuration(f.kaInterval, c.keepaliveInterval); !done)
         return done.error();
@@ -319,6 +323,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     }
     if (flags.isSet(flags.targets))
         return usageError("--targets is for cluster only");
+    if (flags.isSet(flags.mountpaths))
+        return usageError("--mountpaths is for cluster only (a node takes --mountpath DIR)");
     cmd.node.role = cmd.kind == Command::Kind::Proxy ? Role::Proxy : Role::Target;
     if (auto done = loadConfigFile(flags, cmd.node); !done)
         return done.error();

@@ -1,6 +1,7 @@
 #include "service/proxy/bucketactions.h"
 
 #include "service/http/exchange.h"
+#include "service/mirror/mountpathcheck.h"
 #include "service/http/router.h"
 #include "service/proxy/jobcontrol.h"
 #include "shared/api/actmsg.h"
@@ -183,24 +184,69 @@ void BucketActions::onPatch(Http::Exchange ex)
     auto act = Api::ActMsg::parse(ex.body());
     if (!act)
         return ex.fail(act.error());
-    Result<Api::BucketProps> changed = makeError(ErrorCode::Internal, {});
     if (act->action == Api::Action::SetBprops) {
         if (!act->value.isObject())
             return ex.fail(makeError(ErrorCode::InvalidArgument,
                                      "set-bprops: the value must be an object of properties"));
-        changed = m_deps.bmd.setProps(bucket, act->value.toObject());
-    } else if (act->action == Api::Action::ResetBprops) {
-        changed = m_deps.bmd.resetProps(bucket);
-    } else {
-        return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                 QStringLiteral("invalid action \"%1\"").arg(act->action)));
+        return changeProps(ex, bucket, act->action, act->value.toObject());
     }
-    if (!changed)
-        return ex.fail(changed.error());
-    Log::proxy().info("bucket {} props: {} (bmd v{})", Api::bucketCname(bucket), act->action,
+    if (act->action == Api::Action::ResetBprops)
+        return changeProps(ex, bucket, act->action, {});
+    ex.fail(makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("invalid action \"%1\"").arg(act->action)));
+}
+
+void BucketActions::changeProps(Http::Exchange ex, const QString &bucket, const QString &action,
+                                const QJsonObject &toSet)
+{
+    const Api::BucketProps before = *m_deps.bmd.bucket(bucket);
+    Api::BucketProps next = before;
+    if (action == Api::Action::ResetBprops)
+        next.reset();
+    else if (auto ok = next.apply(toSet); !ok)
+        return ex.fail(ok.error());
+    auto commit = [this, ex, bucket, action, toSet, copiesBefore = before.effectiveCopies()](
+                      const Result<void> &checked) mutable {
+        if (!checked)
+            return ex.fail(checked.error());
+        if (!m_deps.bmd.bucket(bucket))
+            return ex.fail(makeError(ErrorCode::NotFound,
+                                     QStringLiteral("bucket %1 does not exist")
+                                         .arg(Api::bucketCname(bucket)),
+                                     "ErrBckNotFound"));
+        auto changed = action == Api::Action::ResetBprops ? m_deps.bmd.resetProps(bucket)
+                                                          : m_deps.bmd.setProps(bucket, toSet);
+        if (!changed)
+            return ex.fail(changed.error());
+        propsChanged(ex, bucket, action, copiesBefore);
+    };
+    const int copies = next.effectiveCopies();
+    if (copies > 1 && copies > before.effectiveCopies())
+        return Mirror::checkCopies(m_deps.nam, m_deps.smap.targets(), copies, this,
+                                   std::move(commit));
+    commit(Result<void>{});
+}
+
+void BucketActions::propsChanged(Http::Exchange ex, const QString &bucket, const QString &action,
+                                 int copiesBefore)
+{
+    Log::proxy().info("bucket {} props: {} (bmd v{})", Api::bucketCname(bucket), action,
                       m_deps.bmd.version());
-    // AIS answers the props change with an xaction id; there is no job behind it here.
-    m_deps.bmdUpdated([ex]() mutable { ex.ok(); });
+    const int copies = m_deps.bmd.bucket(bucket)->effectiveCopies();
+    if (copies == copiesBefore) {
+        // AIS answers the props change with an xaction id; there is no job behind it here.
+        return m_deps.bmdUpdated([ex]() mutable { ex.ok(); });
+    }
+    // The objects already stored gain (or lose) copies: AIS's make-n-copies, answered with its id.
+    Xact::JobSpec spec;
+    spec.id = JobControl::newJobId();
+    spec.kind = Api::KindMakeNCopies;
+    spec.srcBucket = bucket;
+    spec.dstBucket = bucket;
+    spec.msg.continueOnError = true;
+    Log::proxy().info("bucket {}: {} -> {} copies, job {} ({})", Api::bucketCname(bucket),
+                      copiesBefore, copies, spec.id, Api::KindMakeNCopies);
+    m_deps.bmdUpdated([this, ex, spec]() mutable { m_deps.jobs.start(ex, spec); });
 }
 
 } // namespace Kiln::Proxy

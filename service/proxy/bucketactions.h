@@ -7,6 +7,8 @@
 
 #include <functional>
 
+class QNetworkAccessManager;
+
 namespace Kiln::Http {
 class Exchange;
 class Router;
@@ -35,6 +37,8 @@ public:
     {
         Api::Bmd &bmd;
         JobControl &jobs;
+        QNetworkAccessManager &nam; // mirror.copies is checked with the targets
+        const Cluster::Smap &smap;
         // Persists the bucket metadata and pushes it to every target, then calls back.
         std::function<void(std::function<void()>)> bmdUpdated;
     };
@@ -50,6 +54,11 @@ private:
     void startCreating(Http::Exchange ex, const Xact::JobSpec &spec, const QString &source);
     void moveBucket(Http::Exchange ex, const QString &bucket);
     void onPatch(Http::Exchange ex);
+    // Sets props once the targets can hold them; a change of mirror.copies starts make-n-copies.
+    void changeProps(Http::Exchange ex, const QString &bucket, const QString &action,
+                     const QJsonObject &toSet);
+    void propsChanged(Http::Exchange ex, const QString &bucket, const QString &action,
+                      int copiesBefore);
 
     Deps m_deps;
 };

@@ -29,7 +29,8 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
                  [this](const QString &name) { return m_etl.md().find(name) != nullptr; },
                  m_config.effectivePromoteRoot()})
     , m_buckets(
-          {m_bmd, m_jobs, [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
+          {m_bmd, m_jobs, m_nam, m_smap,
+           [this](std::function<void()> done) { bmdUpdated(std::move(done)); }})
     , m_summary(m_smap, m_bmd, m_nam)
     , m_clusterInfo(
           m_nam, m_smap, [this](Http::Exchange ex) { onDaemonGet(std::move(ex)); },

@@ -29,6 +29,7 @@ struct WriteSettings
 {
     QString checksumType = QStringLiteral("xxhash2"); // AIS 5.0's default
     bool versioning = true;
+    int copies = 1; // mirror.copies while mirroring is enabled (see Mirror::Replicas)
 };
 
 } // namespace Kiln::Target

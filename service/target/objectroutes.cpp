@@ -1,6 +1,7 @@
 #include "service/target/objectroutes.h"
 
 #include "service/http/bodysource.h"
+#include "service/mirror/replicas.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
@@ -17,6 +18,8 @@
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
 #include "shared/core/logging.h"
+
+#include <QtConcurrent>
 
 #include <QFile>
 
@@ -120,6 +123,29 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
+    const int copies = m_ctx.store.writeSettings(bucket).copies;
+    if (copies > 1 && m_ctx.store.mountpaths().size() > 1) {
+        // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
+        // copy is passed over (and repaired) on the I/O pool.
+        Mirror::Replicas *replicas = &m_ctx.store.replicas();
+        QtConcurrent::run(m_ctx.store.ioPool(),
+                          [replicas, bucket, object, copies] {
+                              return replicas->pickVerified(bucket, object, copies);
+                          })
+            .then(this, [this, ex](const Result<ObjectInfo> &picked) mutable {
+                if (!picked)
+                    return ex.fail(picked.error());
+                serve(ex, *picked);
+            });
+        return;
+    }
+    serve(ex, *info);
+}
+
+void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked)
+{
+    const ObjectInfo *info = &picked;
+    const QString &bucket = picked.bucket, &object = picked.name;
     auto file = m_ctx.store.openForRead(*info);
     if (!file)
         return ex.fail(m_ctx.objectNotFound(bucket, object));
@@ -163,9 +189,12 @@ void ObjectRoutes::onHead(Http::Exchange ex)
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
     headers.emplaceBack(Api::Header::Location,
                         QStringLiteral("%1:%2").arg(m_ctx.self.tag(), info->mountpath).toUtf8());
-    // A list of paths, as Go prints a slice.
-    headers.emplaceBack(Api::Header::MirrorPaths, '[' + info->mountpath.toUtf8() + ']');
-    headers.emplaceBack(Api::Header::MirrorCopies, "1");
+    // A list of paths, as Go prints a slice; a mirrored object's copies that are on disk.
+    QStringList present{info->mountpath};
+    if (m_ctx.store.mountpaths().size() > 1)
+        present = m_ctx.store.replicas().presentMountpaths(bucket, object);
+    headers.emplaceBack(Api::Header::MirrorPaths, '[' + present.join(' ').toUtf8() + ']');
+    headers.emplaceBack(Api::Header::MirrorCopies, QByteArray::number(present.size()));
     headers.emplaceBack(Api::Header::BucketName, bucket.toUtf8());
     headers.emplaceBack(Api::Header::BucketProvider, Api::ProviderAis);
     headers.emplaceBack("Content-Length", QByteArray::number(info->size));

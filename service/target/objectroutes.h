@@ -47,6 +47,8 @@ public:
 
 private:
     void onGet(Http::Exchange ex);
+    // Sends the object's bytes (or the range asked for) from info's file.
+    void serve(Http::Exchange ex, const ObjectInfo &info);
     void onHead(Http::Exchange ex);
     void onPut(Http::Exchange ex);
     void onPost(Http::Exchange ex);

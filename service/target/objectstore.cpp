@@ -1,5 +1,6 @@
 #include "service/target/objectstore.h"
 
+#include "service/mirror/replicas.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
 #include "shared/api/names.h"
@@ -42,6 +43,7 @@ QString randomSuffix()
 ObjectStore::ObjectStore(const QStringList &mountpaths, QObject *parent)
     : QObject(parent)
     , m_mountpaths(mountpaths)
+    , m_replicas(std::make_unique<Mirror::Replicas>(*this))
 {
     m_pool.setObjectName("kiln-io");
     m_pool.setMaxThreadCount(std::max(4, QThread::idealThreadCount() * 2));
@@ -181,10 +183,23 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
     info.name = name;
     info.mountpath = mountpathFor(bucket, name);
     info.path = objectPath(info.mountpath, bucket, name);
-    const QByteArray path = QFile::encodeName(info.path);
+    QByteArray path = QFile::encodeName(info.path);
     struct stat st
     { };
-    if (::stat(path.constData(), &st) != 0 || !S_ISREG(st.st_mode))
+    bool found = ::stat(path.constData(), &st) == 0 && S_ISREG(st.st_mode);
+    // A mirrored object whose primary's mountpath lost it: any copy stands in until resilver.
+    for (qsizetype i = 0; !found && m_mountpaths.size() > 1 && i < m_mountpaths.size(); ++i) {
+        if (m_mountpaths[i] == info.mountpath)
+            continue;
+        const QString copy = objectPath(m_mountpaths[i], bucket, name);
+        path = QFile::encodeName(copy);
+        if (::stat(path.constData(), &st) == 0 && S_ISREG(st.st_mode)) {
+            found = true;
+            info.mountpath = m_mountpaths[i];
+            info.path = copy;
+        }
+    }
+    if (!found)
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
                          "ErrObjNotFound");
@@ -323,10 +338,15 @@ Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
     struct stat st
     { };
     const QByteArray encoded = QFile::encodeName(path);
-    if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode))
+    // Copies on the other mountpaths go first: an object is never left with only stale copies.
+    const int copiesRemoved = m_mountpaths.size() > 1 ? m_replicas->removeCopies(bucket, name) : 0;
+    if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (copiesRemoved > 0)
+            return {};
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
                          "ErrObjNotFound");
+    }
     m_meta.drop(encoded);
     if (::unlink(encoded.constData()) != 0)
         return makeError(
@@ -396,6 +416,12 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
             }
         }
         Api::sortInAisOrder(entries);
+        // A mirrored object has a copy on several mountpaths: it is one object.
+        entries.erase(std::unique(entries.begin(), entries.end(),
+                                  [](const Api::LsoEntry &a, const Api::LsoEntry &b) {
+                                      return a.name == b.name;
+                                  }),
+                      entries.end());
         Api::LsoPage page;
         page.uuid = msg.uuid;
         const int pageSize = msg.effectivePageSize();
@@ -443,6 +469,11 @@ QFuture<Result<QList<ObjectInfo>>> ObjectStore::walk(const QString &bucket,
             std::sort(out.begin(), out.end(), [](const ObjectInfo &a, const ObjectInfo &b) {
                 return Api::aisNameLess(a.name, b.name);
             });
+            out.erase(std::unique(out.begin(), out.end(),
+                                  [](const ObjectInfo &a, const ObjectInfo &b) {
+                                      return a.name == b.name;
+                                  }),
+                      out.end());
             return out;
         });
 }

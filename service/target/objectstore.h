@@ -17,6 +17,10 @@
 
 class QFile;
 
+namespace Kiln::Mirror {
+class Replicas;
+}
+
 namespace Kiln::Target {
 
 class ObjectWriter;
@@ -50,6 +54,8 @@ public:
     Result<void> open();
     const QStringList &mountpaths() const { return m_mountpaths; }
     QThreadPool *ioPool() { return &m_pool; }
+    // The objects' copies on the other mountpaths (mirror.copies).
+    Mirror::Replicas &replicas() const { return *m_replicas; }
 
     Result<void> createBucket(const QString &bucket);
     // Moves the bucket's folders to trash/ at once and deletes them in the background.
@@ -108,6 +114,7 @@ private:
     QHash<QString, WriteSettings> m_settings;
     mutable MetaCache m_meta;
     WriteGate m_gate;
+    std::unique_ptr<Mirror::Replicas> m_replicas;
 };
 
 } // namespace Kiln::Target

@@ -1,5 +1,6 @@
 #include "service/target/objectwriter.h"
 
+#include "service/mirror/replicas.h"
 #include "service/target/objectstore.h"
 #include "service/target/xattrs.h"
 #include "shared/core/logging.h"
@@ -262,6 +263,19 @@ Result<ObjectInfo> refuseLeaving(int fd, const QString &tempPath, const ObjectIn
                      QStringLiteral("ErrTargetLeaving"));
 }
 
+// Once the primary is in place: the bucket's copies on the other mountpaths (or none), before
+// the write is answered. Blocking.
+Result<ObjectInfo> mirror(const ObjectStore *store, Result<ObjectInfo> committed)
+{
+    if (!committed || store->mountpaths().size() <= 1)
+        return committed;
+    const int copies = store->writeSettings(committed->bucket).copies;
+    if (auto copied = store->replicas().replicate(committed->bucket, committed->name, copies);
+        !copied)
+        return copied.error();
+    return committed;
+}
+
 } // namespace
 
 Result<ObjectInfo> ObjectWriter::commitNow()
@@ -281,7 +295,7 @@ Result<ObjectInfo> ObjectWriter::commitNow()
                                 m_store->bucketDir(info.mountpath, info.bucket),
                                 CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
     m_store->forgetMeta(info.path);
-    return committed;
+    return mirror(m_store, std::move(committed));
 }
 
 QFuture<Result<ObjectInfo>> ObjectWriter::commit()
@@ -305,7 +319,7 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
             return refuseLeaving(fd, tempPath, info);
         auto committed = commitFile(fd, info, tempPath, bucketRoot, policy);
         store->forgetMeta(info.path);
-        return committed;
+        return mirror(store, std::move(committed));
     });
 }
 

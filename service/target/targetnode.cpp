@@ -22,6 +22,7 @@ constexpr int LeaveDeadlineMs = 120000;
 TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     : Node::NodeBase(std::move(config), Cluster::NodeType::Target, parent)
     , m_store(m_config.effectiveMountpaths())
+    , m_resilver(m_store)
     , m_runtime(Runtime::makeRuntime(m_config))
     , m_etl(m_runtime.get(), m_config.dataDir, m_config.id)
     , m_comm(&m_etl)
@@ -223,8 +224,10 @@ void TargetNode::applyWriteSettings()
 {
     QHash<QString, WriteSettings> settings;
     for (const Api::BucketProps &props : m_bmd.buckets())
-        settings.insert(props.name, WriteSettings{props.checksumType, props.versioning});
+        settings.insert(props.name, WriteSettings{props.checksumType, props.versioning,
+                                                  props.effectiveCopies()});
     m_store.setWriteSettings(settings);
+    m_resilver.onSettings(settings);
 }
 
 void TargetNode::applyBmd(const Api::Bmd &bmd, std::function<void()> saved)

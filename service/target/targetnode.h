@@ -2,6 +2,7 @@
 
 #include "service/etl/communicator.h"
 #include "service/etl/etlmanager.h"
+#include "service/mirror/resilver.h"
 #include "service/node/nodebase.h"
 #include "service/runtime/instance.h"
 #include "service/target/bucketroutes.h"
@@ -89,6 +90,7 @@ private:
 
     Cluster::Snode m_proxy; // where joins and keepalives go
     ObjectStore m_store;
+    Mirror::Resilver m_resilver; // copies restored at start (mirrored buckets)
     qint64 m_etlMdVersion = -1;
     std::unique_ptr<Runtime::Runtime> m_runtime;
     Etl::EtlManager m_etl;

@@ -6,6 +6,7 @@
 #include "service/http/bodydrain.h"
 #include "service/metrics/jobmetrics.h"
 #include "service/metrics/registry.h"
+#include "service/mirror/replicas.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
 #include "service/xact/syncpruner.h"
@@ -24,6 +25,7 @@
 #include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QThread>
+#include <QtConcurrent>
 #include <QUrl>
 
 namespace Kiln::Xact {
@@ -164,6 +166,8 @@ void OfflineJob::pump()
 
 void OfflineJob::process(const Target::ObjectInfo &src)
 {
+    if (m_spec.kind == QLatin1String(Api::KindMakeNCopies))
+        return mirrorOne(src);
     const QString dstName = m_spec.msg.destinationName(src.name);
     if (auto valid = Api::validateObjectName(dstName); !valid)
         return done(src, false, valid.error().message, 400);
@@ -241,6 +245,26 @@ void OfflineJob::copyOne(const Target::ObjectInfo &listed, const QString &dstNam
                     return done(listed, false, removed.error().message, 500);
             }
             delivered(listed, d);
+        });
+}
+
+void OfflineJob::mirrorOne(const Target::ObjectInfo &src)
+{
+    Target::ObjectStore *store = m_deps.store;
+    const int copies = store->writeSettings(src.bucket).copies;
+    QPointer<OfflineJob> self(this);
+    QtConcurrent::run(store->ioPool(),
+                      [store, src, copies] {
+                          return store->replicas().sync(src.bucket, src.name, copies);
+                      })
+        .then(this, [this, self, src](const Result<Mirror::SyncOutcome> &synced) {
+            if (!self)
+                return;
+            if (!synced)
+                return done(src, false, synced.error().message, 500);
+            ++m_locObjs;
+            m_locBytes += src.size * synced->written;
+            done(src, true);
         });
 }
 

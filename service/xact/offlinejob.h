@@ -36,7 +36,7 @@ namespace Kiln::Xact {
 struct JobSpec
 {
     QString id;
-    QString kind; // etl-bck | etl-listrange | copy-bck | copy-listrange | move-bck
+    QString kind; // etl-bck | etl-listrange | copy-bck | copy-listrange | move-bck | make-n-copies
     QString srcBucket;
     QString dstBucket;
     Api::TcbMsg msg;
@@ -94,6 +94,8 @@ private:
     void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
     void discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body);
     void copyOne(const Target::ObjectInfo &src, const QString &dstName);
+    // make-n-copies: the object's copies on this target's mountpaths (Mirror::Replicas::sync).
+    void mirrorOne(const Target::ObjectInfo &src);
     void delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &delivery);
     void maybeFinish();
     bool needsPrune() const;

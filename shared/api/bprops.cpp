@@ -9,6 +9,9 @@
 #include <QJsonDocument>
 #include <QStringList>
 
+#include <algorithm>
+#include <climits>
+
 namespace Kiln::Api {
 namespace {
 
@@ -154,6 +157,45 @@ Result<void> applyEc(BucketProps &p, const QJsonObject &json)
     return {};
 }
 
+Result<int> integer(const QString &key, const QJsonValue &v)
+{
+    bool ok = v.isDouble() && v.toDouble() == double(v.toInteger());
+    qint64 n = ok ? v.toInteger() : 0;
+    if (v.isString())
+        n = v.toString().toLongLong(&ok);
+    if (!ok || n < INT_MIN || n > INT_MAX)
+        return badValue(key, v, QStringLiteral("an integer"));
+    return int(n);
+}
+
+// mirror.enabled, mirror.copies, mirror.burst_buffer; checked as AIS's MirrorConf does (the
+// mountpath count is the proxy's check: it asks the targets).
+Result<void> applyMirror(BucketProps &p, QJsonObject json)
+{
+    for (const char *key : {"copies", "burst_buffer"}) {
+        if (!json.contains(key))
+            continue;
+        auto n = integer(QStringLiteral("mirror.%1").arg(key), json.take(key));
+        if (!n)
+            return n.error();
+        (qstrcmp(key, "copies") == 0 ? p.mirrorCopies : p.mirrorBurst) = *n;
+    }
+    json.remove("util_thresh"); // AIS's older field, accepted and ignored
+    if (auto ok = applyBools(QStringLiteral("mirror"), json, {{"enabled", &p.mirrorEnabled}}); !ok)
+        return ok;
+    if (p.mirrorBurst < 0)
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("invalid mirror.burst_buffer: %1 (expected >0)")
+                             .arg(p.mirrorBurst));
+    if (p.mirrorCopies < 1 || p.mirrorCopies > MaxMirrorCopies
+        || (p.mirrorEnabled && p.mirrorCopies < 2))
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("invalid mirror.copies: %1 (expected value in range [2, %2])")
+                             .arg(p.mirrorCopies)
+                             .arg(MaxMirrorCopies));
+    return {};
+}
+
 } // namespace
 
 QJsonObject BucketProps::toAisProps() const
@@ -175,14 +217,15 @@ QJsonObject BucketProps::toAisProps() const
                      {"validate_warm_get", validateWarmGet},
                      {"validate_obj_move", validateObjMove},
                      {"enable_read_range", enableReadRange}}},
-        // AIS's defaults: two-way mirroring when enabled (it is not), objects and metadata
-        // written immediately.
-        {"mirror", QJsonObject{{"copies", 2}, {"burst_buffer", 0}, {"enabled", false}}},
+        {"mirror",
+         QJsonObject{
+             {"copies", mirrorCopies}, {"burst_buffer", mirrorBurst}, {"enabled", mirrorEnabled}}},
         {"ec",
          QJsonObject{{"enabled", ec.enabled},
                      {"data_slices", ec.dataSlices},
                      {"parity_slices", ec.paritySlices},
                      {"objsize_limit", ec.objsizeLimit}}},
+        // AIS's defaults: no LRU, objects and metadata written immediately.
         {"lru", QJsonObject{{"enabled", false}}},
         {"write_policy", QJsonObject{{"data", "immediate"}, {"md", "immediate"}}},
     };
@@ -228,6 +271,12 @@ BucketProps BucketProps::fromJson(const QJsonObject &json)
         p.ec.paritySlices = *n;
     if (auto n = sizeLimit(ec.value("objsize_limit")); n && ec.contains("objsize_limit"))
         p.ec.objsizeLimit = *n;
+    const QJsonObject mirror = json.value("mirror").toObject();
+    p.mirrorEnabled = mirror.value("enabled").toBool(false);
+    p.mirrorCopies = std::clamp(mirror.value("copies").toInt(2), 1, MaxMirrorCopies);
+    p.mirrorBurst = std::max(0, mirror.value("burst_buffer").toInt(0));
+    if (p.mirrorEnabled && p.mirrorCopies < 2)
+        p.mirrorEnabled = false;
     if (json.contains("access")) {
         if (auto bits = accessBits(json.value("access")))
             p.access = *bits;
@@ -259,6 +308,11 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
                 return badValue(key, it.value(), QStringLiteral("an object"));
             if (auto ok = applyEc(next, it.value().toObject()); !ok)
                 return ok;
+        } else if (key == "mirror") {
+            if (!it.value().isObject())
+                return badValue(key, it.value(), QStringLiteral("an object"));
+            if (auto ok = applyMirror(next, it.value().toObject()); !ok)
+                return ok;
         } else if (key == "access") {
             auto bits = accessBits(it.value());
             if (!bits)
@@ -267,7 +321,7 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
         } else if (it.value().isNull()) {
             continue; // Go omits empty sections, others may send null
         } else {
-            static const QStringList known{"backend_bck", "lru",        "mirror",   "chunks",
+            static const QStringList known{"backend_bck", "lru",        "chunks",
                                            "ec",          "rate_limit", "features", "write_policy",
                                            "extra",       "force"};
             if (!known.contains(key))

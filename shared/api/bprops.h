@@ -9,6 +9,8 @@ namespace Kiln::Api {
 
 // AIS access bits (api/apc/access.go): a new bucket allows everything.
 inline constexpr quint64 AccessAll = ~quint64(0);
+// AIS's upper bound of mirror.copies (MirrorConf.Validate).
+inline constexpr int MaxMirrorCopies = 32;
 
 // AIS's slice count bounds for ec.data_slices and ec.parity_slices.
 inline constexpr int EcMinSlices = 1;
@@ -25,7 +27,7 @@ struct EcProps
 };
 
 // Properties of one ais:// bucket that Kiln stores and acts on. The rest of AIS's Bprops
-// (mirror, LRU, chunks, rate limits, ...) keep AIS's defaults and cannot be changed here.
+// (LRU, chunks, rate limits, ...) keep AIS's defaults and cannot be changed here.
 struct BucketProps
 {
     QString name;
@@ -42,6 +44,12 @@ struct BucketProps
     quint64 access = AccessAll; // enforced once the security issue lands
     EcProps ec;
     QString renamingTo; // a move-bck is under way: the bucket takes no writes (AIS "Renamed")
+    bool mirrorEnabled = false; // mirror.enabled: n-way mirroring across a target's mountpaths
+    int mirrorCopies = 2; // mirror.copies (AIS's default; used only while enabled)
+    int mirrorBurst = 0; // mirror.burst_buffer (kept for the wire; copies are made at once)
+
+    // How many copies each object has on its target: mirror.copies when enabled, else 1.
+    int effectiveCopies() const { return mirrorEnabled ? mirrorCopies : 1; }
 
     // The JSON AIS puts in the Ais-Bucket-Props header (the Go client parses it).
     QJsonObject toAisProps() const;

@@ -61,6 +61,8 @@ inline constexpr char SummaryBucket[] = "summary-bck";
 inline constexpr char KindCopyBucket[] = "copy-bck";
 inline constexpr char KindCopyListRange[] = "copy-listrange";
 inline constexpr char KindMoveBucket[] = "move-bck";
+// Brings a mirrored bucket's objects to mirror.copies copies (AIS apc.ActMakeNCopies).
+inline constexpr char KindMakeNCopies[] = "make-n-copies";
 inline constexpr char KindSummary[] = "summary";
 
 // AIS's object checksum types (cmn/cos/cksum.go).
