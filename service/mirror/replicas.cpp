@@ -142,10 +142,12 @@ Result<Target::ObjectInfo> Replicas::pickVerified(const QString &bucket, const Q
     const QStringList mps = placement(bucket, name);
     const QList<QByteArray> files = paths(bucket, name);
     const int n = int(std::min<qsizetype>(std::max(copies, 1), mps.size()));
-    // The copies by load (ties: placement order), then the other mountpaths as a last resort.
+    // The copies by load (ties: in turn, so reads spread and every copy gets verified), then the
+    // other mountpaths as a last resort.
+    const int first = int(m_turn.fetch_add(1, std::memory_order_relaxed) % unsigned(n));
     QList<int> order;
     for (int i = 0; i < mps.size(); ++i)
-        order.append(i);
+        order.append(i < n ? (first + i) % n : i);
     std::stable_sort(order.begin(), order.begin() + n, [&](int a, int b) {
         return m_reads[size_t(mountpathIndex(mps[a]))].load()
             < m_reads[size_t(mountpathIndex(mps[b]))].load();
@@ -179,8 +181,13 @@ Result<Target::ObjectInfo> Replicas::pickVerified(const QString &bucket, const Q
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
                          "ErrObjNotFound");
     }
-    // The copies not read yet are left to make-n-copies and resilver; the bad ones seen are
-    // rewritten now, so the next GET finds them whole.
+    // The copies not read yet are only checked for presence (a lost mountpath folder); the bad
+    // and missing ones are rewritten now, so the next GET finds them whole.
+    for (int k = int(order.indexOf(good)) + 1; k < order.size(); ++k) {
+        const int i = order[k];
+        if (i < n && ::access(files[i].constData(), F_OK) != 0)
+            bad.append(i);
+    }
     if (!bad.isEmpty())
         repair(bucket, name, files, good, bad);
     Target::ObjectInfo info;

@@ -70,6 +70,7 @@ private:
 
     Target::ObjectStore &m_store;
     std::unique_ptr<std::atomic<int>[]> m_reads; // per store mountpath
+    std::atomic<unsigned> m_turn{0}; // which copy a GET tries first among equally loaded ones
 };
 
 } // namespace Kiln::Mirror

@@ -34,8 +34,8 @@ class Launcher:
         self.clusters = []
         self.supervisors = []
 
-    def cluster(self, targets=3, keepalive=("1s", "5s"), name="cluster"):
-        c = kh.Cluster(self.base / f"{name}-{len(self.clusters)}", targets, keepalive)
+    def cluster(self, targets=3, keepalive=("1s", "5s"), name="cluster", mountpaths=1):
+        c = kh.Cluster(self.base / f"{name}-{len(self.clusters)}", targets, keepalive, mountpaths)
         self.clusters.append(c)
         return c
 

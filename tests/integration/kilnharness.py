@@ -242,11 +242,15 @@ class Proxy(KilndProcess):
 
 
 class Target(KilndProcess):
-    def __init__(self, data: Path, logdir: Path, proxy_url: str, extra=(), name="target"):
+    def __init__(self, data: Path, logdir: Path, proxy_url: str, extra=(), name="target",
+                 mountpaths: int = 1):
         self.data = data
         self.proxy_url = proxy_url
+        self.mountpaths = [data / f"mp{i}" for i in range(1, mountpaths + 1)]
+        folders = [a for mp in self.mountpaths for a in ("--mountpath", mp)] if mountpaths > 1 else []
         super().__init__(
-            ["target", "--data", data, "--proxy-url", proxy_url, "--host", HOST, *extra],
+            ["target", "--data", data, "--proxy-url", proxy_url, "--host", HOST, *folders,
+             *extra],
             logdir,
             name,
         )
@@ -294,8 +298,9 @@ def get_smap(url: str) -> dict:
 class Cluster:
     """A proxy and N target processes started separately (not through `kilnd cluster`)."""
 
-    def __init__(self, base: Path, targets: int, keepalive=("1s", "5s")):
+    def __init__(self, base: Path, targets: int, keepalive=("1s", "5s"), mountpaths: int = 1):
         self.base = base
+        self.mountpaths = mountpaths  # per target: data/mp1 .. data/mpN
         self.keepalive = ["--keepalive-interval", keepalive[0], "--keepalive-timeout", keepalive[1]]
         self.proxy = None
         self.targets: list[Target] = []
@@ -331,7 +336,8 @@ class Cluster:
         raise AssertionError("unreachable")
 
     def start_target(self, data: Path, name: str, wait: bool = True) -> Target:
-        t = Target(data, self.base, self.proxy.url, extra=self.keepalive, name=name)
+        t = Target(data, self.base, self.proxy.url, extra=self.keepalive, name=name,
+                   mountpaths=self.mountpaths)
         self._all.append(t)
         self.targets = [x for x in self.targets if x.data != data] + [t]
         self.targets.sort(key=lambda x: x.name)

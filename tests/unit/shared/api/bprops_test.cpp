@@ -39,7 +39,7 @@ TEST(BucketPropsTest, AFailedApplyChangesNothing)
     BucketProps p;
     for (const char *bad : {R"({"versioning":{"enabled":false},"checksum":{"type":"md4"}})",
                             R"({"versioning":{"enabled":false},"access":"-1x"})",
-                            R"({"versioning":{"enabled":false},"mirror":{"enabled":true}})",
+                            R"({"versioning":{"enabled":false},"mirror":{"enabled":true,"copies":1}})",
                             R"({"versioning":{"enabled":false},"colour":"blue"})"}) {
         EXPECT_FALSE(p.apply(parse(bad))) << bad;
         EXPECT_TRUE(p.versioning) << bad;
@@ -98,6 +98,28 @@ TEST(BucketPropsTest, EcSizesAreValidatedSetAndPersisted)
               ErrorCode::InvalidArgument);
     p.reset();
     EXPECT_EQ(p.ec.dataSlices, 1);
+}
+
+TEST(BucketPropsTest, MirrorIsValidatedSetAndPersisted)
+{
+    BucketProps p;
+    EXPECT_EQ(p.effectiveCopies(), 1);
+    EXPECT_FALSE(p.toAisProps()["mirror"].toObject()["enabled"].toBool());
+    ASSERT_TRUE(p.apply(parse(R"({"mirror":{"enabled":true,"copies":"3"}})")));
+    EXPECT_EQ(p.effectiveCopies(), 3);
+    const BucketProps back = BucketProps::fromJson(p.toJson());
+    EXPECT_TRUE(back.mirrorEnabled);
+    EXPECT_EQ(back.effectiveCopies(), 3);
+    for (const char *bad : {R"({"mirror":{"copies":1}})", R"({"mirror":{"copies":33}})",
+                            R"({"mirror":{"copies":"x"}})", R"({"mirror":{"burst_buffer":-1}})",
+                            R"({"mirror":{"enabled":"maybe"}})", R"({"mirror":3})"}) {
+        EXPECT_FALSE(p.apply(parse(bad))) << bad;
+        EXPECT_EQ(p.effectiveCopies(), 3) << bad;
+    }
+    ASSERT_TRUE(p.apply(parse(R"({"mirror":{"enabled":false}})")));
+    EXPECT_EQ(p.effectiveCopies(), 1);
+    p.reset();
+    EXPECT_FALSE(p.mirrorEnabled);
 }
 
 TEST(BucketPropsTest, ResetKeepsIdentity)
