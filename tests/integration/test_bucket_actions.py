@@ -232,7 +232,8 @@ def test_versioning_access_and_reset(kiln):
      'invalid checksum type "md4" (expecting [crc32c md5 sha256 sha512 xxhash xxhash2 none])'),
     ({"versioning": {"enabled": "maybe"}}, 400, 'invalid bucket property "versioning.enabled"'),
     ({"versioning": {"colour": True}}, 400, 'unknown bucket property "versioning.colour"'),
-    ({"mirror": {"enabled": True}}, 501, 'cannot set bucket property "mirror" of ais://'),
+    ({"lru": {"enabled": True}}, 501, 'cannot set bucket property "lru" of ais://'),
+    ({"mirror": {"enabled": True, "copies": 1}}, 400, "invalid mirror.copies: 1"),
     ({"access": "lots"}, 400, 'invalid bucket property "access" = "lots"'),
     ({"nonsense": 1}, 400, 'unknown bucket property "nonsense"'),
 ])
