@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 
 namespace Kiln::Api {
 namespace {
@@ -99,28 +100,32 @@ Result<void> applyChecksum(BucketProps &p, QJsonObject json)
                        {"enable_read_range", &p.enableReadRange}});
 }
 
-Result<int> sliceCount(const QString &key, const QJsonValue &v)
+// A whole number sent as a JSON number or a decimal string (the CLI sends strings).
+std::optional<qint64> wholeNumber(const QJsonValue &v)
 {
     bool ok = v.isDouble() && v.toDouble() == double(v.toInteger());
     qint64 n = ok ? v.toInteger() : 0;
     if (v.isString())
         n = v.toString().toLongLong(&ok);
-    if (!ok || n < EcMinSlices || n > EcMaxSlices)
+    return ok ? std::optional<qint64>(n) : std::nullopt;
+}
+
+Result<int> sliceCount(const QString &key, const QJsonValue &v)
+{
+    const std::optional<qint64> n = wholeNumber(v);
+    if (!n || *n < EcMinSlices || *n > EcMaxSlices)
         return badValue(key, v,
                         QStringLiteral("an integer in [%1, %2]").arg(EcMinSlices).arg(EcMaxSlices));
-    return int(n);
+    return int(*n);
 }
 
 Result<qint64> sizeLimit(const QJsonValue &v)
 {
-    bool ok = v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(v.toInteger());
-    qint64 n = ok ? v.toInteger() : 0;
-    if (v.isString())
-        n = v.toString().toLongLong(&ok);
-    if (!ok || n < 0)
+    const std::optional<qint64> n = wholeNumber(v);
+    if (!n || *n < 0)
         return badValue(QStringLiteral("ec.objsize_limit"), v,
                         QStringLiteral("a non-negative size in bytes"));
-    return n;
+    return *n;
 }
 
 // The ec section: sizes are validated and set; enabled=true is not implemented yet.
@@ -159,13 +164,10 @@ Result<void> applyEc(BucketProps &p, const QJsonObject &json)
 
 Result<int> integer(const QString &key, const QJsonValue &v)
 {
-    bool ok = v.isDouble() && v.toDouble() == double(v.toInteger());
-    qint64 n = ok ? v.toInteger() : 0;
-    if (v.isString())
-        n = v.toString().toLongLong(&ok);
-    if (!ok || n < INT_MIN || n > INT_MAX)
+    const std::optional<qint64> n = wholeNumber(v);
+    if (!n || *n < INT_MIN || *n > INT_MAX)
         return badValue(key, v, QStringLiteral("an integer"));
-    return int(n);
+    return int(*n);
 }
 
 // mirror.enabled, mirror.copies, mirror.burst_buffer; checked as AIS's MirrorConf does (the
