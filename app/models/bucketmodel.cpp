@@ -2,6 +2,10 @@
 
 #include "app/models/etllistmodel.h"
 
+#include <QColor>
+
+#include <algorithm>
+
 namespace Kiln::Console {
 
 BucketModel::BucketModel(QObject *parent)
@@ -27,6 +31,12 @@ QVariant BucketModel::data(const QModelIndex &index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::UserRole && index.column() == Objects)
         return b.objects;
+    if (role == Qt::UserRole && index.column() == Lacking)
+        return lacking(b);
+    if (role == Qt::ForegroundRole && index.column() == Lacking && lacking(b) > 0)
+        return QColor(Qt::red);
+    if (role == Qt::ToolTipRole && index.column() == Lacking)
+        return tr("Objects with fewer copies on their target than the bucket's mirror.copies");
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -36,8 +46,22 @@ QVariant BucketModel::data(const QModelIndex &index, int role) const
         return b.objects < 0 ? tr("counting…") : QString::number(b.objects);
     case Bytes:
         return b.bytes < 0 ? QString() : formatBytes(b.bytes);
+    case Redundancy:
+        return b.redundancy;
+    case Lacking: {
+        const qint64 n = lacking(b);
+        return n < 0 ? QString() : QString::number(n);
+    }
     }
     return {};
+}
+
+qint64 BucketModel::lacking(const Bucket &b) const
+{
+    if (b.wantedCopies <= 0 || b.objects < 0)
+        return -1;
+    return std::count_if(b.copies.begin(), b.copies.end(),
+                         [&b](int c) { return c < b.wantedCopies; });
 }
 
 QVariant BucketModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -51,6 +75,10 @@ QVariant BucketModel::headerData(int section, Qt::Orientation orientation, int r
         return tr("Objects");
     case Bytes:
         return tr("Size");
+    case Redundancy:
+        return tr("Redundancy");
+    case Lacking:
+        return tr("Lacking copies");
     }
     return {};
 }
@@ -78,12 +106,30 @@ void BucketModel::setBuckets(const QStringList &names)
     endResetModel();
 }
 
-void BucketModel::setCount(const QString &bucket, qint64 objects, qint64 bytes)
+void BucketModel::setCount(const QString &bucket, qint64 objects, qint64 bytes,
+                           const QList<int> &copiesPerObject)
 {
     for (int i = 0; i < m_buckets.size(); ++i) {
         if (m_buckets.at(i).name == bucket) {
             m_buckets[i].objects = objects;
             m_buckets[i].bytes = bytes;
+            m_buckets[i].copies = copiesPerObject;
+            Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
+        }
+    }
+}
+
+void BucketModel::setRedundancy(const Api::BucketProps &props)
+{
+    QString text = tr("none");
+    if (props.ec.enabled)
+        text = tr("EC %1+%2").arg(props.ec.dataSlices).arg(props.ec.paritySlices);
+    else if (props.mirrorEnabled)
+        text = tr("mirror ×%1").arg(props.mirrorCopies);
+    for (int i = 0; i < m_buckets.size(); ++i) {
+        if (m_buckets.at(i).name == props.name) {
+            m_buckets[i].redundancy = text;
+            m_buckets[i].wantedCopies = props.effectiveCopies();
             Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
         }
     }

@@ -162,6 +162,11 @@ void Session::refreshCluster()
             names.append(b.name);
         names.sort();
         m_buckets->setBuckets(names);
+        m_api->bucketProps(this, [this](const Result<QList<Api::BucketProps>> &props) {
+            if (props && m_buckets) // an AIStore proxy has no such list: the column stays empty
+                for (const Api::BucketProps &p : *props)
+                    m_buckets->setRedundancy(p);
+        });
         for (const QString &name : names)
             countObjects(name);
     });
@@ -174,9 +179,12 @@ void Session::countObjects(const QString &bucket)
                            if (!objects || !m_buckets)
                                return;
                            qint64 bytes = 0;
-                           for (const Api::ObjectInfo &o : *objects)
+                           QList<int> copies;
+                           for (const Api::ObjectInfo &o : *objects) {
                                bytes += o.size;
-                           m_buckets->setCount(bucket, objects->size(), bytes);
+                               copies.append(o.copies);
+                           }
+                           m_buckets->setCount(bucket, objects->size(), bytes, copies);
                        });
 }
 

@@ -33,6 +33,23 @@ qint64 ns(const struct timespec &t)
     return qint64(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
+// A mirrored object has a file on several mountpaths: one entry, whose copies are the files
+// found (entries sorted by name, so a name's files are adjacent).
+void mergeCopies(QList<Api::LsoEntry> &entries)
+{
+    qsizetype out = 0;
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        if (out > 0 && entries[out - 1].name == entries[i].name) {
+            ++entries[out - 1].copies;
+            continue;
+        }
+        if (out != i)
+            entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.resize(out);
+}
+
 QString randomSuffix()
 {
     return QString::number(QRandomGenerator::global()->generate64(), 36);
@@ -416,12 +433,7 @@ QFuture<Result<Api::LsoPage>> ObjectStore::list(const QString &bucket, const Api
             }
         }
         Api::sortInAisOrder(entries);
-        // A mirrored object has a copy on several mountpaths: it is one object.
-        entries.erase(std::unique(entries.begin(), entries.end(),
-                                  [](const Api::LsoEntry &a, const Api::LsoEntry &b) {
-                                      return a.name == b.name;
-                                  }),
-                      entries.end());
+        mergeCopies(entries);
         Api::LsoPage page;
         page.uuid = msg.uuid;
         const int pageSize = msg.effectivePageSize();

@@ -1,6 +1,7 @@
 #include "shared/api/apiclient.h"
 
 #include "shared/api/actmsg.h"
+#include "shared/api/bmd.h"
 #include "shared/api/lso.h"
 #include "shared/api/objectwire.h"
 #include "shared/api/json.h"
@@ -239,13 +240,32 @@ void ApiClient::listBuckets(QObject *context, Callback<QList<BucketInfo>> done)
              }));
 }
 
+void ApiClient::bucketProps(QObject *context, Callback<QList<BucketProps>> done)
+{
+    Request r;
+    r.path = QStringLiteral("/%1/%2").arg(Path::Version, Path::Daemon);
+    r.query.addQueryItem(Query::What, What::Bmd);
+    send(r, context,
+         mapJson<QList<BucketProps>>(
+             std::move(done), [](const QJsonDocument &doc) -> Result<QList<BucketProps>> {
+                 if (!doc.object().value("buckets").isArray())
+                     return makeError(ErrorCode::Unsupported,
+                                      QStringLiteral("the proxy's bucket metadata has no list of "
+                                                     "buckets (not a kilnd proxy?)"));
+                 auto bmd = Bmd::fromJson(doc.object());
+                 if (!bmd)
+                     return bmd.error();
+                 return bmd->buckets().values();
+             }));
+}
+
 void ApiClient::listObjects(const QString &bucket, const QString &prefix, int limit,
                             QObject *context, Callback<QList<ObjectInfo>> done)
 {
     LsoMsg msg;
     msg.prefix = prefix;
     msg.pageSize = limit > 0 ? qMin(limit, MaxPageSize) : 0;
-    msg.props = {QStringLiteral("name"), QStringLiteral("size")};
+    msg.props = {QStringLiteral("name"), QStringLiteral("size"), QStringLiteral("copies")};
     listPage(bucket, msg, limit, {}, context, std::move(done));
 }
 
@@ -265,7 +285,7 @@ void ApiClient::listPage(const QString &bucket, LsoMsg msg, int limit, QList<Obj
                  return done(doc.error());
              const QJsonObject page = doc->object();
              for (const QJsonValue &e : page["entries"].toArray())
-                 sofar.append({e["name"].toString(), int64Of(e["size"])});
+                 sofar.append({e["name"].toString(), int64Of(e["size"]), e["copies"].toInt(1)});
              msg.uuid = page["uuid"].toString();
              msg.continuationToken = page["continuation_token"].toString();
              const bool full = limit > 0 && sofar.size() >= limit;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "shared/api/apierror.h"
+#include "shared/api/bprops.h"
 #include "shared/api/etlwire.h"
 #include "shared/api/jobwire.h"
 #include "shared/api/lso.h"
@@ -36,6 +37,7 @@ struct ObjectInfo
 {
     QString name;
     qint64 size = 0;
+    int copies = 1; // the files of it on its target (mirror copies present)
 };
 
 // What a request carries; everything but method and path is optional.
@@ -84,6 +86,9 @@ public:
     void health(QObject *context, Callback<void> done);
     void clusterMap(QObject *context, Callback<Cluster::Smap> done);
     void listBuckets(QObject *context, Callback<QList<BucketInfo>> done);
+    // Every bucket's props from a Kiln proxy's bucket metadata (what=bmd); an AIStore proxy
+    // answers it in another form, which ends in an error.
+    void bucketProps(QObject *context, Callback<QList<BucketProps>> done);
     // Every object of a bucket (paged through); limit stops early.
     void listObjects(const QString &bucket, const QString &prefix, int limit, QObject *context,
                      Callback<QList<ObjectInfo>> done);

@@ -156,7 +156,7 @@ QByteArray LsoPage::toMsgpack(const LsoMsg &msg) const
         }
         if (copies) {
             packString(pk, QStringLiteral("c"));
-            pk.pack_int(1);
+            pk.pack_int(e.copies);
         }
     }
     packString(pk, QStringLiteral("Flags"));
@@ -182,7 +182,7 @@ QJsonObject LsoPage::toJson(const LsoMsg &msg) const
         if (msg.wants("location") && !e.location.isEmpty())
             entry.insert("location", e.location);
         if (msg.wants("copies"))
-            entry.insert("copies", 1);
+            entry.insert("copies", e.copies);
         list.append(entry);
     }
     return QJsonObject{{"uuid", uuid},
@@ -201,6 +201,7 @@ QJsonObject LsoPage::toInternalJson() const
                                 {"atime", e.atimeNs},
                                 {"version", e.version},
                                 {"location", e.location},
+                                {"copies", e.copies},
                                 {"flags", qint64(e.flags)}});
     }
     return QJsonObject{
@@ -225,6 +226,7 @@ Result<LsoPage> LsoPage::fromInternalJson(const QJsonObject &json)
         e.version = o.value("version").toString();
         e.location = o.value("location").toString();
         e.flags = quint32(o.value("flags").toInteger());
+        e.copies = o.value("copies").toInt(1);
         page.entries.append(e);
     }
     return page;

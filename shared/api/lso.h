@@ -38,6 +38,7 @@ struct LsoEntry
     QString version;
     QString location; // "t[<tid>]:mp[<path>]"
     quint32 flags = 0;
+    int copies = 1; // the object's files on its target's mountpaths (mirror copies present)
 
     static constexpr quint32 FlagCached = 64;
 };

@@ -54,8 +54,9 @@ int httpCall(const QByteArray &method, const QUrl &url, const QByteArray &body, 
 
 } // namespace
 
-KilnCluster::KilnCluster(int targets)
+KilnCluster::KilnCluster(int targets, const QStringList &extraArgs)
     : m_targets(targets)
+    , m_extraArgs(extraArgs)
 { }
 
 KilnCluster::~KilnCluster()
@@ -71,12 +72,12 @@ QString KilnCluster::start(quint16 port)
     // A test that crashes must not leave a cluster behind: the supervisor gets SIGTERM when
     // the test process dies, and stops its nodes (which have the same arrangement with it).
     m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_process->start(kilndPath(),
-                     {QStringLiteral("cluster"), QStringLiteral("--targets"),
-                      QString::number(m_targets), QStringLiteral("--port"), QString::number(port),
-                      QStringLiteral("--data"), dataDir(), QStringLiteral("--host"),
-                      QStringLiteral("127.0.0.1"), QStringLiteral("--venv-dir"),
-                      m_dir.path() + QStringLiteral("/venvs")});
+    const QStringList args{QStringLiteral("cluster"), QStringLiteral("--targets"),
+                           QString::number(m_targets), QStringLiteral("--port"),
+                           QString::number(port), QStringLiteral("--data"), dataDir(),
+                           QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                           QStringLiteral("--venv-dir"), m_dir.path() + QStringLiteral("/venvs")};
+    m_process->start(kilndPath(), args + m_extraArgs);
     static const QRegularExpression ready(
         QStringLiteral("Kiln cluster ready: (http://127\\.0\\.0\\.1:\\d+)"));
     QByteArray output;
@@ -188,6 +189,16 @@ QString KilnCluster::putObjects(const QUrl &url, const QString &bucket,
             return error;
     }
     return {};
+}
+
+QString KilnCluster::setBucketProps(const QUrl &url, const QString &bucket, const QByteArray &props)
+{
+    QString error;
+    QUrl patch = url;
+    patch.setPath(QStringLiteral("/v1/buckets/") + bucket);
+    patch.setQuery(QStringLiteral("provider=ais"));
+    httpCall("PATCH", patch, R"({"action":"set-bprops","name":"","value":)" + props + '}', &error);
+    return error;
 }
 
 } // namespace Kiln::Console::Test

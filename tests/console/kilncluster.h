@@ -4,6 +4,7 @@
 
 #include <QProcess>
 #include <QString>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <QUrl>
 
@@ -17,7 +18,8 @@ namespace Kiln::Console::Test {
 class KilnCluster
 {
 public:
-    explicit KilnCluster(int targets = 3);
+    // extraArgs go to `kilnd cluster` (e.g. --mountpaths 2).
+    explicit KilnCluster(int targets = 3, const QStringList &extraArgs = {});
     ~KilnCluster();
 
     // Starts and waits for the ready line; port 0 picks a free one. Empty on success, otherwise
@@ -38,9 +40,12 @@ public:
     // Creates a bucket and puts objects through plain HTTP calls (test setup only).
     static QString putObjects(const QUrl &url, const QString &bucket,
                               const QList<QPair<QString, QByteArray>> &objects);
+    // set-bprops with the given props JSON (test setup only); empty on success.
+    static QString setBucketProps(const QUrl &url, const QString &bucket, const QByteArray &props);
 
 private:
     int m_targets;
+    QStringList m_extraArgs;
     QTemporaryDir m_dir;
     std::unique_ptr<QProcess> m_process;
     QUrl m_url;

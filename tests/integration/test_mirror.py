@@ -109,6 +109,16 @@ def test_put_writes_every_copy_and_head_lists_them(mirrored):
         assert sorted(h.headers["Ais-Mirror-Paths"].strip("[]").split()) == sorted(holders)
     names = rh.listed_names(cluster.url, BUCKET)
     assert sorted(names) == sorted(objects)  # each object listed once
+    assert set(listed_copies(cluster.url, BUCKET).values()) == {2}
+
+
+def listed_copies(url: str, bucket: str) -> dict[str, int]:
+    """list-objects with props copies: name -> the copies its target found."""
+    r = requests.get(f"{url}/v1/buckets/{bucket}", params={"provider": "ais"},
+                     json={"action": "list", "name": "",
+                           "value": {"props": "name,copies", "pagesize": 1000}}, timeout=30)
+    assert r.status_code == 200, r.text
+    return {e["name"]: e["copies"] for e in r.json()["entries"]}
 
 
 def test_overwrite_and_delete_change_every_copy(mirrored):
@@ -157,6 +167,8 @@ def test_a_mountpath_folder_lost_while_running_loses_nothing(mirrored):
             if f"{cluster.targets[0].name}/mp2" in ms]
     assert held, "the mountpath held copies"
     shutil.rmtree(lost)
+    copies = listed_copies(cluster.url, BUCKET)
+    assert sorted(n for n, c in copies.items() if c == 1) == sorted(held)
     assert rh.mismatches(cluster.url, BUCKET, objects) == []
     # The GETs repaired what they read.
     wait_copies(cluster, BUCKET, objects, 2, timeout=10)
