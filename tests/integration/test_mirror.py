@@ -207,3 +207,13 @@ def test_changing_copies_runs_make_n_copies(launcher):
         wait_job(cluster.url, jid)
         wait_copies(cluster, "later", objects, copies if enabled else 1, timeout=10)
         assert rh.mismatches(cluster.url, "later", objects) == []
+
+
+def test_rebalance_moves_every_copy_with_its_object(mirrored):
+    cluster, objects = mirrored
+    cluster.start_target(cluster.base / "target-3", name="target-3")
+    rh.wait_rebalanced(cluster, timeout=60)
+    where = wait_copies(cluster, BUCKET, objects, 2, timeout=10)  # both copies on one target
+    assert any(ms[0].startswith("target-3/") for ms in where.values()), "target-3 got a share"
+    assert rh.mismatches(cluster.url, BUCKET, objects) == []
+    assert sorted(rh.listed_names(cluster.url, BUCKET)) == sorted(objects)
