@@ -9,10 +9,17 @@
 
 #include <QDir>
 #include <QJsonArray>
+#include <QTimer>
 
 #include <memory>
 
 namespace Kiln::Etl {
+namespace {
+
+// How long past an init's timeout a target waits for the proxy's commit or abort.
+constexpr std::chrono::seconds CommitGrace{10};
+
+} // namespace
 
 void EtlEntry::addError(const ObjError &e)
 {
@@ -127,6 +134,11 @@ void EtlManager::begin(const EtlRecord &record, QObject *context, Done done)
     m_entries.insert(name, entry);
     Log::etl().info("etl[{}] begin {} ({}, {})", name, record.xid, record.msg.kindName(),
                     commTypeName(record.msg.comm));
+    // The proxy commits or aborts once every target has answered, within the init timeout. When
+    // neither comes (the proxy died in between and forgot the init), the instance would run for
+    // nobody: it is dropped then.
+    QTimer::singleShot(record.msg.initTimeout + CommitGrace, this,
+                       [this, name, xid = record.xid] { dropUncommitted(name, xid); });
     QPointer<QObject> ctx(context);
     startInstance(name, [this, name, done, ctx](Result<void> started) {
         if (!started) {
@@ -140,6 +152,17 @@ void EtlManager::begin(const EtlRecord &record, QObject *context, Done done)
         if (ctx)
             done(started);
     });
+}
+
+void EtlManager::dropUncommitted(const QString &name, const QString &xid)
+{
+    const EtlEntry *entry = find(name);
+    if (!entry || entry->record.xid != xid || entry->record.stage != Stage::Initializing)
+        return; // committed, aborted or replaced meanwhile
+    Log::etl().warn("etl[{}] {}: neither commit nor abort from the proxy within the init "
+                    "timeout; stopping the instance",
+                    name, xid);
+    remove(name, this, [] {});
 }
 
 Result<void> EtlManager::commit(const QString &name, const QString &xid)

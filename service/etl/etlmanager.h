@@ -76,6 +76,8 @@ Q_SIGNALS:
 
 private:
     void startInstance(const QString &name, Done done);
+    // An init still uncommitted past its timeout (and CommitGrace): the proxy forgot it.
+    void dropUncommitted(const QString &name, const QString &xid);
     void save();
     QString workDirFor(const QString &name) const;
 

@@ -51,7 +51,7 @@ void KubeWatch::stop()
         reply->abort();
         reply->deleteLater();
     }
-    m_buffer.clear();
+    m_decoder.clear();
 }
 
 void KubeWatch::connectStream()
@@ -64,7 +64,7 @@ void KubeWatch::connectStream()
     r.query.addQueryItem(QStringLiteral("timeoutSeconds"), QString::number(WatchSeconds));
     if (!m_resourceVersion.isEmpty())
         r.query.addQueryItem(QStringLiteral("resourceVersion"), m_resourceVersion);
-    m_buffer.clear();
+    m_decoder.clear();
     m_reply = m_client->send(r, SilentStreamMs);
     connect(m_reply, &QNetworkReply::readyRead, this, &KubeWatch::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &KubeWatch::onFinished);
@@ -76,27 +76,24 @@ void KubeWatch::onReadyRead()
     if (status != 200)
         return; // the error body is read whole in onFinished()
     m_failuresInRow = 0;
-    m_buffer += m_reply->readAll();
-    qsizetype end;
-    while ((end = m_buffer.indexOf('\n')) >= 0) {
-        const QByteArray line = m_buffer.left(end).trimmed();
-        m_buffer.remove(0, end + 1);
-        if (!line.isEmpty())
-            handleLine(line);
+    for (const WatchEvent &ev : m_decoder.feed(m_reply->readAll())) {
+        handleEvent(ev);
         if (!m_reply || m_expired)
             return; // a handler stopped or restarted the watch
     }
+    if (m_decoder.overflowed()) {
+        Log::kube().warn("watch {} {}: an event longer than {} bytes; reconnecting",
+                         m_request.resource, m_request.name, WatchDecoder::MaxLineBytes);
+        stop();
+        reconnectLater();
+    }
 }
 
-void KubeWatch::handleLine(const QByteArray &line)
+void KubeWatch::handleEvent(const WatchEvent &ev)
 {
-    const QJsonObject ev = QJsonDocument::fromJson(line).object();
-    const QString type = ev.value("type").toString();
-    const QJsonObject object = ev.value("object").toObject();
-    if (type == QLatin1String("ERROR")) {
+    if (ev.type == QLatin1String("ERROR")) {
         // A Status object in the stream; 410 means our resourceVersion is too old.
-        const int code = statusCode(object);
-        if (code == 410) {
+        if (ev.statusCode == 410) {
             Log::kube().info("watch {} {}: resource version {} expired; re-listing",
                              m_request.resource, m_request.name, m_resourceVersion);
             stop();
@@ -105,17 +102,16 @@ void KubeWatch::handleLine(const QByteArray &line)
             return;
         }
         Log::kube().warn("watch {} {}: error event {}: {}", m_request.resource, m_request.name,
-                         code, object.value("message").toString());
+                         ev.statusCode, ev.message);
         stop();
         reconnectLater();
         return;
     }
-    const QString rv = object.value("metadata").toObject().value("resourceVersion").toString();
-    if (!rv.isEmpty())
-        m_resourceVersion = rv;
-    if (type == QLatin1String("BOOKMARK") || type.isEmpty())
+    if (!ev.resourceVersion.isEmpty())
+        m_resourceVersion = ev.resourceVersion;
+    if (ev.type == QLatin1String("BOOKMARK") || ev.type.isEmpty())
         return;
-    Q_EMIT event(type, object);
+    Q_EMIT event(ev.type, ev.object);
 }
 
 void KubeWatch::onFinished()

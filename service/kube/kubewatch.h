@@ -1,6 +1,7 @@
 #pragma once
 
 #include "service/kube/kuberequest.h"
+#include "service/kube/watchdecoder.h"
 #include "shared/core/error.h"
 
 #include <QJsonObject>
@@ -42,7 +43,7 @@ private:
     void connectStream();
     void onReadyRead();
     void onFinished();
-    void handleLine(const QByteArray &line);
+    void handleEvent(const WatchEvent &ev);
     void reconnectLater();
 
     QPointer<KubeClient> m_client;
@@ -50,7 +51,7 @@ private:
     QString m_resourceVersion;
     // The current stream; deleted when it ends. The client's manager owns it and may die first.
     QPointer<QNetworkReply> m_reply;
-    QByteArray m_buffer; // bytes of an event not yet ended by '\n'
+    WatchDecoder m_decoder; // the stream's bytes into events
     QTimer m_retry;
     int m_failuresInRow = 0;
     int m_reconnects = 0;
