@@ -32,6 +32,12 @@ void HttpServer::setTls(const QSslConfiguration &configuration)
     m_tls = true;
 }
 
+void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    if (auto *server = qobject_cast<QSslServer *>(m_server.get()))
+        server->setSslConfiguration(configuration);
+}
+
 HttpServer::~HttpServer() = default;
 
 Result<quint16> HttpServer::listen(const QHostAddress &address, quint16 port)

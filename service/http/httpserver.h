@@ -34,6 +34,8 @@ public:
     // HTTPS from now on (call before listen): every connection is a TLS server socket with this
     // configuration (certificate, key, and, for mutual TLS, the peer verification).
     void setTls(const QSslConfiguration &configuration);
+    // A new certificate for connections accepted from now on (after setTls).
+    void setTlsConfiguration(const QSslConfiguration &configuration);
     bool isTls() const { return m_tls; }
 
     Result<quint16> listen(const QHostAddress &address, quint16 port);

@@ -4,6 +4,7 @@
 #include "service/auth/clustersecret.h"
 
 #include "service/http/exchange.h"
+#include "service/tls/certreloader.h"
 #include "service/tls/nodetls.h"
 #include "shared/cluster/urlscheme.h"
 #include "service/http/router.h"
@@ -108,6 +109,9 @@ Result<void> NodeBase::setUpTls()
     if (!conf)
         return conf.error();
     m_server.setTls(*conf);
+    new Tls::CertReloader(
+        m_config.tlsCert, m_config.tlsKey,
+        [this](const QSslConfiguration &renewed) { m_server.setTlsConfiguration(renewed); }, this);
     Cluster::setUrlScheme(QStringLiteral("https")); // every node of the cluster: one setting
     return {};
 }

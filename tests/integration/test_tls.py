@@ -3,8 +3,16 @@ serves HTTPS on the proxy and the targets, between nodes too. Clients that trust
 (requests' verify=, the SDK's ca_cert) work as over HTTP, redirects to targets included; plain
 HTTP and clients that do not trust the CA are refused."""
 
+import os
 import re
+import shutil
+import socket
+import ssl
+import subprocess
+import time
 import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -78,3 +86,71 @@ def test_the_sdk_with_the_client_ca(tls, monkeypatch):
     bucket = client.bucket("tls-sdk-" + uuid.uuid4().hex[:6]).create()
     bucket.object("hello").get_writer().put_content(b"over tls")
     assert bucket.object("hello").get_reader().read_all() == b"over tls"
+
+
+def served_cert(url: str) -> bytes:
+    """The DER certificate the node at url presents now (not verified here)."""
+    u = urlsplit(url)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((u.hostname, u.port), timeout=5) as sock:
+        with ctx.wrap_socket(sock, server_hostname=u.hostname) as tls_sock:
+            return tls_sock.getpeercert(binary_form=True)
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def new_node_pair(tls_dir: Path, work: Path) -> tuple[Path, Path]:
+    """A fresh EC key and a certificate for 127.0.0.1 signed by the cluster's CA."""
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "new.key", cwd=work)
+    openssl("req", "-new", "-key", "new.key", "-subj", "/CN=kiln-renewed", "-out", "new.csr",
+            cwd=work)
+    (work / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    ca_cert, ca_key = tls_dir / "ca.pem", tls_dir / "ca.key"
+    openssl("x509", "-req", "-in", "new.csr", "-CA", str(ca_cert), "-CAkey", str(ca_key),
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "new.pem", cwd=work)
+    return work / "new.pem", work / "new.key"
+
+
+def replace_file(src: Path, dst: Path) -> None:
+    tmp = dst.with_suffix(".tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)  # as certificate tools do: a rename over the old file
+
+
+def test_a_renewed_certificate_is_served_without_a_restart(tls, tmp_path):
+    """Runs last in this module: it changes the certificate every node serves."""
+    url, ca = tls["url"], tls["ca"]
+    tls_dir = Path(ca).parent
+    smap = requests.get(f"{url}/v1/daemon", params={"what": "smap"}, verify=ca, timeout=10).json()
+    nodes = [url] + [t["public_net"]["direct_url"] for t in smap["tmap"].values()]
+    old = {n: served_cert(n) for n in nodes}
+    cert, key = new_node_pair(tls_dir, tmp_path)
+    new_der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    # The key first, then the certificate: a node never serves the half-written pair.
+    replace_file(key, tls_dir / "node.key")
+    time.sleep(0.3)
+    replace_file(cert, tls_dir / "node.pem")
+    kh.wait_until(lambda: all(served_cert(n) == new_der for n in nodes), 15,
+                  "every node serves the renewed certificate",
+                  on_fail=lambda: str({n: served_cert(n) == old[n] for n in nodes}))
+    bucket = "tls-renew-" + uuid.uuid4().hex[:6]
+    assert requests.post(f"{url}/v1/buckets/{bucket}", json={"action": "create-bck"},
+                         verify=ca, timeout=10).status_code == 200
+    for i in range(4):  # between nodes too: the proxy redirects and the targets answer
+        assert requests.put(f"{url}/v1/objects/{bucket}/o{i}", data=b"x%d" % i, verify=ca,
+                            timeout=10).status_code == 200
+        assert requests.get(f"{url}/v1/objects/{bucket}/o{i}", verify=ca,
+                            timeout=10).content == b"x%d" % i
+    # A key that is not the certificate's is refused: the renewed pair stays in service.
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    _, wrong_key = new_node_pair(tls_dir, other_dir)
+    replace_file(wrong_key, tls_dir / "node.key")
+    kh.holds_for(lambda: all(served_cert(n) == new_der for n in nodes), 4,
+                 "the nodes keep the last good pair")
+    assert requests.get(f"{url}/v1/health", verify=ca, timeout=5).status_code == 200
