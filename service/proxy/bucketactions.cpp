@@ -1,6 +1,7 @@
 #include "service/proxy/bucketactions.h"
 
 #include "service/http/exchange.h"
+#include "service/ec/ecprops.h"
 #include "service/mirror/mountpathcheck.h"
 #include "service/http/router.h"
 #include "service/proxy/jobcontrol.h"
@@ -204,6 +205,8 @@ void BucketActions::changeProps(Http::Exchange ex, const QString &bucket, const 
     if (action == Api::Action::ResetBprops)
         next.reset();
     else if (auto ok = next.apply(toSet); !ok)
+        return ex.fail(ok.error());
+    if (auto ok = Ec::checkTargets(next, m_deps.smap.targets().size()); !ok)
         return ex.fail(ok.error());
     auto commit = [this, ex, bucket, action, toSet, copiesBefore = before.effectiveCopies()](
                       const Result<void> &checked) mutable {
