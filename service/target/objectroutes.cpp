@@ -117,7 +117,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return m_gfn.missed(ex, bucket, object);
+        return missed(ex, bucket, object);
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -140,6 +140,19 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     }
     serve(ex, *info);
+}
+
+void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QString &object)
+{
+    auto rebuilt = [this, ex, bucket, object](const Result<ObjectInfo> &info) mutable {
+        if (info)
+            return serve(ex, *info);
+        if (info.error().code == ErrorCode::NotFound)
+            return m_gfn.missed(ex, bucket, object);
+        ex.fail(info.error());
+    };
+    if (!m_hooks.rebuild || !m_hooks.rebuild(bucket, object, this, rebuilt))
+        m_gfn.missed(ex, bucket, object);
 }
 
 void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked)
@@ -318,6 +331,8 @@ void ObjectRoutes::committed(Http::Exchange &ex, const Result<ObjectInfo> &info,
         m_hooks.countIncoming(jobId, info->size);
     if (moved && m_hooks.countRebalanced)
         m_hooks.countRebalanced(info->size);
+    if (m_hooks.stored)
+        m_hooks.stored(*info);
     ex.respond(200, {}, {}, objectHeaders(*info));
 }
 
@@ -337,7 +352,10 @@ void ObjectRoutes::onDelete(Http::Exchange ex)
         return ex.fail(notRemote(act->action, bucket));
     if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
         return ex.fail(invalidAction(act->action));
-    if (auto removed = m_ctx.store.remove(bucket, object); !removed) {
+    auto removed = m_ctx.store.remove(bucket, object);
+    if (m_hooks.removed && (removed || removed.error().code == ErrorCode::NotFound))
+        m_hooks.removed(bucket, object);
+    if (!removed) {
         // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)
             return ex.fail(makeError(
