@@ -39,7 +39,7 @@ TEST(BucketPropsTest, AFailedApplyChangesNothing)
     BucketProps p;
     for (const char *bad : {R"({"versioning":{"enabled":false},"checksum":{"type":"md4"}})",
                             R"({"versioning":{"enabled":false},"access":"-1x"})",
-                            R"({"versioning":{"enabled":false},"mirror":{"enabled":true}})",
+                            R"({"versioning":{"enabled":false},"mirror":{"enabled":true,"copies":1}})",
                             R"({"versioning":{"enabled":false},"colour":"blue"})"}) {
         EXPECT_FALSE(p.apply(parse(bad))) << bad;
         EXPECT_TRUE(p.versioning) << bad;
