@@ -7,6 +7,7 @@
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
 
+#include <QDir>
 #include <QFile>
 #include <QPointer>
 #include <QtConcurrent>
@@ -150,6 +151,22 @@ bool EcManager::rebuild(const QString &bucket, const QString &object, QObject *c
 {
     if (!enabledFor(bucket))
         return false;
+    // One rebuild per object at a time: GETs that miss meanwhile wait for the same result.
+    QPointer<QObject> ctx(context);
+    Rebuilt guarded = [ctx, done](const Result<Target::ObjectInfo> &info) {
+        if (ctx)
+            done(info);
+    };
+    const QString key = bucket + QLatin1Char('\n') + object;
+    if (auto it = m_rebuilding.find(key); it != m_rebuilding.end()) {
+        it->append(guarded);
+        return true;
+    }
+    m_rebuilding.insert(key, {guarded});
+    Rebuilt finish = [this, key](const Result<Target::ObjectInfo> &info) {
+        for (const Rebuilt &waiter : m_rebuilding.take(key))
+            waiter(info);
+    };
     auto g = std::make_shared<Gathered>();
     g->bucket = bucket;
     g->object = object;
@@ -160,9 +177,9 @@ bool EcManager::rebuild(const QString &bucket, const QString &object, QObject *c
     // First which slices each target has (this one too: it may have held one before a map
     // change made it the owner), then those slices.
     g->pending = others.size() + 1;
-    auto listed = [this, g, context, done] {
+    auto listed = [this, g, finish] {
         if (--g->pending == 0)
-            fetchAll(g, context, done);
+            fetchAll(g, this, finish);
     };
     SliceArea *area = &m_area;
     QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object] {
@@ -308,6 +325,17 @@ void EcManager::reprotect(const Cluster::Smap &before, const QList<Target::Objec
     }
     if (moved > 0)
         Log::target().info("ec: new map: {} objects get their slices again", moved);
+}
+
+void EcManager::keepBuckets(const QStringList &buckets)
+{
+    const QStringList moved = m_area.trashBucketsExcept(buckets);
+    if (moved.isEmpty())
+        return;
+    (void)QtConcurrent::run(m_ctx.store.ioPool(), [moved] {
+        for (const QString &dir : moved)
+            QDir(dir).removeRecursively();
+    });
 }
 
 void EcManager::removed(const QString &bucket, const QString &object)

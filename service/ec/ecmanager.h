@@ -7,6 +7,7 @@
 #include "service/target/targetcontext.h"
 #include "shared/cluster/smap.h"
 
+#include <QHash>
 #include <QObject>
 
 #include <functional>
@@ -41,6 +42,8 @@ public:
     // thread, with NotFound when too few good slices were found.
     bool rebuild(const QString &bucket, const QString &object, QObject *context, Rebuilt done);
     void removed(const QString &bucket, const QString &object);
+    // New bucket metadata: the slices of destroyed buckets go.
+    void keepBuckets(const QStringList &buckets);
     // A new cluster map: the objects this target owns whose slice targets changed (a target
     // left or joined) are protected again, so the slices follow the map.
     void onSmapChanged();
@@ -60,6 +63,7 @@ private:
     SliceArea m_area;
     SliceTransport m_transport;
     Cluster::Smap m_lastSmap; // the map slices were last placed by (onSmapChanged)
+    QHash<QString, QList<Rebuilt>> m_rebuilding; // "bucket\nobject" -> the GETs waiting
 };
 
 } // namespace Kiln::Ec

@@ -101,10 +101,21 @@ bool SliceArea::remove(const QString &bucket, const QString &object, const QList
     return any;
 }
 
-void SliceArea::removeBucket(const QString &bucket) const
+QStringList SliceArea::trashBucketsExcept(const QStringList &keep) const
 {
-    for (const QString &mp : m_store.mountpaths())
-        QDir(mp + QStringLiteral("/ec/") + bucket).removeRecursively();
+    QStringList moved;
+    for (const QString &mp : m_store.mountpaths()) {
+        const QDir area(mp + QStringLiteral("/ec"));
+        for (const QString &bucket : area.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            if (keep.contains(bucket))
+                continue;
+            const QString trash = mp + QStringLiteral("/trash/ec.") + bucket + '.'
+                + QString::number(QRandomGenerator::global()->generate64(), 36);
+            if (QDir().rename(area.filePath(bucket), trash))
+                moved.append(trash);
+        }
+    }
+    return moved;
 }
 
 Result<QString> SliceArea::hashFile(const QString &path)

@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace Kiln::Target {
 class ObjectStore;
@@ -35,8 +36,9 @@ public:
     Result<SliceMeta> verified(const QString &bucket, const QString &object, int index) const;
     // Removes the object's slices but the ones in keep; true when one was there.
     bool remove(const QString &bucket, const QString &object, const QList<int> &keep = {}) const;
-    // The whole bucket's slices (destroy-bucket).
-    void removeBucket(const QString &bucket) const;
+    // The slices of buckets not in keep (destroyed ones) move to <mp>/trash/ at once; returns
+    // those folders, for the caller to delete in the background.
+    QStringList trashBucketsExcept(const QStringList &keep) const;
 
     // xxhash2 of a file's bytes.
     static Result<QString> hashFile(const QString &path);

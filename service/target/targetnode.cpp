@@ -265,6 +265,7 @@ void TargetNode::applyBmd(const Api::Bmd &bmd, std::function<void()> saved)
                 Log::target().error("bucket {}: {}", name, destroyed.error().message);
         }
     }
+    m_ec.keepBuckets(bmd.buckets().keys());
     m_bmd = bmd;
     applyWriteSettings();
     saveBmd(std::move(saved));

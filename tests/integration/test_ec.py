@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -142,6 +143,13 @@ def test_ec_survives_a_target_lost_for_good_and_restores_the_slices(launcher):
     victim.wait(10)
     shutil.rmtree(victim.data)
     cluster.wait_targets(3)
+    # Concurrent GETs of one lost object share one rebuild.
+    first = sorted(lost)[0]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: get(cluster, first), range(4)))
+    assert [(r.status_code, r.content == objects[first]) for r in answers] == [(200, True)] * 4
+    logs = "".join(t.log_tail(2000) for t in cluster.targets if t.alive())
+    assert logs.count(f"ec: rebuilt ais://{BUCKET}/{first} ") == 1, logs[-3000:]
     # Every object byte-exact: the lost ones rebuilt from slices (large) or replicas (small).
     for name, data in objects.items():
         r = get(cluster, name)
@@ -216,6 +224,12 @@ def test_delete_removes_the_slices_and_replicas(launcher):
     rest = {n: d for n, d in objects.items() if n not in ("large/1", "small/2")}
     assert fully_protected(cluster, rest)
     assert get(cluster, "large/1").status_code == 404
+    # Destroying the bucket drops every slice with it.
+    r = requests.delete(f"{cluster.url}/v1/buckets/{BUCKET}", params={"provider": "ais"},
+                        timeout=10)
+    assert r.status_code == 200, r.text
+    kh.wait_until(lambda: all(not (t.mountpath / "ec" / BUCKET).exists() for t in cluster.targets),
+                  20, "the bucket's slices gone", interval=0.2, on_fail=cluster.log_tails)
 
 
 def test_enabling_ec_on_a_bucket_with_objects_encodes_them(launcher):
