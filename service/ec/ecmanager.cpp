@@ -53,6 +53,9 @@ EcManager::EcManager(Target::TargetContext ctx, QObject *parent)
     , m_ctx(ctx)
     , m_area(ctx.store)
     , m_transport(ctx.nam)
+    , m_restore(ctx, m_area, [this](const QString &bucket, const QString &object) {
+        rebuild(bucket, object, this, [](const Result<Target::ObjectInfo> &) {});
+    })
 { }
 
 bool EcManager::enabledFor(const QString &bucket) const
@@ -286,6 +289,7 @@ void EcManager::onSmapChanged()
     m_lastSmap = m_ctx.smap;
     if (before.targets().isEmpty())
         return; // the first map since start: nothing was placed by another one here
+    m_restore.onSmapChanged(before);
     for (const Api::BucketProps &props : m_ctx.bmd.buckets()) {
         if (!props.ec.enabled)
             continue;
@@ -329,13 +333,7 @@ void EcManager::reprotect(const Cluster::Smap &before, const QList<Target::Objec
 
 void EcManager::keepBuckets(const QStringList &buckets)
 {
-    const QStringList moved = m_area.trashBucketsExcept(buckets);
-    if (moved.isEmpty())
-        return;
-    (void)QtConcurrent::run(m_ctx.store.ioPool(), [moved] {
-        for (const QString &dir : moved)
-            QDir(dir).removeRecursively();
-    });
+    m_area.dropBucketsExcept(buckets);
 }
 
 void EcManager::removed(const QString &bucket, const QString &object)

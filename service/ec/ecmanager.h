@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/ec/restoretrigger.h"
 #include "service/ec/slicearea.h"
 #include "service/ec/slicecodec.h"
 #include "service/ec/slicetransport.h"
@@ -62,6 +63,7 @@ private:
     Target::TargetContext m_ctx;
     SliceArea m_area;
     SliceTransport m_transport;
+    RestoreTrigger m_restore; // objects whose owner left: rebuilt on their new owner
     Cluster::Smap m_lastSmap; // the map slices were last placed by (onSmapChanged)
     QHash<QString, QList<Rebuilt>> m_rebuilding; // "bucket\nobject" -> the GETs waiting
 };

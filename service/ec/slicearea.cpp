@@ -6,6 +6,9 @@
 #include "shared/api/bprops.h"
 
 #include <QDir>
+#include <QDirIterator>
+#include <QSet>
+#include <QtConcurrent>
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -101,7 +104,24 @@ bool SliceArea::remove(const QString &bucket, const QString &object, const QList
     return any;
 }
 
-QStringList SliceArea::trashBucketsExcept(const QStringList &keep) const
+QStringList SliceArea::objects(const QString &bucket) const
+{
+    QSet<QString> names;
+    for (const QString &mp : m_store.mountpaths()) {
+        const QDir area(mp + QStringLiteral("/ec/") + bucket);
+        for (const QString &index : area.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            const QString root = area.filePath(index);
+            QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+            while (it.hasNext())
+                names.insert(it.next().mid(root.size() + 1));
+        }
+    }
+    QStringList out(names.begin(), names.end());
+    out.sort();
+    return out;
+}
+
+void SliceArea::dropBucketsExcept(const QStringList &keep) const
 {
     QStringList moved;
     for (const QString &mp : m_store.mountpaths()) {
@@ -115,7 +135,11 @@ QStringList SliceArea::trashBucketsExcept(const QStringList &keep) const
                 moved.append(trash);
         }
     }
-    return moved;
+    if (!moved.isEmpty())
+        (void)QtConcurrent::run(m_store.ioPool(), [moved] {
+            for (const QString &dir : moved)
+                QDir(dir).removeRecursively();
+        });
 }
 
 Result<QString> SliceArea::hashFile(const QString &path)

@@ -36,9 +36,11 @@ public:
     Result<SliceMeta> verified(const QString &bucket, const QString &object, int index) const;
     // Removes the object's slices but the ones in keep; true when one was there.
     bool remove(const QString &bucket, const QString &object, const QList<int> &keep = {}) const;
-    // The slices of buckets not in keep (destroyed ones) move to <mp>/trash/ at once; returns
-    // those folders, for the caller to delete in the background.
-    QStringList trashBucketsExcept(const QStringList &keep) const;
+    // The names of the objects with a slice here (each once).
+    QStringList objects(const QString &bucket) const;
+    // The slices of buckets not in keep (destroyed ones) move to <mp>/trash/ at once and are
+    // deleted on the I/O pool. Cheap (renames): the one call here for the main thread.
+    void dropBucketsExcept(const QStringList &keep) const;
 
     // xxhash2 of a file's bytes.
     static Result<QString> hashFile(const QString &path);

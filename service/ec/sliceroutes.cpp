@@ -110,9 +110,17 @@ void SliceRoutes::onPut(Http::Exchange ex)
                               area->remove(bucket, object, keep);
                               return {};
                           })
-            .then(this, [ex](const Result<void> &installed) mutable {
+            .then(this, [this, ex, bucket](const Result<void> &installed) mutable {
                 if (!installed)
                     return ex.fail(installed.error());
+                // Destroyed while the slice was on its way: it goes with the bucket's others
+                // (metadata changes on this thread, so one of the two drops it).
+                if (!m_ctx.bmd.bucket(bucket)) {
+                    m_area.dropBucketsExcept(m_ctx.bmd.buckets().keys());
+                    return ex.fail(makeError(ErrorCode::NotFound,
+                                             QStringLiteral("ec: bucket %1 was destroyed")
+                                                 .arg(Api::bucketCname(bucket))));
+                }
                 ex.ok();
             });
     };
