@@ -68,9 +68,9 @@ QList<Cluster::Snode> EcManager::placement(const Target::ObjectInfo &info, bool 
 {
     const Api::EcProps ec = m_ctx.bmd.bucket(info.bucket)->ec;
     *replica = info.size < ec.objsizeLimit || info.size < ec.dataSlices;
-    return *replica ? slicePlacement(m_ctx.smap, info.bucket, info.name, ec.paritySlices)
-                    : slicePlacement(m_ctx.smap, info.bucket, info.name,
-                                     ec.dataSlices + ec.paritySlices, true);
+    return *replica
+        ? slicePlacement(m_ctx.smap, info.bucket, info.name, ec.paritySlices)
+        : slicePlacement(m_ctx.smap, info.bucket, info.name, ec.dataSlices + ec.paritySlices, true);
 }
 
 void EcManager::protect(const Target::ObjectInfo &info, QObject *context,
@@ -93,20 +93,17 @@ void EcManager::protect(const Target::ObjectInfo &info, QObject *context,
     }
     SliceArea *area = &m_area;
     const QString prefix = m_area.tempPath(info.bucket, info.name);
-    QtConcurrent::run(m_ctx.store.ioPool(),
-                      [area, info, ec, replica, prefix] {
-                          // The owner keeps the whole object, never a slice of it.
-                          area->remove(info.bucket, info.name);
-                          return SliceCodec::split(info, ec.dataSlices, ec.paritySlices, replica,
-                                                   prefix);
-                      })
-        .then(this, [this, info, to, cname, finish](const Result<QList<SliceFile>> &files) {
-            if (!files) {
-                Log::target().warn("ec: cannot encode {}: {}", cname, files.error().message);
-                return finish(false);
-            }
-            sendAll(info.bucket, info.name, to, *files, finish);
-        });
+    QtConcurrent::run(m_ctx.store.ioPool(), [area, info, ec, replica, prefix] {
+        // The owner keeps the whole object, never a slice of it.
+        area->remove(info.bucket, info.name);
+        return SliceCodec::split(info, ec.dataSlices, ec.paritySlices, replica, prefix);
+    }).then(this, [this, info, to, cname, finish](const Result<QList<SliceFile>> &files) {
+        if (!files) {
+            Log::target().warn("ec: cannot encode {}: {}", cname, files.error().message);
+            return finish(false);
+        }
+        sendAll(info.bucket, info.name, to, *files, finish);
+    });
 }
 
 void EcManager::sendAll(const QString &bucket, const QString &object,
@@ -266,8 +263,8 @@ void EcManager::gathered(std::shared_ptr<Gathered> g, QObject *context, Rebuilt 
                               for (const SliceFile &f : restored)
                                   have.insert(f.meta.index, f.path);
                           }
-                          auto info = SliceCodec::writeObject(*store, g->bucket, g->object, meta,
-                                                              have);
+                          auto info
+                              = SliceCodec::writeObject(*store, g->bucket, g->object, meta, have);
                           SliceCodec::discard(restored);
                           SliceCodec::discard(g->found);
                           return info;
@@ -293,8 +290,8 @@ void EcManager::onSmapChanged()
     for (const Api::BucketProps &props : m_ctx.bmd.buckets()) {
         if (!props.ec.enabled)
             continue;
-        m_ctx.store.walk(props.name, {}).then(
-            this, [this, before](const Result<QList<Target::ObjectInfo>> &objects) {
+        m_ctx.store.walk(props.name, {})
+            .then(this, [this, before](const Result<QList<Target::ObjectInfo>> &objects) {
                 if (objects)
                     reprotect(before, *objects);
             });

@@ -19,8 +19,8 @@ constexpr int AskTimeoutMs = 120000;
 
 } // namespace
 
-RestoreTrigger::RestoreTrigger(Target::TargetContext ctx, SliceArea &area,
-                               RebuildHere rebuildHere, QObject *parent)
+RestoreTrigger::RestoreTrigger(Target::TargetContext ctx, SliceArea &area, RebuildHere rebuildHere,
+                               QObject *parent)
     : QObject(parent)
     , m_ctx(ctx)
     , m_area(area)

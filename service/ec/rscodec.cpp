@@ -1,8 +1,8 @@
 #include "service/ec/rscodec.h"
 
-#include <isa-l/erasure_code.h>
-
 #include <QString>
+
+#include <isa-l/erasure_code.h>
 
 namespace Kiln::Ec {
 

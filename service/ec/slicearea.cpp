@@ -7,11 +7,11 @@
 
 #include <QDir>
 #include <QDirIterator>
-#include <QSet>
-#include <QtConcurrent>
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QSet>
+#include <QtConcurrent>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -55,9 +55,9 @@ Result<void> SliceArea::install(const QString &tempPath, const QString &bucket,
     const QByteArray temp = QFile::encodeName(tempPath);
     auto failed = [&](const QString &what) {
         QFile::remove(tempPath);
-        return makeError(ErrorCode::Internal, QStringLiteral("ec: %1 %2: %3")
-                                                  .arg(what, final, QString::fromLocal8Bit(
-                                                                        strerror(errno))));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("ec: %1 %2: %3")
+                             .arg(what, final, QString::fromLocal8Bit(strerror(errno))));
     };
     const int fd = ::open(temp.constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -73,15 +73,14 @@ Result<void> SliceArea::install(const QString &tempPath, const QString &bucket,
     return {};
 }
 
-Result<SliceMeta> SliceArea::verified(const QString &bucket, const QString &object,
-                                      int index) const
+Result<SliceMeta> SliceArea::verified(const QString &bucket, const QString &object, int index) const
 {
     const QString file = path(bucket, object, index);
     const auto meta = SliceMeta::fromJson(Target::Xattrs::get(QFile::encodeName(file), MetaXattr));
     if (!meta || meta->index != index)
-        return makeError(ErrorCode::NotFound, QStringLiteral("ec: no slice %1 of %2/%3 here")
-                                                  .arg(index)
-                                                  .arg(bucket, object));
+        return makeError(
+            ErrorCode::NotFound,
+            QStringLiteral("ec: no slice %1 of %2/%3 here").arg(index).arg(bucket, object));
     auto digest = hashFile(file);
     if (!digest)
         return digest.error();

@@ -17,8 +17,9 @@ namespace {
 
 Error ioError(const QFile &file, const QString &what)
 {
-    return makeError(ErrorCode::Internal,
-                     QStringLiteral("ec: %1 %2: %3").arg(what, file.fileName(), file.errorString()));
+    return makeError(
+        ErrorCode::Internal,
+        QStringLiteral("ec: %1 %2: %3").arg(what, file.fileName(), file.errorString()));
 }
 
 // The open files of one stripe pass: readers for the slices we have, writers for the others,
@@ -89,11 +90,11 @@ Result<QList<SliceFile>> replicaOf(const Target::ObjectInfo &object, SliceMeta m
 
 } // namespace
 
-Result<QList<SliceFile>> split(const Target::ObjectInfo &object, int data, int parity,
-                               bool replica, const QString &tmpPrefix)
+Result<QList<SliceFile>> split(const Target::ObjectInfo &object, int data, int parity, bool replica,
+                               const QString &tmpPrefix)
 {
-    SliceMeta meta{object.size, 0, data, parity, false, object.checksumType, object.checksum,
-                   {}, object.version};
+    SliceMeta meta{object.size,     0,  data,          parity, false, object.checksumType,
+                   object.checksum, {}, object.version};
     if (replica)
         return replicaOf(object, meta);
     QFile source(object.path);

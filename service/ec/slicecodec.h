@@ -31,8 +31,8 @@ namespace SliceCodec {
 
 // The stored object as `data` data slices plus `parity` parity slices, in temporary files next
 // to tmpPrefix; or, with replica set, the object's own file as a replica.
-Result<QList<SliceFile>> split(const Target::ObjectInfo &object, int data, int parity,
-                               bool replica, const QString &tmpPrefix);
+Result<QList<SliceFile>> split(const Target::ObjectInfo &object, int data, int parity, bool replica,
+                               const QString &tmpPrefix);
 
 // Rebuilds the slices missing from `have` (index -> file of a verified slice, at least `data`
 // of them) into temporary files next to tmpPrefix; returns them.

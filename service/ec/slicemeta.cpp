@@ -7,11 +7,9 @@ namespace Kiln::Ec {
 
 QByteArray SliceMeta::toJson() const
 {
-    const QJsonObject json{{"size", objSize},          {"idx", index},
-                           {"data", data},             {"parity", parity},
-                           {"replica", replica},       {"ck_type", objCksumType},
-                           {"ck", objCksum},           {"slice_ck", sliceCksum},
-                           {"version", version}};
+    const QJsonObject json{{"size", objSize},  {"idx", index},           {"data", data},
+                           {"parity", parity}, {"replica", replica},     {"ck_type", objCksumType},
+                           {"ck", objCksum},   {"slice_ck", sliceCksum}, {"version", version}};
     return QJsonDocument(json).toJson(QJsonDocument::Compact);
 }
 
@@ -31,8 +29,8 @@ std::optional<SliceMeta> SliceMeta::fromJson(const QByteArray &bytes)
     m.objCksum = json.value("ck").toString();
     m.sliceCksum = json.value("slice_ck").toString();
     m.version = json.value("version").toString();
-    if (m.objSize < 0 || m.data < 1 || m.parity < 1 || m.index < 0
-        || m.index >= m.data + m.parity || m.sliceCksum.isEmpty())
+    if (m.objSize < 0 || m.data < 1 || m.parity < 1 || m.index < 0 || m.index >= m.data + m.parity
+        || m.sliceCksum.isEmpty())
         return std::nullopt;
     return m;
 }

@@ -55,8 +55,9 @@ bool SliceRoutes::check(Http::Exchange &ex, QString *bucket, QString *object)
     }
     if (bucket->isEmpty() || object->isEmpty() || object->contains(QLatin1String(".."))
         || !m_ctx.bmd.bucket(*bucket)) {
-        ex.fail(makeError(ErrorCode::NotFound, QStringLiteral("ec: no bucket %1 or bad name %2")
-                                                   .arg(Api::bucketCname(*bucket), *object)));
+        ex.fail(makeError(ErrorCode::NotFound,
+                          QStringLiteral("ec: no bucket %1 or bad name %2")
+                              .arg(Api::bucketCname(*bucket), *object)));
         return false;
     }
     return true;
@@ -76,14 +77,15 @@ void SliceRoutes::onPut(Http::Exchange ex)
     auto sum = Target::Checksummer::make(QString::fromLatin1(SliceCksumType));
     in->sum.emplace(std::move(*sum));
     if (!in->file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return ex.fail(makeError(ErrorCode::Internal, QStringLiteral("ec: cannot create %1: %2")
-                                                          .arg(in->file.fileName(),
-                                                               in->file.errorString())));
+        return ex.fail(makeError(ErrorCode::Internal,
+                                 QStringLiteral("ec: cannot create %1: %2")
+                                     .arg(in->file.fileName(), in->file.errorString())));
     Http::BodyReader reader;
     reader.onData = [in, ex](const char *data, qsizetype size) mutable {
         if (in->file.write(data, size) != size) {
-            ex.fail(makeError(ErrorCode::Internal,
-                              QStringLiteral("ec: writing a slice: %1").arg(in->file.errorString())));
+            ex.fail(
+                makeError(ErrorCode::Internal,
+                          QStringLiteral("ec: writing a slice: %1").arg(in->file.errorString())));
             in->file.remove();
             return false;
         }
@@ -147,24 +149,21 @@ void SliceRoutes::onGet(Http::Exchange ex)
         return;
     }
     const int index = idx.toInt();
-    QtConcurrent::run(m_ctx.store.ioPool(),
-                      [area, bucket, object, index] {
-                          return area->verified(bucket, object, index);
-                      })
-        .then(this, [this, ex, bucket, object, index](const Result<SliceMeta> &meta) mutable {
-            if (!meta) {
-                if (meta.error().code != ErrorCode::NotFound)
-                    Log::target().warn("{}", meta.error().message);
-                return ex.fail(meta.error());
-            }
-            auto file = std::make_unique<QFile>(m_area.path(bucket, object, index));
-            if (!file->open(QIODevice::ReadOnly))
-                return ex.fail(makeError(ErrorCode::NotFound, file->errorString()));
-            const qint64 size = file->size();
-            auto source = std::make_unique<Http::FileBodySource>(std::move(file), 0, size);
-            ex.respondStream(200, std::move(source), Api::MimeOctets,
-                             {{MetaHeader, meta->toJson()}});
-        });
+    QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object, index] {
+        return area->verified(bucket, object, index);
+    }).then(this, [this, ex, bucket, object, index](const Result<SliceMeta> &meta) mutable {
+        if (!meta) {
+            if (meta.error().code != ErrorCode::NotFound)
+                Log::target().warn("{}", meta.error().message);
+            return ex.fail(meta.error());
+        }
+        auto file = std::make_unique<QFile>(m_area.path(bucket, object, index));
+        if (!file->open(QIODevice::ReadOnly))
+            return ex.fail(makeError(ErrorCode::NotFound, file->errorString()));
+        const qint64 size = file->size();
+        auto source = std::make_unique<Http::FileBodySource>(std::move(file), 0, size);
+        ex.respondStream(200, std::move(source), Api::MimeOctets, {{MetaHeader, meta->toJson()}});
+    });
 }
 
 void SliceRoutes::onDelete(Http::Exchange ex)
@@ -175,9 +174,7 @@ void SliceRoutes::onDelete(Http::Exchange ex)
     SliceArea *area = &m_area;
     QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object] {
         return area->remove(bucket, object);
-    }).then(this, [ex](bool removed) mutable {
-        ex.respond(removed ? 200 : 204);
-    });
+    }).then(this, [ex](bool removed) mutable { ex.respond(removed ? 200 : 204); });
 }
 
 } // namespace Kiln::Ec

@@ -34,8 +34,9 @@ QNetworkRequest SliceTransport::request(const Cluster::Snode &node, const QStrin
                                         const QString &object, const QString &query) const
 {
     QUrl url(node.url()
-             + Api::routePath(SliceRoute, {QString::fromLatin1(QUrl::toPercentEncoding(bucket)),
-                                           QString::fromLatin1(QUrl::toPercentEncoding(object, "/"))}));
+             + Api::routePath(SliceRoute,
+                              {QString::fromLatin1(QUrl::toPercentEncoding(bucket)),
+                               QString::fromLatin1(QUrl::toPercentEncoding(object, "/"))}));
     url.setQuery(query);
     QNetworkRequest req(url);
     req.setRawHeader(Node::IntraHeader, "1");
@@ -73,25 +74,23 @@ void SliceTransport::send(const Cluster::Snode &node, const QString &bucket, con
     });
 }
 
-void SliceTransport::held(const Cluster::Snode &node, const QString &bucket,
-                          const QString &object, std::function<void(QList<int>)> done)
+void SliceTransport::held(const Cluster::Snode &node, const QString &bucket, const QString &object,
+                          std::function<void(QList<int>)> done)
 {
     QNetworkReply *reply = m_nam.get(request(node, bucket, object));
     connect(reply, &QNetworkReply::finished, this, [reply, done] {
         reply->deleteLater();
         QList<int> out;
         if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
-            for (const QJsonValue &v : QJsonDocument::fromJson(reply->readAll())
-                                          .object()
-                                          .value("held")
-                                          .toArray())
+            for (const QJsonValue &v :
+                 QJsonDocument::fromJson(reply->readAll()).object().value("held").toArray())
                 out.append(v.toInt());
         done(out);
     });
 }
 
-void SliceTransport::fetch(const Cluster::Snode &node, const QString &bucket,
-                           const QString &object, int index, const QString &path,
+void SliceTransport::fetch(const Cluster::Snode &node, const QString &bucket, const QString &object,
+                           int index, const QString &path,
                            std::function<void(std::optional<SliceMeta>)> done)
 {
     auto file = std::make_shared<QFile>(path);

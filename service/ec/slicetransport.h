@@ -32,9 +32,8 @@ public:
               std::function<void(QList<int>)> done);
     // The node's slice `index` into the file at path: its metadata once the bytes matched it,
     // nullopt (and no file) otherwise.
-    void fetch(const Cluster::Snode &node, const QString &bucket, const QString &object,
-               int index, const QString &path,
-               std::function<void(std::optional<SliceMeta>)> done);
+    void fetch(const Cluster::Snode &node, const QString &bucket, const QString &object, int index,
+               const QString &path, std::function<void(std::optional<SliceMeta>)> done);
     void drop(const Cluster::Snode &node, const QString &bucket, const QString &object);
 
 private:

@@ -1,6 +1,5 @@
 #include "service/ec/placement.h"
 #include "service/ec/slicemeta.h"
-
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 
@@ -26,8 +25,7 @@ TEST(EcPlacementTest, SlicesGoToDistinctTargetsAfterTheOwner)
     const Cluster::Smap smap = mapOf(6);
     for (int n = 0; n < 200; ++n) {
         const QString object = QStringLiteral("obj-%1").arg(n);
-        const Cluster::Snode *owner
-            = Cluster::hrwTarget(smap, Cluster::objectUname("b", object));
+        const Cluster::Snode *owner = Cluster::hrwTarget(smap, Cluster::objectUname("b", object));
         const QList<Cluster::Snode> order = hrwOrder(smap, "b", object);
         ASSERT_EQ(order.size(), 6);
         EXPECT_EQ(order.first().id, owner->id) << object.toStdString();
