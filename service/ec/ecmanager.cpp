@@ -30,9 +30,28 @@ struct Gathered
 namespace {
 
 // The slices of the version most of them agree on, one per index.
+int needed(const SliceMeta &meta)
+{
+    return meta.replica ? 1 : meta.data;
+}
+
+// The slices of one version of the object, one per index: the newest version that has enough
+// of them to rebuild (a newer PUT whose slices did not all arrive must not lose to an older
+// one, nor an older one win by numbers), else the largest group.
 QList<SliceFile> agreeing(const QList<SliceFile> &found)
 {
     QList<SliceFile> best;
+    auto better = [](const QList<SliceFile> &a, const QList<SliceFile> &b) {
+        const bool aEnough = a.size() >= needed(a.first().meta);
+        const bool bEnough = !b.isEmpty() && b.size() >= needed(b.first().meta);
+        if (aEnough != bEnough)
+            return aEnough;
+        if (b.isEmpty())
+            return true;
+        const qint64 av = a.first().meta.version.toLongLong();
+        const qint64 bv = b.first().meta.version.toLongLong();
+        return av != bv ? av > bv : a.size() > b.size();
+    };
     for (const SliceFile &f : found) {
         QList<SliceFile> group;
         for (const SliceFile &o : found)
@@ -40,7 +59,7 @@ QList<SliceFile> agreeing(const QList<SliceFile> &found)
                 && std::none_of(group.begin(), group.end(),
                                 [&](const SliceFile &g) { return g.meta.index == o.meta.index; }))
                 group.append(o);
-        if (group.size() > best.size())
+        if (better(group, best))
             best = group;
     }
     return best;
@@ -234,15 +253,15 @@ void EcManager::fetchAll(std::shared_ptr<Gathered> g, QObject *context, Rebuilt 
 void EcManager::gathered(std::shared_ptr<Gathered> g, QObject *context, Rebuilt done)
 {
     const QList<SliceFile> use = agreeing(g->found);
-    const int needed = use.isEmpty() ? 1 : (use.first().meta.replica ? 1 : use.first().meta.data);
+    const int enough = use.isEmpty() ? 1 : needed(use.first().meta);
     const QString cname = Api::objectCname(g->bucket, g->object);
-    if (use.size() < needed) {
+    if (use.size() < enough) {
         SliceCodec::discard(g->found);
         return done(makeError(ErrorCode::NotFound,
                               QStringLiteral("ec: %1: %2 good slices found, %3 needed")
                                   .arg(cname)
                                   .arg(use.size())
-                                  .arg(needed)));
+                                  .arg(enough)));
     }
     const SliceMeta meta = use.first().meta;
     QMap<int, QString> have;

@@ -61,28 +61,34 @@ def expected_slices(size):
     return 1 if size < LIMIT else 3
 
 
-def fully_protected(cluster, objects, distinct=True):
-    """Every object on exactly one owner, with all its slices on other live targets (each on a
-    target of its own when distinct), each with its metadata; the map of slices, or None while
-    not yet."""
+def protection_gaps(cluster, objects, distinct=True):
+    """What keeps objects from being fully protected: each on exactly one owner, with all its
+    slices on other live targets (each on a target of its own when distinct), each with its
+    metadata. Empty when they all are."""
     owners = rh.files_on_disk(cluster, BUCKET)
     slices = slices_on_disk(cluster)
+    gaps = []
     for name, data in objects.items():
         held = slices.get(name, [])
-        if owners.get(name) is None or len(owners[name]) != 1:
-            return None
-        if len(held) != expected_slices(len(data)):
-            return None
         targets = [t for t, _ in held]
-        if owners[name][0] in targets or (distinct and len(set(targets)) != len(held)):
-            return None
-        if len(set(targets)) != min(len(held), live_targets(cluster) - 1):
-            return None
-        for _, path in held:
-            meta = json.loads(os.getxattr(path, META_XATTR))
-            if meta["size"] != len(data):
-                return None
-    return slices
+        if owners.get(name) is None or len(owners[name]) != 1:
+            gaps.append((name, "owners", owners.get(name)))
+        elif len(held) != expected_slices(len(data)):
+            gaps.append((name, "slices", targets))
+        elif owners[name][0] in targets or (distinct and len(set(targets)) != len(held)):
+            gaps.append((name, "placement", owners[name], targets))
+        elif len(set(targets)) != min(len(held), live_targets(cluster) - 1):
+            gaps.append((name, "spread", targets))
+        else:
+            sizes = [json.loads(os.getxattr(p, META_XATTR))["size"] for _, p in held]
+            if sizes != [len(data)] * len(held):
+                gaps.append((name, "meta sizes", sizes, len(data)))
+    return gaps
+
+
+def fully_protected(cluster, objects, distinct=True):
+    """The map of slices once every object is fully protected (protection_gaps), else None."""
+    return None if protection_gaps(cluster, objects, distinct) else slices_on_disk(cluster)
 
 
 def live_targets(cluster):
@@ -90,8 +96,11 @@ def live_targets(cluster):
 
 
 def wait_protected(cluster, objects, timeout=60, distinct=True):
-    return kh.wait_until(lambda: fully_protected(cluster, objects, distinct), timeout,
-                         "every object with its slices", interval=0.2, on_fail=cluster.log_tails)
+    return kh.wait_until(
+        lambda: fully_protected(cluster, objects, distinct), timeout,
+        "every object with its slices", interval=0.2,
+        on_fail=lambda: f"gaps: {protection_gaps(cluster, objects, distinct)}\n"
+        + cluster.log_tails())
 
 
 def get(cluster, name):
@@ -218,13 +227,27 @@ def test_delete_removes_the_slices_and_replicas(launcher):
         answers = list(pool.map(lambda _: get(cluster, lost), range(4)))
     assert [(r.status_code, r.content == objects[lost]) for r in answers] == [(200, True)] * 4
     assert owner.log_tail(2000).count(f"ec: rebuilt ais://{BUCKET}/{lost} ") == 1
+    # An overwrite replaces the slices: a rebuild gives the new bytes, never the old ones.
+    over, fresh = "large/3", random.Random(1).randbytes(700 * 1024 + 3)
+    r = requests.put(f"{cluster.url}/v1/objects/{BUCKET}/{over}", data=fresh, timeout=30)
+    assert r.status_code == 200, r.text
+
+    def versions():
+        return {json.loads(os.getxattr(p, META_XATTR))["version"]
+                for _, p in slices_on_disk(cluster).get(over, [])}
+
+    kh.wait_until(lambda: versions() == {"2"} and len(slices_on_disk(cluster)[over]) == 3, 20,
+                  "the new version's slices", interval=0.1, on_fail=cluster.log_tails)
+    holder = rh.files_on_disk(cluster, BUCKET)[over][0]
+    (next(t for t in cluster.targets if t.name == holder).bucket_dir(BUCKET) / over).unlink()
+    assert get(cluster, over).content == fresh
     for name in ["large/1", "small/2"]:
         r = requests.delete(f"{cluster.url}/v1/objects/{BUCKET}/{name}", timeout=10)
         assert r.status_code == 200, r.text
     kh.wait_until(lambda: not ({"large/1", "small/2"} & set(slices_on_disk(cluster))), 20,
                   "slices of deleted objects gone", interval=0.2, on_fail=cluster.log_tails)
     rest = {n: d for n, d in objects.items() if n not in ("large/1", "small/2")}
-    assert fully_protected(cluster, rest)
+    wait_protected(cluster, {**rest, over: fresh})
     assert get(cluster, "large/1").status_code == 404
     # Destroying the bucket drops every slice with it.
     r = requests.delete(f"{cluster.url}/v1/buckets/{BUCKET}", params={"provider": "ais"},
