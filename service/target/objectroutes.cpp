@@ -17,6 +17,7 @@
 #include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
+#include "shared/cluster/hrw.h"
 #include "shared/core/logging.h"
 
 #include <QtConcurrent>
@@ -117,7 +118,9 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return missed(ex, bucket, object);
+        return missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
+            serve(ex, found);
+        });
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -142,16 +145,26 @@ void ObjectRoutes::onGet(Http::Exchange ex)
     serve(ex, *info);
 }
 
-void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QString &object)
+void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QString &object,
+                          Found found)
 {
-    auto rebuilt = [this, ex, bucket, object](const Result<ObjectInfo> &info) mutable {
+    const Http::Request &req = ex.request();
+    // Rebuilt here only by its owner (or when another target, with a newer map, says this is
+    // the owner now); never on a get-from-neighbor hop.
+    const Cluster::Snode *owner
+        = Cluster::hrwTarget(m_ctx.smap, Cluster::objectUname(bucket, object));
+    const bool hop = !req.queryValue(Api::Query::GfnHop).isEmpty()
+        || !req.queryValue(Api::Query::GfnBack).isEmpty();
+    const bool intra = !req.header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
+    const bool mine = intra || (owner && owner->id == m_ctx.self.id);
+    auto rebuilt = [this, ex, bucket, object, found](const Result<ObjectInfo> &info) mutable {
         if (info)
-            return serve(ex, *info);
+            return found(ex, *info);
         if (info.error().code == ErrorCode::NotFound)
             return m_gfn.missed(ex, bucket, object);
         ex.fail(info.error());
     };
-    if (!m_hooks.rebuild || !m_hooks.rebuild(bucket, object, this, rebuilt))
+    if (hop || !mine || !m_hooks.rebuild || !m_hooks.rebuild(bucket, object, this, rebuilt))
         m_gfn.missed(ex, bucket, object);
 }
 
@@ -196,7 +209,9 @@ void ObjectRoutes::onHead(Http::Exchange ex)
         return;
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return m_gfn.missed(ex, bucket, object);
+        // Rebuilt from its slices: answered as any object stored here.
+        return missed(ex, bucket, object,
+                      [this](Http::Exchange ex, const ObjectInfo &) { onHead(ex); });
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());

@@ -56,8 +56,10 @@ private:
     void onGet(Http::Exchange ex);
     // Sends the object's bytes (or the range asked for) from info's file.
     void serve(Http::Exchange ex, const ObjectInfo &info);
-    // A GET of an object not stored here: rebuilt from its slices, or asked of the neighbors.
-    void missed(Http::Exchange ex, const QString &bucket, const QString &object);
+    // A GET or HEAD of an object not stored here: rebuilt from its slices (then `found`
+    // answers), or asked of the neighbors.
+    using Found = std::function<void(Http::Exchange, const ObjectInfo &)>;
+    void missed(Http::Exchange ex, const QString &bucket, const QString &object, Found found);
     void onHead(Http::Exchange ex);
     void onPut(Http::Exchange ex);
     void onPost(Http::Exchange ex);

@@ -207,6 +207,14 @@ def test_a_flipped_byte_in_a_slice_is_never_served_and_is_repaired(launcher):
     r = get(cluster, small)
     assert r.status_code == 404, (r.status_code, r.content[:100])
     assert "does not exist" in r.text
+    # A HEAD of an object its owner lost rebuilds it too.
+    headed = "large/4"
+    owner_file(headed).unlink()
+    r = requests.head(f"{cluster.url}/v1/objects/{BUCKET}/{headed}", allow_redirects=True,
+                      timeout=60)
+    assert r.status_code == 200, r.headers
+    assert int(r.headers["Content-Length"]) == len(objects[headed])
+    assert owner_file(headed).read_bytes() == objects[headed]
     # Every other object is still byte-exact.
     for other, data in objects.items():
         if other != small:
