@@ -75,7 +75,7 @@ else()
     # minimum versions dpkg-shlibdeps derives on Debian 12. libspdlog1.10-fmt9 is provided by
     # libspdlog1.10 and names the fmt ABI it was built with, which kilnd shares.
     set(CPACK_DEBIAN_PACKAGE_DEPENDS
-        "libqt6core6 (>= 6.4.0), libqt6network6 (>= 6.4.0), libyaml-cpp0.7 (>= 0.7.0), libspdlog1.10-fmt9, libfmt9 (>= 9.1.0+ds1), libhttp-parser2.9 (>= 2.7.1), libxxhash0 (>= 0.6.5), libarchive13 (>= 3.6.0), libstdc++6 (>= 11), libgcc-s1 (>= 3.0), libc6 (>= 2.34), adduser, bubblewrap")
+        "libqt6core6 (>= 6.4.0), libqt6network6 (>= 6.4.0), libyaml-cpp0.7 (>= 0.7.0), libspdlog1.10-fmt9, libfmt9 (>= 9.1.0+ds1), libhttp-parser2.9 (>= 2.7.1), libxxhash0 (>= 0.6.5), libisal2 (>= 2.30.0), libarchive13 (>= 3.6.0), libstdc++6 (>= 11), libgcc-s1 (>= 3.0), libc6 (>= 2.34), adduser, bubblewrap")
 endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${KILN_DEB_CONFFILES}

@@ -1,6 +1,7 @@
 #include "service/proxy/bucketactions.h"
 
 #include "service/http/exchange.h"
+#include "service/ec/ecprops.h"
 #include "service/mirror/mountpathcheck.h"
 #include "service/http/router.h"
 #include "service/proxy/jobcontrol.h"
@@ -205,8 +206,10 @@ void BucketActions::changeProps(Http::Exchange ex, const QString &bucket, const 
         next.reset();
     else if (auto ok = next.apply(toSet); !ok)
         return ex.fail(ok.error());
-    auto commit = [this, ex, bucket, action, toSet, copiesBefore = before.effectiveCopies()](
-                      const Result<void> &checked) mutable {
+    if (auto ok = Ec::checkTargets(next, m_deps.smap.targets().size()); !ok)
+        return ex.fail(ok.error());
+    auto commit = [this, ex, bucket, action, toSet, copiesBefore = before.effectiveCopies(),
+                   ecBefore = before.ec.enabled](const Result<void> &checked) mutable {
         if (!checked)
             return ex.fail(checked.error());
         if (!m_deps.bmd.bucket(bucket))
@@ -218,7 +221,7 @@ void BucketActions::changeProps(Http::Exchange ex, const QString &bucket, const 
                                                           : m_deps.bmd.setProps(bucket, toSet);
         if (!changed)
             return ex.fail(changed.error());
-        propsChanged(ex, bucket, action, copiesBefore);
+        propsChanged(ex, bucket, action, copiesBefore, ecBefore);
     };
     const int copies = next.effectiveCopies();
     if (copies > 1 && copies > before.effectiveCopies())
@@ -228,24 +231,26 @@ void BucketActions::changeProps(Http::Exchange ex, const QString &bucket, const 
 }
 
 void BucketActions::propsChanged(Http::Exchange ex, const QString &bucket, const QString &action,
-                                 int copiesBefore)
+                                 int copiesBefore, bool ecBefore)
 {
     Log::proxy().info("bucket {} props: {} (bmd v{})", Api::bucketCname(bucket), action,
                       m_deps.bmd.version());
     const int copies = m_deps.bmd.bucket(bucket)->effectiveCopies();
-    if (copies == copiesBefore) {
+    // EC just enabled: the objects already stored get their slices (AIS's ec-encode).
+    const bool ecEncode = !ecBefore && m_deps.bmd.bucket(bucket)->ec.enabled;
+    if (copies == copiesBefore && !ecEncode) {
         // AIS answers the props change with an xaction id; there is no job behind it here.
         return m_deps.bmdUpdated([ex]() mutable { ex.ok(); });
     }
     // The objects already stored gain (or lose) copies: AIS's make-n-copies, answered with its id.
     Xact::JobSpec spec;
     spec.id = JobControl::newJobId();
-    spec.kind = Api::KindMakeNCopies;
+    spec.kind = ecEncode ? Ec::KindEcEncode : Api::KindMakeNCopies;
     spec.srcBucket = bucket;
     spec.dstBucket = bucket;
     spec.msg.continueOnError = true;
-    Log::proxy().info("bucket {}: {} -> {} copies, job {} ({})", Api::bucketCname(bucket),
-                      copiesBefore, copies, spec.id, Api::KindMakeNCopies);
+    Log::proxy().info("bucket {}: {} -> {} copies, ec {}, job {} ({})", Api::bucketCname(bucket),
+                      copiesBefore, copies, ecEncode, spec.id, spec.kind);
     m_deps.bmdUpdated([this, ex, spec]() mutable { m_deps.jobs.start(ex, spec); });
 }
 

@@ -54,11 +54,12 @@ private:
     void startCreating(Http::Exchange ex, const Xact::JobSpec &spec, const QString &source);
     void moveBucket(Http::Exchange ex, const QString &bucket);
     void onPatch(Http::Exchange ex);
-    // Sets props once the targets can hold them; a change of mirror.copies starts make-n-copies.
+    // Sets props once the targets can hold them; a change of mirror.copies starts make-n-copies,
+    // enabling EC starts ec-encode.
     void changeProps(Http::Exchange ex, const QString &bucket, const QString &action,
                      const QJsonObject &toSet);
     void propsChanged(Http::Exchange ex, const QString &bucket, const QString &action,
-                      int copiesBefore);
+                      int copiesBefore, bool ecBefore);
 
     Deps m_deps;
 };

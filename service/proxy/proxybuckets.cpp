@@ -1,5 +1,6 @@
 // Bucket requests on the proxy: create, destroy, HEAD, list buckets, and list objects merged
 // from every target's share.
+#include "service/ec/ecprops.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
 #include "service/proxy/proxynode.h"
@@ -154,12 +155,23 @@ void ProxyNode::onBucketPost(Http::Exchange ex)
     if (auto valid = Api::validateBucketName(bucket); !valid)
         return ex.fail(valid.error());
     // The Go client may send props to create the bucket with (AIS's BpropsToSet).
+    if (auto ok = checkNewEcProps(bucket, act->value.toObject()); !ok)
+        return ex.fail(ok.error());
     auto added
         = m_bmd.add(bucket, QDateTime::currentMSecsSinceEpoch() * 1000000, act->value.toObject());
     if (!added)
         return ex.fail(added.error());
     Log::proxy().info("bucket {} created (bmd v{})", Api::bucketCname(bucket), m_bmd.version());
     bmdUpdated([ex]() mutable { ex.ok(); });
+}
+
+Result<void> ProxyNode::checkNewEcProps(const QString &bucket, const QJsonObject &toSet) const
+{
+    Api::BucketProps props;
+    props.name = bucket;
+    if (!toSet.contains("ec") || !props.apply(toSet))
+        return {}; // bad props: the add that follows answers them
+    return Ec::checkTargets(props, m_smap.targets().size());
 }
 
 void ProxyNode::onBucketDelete(Http::Exchange ex)

@@ -69,6 +69,8 @@ private:
     void onBucketsGet(Http::Exchange ex);
     void onBucketPost(Http::Exchange ex);
     void onBucketDelete(Http::Exchange ex);
+    // create-bck with EC props: enough targets for them (see Ec::checkTargets).
+    Result<void> checkNewEcProps(const QString &bucket, const QJsonObject &toSet) const;
     void onBucketHead(Http::Exchange ex);
     void startTransform(Http::Exchange ex, const QString &bucket, const Api::ActMsg &act);
     // An offline transform's ETL (or pipeline stage) exists and runs; AIS's errors otherwise.

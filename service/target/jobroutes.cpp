@@ -48,7 +48,7 @@ void JobRoutes::onStart(Http::Exchange ex)
     if (auto known = m_ctx.bmd.check({}, spec->srcBucket); !known)
         return ex.fail(known.error());
     Xact::OfflineJob::Deps deps{&m_ctx.store, &m_ctx.delivery, &m_ctx.comm,
-                                &m_ctx.nam,   &m_ctx.smap,     m_ctx.self};
+                                &m_ctx.nam,   &m_ctx.smap,     m_ctx.self, m_ecEncode};
     auto *job = new Xact::OfflineJob(*spec, deps, this);
     const QString id = spec->id;
     connect(job, &Xact::OfflineJob::failed, this, [this, id](const QString &why) {

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "service/target/objectinfo.h"
 #include "service/target/targetcontext.h"
 
 #include <QHash>
 #include <QObject>
 #include <QStringList>
+
+#include <functional>
 
 namespace Kiln::Http {
 class Exchange;
@@ -29,6 +32,13 @@ public:
     void registerRoutes(Http::Router &router);
     // A job's result another target stored here: that job's "in" on this target.
     void countIncoming(const QString &jobId, qint64 bytes);
+    // How ec-encode jobs encode one object (see Xact::OfflineJob::Deps::ecEncode).
+    using EcEncode = std::function<void(const ObjectInfo &, QObject *context,
+                                        std::function<void(bool)> done)>;
+    void setEcEncode(EcEncode encode)
+    {
+        m_ecEncode = std::move(encode);
+    }
 
 private:
     void onStart(Http::Exchange ex);
@@ -42,6 +52,7 @@ private:
     const Cluster::Snode &m_proxy;
     QHash<QString, Xact::OfflineJob *> m_jobs; // children; the newest MaxJobs kept
     QStringList m_jobOrder;
+    EcEncode m_ecEncode; // for ec-encode jobs (TargetNode sets it)
 };
 
 } // namespace Kiln::Target

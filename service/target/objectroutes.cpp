@@ -17,6 +17,7 @@
 #include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
 #include "shared/api/writeform.h"
+#include "shared/cluster/hrw.h"
 #include "shared/core/logging.h"
 
 #include <QtConcurrent>
@@ -117,7 +118,9 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return m_gfn.missed(ex, bucket, object);
+        return missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
+            serve(ex, found);
+        });
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -140,6 +143,29 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     }
     serve(ex, *info);
+}
+
+void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QString &object,
+                          Found found)
+{
+    const Http::Request &req = ex.request();
+    // Rebuilt here only by its owner (or when another target, with a newer map, says this is
+    // the owner now); never on a get-from-neighbor hop.
+    const Cluster::Snode *owner
+        = Cluster::hrwTarget(m_ctx.smap, Cluster::objectUname(bucket, object));
+    const bool hop = !req.queryValue(Api::Query::GfnHop).isEmpty()
+        || !req.queryValue(Api::Query::GfnBack).isEmpty();
+    const bool intra = !req.header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
+    const bool mine = intra || (owner && owner->id == m_ctx.self.id);
+    auto rebuilt = [this, ex, bucket, object, found](const Result<ObjectInfo> &info) mutable {
+        if (info)
+            return found(ex, *info);
+        if (info.error().code == ErrorCode::NotFound)
+            return m_gfn.missed(ex, bucket, object);
+        ex.fail(info.error());
+    };
+    if (hop || !mine || !m_hooks.rebuild || !m_hooks.rebuild(bucket, object, this, rebuilt))
+        m_gfn.missed(ex, bucket, object);
 }
 
 void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked)
@@ -183,7 +209,9 @@ void ObjectRoutes::onHead(Http::Exchange ex)
         return;
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return m_gfn.missed(ex, bucket, object);
+        // Rebuilt from its slices: answered as any object stored here.
+        return missed(ex, bucket, object,
+                      [this](Http::Exchange ex, const ObjectInfo &) { onHead(ex); });
     Http::Headers headers = objectHeaders(*info);
     headers.emplaceBack(Api::Header::Present, "true");
     headers.emplaceBack(Api::Header::Name, object.toUtf8());
@@ -318,6 +346,8 @@ void ObjectRoutes::committed(Http::Exchange &ex, const Result<ObjectInfo> &info,
         m_hooks.countIncoming(jobId, info->size);
     if (moved && m_hooks.countRebalanced)
         m_hooks.countRebalanced(info->size);
+    if (m_hooks.stored)
+        m_hooks.stored(*info);
     ex.respond(200, {}, {}, objectHeaders(*info));
 }
 
@@ -337,7 +367,10 @@ void ObjectRoutes::onDelete(Http::Exchange ex)
         return ex.fail(notRemote(act->action, bucket));
     if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
         return ex.fail(invalidAction(act->action));
-    if (auto removed = m_ctx.store.remove(bucket, object); !removed) {
+    auto removed = m_ctx.store.remove(bucket, object);
+    if (m_hooks.removed && (removed || removed.error().code == ErrorCode::NotFound))
+        m_hooks.removed(bucket, object);
+    if (!removed) {
         // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)
             return ex.fail(makeError(

@@ -39,6 +39,13 @@ public:
         std::function<void(const QString &jobId, qint64 bytes)> countIncoming;
         // An object another target moved here with rebalance was stored.
         std::function<void(qint64 bytes)> countRebalanced;
+        // Erasure coding (service/ec): a stored object gets its slices; a local miss may be
+        // rebuilt from them (false: the bucket is not erasure coded); a delete drops them.
+        std::function<void(const ObjectInfo &info)> stored;
+        std::function<bool(const QString &bucket, const QString &object, QObject *context,
+                           std::function<void(const Result<ObjectInfo> &)> done)>
+            rebuild;
+        std::function<void(const QString &bucket, const QString &object)> removed;
     };
 
     ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent = nullptr);
@@ -49,6 +56,10 @@ private:
     void onGet(Http::Exchange ex);
     // Sends the object's bytes (or the range asked for) from info's file.
     void serve(Http::Exchange ex, const ObjectInfo &info);
+    // A GET or HEAD of an object not stored here: rebuilt from its slices (then `found`
+    // answers), or asked of the neighbors.
+    using Found = std::function<void(Http::Exchange, const ObjectInfo &)>;
+    void missed(Http::Exchange ex, const QString &bucket, const QString &object, Found found);
     void onHead(Http::Exchange ex);
     void onPut(Http::Exchange ex);
     void onPost(Http::Exchange ex);

@@ -28,6 +28,8 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     , m_comm(&m_etl)
     , m_delivery({&m_store, &m_nam, &m_smap, &m_self})
     , m_ctx{m_store, m_smap, m_bmd, m_self, m_nam, m_comm, m_delivery}
+    , m_ec(m_ctx)
+    , m_slices(m_ctx)
     , m_jobs(m_ctx, m_proxy)
     , m_objects(m_ctx,
                 {[this](Http::Exchange ex, const QString &etlName, const QString &bucket,
@@ -35,7 +37,15 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
                      onInlineTransform(std::move(ex), etlName, bucket, object);
                  },
                  [this](const QString &jobId, qint64 bytes) { m_jobs.countIncoming(jobId, bytes); },
-                 [this](qint64 bytes) { m_rebalancer.countReceived(bytes); }})
+                 [this](qint64 bytes) { m_rebalancer.countReceived(bytes); },
+                 [this](const ObjectInfo &info) { m_ec.protect(info); },
+                 [this](const QString &bucket, const QString &object, QObject *context,
+                        std::function<void(const Result<ObjectInfo> &)> done) {
+                     return m_ec.rebuild(bucket, object, context, std::move(done));
+                 },
+                 [this](const QString &bucket, const QString &object) {
+                     m_ec.removed(bucket, object);
+                 }})
     , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())
     , m_rebalanceSender(m_nam)
@@ -45,6 +55,10 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
               LeaveDeadlineMs)
 {
     connect(&m_etl, &Etl::EtlManager::instanceFailed, this, &TargetNode::reportEtlFailure);
+    m_jobs.setEcEncode([this](const ObjectInfo &info, QObject *context,
+                              std::function<void(bool)> done) {
+        m_ec.protect(info, context, std::move(done));
+    });
     const QUrl proxyUrl(m_config.proxyUrl);
     m_proxy = Cluster::Snode::make(QStringLiteral("primary"), Cluster::NodeType::Proxy,
                                    proxyUrl.host(), quint16(proxyUrl.port()));
@@ -89,6 +103,7 @@ void TargetNode::registerRoutes()
     r.add({"PUT"}, Api::Route::Daemon, Http::bindHandler(this, &TargetNode::onDaemonAction));
     m_buckets.registerRoutes(r);
     m_objects.registerRoutes(r);
+    m_slices.registerRoutes(r);
     m_promote.registerRoutes(r);
     registerEtlRoutes();
     m_jobs.registerRoutes(r);
@@ -218,6 +233,7 @@ void TargetNode::applySmap(const Cluster::Smap &smap)
     m_proxy.id = smap.primary().id;
     // Every new map may move objects: a join, a leave, a return, a maintenance change.
     m_rebalancer.onSmapChanged();
+    m_ec.onSmapChanged();
 }
 
 void TargetNode::applyWriteSettings()
@@ -249,6 +265,7 @@ void TargetNode::applyBmd(const Api::Bmd &bmd, std::function<void()> saved)
                 Log::target().error("bucket {}: {}", name, destroyed.error().message);
         }
     }
+    m_ec.keepBuckets(bmd.buckets().keys());
     m_bmd = bmd;
     applyWriteSettings();
     saveBmd(std::move(saved));

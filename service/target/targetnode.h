@@ -1,5 +1,7 @@
 #pragma once
 
+#include "service/ec/ecmanager.h"
+#include "service/ec/sliceroutes.h"
 #include "service/etl/communicator.h"
 #include "service/etl/etlmanager.h"
 #include "service/mirror/resilver.h"
@@ -97,6 +99,8 @@ private:
     Etl::Communicator m_comm;
     ObjectDelivery m_delivery;
     TargetContext m_ctx; // what the route classes below share
+    Ec::EcManager m_ec; // slices of erasure-coded buckets
+    Ec::SliceRoutes m_slices;
     JobRoutes m_jobs;
     ObjectRoutes m_objects;
     BucketRoutes m_buckets;

@@ -6,6 +6,7 @@
 #include "service/http/bodydrain.h"
 #include "service/metrics/jobmetrics.h"
 #include "service/metrics/registry.h"
+#include "service/ec/ecprops.h"
 #include "service/mirror/replicas.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
@@ -168,6 +169,8 @@ void OfflineJob::process(const Target::ObjectInfo &src)
 {
     if (m_spec.kind == QLatin1String(Api::KindMakeNCopies))
         return mirrorOne(src);
+    if (m_spec.kind == QLatin1String(Ec::KindEcEncode))
+        return ecEncodeOne(src);
     const QString dstName = m_spec.msg.destinationName(src.name);
     if (auto valid = Api::validateObjectName(dstName); !valid)
         return done(src, false, valid.error().message, 400);
@@ -266,6 +269,25 @@ void OfflineJob::mirrorOne(const Target::ObjectInfo &src)
             m_locBytes += src.size * synced->written;
             done(src, true);
         });
+}
+
+void OfflineJob::ecEncodeOne(const Target::ObjectInfo &src)
+{
+    // The walk gives names and sizes; the slices carry the checksum and version too.
+    auto info = m_deps.store->stat(src.bucket, src.name);
+    if (!info || !m_deps.ecEncode)
+        return done(src, false, info ? QStringLiteral("no erasure coding here")
+                                     : info.error().message, info ? 500 : 404);
+    QPointer<OfflineJob> self(this);
+    m_deps.ecEncode(*info, this, [this, self, src](bool ok) {
+        if (!self)
+            return;
+        if (!ok)
+            return done(src, false, QStringLiteral("ec: %1 not encoded").arg(src.name), 500);
+        ++m_locObjs;
+        m_locBytes += src.size;
+        done(src, true);
+    });
 }
 
 void OfflineJob::delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &d)

@@ -37,6 +37,7 @@ struct JobSpec
 {
     QString id;
     QString kind; // etl-bck | etl-listrange | copy-bck | copy-listrange | move-bck | make-n-copies
+                  // | ec-encode
     QString srcBucket;
     QString dstBucket;
     Api::TcbMsg msg;
@@ -69,6 +70,10 @@ public:
         QNetworkAccessManager *nam = nullptr;
         const Cluster::Smap *smap = nullptr;
         Cluster::Snode self;
+        // ec-encode: gives one object its slices (Ec::EcManager::protect); done(ok) on context.
+        std::function<void(const Target::ObjectInfo &, QObject *context,
+                           std::function<void(bool)> done)>
+            ecEncode;
     };
     OfflineJob(JobSpec spec, Deps deps, QObject *parent = nullptr);
     ~OfflineJob() override;
@@ -94,6 +99,8 @@ private:
     void done(const Target::ObjectInfo &src, bool ok, const QString &error = {}, int code = 0);
     void discard(const Target::ObjectInfo &src, std::unique_ptr<Http::BodySource> body);
     void copyOne(const Target::ObjectInfo &src, const QString &dstName);
+    // ec-encode: the object's slices on the other targets (Deps::ecEncode).
+    void ecEncodeOne(const Target::ObjectInfo &src);
     // make-n-copies: the object's copies on this target's mountpaths (Mirror::Replicas::sync).
     void mirrorOne(const Target::ObjectInfo &src);
     void delivered(const Target::ObjectInfo &src, const Result<Target::Delivery> &delivery);

@@ -128,7 +128,7 @@ Result<qint64> sizeLimit(const QJsonValue &v)
     return *n;
 }
 
-// The ec section: sizes are validated and set; enabled=true is not implemented yet.
+// The ec section: enabled and the sizes, validated as AIS's ECConf.Validate does.
 Result<void> applyEc(BucketProps &p, const QJsonObject &json)
 {
     for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
@@ -137,13 +137,7 @@ Result<void> applyEc(BucketProps &p, const QJsonObject &json)
             auto on = boolean(key, it.value());
             if (!on)
                 return on.error();
-            if (*on)
-                return makeError(ErrorCode::Unsupported,
-                                 QStringLiteral("cannot enable erasure coding on %1 - not "
-                                                "implemented yet")
-                                     .arg(bucketCname(p.name)),
-                                 QStringLiteral("ErrNotImpl"));
-            p.ec.enabled = false;
+            p.ec.enabled = *on;
         } else if (it.key() == "data_slices" || it.key() == "parity_slices") {
             auto n = sliceCount(key, it.value());
             if (!n)
@@ -160,6 +154,24 @@ Result<void> applyEc(BucketProps &p, const QJsonObject &json)
         }
     }
     return {};
+}
+
+// AIS's rule: while EC stays enabled its slice counts are fixed (the stored slices would no
+// longer decode); disable it first.
+Result<void> checkEcChange(const EcProps &before, const EcProps &after, const QString &bucket)
+{
+    if (!before.enabled || !after.enabled)
+        return {};
+    if (before.dataSlices == after.dataSlices && before.paritySlices == after.paritySlices)
+        return {};
+    return makeError(ErrorCode::InvalidArgument,
+                     QStringLiteral("%1: erasure coding is enabled: its data and parity slices "
+                                    "cannot change (%2/%3 -> %4/%5); disable it first")
+                         .arg(bucketCname(bucket))
+                         .arg(before.dataSlices)
+                         .arg(before.paritySlices)
+                         .arg(after.dataSlices)
+                         .arg(after.paritySlices));
 }
 
 Result<int> integer(const QString &key, const QJsonValue &v)
@@ -273,6 +285,7 @@ BucketProps BucketProps::fromJson(const QJsonObject &json)
         p.ec.paritySlices = *n;
     if (auto n = sizeLimit(ec.value("objsize_limit")); n && ec.contains("objsize_limit"))
         p.ec.objsizeLimit = *n;
+    p.ec.enabled = ec.value("enabled").toBool(false);
     const QJsonObject mirror = json.value("mirror").toObject();
     p.mirrorEnabled = mirror.value("enabled").toBool(false);
     p.mirrorCopies = std::clamp(mirror.value("copies").toInt(2), 1, MaxMirrorCopies);
@@ -309,6 +322,8 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
             if (!it.value().isObject())
                 return badValue(key, it.value(), QStringLiteral("an object"));
             if (auto ok = applyEc(next, it.value().toObject()); !ok)
+                return ok;
+            if (auto ok = checkEcChange(ec, next.ec, name); !ok)
                 return ok;
         } else if (key == "mirror") {
             if (!it.value().isObject())

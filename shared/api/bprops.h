@@ -16,14 +16,16 @@ inline constexpr int MaxMirrorCopies = 32;
 inline constexpr int EcMinSlices = 1;
 inline constexpr int EcMaxSlices = 32;
 
-// AIS's ECConf as a bucket carries it. Only the sizes can be set so far: enabling EC is refused
-// as not implemented until the data path (slices on PUT, rebuild on GET) exists.
+// AIS's ECConf as a bucket carries it (service/ec does the slicing and rebuilding).
 struct EcProps
 {
     bool enabled = false;
     int dataSlices = 1;
     int paritySlices = 1;
     qint64 objsizeLimit = 256 * 1024; // smaller objects are replicated whole
+
+    // Targets an enabled EC needs (AIS: the owner plus one per slice).
+    int requiredTargets() const { return dataSlices + paritySlices + 1; }
 };
 
 // Properties of one ais:// bucket that Kiln stores and acts on. The rest of AIS's Bprops

@@ -44,7 +44,26 @@ TEST(BucketPropsTest, AFailedApplyChangesNothing)
         EXPECT_FALSE(p.apply(parse(bad))) << bad;
         EXPECT_TRUE(p.versioning) << bad;
     }
-    EXPECT_EQ(p.apply(parse(R"({"ec":{"enabled":true}})")).error().code, ErrorCode::Unsupported);
+}
+
+TEST(BucketPropsTest, EcEnabledKeepsItsSliceCountsUntilDisabled)
+{
+    BucketProps p;
+    ASSERT_TRUE(p.apply(parse(R"({"ec":{"enabled":true,"data_slices":2,"parity_slices":1}})")));
+    EXPECT_TRUE(p.ec.enabled);
+    EXPECT_EQ(p.ec.requiredTargets(), 4);
+    EXPECT_TRUE(BucketProps::fromJson(p.toJson()).ec.enabled);
+    EXPECT_TRUE(p.toAisProps()["ec"].toObject()["enabled"].toBool());
+    for (const char *bad : {R"({"ec":{"data_slices":3}})", R"({"ec":{"parity_slices":2}})"}) {
+        auto refused = p.apply(parse(bad));
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument) << bad;
+        EXPECT_EQ(p.ec.dataSlices, 2) << bad;
+    }
+    ASSERT_TRUE(p.apply(parse(R"({"ec":{"objsize_limit":4096}})")));
+    ASSERT_TRUE(p.apply(parse(R"({"ec":{"enabled":false,"data_slices":3}})")));
+    EXPECT_FALSE(p.ec.enabled);
+    EXPECT_EQ(p.ec.dataSlices, 3);
 }
 
 TEST(BucketPropsTest, PersistedFormRoundTripsAndOldFormKeepsDefaults)
@@ -89,7 +108,7 @@ TEST(BucketPropsTest, EcSizesAreValidatedSetAndPersisted)
     for (const char *bad : {R"({"ec":{"data_slices":0}})", R"({"ec":{"parity_slices":33}})",
                             R"({"ec":{"data_slices":"x"}})", R"({"ec":{"objsize_limit":-1}})",
                             R"({"ec":{"data_slices":1.5}})", R"({"ec":{"colour":1}})",
-                            R"({"ec":{"data_slices":3,"enabled":true}})"}) {
+                            R"({"ec":{"data_slices":3,"enabled":"maybe"}})"}) {
         EXPECT_FALSE(p.apply(parse(bad))) << bad;
         EXPECT_EQ(p.ec.dataSlices, 2) << bad;
         EXPECT_EQ(p.ec.paritySlices, 1) << bad;
