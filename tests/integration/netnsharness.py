@@ -95,6 +95,7 @@ def remove_stale() -> None:
             if pid and not psutil.pid_exists(pid):
                 kill_namespace_pids(name)
                 run("ip", "netns", "del", name, check=False)
+                run("ip", "link", "del", parts[2], check=False)  # its bridge, kb<hex>
 
 
 def kill_namespace_pids(ns: str) -> None:
@@ -161,12 +162,11 @@ class Fabric:
         run("ip", "link", "set", host.veth, "up" if up else "down")
 
     def drop_connections(self, src: Host, dst: Host, port: int) -> None:
-        """src can no longer reach dst:port: its new connections hang (their SYNs are dropped
-        in src's namespace) and those it already has are reset. Connections dst opens to src
-        still work, so the fault is one-way."""
-        match = f"ip daddr {dst.addr} tcp dport {port}"
-        self._nft(src, f"{match} ct state new drop", hook="output")
-        self._nft(src, f"{match} reject with tcp reset", hook="output")
+        """src can no longer reach dst:port: every packet it sends there is dropped in its
+        namespace, so its new connections hang, and those it already has are destroyed (ss -K)
+        as a broken path ends them. Connections dst opens to src still work: one-way."""
+        self._nft(src, f"ip daddr {dst.addr} tcp dport {port} drop", hook="output")
+        src.sh("ss", "-K", "dst", dst.addr, "dport", "=", str(port), check=False)
 
     def slow_link(self, host: Host, rate: str = "16mbit", loss_pct: int = 2,
                   delay_ms: int = 40) -> str:
