@@ -181,38 +181,20 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
         request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(custom));
     request.setTransferTimeout(PutTimeoutMs);
     QNetworkReply *reply = m_deps.nam->put(request, file.get());
-    Node::limitConnectTime(reply); // an owner cut off: fail now, not after PutTimeoutMs
-    m_puts.insert(context, reply);
     QPointer<QObject> ctx(context);
-    connect(reply, &QNetworkReply::finished, this,
-            [this, key = context, reply, file, removeAfter, size, owner, ctx, done] {
-                m_puts.remove(key, reply);
-                reply->deleteLater();
-                file->close();
-                if (removeAfter)
-                    file->remove();
-                if (!ctx)
-                    return;
-                const int status
-                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (status != 200)
-                    return done(remoteError(
-                        owner.id, status, reply->isOpen() ? reply->readAll() : QByteArray(),
-                        Node::connectTimedOut(reply) ? QStringLiteral("no connection within %1 ms")
-                                                           .arg(Node::DefaultConnectTimeoutMs)
-                                                     : reply->errorString()));
-                done(Delivery{size, false});
-            });
-}
-
-void ObjectDelivery::cancel(QObject *context)
-{
-    // Each abort finishes its reply at once, which takes it out of m_puts: work on a copy.
-    const QList<QNetworkReply *> replies = m_puts.values(context);
-    for (QNetworkReply *reply : replies) {
-        if (m_puts.contains(context, reply))
-            reply->abort();
-    }
+    connect(
+        reply, &QNetworkReply::finished, this, [reply, file, removeAfter, size, owner, ctx, done] {
+            reply->deleteLater();
+            file->close();
+            if (removeAfter)
+                file->remove();
+            if (!ctx)
+                return;
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (status != 200)
+                return done(remoteError(owner.id, status, reply->readAll(), reply->errorString()));
+            done(Delivery{size, false});
+        });
 }
 
 } // namespace Kiln::Target
