@@ -6,11 +6,68 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QPointer>
+#include <QTimer>
 #include <QUrl>
 
 #include <memory>
 
 namespace Kiln::Node {
+namespace {
+
+const char ConnectTimedOut[] = "kilnConnectTimedOut";
+
+} // namespace
+
+// Aborts reply when a connection it opens is not up within ms. Qt has no connect timeout of its
+// own: its transfer timeout would wait the call's whole timeoutMs for a dropped SYN. The timer
+// starts when the socket starts connecting, not before: a call waiting for one of Qt's six
+// connections to a node (busy with big transfers) is not a call to an unreachable node, and a
+// call over a pooled connection has no connect to time. It dies with the reply.
+void limitConnectTime(QNetworkReply *reply, int ms)
+{
+    if (ms <= 0)
+        return;
+    auto *timer = new QTimer(reply);
+    timer->setSingleShot(true);
+    timer->setInterval(ms);
+    QObject::connect(timer, &QTimer::timeout, reply, [reply] {
+        reply->setProperty(ConnectTimedOut, true);
+        reply->abort();
+    });
+    QObject::connect(reply, &QNetworkReply::socketStartedConnecting, timer,
+                     qOverload<>(&QTimer::start));
+    QObject::connect(reply, &QNetworkReply::requestSent, timer, &QTimer::stop);
+    QObject::connect(reply, &QNetworkReply::uploadProgress, timer, [timer](qint64 sent, qint64) {
+        if (sent > 0)
+            timer->stop();
+    });
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, timer, &QTimer::stop);
+}
+
+namespace {
+
+QNetworkReply *send(QNetworkAccessManager &nam, const QNetworkRequest &req,
+                    const IntraRequest &request)
+{
+    // HEAD must go through head(): as a custom verb Qt waits for the Content-Length bytes a
+    // HEAD answer announces but never sends, until the transfer timeout. A GET or DELETE
+    // without a body goes through get() / deleteResource(), which signal requestSent (a custom
+    // verb without a body does not, in Qt 6.4).
+    if (request.method == "HEAD")
+        return nam.head(req);
+    if (request.body.isEmpty() && request.method == "GET")
+        return nam.get(req);
+    if (request.body.isEmpty() && request.method == "DELETE")
+        return nam.deleteResource(req);
+    return nam.sendCustomRequest(req, request.method, request.body);
+}
+
+} // namespace
+
+bool connectTimedOut(const QNetworkReply *reply)
+{
+    return reply->property(ConnectTimedOut).toBool();
+}
 
 void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const IntraRequest &request,
               QObject *context, std::function<void(IntraReply)> done)
@@ -27,21 +84,26 @@ void callNode(QNetworkAccessManager &nam, const Cluster::Snode &node, const Intr
     req.setTransferTimeout(request.timeoutMs);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::ManualRedirectPolicy);
-    // HEAD must go through head(): as a custom verb Qt waits for the Content-Length bytes a
-    // HEAD answer announces but never sends, until the transfer timeout.
-    QNetworkReply *reply = request.method == "HEAD"
-        ? nam.head(req)
-        : nam.sendCustomRequest(req, request.method, request.body);
+    QNetworkReply *reply = send(nam, req, request);
+    // Qt 6.4 says nothing between "connecting" and the answer's head for a PUT or POST without
+    // a body (no requestSent, no upload progress): a slow answer would look like no connection.
+    if (!request.body.isEmpty() || request.method == "GET" || request.method == "DELETE")
+        limitConnectTime(reply, request.connectTimeoutMs);
     QObject::connect(
-        reply, &QNetworkReply::finished, context, [reply, node, done = std::move(done)] {
+        reply, &QNetworkReply::finished, context,
+        [reply, node, ms = request.connectTimeoutMs, done = std::move(done)] {
             reply->deleteLater();
             IntraReply result;
             result.node = node;
             result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            result.body = reply->readAll();
+            result.body = reply->isOpen() ? reply->readAll() : QByteArray();
             result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
             if (result.status == 0)
-                result.error = reply->errorString();
+                result.error = connectTimedOut(reply)
+                    ? QStringLiteral("no connection to %1 within %2 ms (unreachable)")
+                          .arg(node.url())
+                          .arg(ms)
+                    : reply->errorString();
             done(std::move(result));
         });
     // If the context dies first, the reply still finishes and is cleaned up by its manager.

@@ -1,5 +1,6 @@
 // ETL requests on a target: the proxy's 2-phase init and lifecycle calls, per-target health,
 // metrics and logs, the object endpoint ETL instances read from, and inline transforms.
+#include "service/etl/comm/instanceurl.h"
 #include "service/etl/pipeline.h"
 #include "service/http/errors.h"
 #include "service/http/exchange.h"
@@ -236,12 +237,16 @@ void TargetNode::onInlineTransform(Http::Exchange ex, const QString &etlName, co
     job.fqn = info->path;
     job.size = info->size;
     if (entry->record.msg.comm == Etl::CommType::Hpull && job.pipeline.isEmpty()) {
-        // hpull: the client fetches the result from the instance itself, as AIS redirects it.
+        // hpull: the client fetches the result from the instance itself, as AIS redirects it,
+        // when it can reach the instance's URL; a client on another host cannot reach an
+        // instance on this host's loopback, so then the target reads the result (as hrev://).
         const QUrl url = m_comm.pullUrl(job);
-        // The client reads the result from the instance: only what goes in is seen here.
-        ++entry->objCount;
-        entry->inBytes += info->size;
-        return ex.redirect(307, url.toEncoded());
+        if (Etl::reachableFrom(url, req.peer)) {
+            // The client reads the result from the instance: only what goes in is seen here.
+            ++entry->objCount;
+            entry->inBytes += info->size;
+            return ex.redirect(307, url.toEncoded());
+        }
     }
     const QString tag = m_self.tag();
     m_comm.transform(job, this, [ex, tag](Etl::Communicator::Output output) mutable {

@@ -159,6 +159,10 @@ def listening_ports(ps: psutil.Process) -> set[int]:
 class KilndProcess:
     """One kilnd process; stdout and stderr go to files next to its data folder."""
 
+    # Runs before kilnd's path on the command line; netnsharness.py sets `ip netns exec NS`
+    # (which execs kilnd, so the pid is still kilnd's).
+    command_prefix: list[str] = []
+
     def __init__(self, args: list[str], logdir: Path, name: str):
         self.name = name
         self.args = [str(a) for a in args]
@@ -169,7 +173,8 @@ class KilndProcess:
             watch_log(self.stdout_path)
             watch_log(self.stderr_path)
             self.popen = subprocess.Popen(
-                [str(KILND), *self.args], stdin=subprocess.DEVNULL, stdout=out, stderr=err
+                [*self.command_prefix, str(KILND), *self.args], stdin=subprocess.DEVNULL,
+                stdout=out, stderr=err,
             )
         self.ps = psutil.Process(self.popen.pid)
         track(self.ps)

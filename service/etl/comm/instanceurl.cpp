@@ -3,6 +3,7 @@
 #include "service/etl/communicator.h"
 #include "shared/cluster/hrw.h"
 
+#include <QHostAddress>
 #include <QUrlQuery>
 
 namespace Kiln::Etl {
@@ -11,6 +12,13 @@ namespace {
 QString encoded(const QString &value)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(value));
+}
+
+bool isLoopback(const QHostAddress &address)
+{
+    bool v4 = false;
+    const quint32 ipv4 = address.toIPv4Address(&v4); // also ::ffff:127.0.0.1
+    return v4 ? QHostAddress(ipv4).isLoopback() : address.isLoopback();
 }
 
 QUrlQuery query(const TransformJob &job, bool fqn)
@@ -40,6 +48,14 @@ QUrl revUrl(QUrl endpoint, const TransformJob &job, bool fqn)
     endpoint.setPath('/' + uname, QUrl::StrictMode);
     endpoint.setQuery(query(job, fqn));
     return endpoint;
+}
+
+bool reachableFrom(const QUrl &url, const QHostAddress &client)
+{
+    const QString host = url.host();
+    const bool loopbackUrl = host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
+        || isLoopback(QHostAddress(host));
+    return !loopbackUrl || isLoopback(client);
 }
 
 } // namespace Kiln::Etl

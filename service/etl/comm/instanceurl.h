@@ -2,6 +2,8 @@
 
 #include <QUrl>
 
+class QHostAddress;
+
 namespace Kiln::Etl {
 
 struct TransformJob;
@@ -13,5 +15,10 @@ QUrl pushUrl(QUrl endpoint, const TransformJob &job, bool fqn);
 // hpull:// and hrev://: GET <endpoint>/<uname>?etl_args=..&etl_fqn=.., the whole uname one
 // path segment.
 QUrl revUrl(QUrl endpoint, const TransformJob &job, bool fqn);
+// Whether a client at `client` can open url: a loopback URL (127.0.0.0/8, ::1, localhost) only
+// from this same host, any other URL from anywhere. An hpull:// client is redirected to its
+// instance only then: a local instance serves on the target's loopback, which a client on
+// another host cannot reach (its own 127.0.0.1 is some other program, or nothing).
+bool reachableFrom(const QUrl &url, const QHostAddress &client);
 
 } // namespace Kiln::Etl
