@@ -36,7 +36,8 @@ QVariant BucketModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ForegroundRole && index.column() == Lacking && lacking(b) > 0)
         return QColor(Qt::red);
     if (role == Qt::ToolTipRole && index.column() == Lacking)
-        return tr("Objects with fewer copies on their target than the bucket's mirror.copies");
+        return tr("Objects with fewer copies on their target than the bucket's mirror.copies "
+                  "(erasure-coded buckets: their slices are not counted here)");
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -129,7 +130,8 @@ void BucketModel::setRedundancy(const Api::BucketProps &props)
     for (int i = 0; i < m_buckets.size(); ++i) {
         if (m_buckets.at(i).name == props.name) {
             m_buckets[i].redundancy = text;
-            m_buckets[i].wantedCopies = props.effectiveCopies();
+            // EC slices live on other targets and are not in the listing: not counted here.
+            m_buckets[i].wantedCopies = props.ec.enabled ? 0 : props.effectiveCopies();
             Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
         }
     }
