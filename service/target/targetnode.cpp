@@ -1,5 +1,8 @@
 #include "service/target/targetnode.h"
 
+#include "service/metrics/rebalancemetrics.h"
+#include "service/metrics/registry.h"
+
 #include "service/etl/pipeline.h"
 #include "service/http/exchange.h"
 #include "service/node/intracall.h"
@@ -305,6 +308,12 @@ void TargetNode::onDaemonAction(Http::Exchange ex)
                                  QStringLiteral("invalid action \"%1\"").arg(action)));
     ex.ok();
     QTimer::singleShot(0, this, [this] { Q_EMIT stopRequested(QStringLiteral("shutdown-node")); });
+}
+
+void TargetNode::collectMetrics()
+{
+    m_etl.publishUsage();
+    Metrics::setRebalanceStats(Metrics::Registry::global(), m_rebalancer.snapshot());
 }
 
 } // namespace Kiln::Target

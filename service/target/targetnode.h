@@ -65,7 +65,7 @@ private:
     void onDaemonAction(Http::Exchange ex);
     bool isReady() const override { return m_joined; }
     qint64 etlMdVersion() const override { return m_etlMdVersion; }
-    void collectMetrics() override { m_etl.publishUsage(); }
+    void collectMetrics() override;
     QJsonObject rebalanceSnapshot() const override { return m_rebalancer.snapshotIfStarted(); }
     // "t[<id>]: ais://b/o does not exist".
     QString notFoundMessage(const QString &bucket, const QString &object) const;

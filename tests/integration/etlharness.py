@@ -286,12 +286,7 @@ class EtlCluster(kh.Cluster):
         config = ["--config", self.config] if self.config else []
         t = kh.Target(data, self.base, self.proxy.url, name=name,
                       extra=[*self.keepalive, "--venv-dir", self.venv_dir, *config])
-        self._all.append(t)
-        self.targets = sorted([x for x in self.targets if x.data != data] + [t],
-                              key=lambda x: x.name)
-        if wait:
-            self.wait_joined(t)
-        return t
+        return self.adopt(t, wait)
 
     def marker(self, label: str) -> str:
         """A unique word to put on an instance's command line."""

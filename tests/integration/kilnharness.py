@@ -343,9 +343,14 @@ class Cluster:
     def start_target(self, data: Path, name: str, wait: bool = True) -> Target:
         t = Target(data, self.base, self.proxy.url, extra=self.keepalive, name=name,
                    mountpaths=self.mountpaths)
+        return self.adopt(t, wait)
+
+    def adopt(self, t: "Target", wait: bool) -> "Target":
+        """Tracks a started target (in place of one on the same data folder); waits for it to
+        join when wait is set."""
         self._all.append(t)
-        self.targets = [x for x in self.targets if x.data != data] + [t]
-        self.targets.sort(key=lambda x: x.name)
+        self.targets = sorted([x for x in self.targets if x.data != t.data] + [t],
+                              key=lambda x: x.name)
         if wait:
             self.wait_joined(t)
         return t

@@ -277,12 +277,7 @@ class NetnsCluster(kh.Cluster):
         index = int(name.rsplit("-", 1)[1])
         t = NsTarget(self.fabric.host(name), TARGET_BASE_PORT + index, data, self.base,
                      self.proxy.url, extra=[*self.keepalive, *self.target_extra], name=name)
-        self._all.append(t)
-        self.targets = sorted([x for x in self.targets if x.data != data] + [t],
-                              key=lambda x: x.name)
-        if wait:
-            self.wait_joined(t)
-        return t
+        return self.adopt(t, wait)
 
     def target_for_url(self, url: str) -> NsTarget:
         host = str(ipaddress.ip_address(url.split("//", 1)[1].split(":", 1)[0]))

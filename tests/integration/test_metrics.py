@@ -223,3 +223,23 @@ def test_every_metric_the_dashboard_queries_is_exported(etl_cluster):
     for word in ("Cluster throughput", "per target", "ETL throughput", "ETL error rate",
                  "latency percentiles"):
         assert word in titles, titles
+
+
+def test_rebalance_gauges_match_what_moved(launcher):
+    import rebalanceharness as rh
+    cluster = launcher.cluster(2)
+    objects = rh.setup_bucket(cluster, "rebm", count=300, size=4096)
+    cluster.start_target(cluster.base / "target-3", name="target-3")
+    states = rh.wait_rebalanced(cluster)
+    moved = [n for n, ts in rh.files_on_disk(cluster, "rebm").items() if ts == ["target-3"]]
+    assert moved and len(moved) < len(objects)
+    urls = target_urls(cluster)
+    version = int(cluster.smap()["version"])
+    assert total(urls, "kiln_rebalance_running") == 0
+    for url in urls:
+        assert total([url], "kiln_rebalance_smap_version") == version
+    assert total(urls, "kiln_rebalance_received_objects") == len(moved)
+    assert total(urls, "kiln_rebalance_sent_objects") == len(moved)
+    assert total(urls, "kiln_rebalance_received_bytes") == 4096 * len(moved)
+    assert total(urls, "kiln_rebalance_errors") == 0
+    assert len(states) == 3
