@@ -166,7 +166,14 @@ Result<QStringList> ClusterSupervisor::tlsFlags()
     if (auto trusted = Tls::trustCa(files->ca); !trusted) // this process polls the proxy
         return trusted.error();
     Log::cluster().info("tls: clients trust {}", files->ca);
-    return QStringList{"--tls-cert", files->cert, "--tls-key", files->key, "--tls-ca", files->ca};
+    QStringList flags{"--tls-cert", files->cert, "--tls-key", files->key, "--tls-ca", files->ca};
+    if (!m_options.tlsMutual)
+        return flags;
+    if (auto shown = Tls::presentClientCertificate(files->clientCert, files->clientKey); !shown)
+        return shown.error();
+    Log::cluster().info("tls: mutual; clients show {} with {}", files->clientCert,
+                        files->clientKey);
+    return flags << "--tls-client-ca" << files->ca;
 }
 
 void ClusterSupervisor::startChild(Child &child)

@@ -33,6 +33,7 @@ struct ClusterOptions
     // HTTPS everywhere: a CA and one node certificate (127.0.0.1, localhost, host) made once in
     // <dataDir>/tls (service/tls/selfsignedca), the CA trusted by every node.
     bool tls = false;
+    bool tlsMutual = false; // and every client must show a certificate of that CA
 };
 
 // `kilnd cluster`: runs one proxy and N targets as child processes of this one, each a

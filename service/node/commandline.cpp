@@ -41,9 +41,13 @@ Options:
                              made once and kept in DIR/auth.secret when not given
   --tls                      cluster: HTTPS everywhere, with a CA and node certificate made once
                              in DIR/tls (clients trust DIR/tls/ca.pem)
+  --tls-mutual               cluster: --tls with mutual TLS: every client (nodes too) must show
+                             a certificate of DIR/tls/ca.pem (clients: DIR/tls/client.pem/.key)
   --tls-cert FILE --tls-key FILE --tls-ca FILE
                              proxy, target: serve HTTPS with this PEM certificate and key;
                              trust this CA for calls to other nodes
+  --tls-client-ca FILE       proxy, target: mutual TLS, refuse clients without a certificate
+                             this CA signed
   --log-level LEVEL          trace|debug|info|warn|error|off, or SUBSYSTEM=LEVEL
                              (core, http, proxy, target, cluster, store, etl, runtime, kube);
                              repeat for several
@@ -64,7 +68,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, mountpaths, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsCert, tlsKey, tlsCa});
+                             targets, mountpaths, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsMutual, tlsCert, tlsKey, tlsCa, tlsClientCa});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -140,6 +144,8 @@ public:
     const QCommandLineOption tlsCert{"tls-cert", "cert", "FILE"};
     const QCommandLineOption tlsKey{"tls-key", "key", "FILE"};
     const QCommandLineOption tlsCa{"tls-ca", "ca", "FILE"};
+    const QCommandLineOption tlsMutual{"tls-mutual", "tls-mutual"};
+    const QCommandLineOption tlsClientCa{"tls-client-ca", "client-ca", "FILE"};
 
 private:
     QCommandLineParser m_parser;
@@ -170,7 +176,8 @@ Result<Command::Kind> roleOf(const Flags &flags)
 Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
 {
     for (const auto *nodeOnly :
-         {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa}) {
+         {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa,
+          &f.tlsClientCa}) {
         if (f.isSet(*nodeOnly))
             return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
                                   .arg(nodeOnly->names().constLast()));
@@ -196,7 +203,8 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
     if (f.isSet(f.promoteRoot))
         c.promoteRoot = f.value(f.promoteRoot);
     c.auth = f.isSet(f.auth);
-    c.tls = f.isSet(f.tls);
+    c.tlsMutual = f.isSet(f.tlsMutual);
+    c.tls = f.isSet(f.tls) || c.tlsMutual;
     return {};
 }
 
@@ -274,10 +282,11 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
     n.logLevels += f.values(f.logLevel);
     if (f.isSet(f.auth))
         n.authEnabled = true;
-    if (f.isSet(f.tls))
-        return usageError("--tls is for cluster; a node takes --tls-cert and --tls-key");
+    if (f.isSet(f.tls) || f.isSet(f.tlsMutual))
+        return usageError("--tls and --tls-mutual are for cluster; a node takes --tls-cert, "
+                          "--tls-key and --tls-client-ca");
     for (auto [opt, out] : {std::pair{&f.tlsCert, &n.tlsCert}, {&f.tlsKey, &n.tlsKey},
-                            {&f.tlsCa, &n.tlsCa}}) {
+                            {&f.tlsCa, &n.tlsCa}, {&f.tlsClientCa, &n.tlsClientCa}}) {
         if (f.isSet(*opt))
             *out = f.value(*opt);
     }

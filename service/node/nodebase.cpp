@@ -19,6 +19,8 @@
 
 #include <QDir>
 #include <QHostAddress>
+#include <QSslCertificate>
+#include <QSslKey>
 
 namespace Kiln::Node {
 
@@ -105,13 +107,23 @@ Result<void> NodeBase::setUpTls()
     }
     if (m_config.tlsCert.isEmpty())
         return {};
-    auto conf = Tls::serverConfiguration(m_config.tlsCert, m_config.tlsKey);
+    auto conf = Tls::serverConfiguration(m_config.tlsCert, m_config.tlsKey, m_config.tlsClientCa);
     if (!conf)
         return conf.error();
     m_server.setTls(*conf);
+    // This node's calls to its peers show the same certificate: a mutual-TLS peer asks for it.
+    if (auto shown = Tls::presentClientCertificate(m_config.tlsCert, m_config.tlsKey); !shown)
+        return shown;
     new Tls::CertReloader(
-        m_config.tlsCert, m_config.tlsKey,
-        [this](const QSslConfiguration &renewed) { m_server.setTlsConfiguration(renewed); }, this);
+        m_config.tlsCert, m_config.tlsKey, m_config.tlsClientCa,
+        [this](const QSslConfiguration &renewed) {
+            m_server.setTlsConfiguration(renewed);
+            QSslConfiguration calls = QSslConfiguration::defaultConfiguration();
+            calls.setLocalCertificateChain(renewed.localCertificateChain());
+            calls.setPrivateKey(renewed.privateKey());
+            QSslConfiguration::setDefaultConfiguration(calls);
+        },
+        this);
     Cluster::setUrlScheme(QStringLiteral("https")); // every node of the cluster: one setting
     return {};
 }

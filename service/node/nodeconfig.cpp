@@ -77,7 +77,7 @@ private:
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
             {"auth", {"enabled", "secret", "secret_file"}},
-            {"tls", {"cert", "key", "ca"}},
+            {"tls", {"cert", "key", "ca", "client_ca"}},
             {"etl",
              {"runtime", "venv_dir", "python", "kubeconfig", "namespace", "node_name", "containers",
               "image_runtime", "images", "sandbox"}}};
@@ -207,6 +207,7 @@ private:
             setString(tls, "cert", m_c.tlsCert);
             setString(tls, "key", m_c.tlsKey);
             setString(tls, "ca", m_c.tlsCa);
+            setString(tls, "client_ca", m_c.tlsClientCa);
         }
         return {};
     }
@@ -347,6 +348,8 @@ Result<void> NodeConfig::validate() const
         problems << QStringLiteral("keepalive interval must be at least 100ms");
     if (tlsCert.isEmpty() != tlsKey.isEmpty())
         problems << QStringLiteral("tls needs both a certificate and its key");
+    if (!tlsClientCa.isEmpty() && tlsCert.isEmpty())
+        problems << QStringLiteral("tls.client_ca (mutual TLS) needs tls.cert and tls.key");
     if (authEnabled && authSecret.isEmpty())
         problems << QStringLiteral(
             "auth is enabled but has no secret (auth.secret, auth.secret_file or KILN_AUTH_SECRET)");

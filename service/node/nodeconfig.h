@@ -59,6 +59,7 @@ struct NodeConfig
     QString tlsCert;
     QString tlsKey;
     QString tlsCa;
+    QString tlsClientCa; // mutual TLS: clients must show a certificate this CA signed
 
     quint16 effectivePort() const;
     QStringList effectiveMountpaths() const;

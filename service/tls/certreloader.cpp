@@ -10,11 +10,12 @@
 
 namespace Kiln::Tls {
 
-CertReloader::CertReloader(QString certPath, QString keyPath, Apply apply, QObject *parent,
-                           int pollMs)
+CertReloader::CertReloader(QString certPath, QString keyPath, QString clientCaPath, Apply apply,
+                           QObject *parent, int pollMs)
     : QObject(parent)
     , m_cert(std::move(certPath))
     , m_key(std::move(keyPath))
+    , m_clientCa(std::move(clientCaPath))
     , m_apply(std::move(apply))
 {
     m_loaded = {stampOf(m_cert), stampOf(m_key)}; // the pair the node started with
@@ -42,7 +43,7 @@ void CertReloader::poll()
     if (!settled || now == m_loaded)
         return;
     m_loaded = now; // a pair that fails is not retried until the files change again
-    auto conf = serverConfiguration(m_cert, m_key);
+    auto conf = serverConfiguration(m_cert, m_key, m_clientCa);
     if (!conf) {
         Log::http().warn("tls: the changed certificate or key does not load, still serving the "
                          "previous pair: {}",

@@ -30,8 +30,9 @@ class CertReloader final : public QObject
     Q_OBJECT
 public:
     using Apply = std::function<void(const QSslConfiguration &)>;
-    CertReloader(QString certPath, QString keyPath, Apply apply, QObject *parent = nullptr,
-                 int pollMs = 1000);
+    // clientCaPath: as serverConfiguration's (empty: no client certificates asked for).
+    CertReloader(QString certPath, QString keyPath, QString clientCaPath, Apply apply,
+                 QObject *parent = nullptr, int pollMs = 1000);
 
     int reloads() const { return m_reloads; }
 
@@ -42,6 +43,7 @@ private:
 
     QString m_cert;
     QString m_key;
+    QString m_clientCa;
     Apply m_apply;
     QTimer m_timer;
     QPair<Stamp, Stamp> m_loaded; // what the served pair was read from (or last refused)

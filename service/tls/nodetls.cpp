@@ -39,7 +39,8 @@ bool keyMatches(const QByteArray &certPem, const QByteArray &keyPem)
 
 } // namespace
 
-Result<QSslConfiguration> serverConfiguration(const QString &certPath, const QString &keyPath)
+Result<QSslConfiguration> serverConfiguration(const QString &certPath, const QString &keyPath,
+                                              const QString &clientCaPath)
 {
     const QList<QSslCertificate> chain = QSslCertificate::fromPath(certPath, QSsl::Pem);
     if (chain.isEmpty())
@@ -60,7 +61,26 @@ Result<QSslConfiguration> serverConfiguration(const QString &certPath, const QSt
     conf.setLocalCertificateChain(chain);
     conf.setPrivateKey(key);
     conf.setPeerVerifyMode(QSslSocket::VerifyNone); // clients show tokens, not certificates
+    if (!clientCaPath.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(clientCaPath, QSsl::Pem);
+        if (cas.isEmpty())
+            return tlsError(QStringLiteral("no PEM certificate in %1").arg(clientCaPath));
+        conf.setCaCertificates(cas);
+        conf.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    }
     return conf;
+}
+
+Result<void> presentClientCertificate(const QString &certPath, const QString &keyPath)
+{
+    auto own = serverConfiguration(certPath, keyPath);
+    if (!own)
+        return own.error();
+    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+    conf.setLocalCertificateChain(own->localCertificateChain());
+    conf.setPrivateKey(own->privateKey());
+    QSslConfiguration::setDefaultConfiguration(conf);
+    return {};
 }
 
 Result<void> trustCa(const QString &caPath)

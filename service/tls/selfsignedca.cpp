@@ -99,15 +99,33 @@ QByteArray altNames(const QStringList &hosts)
     return names.join(',').toLatin1();
 }
 
-} // namespace
-
-Result<TlsFiles> ensureSelfSignedCa(const QString &dir, const QStringList &hosts)
+// client.pem/client.key signed by the CA in dir (its ca.pem and ca.key).
+Result<void> makeClientCert(const QString &dir, const TlsFiles &files)
 {
-    const TlsFiles files{dir + "/ca.pem", dir + "/node.pem", dir + "/node.key"};
-    if (QFile::exists(files.ca) && QFile::exists(files.cert) && QFile::exists(files.key))
-        return files;
-    if (!QDir().mkpath(dir))
-        return failed(QStringLiteral("cannot create %1").arg(dir));
+    std::unique_ptr<FILE, decltype(&fclose)> caPem(fopen(QFile::encodeName(files.ca), "r"), fclose);
+    std::unique_ptr<FILE, decltype(&fclose)> caKeyPem(
+        fopen(QFile::encodeName(dir + "/ca.key"), "r"), fclose);
+    if (!caPem || !caKeyPem)
+        return failed(QStringLiteral("no ca.pem and ca.key in %1 to sign a client certificate")
+                          .arg(dir));
+    Cert ca(PEM_read_X509(caPem.get(), nullptr, nullptr, nullptr), X509_free);
+    Key caKey(PEM_read_PrivateKey(caKeyPem.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+    Key clientKey(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    if (!ca || !caKey || !clientKey)
+        return failed(QStringLiteral("cannot read the CA in %1").arg(dir));
+    Cert client = makeCert(clientKey.get(), "kiln-client", 730, ca.get(), caKey.get(),
+                           {{NID_basic_constraints, "critical,CA:FALSE"},
+                            {NID_key_usage, "critical,digitalSignature"},
+                            {NID_ext_key_usage, "clientAuth"},
+                            {NID_authority_key_identifier, "keyid:always"}});
+    if (!client || !save(files.clientKey, pem(nullptr, clientKey.get()), true)
+        || !save(files.clientCert, pem(client.get(), nullptr), false))
+        return failed(QStringLiteral("the client certificate in %1").arg(dir));
+    return {};
+}
+
+Result<void> makeCaAndNode(const QString &dir, const TlsFiles &files, const QStringList &hosts)
+{
     Key caKey(EVP_EC_gen("P-256"), EVP_PKEY_free);
     Key nodeKey(EVP_EC_gen("P-256"), EVP_PKEY_free);
     if (!caKey || !nodeKey)
@@ -132,6 +150,25 @@ Result<TlsFiles> ensureSelfSignedCa(const QString &dir, const QStringList &hosts
         || !save(files.cert, pem(node.get(), nullptr), false)
         || !save(files.ca, pem(ca.get(), nullptr), false))
         return failed(QStringLiteral("cannot write the files in %1").arg(dir));
+    return {};
+}
+
+} // namespace
+
+Result<TlsFiles> ensureSelfSignedCa(const QString &dir, const QStringList &hosts)
+{
+    const TlsFiles files{dir + "/ca.pem", dir + "/node.pem", dir + "/node.key",
+                         dir + "/client.pem", dir + "/client.key"};
+    if (!QFile::exists(files.ca) || !QFile::exists(files.cert) || !QFile::exists(files.key)) {
+        if (!QDir().mkpath(dir))
+            return failed(QStringLiteral("cannot create %1").arg(dir));
+        if (auto made = makeCaAndNode(dir, files, hosts); !made)
+            return made.error();
+    }
+    if (!QFile::exists(files.clientCert) || !QFile::exists(files.clientKey)) {
+        if (auto made = makeClientCert(dir, files); !made)
+            return made.error();
+    }
     return files;
 }
 

@@ -105,7 +105,8 @@ def openssl(*args: str, cwd: Path) -> None:
 
 
 def new_node_pair(tls_dir: Path, work: Path) -> tuple[Path, Path]:
-    """A fresh EC key and a certificate for 127.0.0.1 signed by the cluster's CA."""
+    """A fresh EC key and a certificate for 127.0.0.1 signed by the CA in tls_dir (ca.pem and
+    ca.key)."""
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "new.key", cwd=work)
     openssl("req", "-new", "-key", "new.key", "-subj", "/CN=kiln-renewed", "-out", "new.csr",
             cwd=work)
@@ -154,3 +155,71 @@ def test_a_renewed_certificate_is_served_without_a_restart(tls, tmp_path):
     kh.holds_for(lambda: all(served_cert(n) == new_der for n in nodes), 4,
                  "the nodes keep the last good pair")
     assert requests.get(f"{url}/v1/health", verify=ca, timeout=5).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def mtls(tmp_path_factory):
+    """`kilnd cluster --tls-mutual`: every client must show a certificate of the cluster's CA."""
+    base = tmp_path_factory.mktemp("mtls")
+    sup = TlsSupervisor(base / "data", base, targets=2, extra=["--tls-mutual"])
+    try:
+        url = sup.wait_ready()
+        tls_dir = base / "data" / "tls"
+        yield {"url": url, "ca": str(tls_dir / "ca.pem"), "base": base, "dir": tls_dir,
+               "client": (str(tls_dir / "client.pem"), str(tls_dir / "client.key"))}
+    finally:
+        sup.close()
+
+
+def test_mutual_tls_refuses_clients_without_a_certificate_of_the_ca(mtls, tmp_path):
+    url, ca, client = mtls["url"], mtls["ca"], mtls["client"]
+    with pytest.raises((requests.exceptions.SSLError, requests.ConnectionError)):
+        requests.get(f"{url}/v1/health", verify=ca, timeout=5)  # no certificate
+    other_ca = tmp_path / "other-ca"
+    other_ca.mkdir()
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-subj", "/CN=other-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days",
+            "2", cwd=other_ca)
+    foreign = new_node_pair(other_ca, tmp_path)
+    with pytest.raises((requests.exceptions.SSLError, requests.ConnectionError)):
+        requests.get(f"{url}/v1/health", verify=ca, cert=tuple(map(str, foreign)), timeout=5)
+    # With the cluster's client certificate: objects through the proxy's redirect to targets
+    # that joined over mutual TLS themselves.
+    smap = requests.get(f"{url}/v1/daemon", params={"what": "smap"}, verify=ca, cert=client,
+                        timeout=10).json()
+    assert len(smap["tmap"]) == 2
+    bucket = "mtls-" + uuid.uuid4().hex[:6]
+    assert requests.post(f"{url}/v1/buckets/{bucket}", json={"action": "create-bck"}, verify=ca,
+                         cert=client, timeout=10).status_code == 200
+    for i in range(4):
+        assert requests.put(f"{url}/v1/objects/{bucket}/o{i}", data=b"m%d" % i, verify=ca,
+                            cert=client, timeout=10).status_code == 200
+        r = requests.get(f"{url}/v1/objects/{bucket}/o{i}", verify=ca, cert=client, timeout=10)
+        assert r.status_code == 200 and r.content == b"m%d" % i
+
+
+def test_mutual_tls_a_node_with_a_foreign_certificate_cannot_join(mtls, tmp_path):
+    url, ca = mtls["url"], mtls["ca"]
+    other_ca = tmp_path / "other-ca"
+    other_ca.mkdir()
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-subj", "/CN=other-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days",
+            "2", cwd=other_ca)
+    cert, key = new_node_pair(other_ca, tmp_path)
+    intruder = kh.Target(tmp_path / "intruder", mtls["base"], url, name="intruder",
+                         extra=["--tls-cert", cert, "--tls-key", key, "--tls-ca", ca])
+    try:
+        nid = intruder.node_id()
+
+        def members():
+            return requests.get(f"{url}/v1/daemon", params={"what": "smap"}, verify=ca,
+                                cert=mtls["client"], timeout=10).json()["tmap"]
+
+        kh.holds_for(lambda: nid not in members() and len(members()) == 2, 6,
+                     "the intruder stays out of the cluster map")
+        assert intruder.alive()  # it keeps trying; it is refused, not crashed
+        tail = intruder.log_tail(200)
+        assert "join via" in tail and "failed" in tail, tail
+        print(tail.splitlines()[-1])
+    finally:
+        intruder.stop()
