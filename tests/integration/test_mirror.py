@@ -69,6 +69,9 @@ def mirrored(launcher):
     kh.create_bucket(cluster.url, BUCKET)
     r = set_props(cluster.url, BUCKET, {"mirror": {"enabled": True, "copies": 2}})
     assert r.status_code == 200, r.text
+    # The copies change starts make-n-copies: let it end, so that it does not repair what a
+    # test breaks on purpose.
+    wait_job(cluster.url, r.text.strip().strip('"'))
     objects = rh.payloads(120, "m", 48 * 1024)
     objects["big"] = os.urandom(5 * 1024 * 1024 + 17)
     rh.put_many(cluster.url, BUCKET, objects)
@@ -96,7 +99,7 @@ def test_props_are_validated_against_the_targets_mountpaths(launcher):
 
 def test_put_writes_every_copy_and_head_lists_them(mirrored):
     cluster, objects = mirrored
-    where = wait_copies(cluster, BUCKET, objects, 2, timeout=5)
+    where = wait_copies(cluster, BUCKET, objects, 2, timeout=30)
     # Copies spread over the mountpaths by name, not all on the same two.
     assert len({m for ms in where.values() for m in ms}) >= 4
     for name in ("big", "m/00007"):
@@ -171,7 +174,7 @@ def test_a_mountpath_folder_lost_while_running_loses_nothing(mirrored):
     assert sorted(n for n, c in copies.items() if c == 1) == sorted(held)
     assert rh.mismatches(cluster.url, BUCKET, objects) == []
     # The GETs repaired what they read.
-    wait_copies(cluster, BUCKET, objects, 2, timeout=10)
+    wait_copies(cluster, BUCKET, objects, 2, timeout=30)
 
 
 def test_a_mountpath_folder_lost_while_stopped_is_resilvered_at_start(mirrored):
@@ -183,7 +186,7 @@ def test_a_mountpath_folder_lost_while_stopped_is_resilvered_at_start(mirrored):
     assert rh.mismatches(cluster.url, BUCKET, objects) == []
     kh.wait_until(lambda: "resilver done" in restarted.log_tail(400), 30, "resilver done",
                   on_fail=restarted.log_tail)
-    wait_copies(cluster, BUCKET, objects, 2, timeout=10)
+    wait_copies(cluster, BUCKET, objects, 2, timeout=30)
 
 
 def wait_job(url: str, jid: str, timeout: float = 60) -> dict:
@@ -198,14 +201,14 @@ def test_changing_copies_runs_make_n_copies(launcher):
     kh.create_bucket(cluster.url, "later")
     objects = rh.payloads(150, "l", 8 * 1024)
     rh.put_many(cluster.url, "later", objects)
-    wait_copies(cluster, "later", objects, 1, timeout=5)
+    wait_copies(cluster, "later", objects, 1, timeout=30)
     for copies, enabled in ((3, True), (2, True), (2, False)):
         r = set_props(cluster.url, "later", {"mirror": {"enabled": enabled, "copies": copies}})
         assert r.status_code == 200, r.text
         jid = r.text.strip().strip('"')
         assert jid, "a props change that changes the copies answers with the job's id"
         wait_job(cluster.url, jid)
-        wait_copies(cluster, "later", objects, copies if enabled else 1, timeout=10)
+        wait_copies(cluster, "later", objects, copies if enabled else 1, timeout=30)
         assert rh.mismatches(cluster.url, "later", objects) == []
 
 
@@ -213,7 +216,7 @@ def test_rebalance_moves_every_copy_with_its_object(mirrored):
     cluster, objects = mirrored
     cluster.start_target(cluster.base / "target-3", name="target-3")
     rh.wait_rebalanced(cluster, timeout=60)
-    where = wait_copies(cluster, BUCKET, objects, 2, timeout=10)  # both copies on one target
+    where = wait_copies(cluster, BUCKET, objects, 2, timeout=30)  # both copies on one target
     assert any(ms[0].startswith("target-3/") for ms in where.values()), "target-3 got a share"
     assert rh.mismatches(cluster.url, BUCKET, objects) == []
     assert sorted(rh.listed_names(cluster.url, BUCKET)) == sorted(objects)
