@@ -37,15 +37,22 @@ class TlsSupervisor(kh.Supervisor):
         return self.url
 
 
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory):
-    base = tmp_path_factory.mktemp("tls")
-    sup = TlsSupervisor(base / "data", base, targets=2, extra=["--tls"])
+def tls_cluster(base, flag: str):
+    """A 2-target `kilnd cluster` with the flag (--tls or --tls-mutual), for a module fixture's
+    yield from: its URL and the files in DIR/tls."""
+    sup = TlsSupervisor(base / "data", base, targets=2, extra=[flag])
     try:
         url = sup.wait_ready()
-        yield {"url": url, "ca": str(base / "data" / "tls" / "ca.pem")}
+        tls_dir = base / "data" / "tls"
+        yield {"url": url, "ca": str(tls_dir / "ca.pem"), "base": base, "dir": tls_dir,
+               "client": (str(tls_dir / "client.pem"), str(tls_dir / "client.key"))}
     finally:
         sup.close()
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    yield from tls_cluster(tmp_path_factory.mktemp("tls"), "--tls")
 
 
 def test_objects_round_trip_over_https(tls):
@@ -160,27 +167,24 @@ def test_a_renewed_certificate_is_served_without_a_restart(tls, tmp_path):
 @pytest.fixture(scope="module")
 def mtls(tmp_path_factory):
     """`kilnd cluster --tls-mutual`: every client must show a certificate of the cluster's CA."""
-    base = tmp_path_factory.mktemp("mtls")
-    sup = TlsSupervisor(base / "data", base, targets=2, extra=["--tls-mutual"])
-    try:
-        url = sup.wait_ready()
-        tls_dir = base / "data" / "tls"
-        yield {"url": url, "ca": str(tls_dir / "ca.pem"), "base": base, "dir": tls_dir,
-               "client": (str(tls_dir / "client.pem"), str(tls_dir / "client.key"))}
-    finally:
-        sup.close()
+    yield from tls_cluster(tmp_path_factory.mktemp("mtls"), "--tls-mutual")
+
+
+def foreign_pair(work: Path) -> tuple[Path, Path]:
+    """A key and a certificate for 127.0.0.1 from a CA of their own, not the cluster's."""
+    other_ca = work / "other-ca"
+    other_ca.mkdir()
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-subj", "/CN=other-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days",
+            "2", cwd=other_ca)
+    return new_node_pair(other_ca, work)
 
 
 def test_mutual_tls_refuses_clients_without_a_certificate_of_the_ca(mtls, tmp_path):
     url, ca, client = mtls["url"], mtls["ca"], mtls["client"]
     with pytest.raises((requests.exceptions.SSLError, requests.ConnectionError)):
         requests.get(f"{url}/v1/health", verify=ca, timeout=5)  # no certificate
-    other_ca = tmp_path / "other-ca"
-    other_ca.mkdir()
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-subj", "/CN=other-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days",
-            "2", cwd=other_ca)
-    foreign = new_node_pair(other_ca, tmp_path)
+    foreign = foreign_pair(tmp_path)
     with pytest.raises((requests.exceptions.SSLError, requests.ConnectionError)):
         requests.get(f"{url}/v1/health", verify=ca, cert=tuple(map(str, foreign)), timeout=5)
     # With the cluster's client certificate: objects through the proxy's redirect to targets
@@ -200,12 +204,7 @@ def test_mutual_tls_refuses_clients_without_a_certificate_of_the_ca(mtls, tmp_pa
 
 def test_mutual_tls_a_node_with_a_foreign_certificate_cannot_join(mtls, tmp_path):
     url, ca = mtls["url"], mtls["ca"]
-    other_ca = tmp_path / "other-ca"
-    other_ca.mkdir()
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-subj", "/CN=other-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days",
-            "2", cwd=other_ca)
-    cert, key = new_node_pair(other_ca, tmp_path)
+    cert, key = foreign_pair(tmp_path)
     intruder = kh.Target(tmp_path / "intruder", mtls["base"], url, name="intruder",
                          extra=["--tls-cert", cert, "--tls-key", key, "--tls-ca", ca])
     try:
