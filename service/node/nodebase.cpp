@@ -128,6 +128,27 @@ Result<void> NodeBase::setUpTls()
     return {};
 }
 
+QJsonArray NodeBase::revokedTokens() const
+{
+    QJsonArray out;
+    if (m_guard) {
+        m_guard->verifier().prune();
+        for (const QByteArray &t : m_guard->verifier().revoked())
+            out.append(QString::fromLatin1(t));
+    }
+    return out;
+}
+
+void NodeBase::applyRevokedTokens(const QJsonArray &tokens)
+{
+    if (!m_guard)
+        return;
+    for (const QJsonValue &t : tokens)
+        m_guard->verifier().revoke(t.toString().toLatin1());
+    if (!tokens.isEmpty())
+        Log::http().info("auth: {} token(s) revoked before this node joined", tokens.size());
+}
+
 void NodeBase::registerNodeRoutes(Http::Router &r)
 {
     r.add({"GET", "HEAD"}, Api::Route::Health, Http::bindHandler(this, &NodeBase::onHealth));

@@ -9,6 +9,7 @@
 #include "shared/cluster/snode.h"
 #include "shared/core/result.h"
 
+#include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QObject>
 
@@ -79,6 +80,10 @@ protected:
     virtual qint64 etlMdVersion() const = 0;
     // AIS's core.Snap of this node's latest rebalance (node_status's rebalance_snap), or empty.
     virtual QJsonObject rebalanceSnapshot() const { return {}; }
+    // The tokens revoked on this node (auth on), for a target that joins later; and taking
+    // such a list from the proxy.
+    QJsonArray revokedTokens() const;
+    void applyRevokedTokens(const QJsonArray &tokens);
 
     NodeConfig m_config;
     Cluster::NodeType m_type;

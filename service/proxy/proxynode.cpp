@@ -201,8 +201,13 @@ void ProxyNode::onJoin(Http::Exchange ex)
                           m_smap.version());
         smapUpdated();
     }
-    ex.json(Api::compact(QJsonObject{
-        {"smap", m_smap.toJson()}, {"bmd", m_bmd.toJson()}, {"etlmd", m_etl.md().toJson()}}));
+    QJsonObject reply{
+        {"smap", m_smap.toJson()}, {"bmd", m_bmd.toJson()}, {"etlmd", m_etl.md().toJson()}};
+    // Tokens revoked before it joined: it refuses them too (revocations after this go to every
+    // target, see onTokensRevoked).
+    if (const QJsonArray revoked = revokedTokens(); !revoked.isEmpty())
+        reply.insert("revoked", revoked);
+    ex.json(Api::compact(reply));
 }
 
 void ProxyNode::onKeepalive(Http::Exchange ex)

@@ -200,6 +200,8 @@ void TargetNode::sendKeepalive()
 
 void TargetNode::applyClusterState(const QJsonObject &json, std::function<void()> applied)
 {
+    if (json.contains("revoked"))
+        applyRevokedTokens(json.value("revoked").toArray());
     if (json.contains("smap")) {
         if (auto smap = Cluster::Smap::fromJson(json.value("smap").toObject()))
             applySmap(*smap);

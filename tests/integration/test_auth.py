@@ -178,6 +178,27 @@ def test_revoked_token_is_401(url, bucket):
     assert "revoked" in r.json()["message"]
 
 
+def test_a_target_that_joins_later_refuses_tokens_revoked_before(url, bucket, tmp_path):
+    token = make_token("gone-before", READ_ONLY)
+    r = requests.delete(f"{url}/v1/tokens", json={"token": token}, headers=auth(ADMIN), timeout=10)
+    assert r.status_code == 200, r.text
+    late = kh.Target(tmp_path / "late", tmp_path, url, extra=["--auth"], name="late")
+    try:
+        nid = late.node_id()
+        kh.wait_until(lambda: nid in requests.get(f"{url}/v1/daemon", params={"what": "smap"},
+                                                  headers=auth(ADMIN), timeout=10).json()["tmap"],
+                      kh.START_TIMEOUT, "the late target in the cluster map")
+        direct = f"{late.url}/v1/objects/{bucket}/hello.txt"
+        r = requests.get(direct, headers=auth(token), timeout=10, allow_redirects=False)
+        assert r.status_code == 401, r.text  # refused by the target itself
+        assert "revoked" in r.json()["message"] and r.json()["node"].startswith("t["), r.text
+        fresh = make_token("still-good", READ_ONLY)  # the same claims, not revoked
+        r = requests.get(direct, headers=auth(fresh), timeout=10, allow_redirects=False)
+        assert r.status_code != 401, r.text
+    finally:
+        late.stop()
+
+
 def test_targets_refuse_unsigned_direct_calls(url, bucket):
     smap = requests.get(f"{url}/v1/daemon", params={"what": "smap"}, headers=auth(ADMIN),
                         timeout=10).json()
