@@ -25,8 +25,7 @@ Result<void> checkRedirect(const Http::Request &req)
     const auto item = [&req](const char *name) {
         return req.query.queryItemValue(QLatin1String(name), QUrl::FullyDecoded).toUtf8();
     };
-    return ClusterSecret::verifyRedirect(req.method, req.rawPath, item(Api::Query::ProxyId),
-                                         item(Api::Query::UnixTime), item(RedirectSigQuery),
+    return ClusterSecret::verifyRedirect(req.method, req.target, item(Api::Query::UnixTime),
                                          QDateTime::currentMSecsSinceEpoch() * 1000000);
 }
 

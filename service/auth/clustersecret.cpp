@@ -45,21 +45,22 @@ QByteArray ClusterSecret::intraAuthorization()
     return "Bearer " + Jwt::signHs256(claims.toJson(), value());
 }
 
-QByteArray ClusterSecret::signRedirect(const QByteArray &method, const QByteArray &rawPath,
-                                       const QByteArray &pid, const QByteArray &utm)
+QByteArray ClusterSecret::signRedirect(const QByteArray &method, const QByteArray &signedTarget)
 {
     if (!isSet())
         return {};
-    const QByteArray message = method + '\n' + rawPath + '\n' + pid + '\n' + utm;
+    const QByteArray message = method + '\n' + signedTarget;
     return QMessageAuthenticationCode::hash(message, value(), QCryptographicHash::Sha256)
         .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
 }
 
-Result<void> ClusterSecret::verifyRedirect(const QByteArray &method, const QByteArray &rawPath,
-                                           const QByteArray &pid, const QByteArray &utm,
-                                           const QByteArray &signature, qint64 nowNs)
+Result<void> ClusterSecret::verifyRedirect(const QByteArray &method, const QByteArray &target,
+                                           const QByteArray &utm, qint64 nowNs)
 {
-    const QByteArray expected = signRedirect(method, rawPath, pid, utm);
+    // The signature is the last parameter: anything after it would be unsigned.
+    const qsizetype at = target.lastIndexOf("&u=");
+    const QByteArray signature = at < 0 ? QByteArray() : target.mid(at + 3);
+    const QByteArray expected = at < 0 ? QByteArray() : signRedirect(method, target.left(at));
     if (expected.isEmpty() || signature.size() != expected.size()
         || CRYPTO_memcmp(signature.constData(), expected.constData(), size_t(expected.size())) != 0)
         return unauthenticated(QStringLiteral("invalid redirect signature"));

@@ -22,14 +22,16 @@ public:
     static QByteArray intraAuthorization();
     static constexpr int NodeTokenSeconds = 300;
 
-    // The proxy's redirect of an object call to its target: a signature of the method, the
-    // path and the redirect's pid and utm (AIS's "u" query parameter). Empty when no secret.
-    static QByteArray signRedirect(const QByteArray &method, const QByteArray &rawPath,
-                                   const QByteArray &pid, const QByteArray &utm);
-    // A redirect's signature; utm (nanoseconds, base 36) must be at most MaxRedirectAge old.
-    static Result<void> verifyRedirect(const QByteArray &method, const QByteArray &rawPath,
-                                       const QByteArray &pid, const QByteArray &utm,
-                                       const QByteArray &signature, qint64 nowNs);
+    // The proxy's redirect of an object call to its target: a signature of the method and the
+    // whole request-target the target will see before the signature (path and query, the
+    // client's parameters and the redirect's pid and utm, as sent, still percent-encoded), so
+    // no parameter can be added or changed on the way (AIS's "u" query parameter). Empty when
+    // no secret.
+    static QByteArray signRedirect(const QByteArray &method, const QByteArray &signedTarget);
+    // A redirect as the target got it: `target` must end in "&u=<signature>" of the part before
+    // it, and utm (nanoseconds, base 36) must be at most MaxRedirectAge old.
+    static Result<void> verifyRedirect(const QByteArray &method, const QByteArray &target,
+                                       const QByteArray &utm, qint64 nowNs);
     static constexpr qint64 MaxRedirectAgeNs = 5LL * 60 * 1000 * 1000 * 1000;
 
 private:

@@ -53,18 +53,18 @@ Error ObjectActions::errorOf(const Node::IntraReply &reply)
 void ObjectActions::redirect(Http::Exchange &ex, const Cluster::Snode &target, int status) const
 {
     const Http::Request &req = ex.request();
-    QByteArray location = target.url().toLatin1() + req.target;
-    location += req.target.contains('?') ? '&' : '?';
-    location += QByteArray(Api::Query::ProxyId) + '=' + m_deps.self.id.toUtf8() + '&'
+    QByteArray onTarget = req.target; // path and query, as the target will see them
+    onTarget += req.target.contains('?') ? '&' : '?';
+    onTarget += QByteArray(Api::Query::ProxyId) + '=' + m_deps.self.id.toUtf8() + '&'
         + Api::Query::UnixTime + '='
         + QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
     if (Auth::ClusterSecret::isSet()) {
-        // Auth on: the target takes the proxy's word (this signature) for the client's token.
-        const QByteArray utm = location.mid(location.lastIndexOf('=') + 1);
-        location += QByteArray("&") + Auth::RedirectSigQuery + '='
-            + Auth::ClusterSecret::signRedirect(req.method, req.rawPath, m_deps.self.id.toUtf8(), utm);
+        // Auth on: the target takes the proxy's word (this signature, over everything it will
+        // see before it) for the client's token.
+        onTarget += QByteArray("&") + Auth::RedirectSigQuery + '='
+            + Auth::ClusterSecret::signRedirect(req.method, onTarget);
     }
-    ex.redirect(status, location);
+    ex.redirect(status, target.url().toLatin1() + onTarget);
 }
 
 bool ObjectActions::checkObject(Http::Exchange &ex, QString *bucket, QString *object)

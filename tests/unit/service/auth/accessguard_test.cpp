@@ -136,12 +136,20 @@ TEST_F(AccessGuardTest, ASignedRedirectStandsForTheToken)
 {
     ClusterSecret::install(Secret);
     const QByteArray utm = QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
-    const QByteArray sig = ClusterSecret::signRedirect("GET", "/v1/objects/b/o", "p1", utm);
-    const QByteArray query = "?pid=p1&utm=" + utm + "&u=";
-    EXPECT_EQ(call("GET", "/v1/objects/b/o" + query + sig).status, 200);
-    // The signature binds method and path: not good for a PUT, nor for another object.
-    EXPECT_EQ(call("PUT", "/v1/objects/b/o" + query + sig, {}, "x").status, 401);
-    EXPECT_EQ(call("GET", "/v1/objects/b/other" + query + sig).status, 401);
+    const QByteArray path = "/v1/objects/b/o";
+    const QByteArray signedPart = path + "?provider=ais&pid=p1&utm=" + utm;
+    const QByteArray sig = ClusterSecret::signRedirect("GET", signedPart);
+    EXPECT_EQ(call("GET", signedPart + "&u=" + sig).status, 200);
+    // The signature binds method, path and every parameter: not good for a PUT, nor for another
+    // object, nor with a parameter added, changed or appended after it.
+    EXPECT_EQ(call("PUT", signedPart + "&u=" + sig, {}, "x").status, 401);
+    const QByteArray other = "/v1/objects/b/other?provider=ais&pid=p1&utm=" + utm;
+    EXPECT_EQ(call("GET", other + "&u=" + sig).status, 401);
+    EXPECT_EQ(call("GET", path + "?provider=ais&object_to=c&pid=p1&utm=" + utm + "&u=" + sig)
+                  .status,
+              401);
+    EXPECT_EQ(call("GET", path + "?provider=gcp&pid=p1&utm=" + utm + "&u=" + sig).status, 401);
+    EXPECT_EQ(call("GET", signedPart + "&u=" + sig + "&object_to=c").status, 401);
     EXPECT_EQ(m_calls, 1);
     ClusterSecret::install({});
 }
