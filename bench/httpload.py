@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import resource
 import socket
+import ssl
 import threading
 import time
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ MAX_HOPS = 3
 # Extra request header lines ("Name: value\r\n"), sent to the first hop only (as a client
 # following a redirect to another port drops Authorization); run_jobs(headers=...) sets it.
 EXTRA_HEADERS = ""
+# The CA file that https:// URLs are checked against (run_jobs(ca=...) sets it).
+TLS_CA: str | None = None
 
 
 class _Closed(Exception):
@@ -40,9 +43,12 @@ class _Closed(Exception):
 class _Conn:
     """One keep-alive socket with a receive buffer (responses are never pipelined)."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, tls: bool = False):
         self.sock = socket.create_connection((host, port), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            ctx = ssl.create_default_context(cafile=TLS_CA)
+            self.sock = ctx.wrap_socket(self.sock, server_hostname=host)
         self.buf = bytearray(RECV)
         self.view = memoryview(self.buf)
         self.lo = self.hi = 0
@@ -152,7 +158,8 @@ class _Client:
         extra = EXTRA_HEADERS
         for _ in range(MAX_HOPS + 1):
             u = urlsplit(url)
-            hostport = (u.hostname, u.port or 80)
+            tls = u.scheme == "https"
+            hostport = (u.hostname, u.port or (443 if tls else 80), tls)
             path = u.path + ("?" + u.query if u.query else "")
             head = (f"{method} {path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
                     f"User-Agent: kiln-httpload\r\n{extra}")
@@ -215,14 +222,16 @@ def _process(jobs, offsets, start, end, queue):
 
 
 def run_jobs(jobs, connections: int, duration: float, processes: int | None = None, window=None,
-             start_delay: float = 0.3, headers: dict[str, str] | None = None) -> dict:
+             start_delay: float = 0.3, headers: dict[str, str] | None = None,
+             ca: str | None = None) -> dict:
     """jobs: [(method, url, body or None, expected answer length or None)]. window: a function
     called when the measured window opens and again when it closes (CPU snapshots); its two
     results are returned as "window". Returns requests, errors, bytes, rates, latency percentiles
     (ms), the client's own CPU seconds and the first error seen. headers go with each first hop
-    (e.g. Authorization)."""
-    global EXTRA_HEADERS
+    (e.g. Authorization); https:// URLs are checked against the CA file ca."""
+    global EXTRA_HEADERS, TLS_CA
     EXTRA_HEADERS = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    TLS_CA = ca
     processes = max(1, min(processes or os.cpu_count() or 1, connections))
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -271,11 +280,12 @@ def _summary(collected, duration: float, processes: int, marks: list) -> dict:
 
 
 def run_load(urls: list[str], connections: int, duration: float, processes: int | None = None,
-             start_delay: float = 0.5, headers: dict[str, str] | None = None) -> dict:
+             start_delay: float = 0.5, headers: dict[str, str] | None = None,
+             ca: str | None = None) -> dict:
     """GETs of the URLs in turn, any answer length: run_jobs for a plain URL list."""
     jobs = [("GET", url, None, None) for url in urls]
     return run_jobs(jobs, connections, duration, processes, start_delay=start_delay,
-                    headers=headers)
+                    headers=headers, ca=ca)
 
 
 def main() -> None:

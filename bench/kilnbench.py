@@ -108,7 +108,7 @@ class KilnCluster:
                 line += chunk
             elif self.proc.poll() is not None:
                 break
-        m = re.search(rb"Kiln cluster ready: (http://\S+)", line)
+        m = re.search(rb"Kiln cluster ready: (https?://\S+)", line)
         if not m:
             self.__exit__(None, None, None)
             raise RuntimeError(
