@@ -154,8 +154,9 @@ void TargetNode::onEtlMetrics(Http::Exchange ex)
 void TargetNode::onEtlObject(Http::Exchange ex)
 {
     // The instances' way back to the objects (hpull, hrev): authorised by the run's secret only.
+    // A stopped ETL's secret is void: the next start issues a new one.
     Etl::EtlEntry *entry = m_etl.find(ex.param("etl"));
-    if (!entry || entry->record.secret != ex.param("secret"))
+    if (!entry || !entry->isRunning() || entry->record.secret != ex.param("secret"))
         return ex.fail(makeError(ErrorCode::NotFound,
                                  QStringLiteral("%1: unknown ETL or secret").arg(m_self.tag())));
     // "ais/@#/bucket/object" (the uname arrives escaped as one segment and is decoded already).

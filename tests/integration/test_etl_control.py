@@ -449,3 +449,33 @@ def test_stopped_etl_health_is_not_running(etl_cluster, etls):
     assert r.status_code in (200, 404), r.text
     if r.status_code == 200:
         assert all(e["health_status"] != "Running" for e in r.json()), r.text
+
+
+def test_the_callback_secret_is_per_etl_and_void_once_stopped(etl_cluster, etls, ebucket):
+    """An instance reads objects back through AIS_TARGET_URL (<target>/v1/etl/_object/<etl>/
+    <secret>): another ETL's secret does not open it, a stop voids it, a start issues a new one."""
+    from urllib.parse import quote
+
+    def callback_urls(marker):
+        return sorted(p.environ()["AIS_TARGET_URL"] for p in wait_instances(marker, 3))
+
+    def read(base, obj):
+        return requests.get(f"{base}/{quote(f'ais/@#/{ebucket}/{obj}', safe='')}", timeout=10)
+
+    put_object(etl_cluster.url, ebucket, "cb/obj", b"callback")
+    markers = {n: etl_cluster.marker(n) for n in ("cb-one", "cb-two")}
+    for name, marker in markers.items():
+        etls.init_ok(spec_msg(name, pod(name, echo_command(marker)), comm="hpull://"))
+    one, two = (callback_urls(markers[n]) for n in ("cb-one", "cb-two"))
+    owner = next(u for u in one if read(u, "cb/obj").status_code == 200)
+    assert read(owner, "cb/obj").content == b"callback"
+    # Another ETL's secret on this ETL's path: refused.
+    secret_two = two[0].rsplit("/", 1)[1]
+    assert read(owner.rsplit("/", 1)[0] + "/" + secret_two, "cb/obj").status_code == 404
+    assert etls.post("cb-one", "stop").status_code == 200
+    assert read(owner, "cb/obj").status_code == 404
+    assert etls.post("cb-one", "start").status_code == 200
+    renewed = callback_urls(markers["cb-one"])
+    assert set(renewed).isdisjoint(one), "a start issues new secrets"
+    assert read(owner, "cb/obj").status_code == 404
+    assert any(read(u, "cb/obj").status_code == 200 for u in renewed)
