@@ -75,7 +75,14 @@ EcManager::EcManager(Target::TargetContext ctx, QObject *parent)
     , m_restore(ctx, m_area, [this](const QString &bucket, const QString &object) {
         rebuild(bucket, object, this, [](const Result<Target::ObjectInfo> &) {});
     })
-{ }
+{
+    // Every committed object of an EC bucket gets its slices (a PUT, copy, rename, promote,
+    // append, job result, rebalance arrival, rebuild): commits run on the I/O pool, so these
+    // arrive queued on this thread. A deleted name's slices go.
+    connect(&ctx.store, &Target::ObjectStore::objectCommitted, this,
+            [this](const Target::ObjectInfo &info) { protect(info); });
+    connect(&ctx.store, &Target::ObjectStore::objectRemoved, this, &EcManager::removed);
+}
 
 bool EcManager::enabledFor(const QString &bucket) const
 {
@@ -293,8 +300,9 @@ void EcManager::gathered(std::shared_ptr<Gathered> g, QObject *context, Rebuilt 
                 Log::target().warn("ec: cannot rebuild {}: {}", cname, info.error().message);
                 return done(info);
             }
+            // Its commit protects it again (objectCommitted): the slices this map wants,
+            // wherever they were lost.
             Log::target().info("ec: rebuilt {} ({} bytes) from its slices", cname, info->size);
-            protect(*info); // the slices this map wants, wherever they were lost
             done(info);
         });
 }

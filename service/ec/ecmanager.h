@@ -20,13 +20,15 @@ struct Gathered;
 
 // Erasure coding of a target's objects in buckets with ec.enabled (AIS's EC). Lives on the
 // target's main thread; encoding, decoding and file work run on the store's I/O pool.
-//   protect  after a PUT: objects under ec.objsize_limit are replicated whole to the next
-//            parity_slices targets in HRW order, larger ones cut into data + parity slices for
-//            the next data + parity targets (never the owner); stale slices elsewhere go.
+//   protect  after every commit in the bucket (ObjectStore::objectCommitted): objects under
+//            ec.objsize_limit are replicated whole to the next parity_slices targets in HRW
+//            order, larger ones cut into data + parity slices for the next data + parity
+//            targets (never the owner); stale slices elsewhere go.
 //   rebuild  a GET whose owner lacks the object: every other target is asked for its slices,
 //            corrupted ones are skipped, the object is decoded, checked against its checksum,
 //            stored here and protected again (the missing slices come back).
-//   removed  a DELETE: the slices go too.
+//   removed  a deleted name (ObjectStore::objectRemoved: DELETE, rename, move, sync): the
+//            slices go too.
 class EcManager final : public QObject
 {
     Q_OBJECT

@@ -346,8 +346,6 @@ void ObjectRoutes::committed(Http::Exchange &ex, const Result<ObjectInfo> &info,
         m_hooks.countIncoming(jobId, info->size);
     if (moved && m_hooks.countRebalanced)
         m_hooks.countRebalanced(info->size);
-    if (m_hooks.stored)
-        m_hooks.stored(*info);
     ex.respond(200, {}, {}, objectHeaders(*info));
 }
 
@@ -367,9 +365,8 @@ void ObjectRoutes::onDelete(Http::Exchange ex)
         return ex.fail(notRemote(act->action, bucket));
     if (!act->action.isEmpty() && act->action != Api::Action::DeleteObjects)
         return ex.fail(invalidAction(act->action));
+    // Found or not, the store tells EC to drop the object's slices.
     auto removed = m_ctx.store.remove(bucket, object);
-    if (m_hooks.removed && (removed || removed.error().code == ErrorCode::NotFound))
-        m_hooks.removed(bucket, object);
     if (!removed) {
         // AIS words a missing object differently here, without a node or type name.
         if (removed.error().code == ErrorCode::NotFound)

@@ -39,13 +39,12 @@ public:
         std::function<void(const QString &jobId, qint64 bytes)> countIncoming;
         // An object another target moved here with rebalance was stored.
         std::function<void(qint64 bytes)> countRebalanced;
-        // Erasure coding (service/ec): a stored object gets its slices; a local miss may be
-        // rebuilt from them (false: the bucket is not erasure coded); a delete drops them.
-        std::function<void(const ObjectInfo &info)> stored;
+        // Erasure coding (service/ec): a local miss may be rebuilt from the object's slices
+        // (false: the bucket is not erasure coded). Stored and deleted objects reach it from
+        // the store (ObjectStore::objectCommitted, objectRemoved), whatever path wrote them.
         std::function<bool(const QString &bucket, const QString &object, QObject *context,
                            std::function<void(const Result<ObjectInfo> &)> done)>
             rebuild;
-        std::function<void(const QString &bucket, const QString &object)> removed;
     };
 
     ObjectRoutes(TargetContext ctx, Hooks hooks, QObject *parent = nullptr);

@@ -348,7 +348,15 @@ QFuture<Result<ObjectInfo>> ObjectStore::writeFromFile(const QString &path,
     });
 }
 
-Result<void> ObjectStore::remove(const QString &bucket, const QString &name)
+Result<void> ObjectStore::remove(const QString &bucket, const QString &name, Removal why)
+{
+    auto removed = removeFiles(bucket, name);
+    if (why == Removal::Deleted && (removed || removed.error().code == ErrorCode::NotFound))
+        Q_EMIT objectRemoved(bucket, name);
+    return removed;
+}
+
+Result<void> ObjectStore::removeFiles(const QString &bucket, const QString &name)
 {
     const QString mp = mountpathFor(bucket, name);
     const QString path = objectPath(mp, bucket, name);

@@ -69,7 +69,12 @@ public:
     Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
     // A writer with the bucket's checksum type and versioning (see setWriteSettings).
     Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
-    Result<void> remove(const QString &bucket, const QString &name);
+    // Why an object goes: a delete (rename, move, sync) or a move to its owner (rebalance).
+    enum class Removal { Deleted, MovedAway };
+    // A Deleted object's name is announced by objectRemoved (found or not: its EC slices go);
+    // an object MovedAway is not (its new owner places its slices).
+    Result<void> remove(const QString &bucket, const QString &name,
+                        Removal why = Removal::Deleted);
     // Adds or replaces custom metadata keys of a stored object (AIS set-custom); replaceAll
     // drops the keys not given. 404 when the object is missing.
     Result<ObjectInfo> setCustom(const QString &bucket, const QString &name, const CustomMd &custom,
@@ -104,7 +109,17 @@ public:
     // Every object commit passes it; a leaving target closes it before its last pass.
     WriteGate &writeGate() { return m_gate; }
 
+Q_SIGNALS:
+    // Every object a writer committed (a PUT, copy, rename, promote, append, job result, move,
+    // EC rebuild), emitted on the committing thread (often the I/O pool) once it and its mirror
+    // copies are in place; observers on other threads get it queued (service/ec protects it).
+    void objectCommitted(const Kiln::Target::ObjectInfo &info);
+    // An object deleted (see Removal), emitted on the caller's thread.
+    void objectRemoved(const QString &bucket, const QString &name);
+
 private:
+    Result<void> removeFiles(const QString &bucket, const QString &name);
+
     friend class ObjectWriter;
     QString tempDir(const QString &mountpath) const;
 

@@ -276,6 +276,15 @@ Result<ObjectInfo> mirror(const ObjectStore *store, Result<ObjectInfo> committed
     return committed;
 }
 
+// The mirror copies, then the observers of every commit (EC slices), whatever path wrote it.
+Result<ObjectInfo> finish(ObjectStore *store, Result<ObjectInfo> committed)
+{
+    auto done = mirror(store, std::move(committed));
+    if (done)
+        Q_EMIT store->objectCommitted(*done);
+    return done;
+}
+
 } // namespace
 
 Result<ObjectInfo> ObjectWriter::commitNow()
@@ -295,7 +304,7 @@ Result<ObjectInfo> ObjectWriter::commitNow()
                                 m_store->bucketDir(info.mountpath, info.bucket),
                                 CommitPolicy{m_versioning, m_keepVersion, m_sourceMtimeNs});
     m_store->forgetMeta(info.path);
-    return mirror(m_store, std::move(committed));
+    return finish(m_store, std::move(committed));
 }
 
 QFuture<Result<ObjectInfo>> ObjectWriter::commit()
@@ -319,7 +328,7 @@ QFuture<Result<ObjectInfo>> ObjectWriter::commit()
             return refuseLeaving(fd, tempPath, info);
         auto committed = commitFile(fd, info, tempPath, bucketRoot, policy);
         store->forgetMeta(info.path);
-        return mirror(store, std::move(committed));
+        return finish(store, std::move(committed));
     });
 }
 

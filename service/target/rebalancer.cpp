@@ -182,7 +182,8 @@ void Rebalancer::sent(const ObjectInfo &info, bool ok)
         // The owner holds it now. Ours goes unless a client rewrote it meanwhile.
         auto now = m_store.stat(info.bucket, info.name);
         if (now && now->mtimeNs == info.mtimeNs && now->size == info.size) {
-            if (auto removed = m_store.remove(info.bucket, info.name); !removed)
+            const auto why = ObjectStore::Removal::MovedAway; // its slices stay, for the owner
+            if (auto removed = m_store.remove(info.bucket, info.name, why); !removed)
                 Log::target().warn("rebalance g{}: {}", m_rec.smapVersion, removed.error().message);
         }
         ++m_rec.stats.sentObjects;

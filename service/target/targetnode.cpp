@@ -41,13 +41,9 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
                  },
                  [this](const QString &jobId, qint64 bytes) { m_jobs.countIncoming(jobId, bytes); },
                  [this](qint64 bytes) { m_rebalancer.countReceived(bytes); },
-                 [this](const ObjectInfo &info) { m_ec.protect(info); },
                  [this](const QString &bucket, const QString &object, QObject *context,
                         std::function<void(const Result<ObjectInfo> &)> done) {
                      return m_ec.rebuild(bucket, object, context, std::move(done));
-                 },
-                 [this](const QString &bucket, const QString &object) {
-                     m_ec.removed(bucket, object);
                  }})
     , m_buckets(m_ctx)
     , m_promote(m_ctx, m_config.effectivePromoteRoot())

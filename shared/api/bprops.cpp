@@ -351,6 +351,11 @@ Result<void> BucketProps::apply(const QJsonObject &toSet)
                              QStringLiteral("ErrNotImpl"));
         }
     }
+    // AIS refuses both on one bucket: each keeps its own redundant copies of every object.
+    if (next.mirrorEnabled && next.ec.enabled)
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("cannot enable mirroring and ec at the same time for the "
+                                        "same bucket"));
     *this = next;
     return {};
 }

@@ -280,3 +280,101 @@ def test_enabling_ec_on_a_bucket_with_objects_encodes_them(launcher):
     jobs = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
                         json={"id": xid, "kind": "ec-encode"}, timeout=10)
     assert jobs.status_code == 200, jobs.text
+
+
+# Every path that commits an object into an EC bucket protects it (the store tells EC of each
+# commit), not only a client's PUT.
+
+def drop_owner_copy(cluster, name):
+    """Deletes the owner's file of name; its GET must rebuild it from the slices."""
+    holders = rh.files_on_disk(cluster, BUCKET)[name]
+    assert len(holders) == 1, holders
+    owner = next(t for t in cluster.targets if t.name == holders[0])
+    (owner.bucket_dir(BUCKET) / name).unlink()
+
+
+def assert_rebuilt(cluster, objects):
+    for name in objects:
+        drop_owner_copy(cluster, name)
+    for name, data in objects.items():
+        r = get(cluster, name)
+        assert r.status_code == 200, (name, r.status_code, r.text[:300])
+        assert r.content == data, name
+
+
+def object_act(cluster, method, bucket, name, body=None, **params):
+    return requests.request(method, f"{cluster.url}/v1/objects/{bucket}/{name}",
+                            params={"provider": "ais", **params}, json=body, timeout=60)
+
+
+def append_and_flush(cluster, name, parts):
+    handle = ""
+    for part in parts:
+        r = requests.put(f"{cluster.url}/v1/objects/{BUCKET}/{name}", data=part, timeout=30,
+                         params={"provider": "ais", "append_type": "append",
+                                 "append_handle": handle})
+        assert r.status_code == 200, r.text
+        handle = r.headers["Ais-Append-Handle"]
+    r = requests.put(f"{cluster.url}/v1/objects/{BUCKET}/{name}", timeout=30,
+                     params={"provider": "ais", "append_type": "flush", "append_handle": handle})
+    assert r.status_code == 200, r.text
+
+
+def test_copied_renamed_and_appended_objects_get_their_slices(launcher):
+    cluster = launcher.cluster(4)
+    ec_bucket(cluster)
+    kh.create_bucket(cluster.url, "plain")
+    rng = random.Random(21)
+    sources = {"big": rng.randbytes(900 * 1024 + 11), "tiny": rng.randbytes(300)}
+    rh.put_many(cluster.url, "plain", sources, workers=2)
+    expected = {}
+    # Copies from a bucket without EC into the EC bucket (PUT ?object_to).
+    for src, data in sources.items():
+        for i in range(3):
+            dst = f"copied/{src}-{i}"
+            r = object_act(cluster, "PUT", "plain", src, object_to=f"ais/@#/{BUCKET}/{dst}")
+            assert r.status_code == 200, r.text
+            expected[dst] = data
+    # Renames inside the EC bucket: the new names get slices, the old names' slices go.
+    olds = {f"old/{i}": rng.randbytes(n) for i, n in enumerate([700 * 1024 + 5, 2000, LIMIT])}
+    rh.put_many(cluster.url, BUCKET, olds, workers=2)
+    wait_protected(cluster, olds)
+    for old, data in olds.items():
+        new = old.replace("old/", "renamed/")
+        r = object_act(cluster, "POST", BUCKET, old, {"action": "rename-obj", "name": new})
+        assert r.status_code == 200, r.text
+        expected[new] = data
+    # Appends, committed by their flush.
+    for i, n in enumerate([LIMIT * 5 + 3, 1000]):
+        data = rng.randbytes(n)
+        append_and_flush(cluster, f"appended/{i}", [data[: n // 3], data[n // 3:]])
+        expected[f"appended/{i}"] = data
+    wait_protected(cluster, expected)
+    kh.wait_until(lambda: not (set(olds) & set(slices_on_disk(cluster))), 20,
+                  "the renamed-away names' slices gone", interval=0.2, on_fail=cluster.log_tails)
+    assert_rebuilt(cluster, expected)
+    assert sorted(rh.listed_names(cluster.url, BUCKET)) == sorted(expected)
+
+
+def test_a_copy_bucket_job_into_an_ec_bucket_protects_every_object(launcher):
+    cluster = launcher.cluster(4)
+    kh.create_bucket(cluster.url, "plain")
+    objects = payloads(seed=13)
+    rh.put_many(cluster.url, "plain", objects, workers=4)
+    ec_bucket(cluster)
+    r = requests.post(f"{cluster.url}/v1/buckets/plain",
+                      params={"provider": "ais", "bck_to": f"ais/@#/{BUCKET}/"},
+                      json={"action": "copy-bck", "name": "", "value": {}}, timeout=30)
+    assert r.status_code == 200, r.text
+    xid = r.text.strip().strip('"')
+
+    def ended():
+        s = requests.get(f"{cluster.url}/v1/cluster", params={"what": "status"},
+                         json={"id": xid, "kind": "copy-bck"}, timeout=10).json()
+        return s if s["end_time"] else None
+
+    status = kh.wait_until(ended, 60, f"copy-bck {xid}", interval=0.2)
+    assert status["err"] == "" and not status["aborted"], status
+    # Objects each target copied to itself and those it sent to other targets alike.
+    wait_protected(cluster, objects)
+    assert_rebuilt(cluster, {n: objects[n] for n in ["large/0", "large/2", "small/2", "small/4"]})

@@ -141,6 +141,25 @@ TEST(BucketPropsTest, MirrorIsValidatedSetAndPersisted)
     EXPECT_FALSE(p.mirrorEnabled);
 }
 
+TEST(BucketPropsTest, MirrorAndEcAreNeverBothEnabled)
+{
+    BucketProps p;
+    ASSERT_TRUE(p.apply(parse(R"({"mirror":{"enabled":true,"copies":2}})")));
+    const auto refused = p.apply(parse(R"({"ec":{"enabled":true,"data_slices":2}})"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument);
+    EXPECT_FALSE(p.ec.enabled);
+    EXPECT_EQ(p.ec.dataSlices, 1);
+    // Both in one request too; one switched off while the other goes on is fine.
+    BucketProps q;
+    EXPECT_FALSE(q.apply(parse(R"({"mirror":{"enabled":true},"ec":{"enabled":true}})")));
+    EXPECT_FALSE(q.mirrorEnabled);
+    ASSERT_TRUE(p.apply(parse(R"({"mirror":{"enabled":false},"ec":{"enabled":true}})")));
+    EXPECT_TRUE(p.ec.enabled);
+    EXPECT_FALSE(p.apply(parse(R"({"mirror":{"enabled":true}})")));
+    EXPECT_FALSE(p.mirrorEnabled);
+}
+
 TEST(BucketPropsTest, ResetKeepsIdentity)
 {
     BucketProps p;
