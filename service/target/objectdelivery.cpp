@@ -4,11 +4,14 @@
 #include "service/http/bodysource.h"
 #include "service/node/intracall.h"
 #include "service/http/bodydrain.h"
+#include "service/target/arrivalcheck.h"
+#include "service/target/checksummer.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
 #include "shared/api/routepath.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
@@ -23,6 +26,7 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QUrl>
+#include <QtConcurrent>
 
 namespace Kiln::Target {
 namespace {
@@ -44,6 +48,29 @@ Error remoteError(const QString &owner, int status, const QByteArray &body, cons
                                              .arg(QString::fromUtf8(body.left(300)))
                                        : message,
                      json.value("tcode").toString());
+}
+
+// The digest of the file at path, of the given type. Blocking: for the I/O pool.
+Result<QString> digestOf(const QString &path, const QString &type)
+{
+    auto sum = Checksummer::make(type);
+    if (!sum)
+        return sum.error();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    QByteArray buf(1 << 20, Qt::Uninitialized);
+    for (;;) {
+        const qint64 n = file.read(buf.data(), buf.size());
+        if (n < 0)
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        if (n == 0)
+            break;
+        sum->update(buf.constData(), n);
+    }
+    return sum->digest();
 }
 
 } // namespace
@@ -163,7 +190,40 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
                                const CustomMd &custom, const QString &jobId, bool removeAfter,
                                QObject *context, Done done)
 {
-    const Cluster::Snode owner = *ownerOf(dst);
+    // The owner commits the object only if exactly these bytes arrive: their size and digest go
+    // with them (ArrivalCheck). The digest is taken on the I/O pool, through a handle of its own.
+    QString type = m_deps.store->writeSettings(dst.bucket).checksumType;
+    if (type.isEmpty() || type == QLatin1String(Api::Checksum::None))
+        type = QLatin1String(Api::ChecksumXxhash2);
+    QPointer<QObject> ctx(context);
+    QtConcurrent::run(m_deps.store->ioPool(),
+                      [path = file->fileName(), type] { return digestOf(path, type); })
+        .then(this, [this, file, dst, custom, jobId, removeAfter, ctx, done, type](
+                        const Result<QString> &digest) {
+            if (!ctx || !digest) {
+                file->close();
+                if (removeAfter)
+                    file->remove();
+                if (ctx)
+                    done(digest.error());
+                return;
+            }
+            sendPut(file, dst, custom, jobId, removeAfter, {type, *digest}, ctx.data(), done);
+        });
+}
+
+void ObjectDelivery::sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &dst,
+                             const CustomMd &custom, const QString &jobId, bool removeAfter,
+                             const QPair<QString, QString> &checksum, QObject *context, Done done)
+{
+    const Cluster::Snode *found = ownerOf(dst);
+    if (!found) {
+        file->close();
+        if (removeAfter)
+            file->remove();
+        return done(makeError(ErrorCode::Unavailable, QStringLiteral("no target owns the object")));
+    }
+    const Cluster::Snode owner = *found;
     QUrl url(owner.url()
              + Api::routePath(Api::Route::Object,
                               {QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket)),
@@ -175,6 +235,9 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
     request.setHeader(QNetworkRequest::ContentLengthHeader, size);
     request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
     request.setRawHeader(Node::IntraHeader, "1");
+    request.setRawHeader(ObjectSizeHeader, QByteArray::number(size));
+    request.setRawHeader(Api::Header::ChecksumType, checksum.first.toLatin1());
+    request.setRawHeader(Api::Header::ChecksumValue, checksum.second.toLatin1());
     if (Auth::ClusterSecret::isSet())
         request.setRawHeader("Authorization", Auth::ClusterSecret::intraAuthorization());
     if (!custom.isEmpty())

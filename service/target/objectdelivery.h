@@ -5,6 +5,7 @@
 #include "shared/core/result.h"
 
 #include <QObject>
+#include <QPair>
 
 #include <functional>
 #include <memory>
@@ -72,6 +73,9 @@ public:
 private:
     void putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef &dst, const CustomMd &custom,
                    const QString &jobId, bool removeAfter, QObject *context, Done done);
+    void sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &dst, const CustomMd &custom,
+                 const QString &jobId, bool removeAfter, const QPair<QString, QString> &checksum,
+                 QObject *context, Done done);
     void writeLocal(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
                     QObject *context, Done done, KeepGoing keepGoing);
     void spoolRemote(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
