@@ -200,12 +200,14 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
                       [path = file->fileName(), type] { return digestOf(path, type); })
         .then(this, [this, file, dst, custom, jobId, removeAfter, ctx, done, type](
                         const Result<QString> &digest) {
-            if (!ctx || !digest) {
+            const bool cancelled = ctx && m_cancelled.contains(ctx.data());
+            if (!ctx || !digest || cancelled) {
                 file->close();
                 if (removeAfter)
                     file->remove();
                 if (ctx)
-                    done(digest.error());
+                    done(cancelled ? makeError(ErrorCode::Internal, QStringLiteral("cancelled"))
+                                   : digest.error());
                 return;
             }
             sendPut(file, dst, custom, jobId, removeAfter, {type, *digest}, ctx.data(), done);
@@ -244,20 +246,46 @@ void ObjectDelivery::sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &
         request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(custom));
     request.setTransferTimeout(PutTimeoutMs);
     QNetworkReply *reply = m_deps.nam->put(request, file.get());
+    Node::limitConnectTime(reply); // an owner cut off: fail now, not after PutTimeoutMs
+    m_puts.insert(context, reply);
     QPointer<QObject> ctx(context);
-    connect(
-        reply, &QNetworkReply::finished, this, [reply, file, removeAfter, size, owner, ctx, done] {
-            reply->deleteLater();
-            file->close();
-            if (removeAfter)
-                file->remove();
-            if (!ctx)
-                return;
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            if (status != 200)
-                return done(remoteError(owner.id, status, reply->readAll(), reply->errorString()));
-            done(Delivery{size, false});
+    connect(reply, &QNetworkReply::finished, this,
+            [this, key = context, reply, file, removeAfter, size, owner, ctx, done] {
+                m_puts.remove(key, reply);
+                reply->deleteLater();
+                file->close();
+                if (removeAfter)
+                    file->remove();
+                if (!ctx)
+                    return;
+                const int status
+                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (status != 200)
+                    return done(remoteError(
+                        owner.id, status, reply->isOpen() ? reply->readAll() : QByteArray(),
+                        Node::connectTimedOut(reply) ? QStringLiteral("no connection within %1 ms")
+                                                           .arg(Node::DefaultConnectTimeoutMs)
+                                                     : reply->errorString()));
+                done(Delivery{size, false});
+            });
+}
+
+void ObjectDelivery::cancel(QObject *context)
+{
+    // A delivery still hashing its file when this comes does not start its PUT.
+    if (!m_cancelled.contains(context)) {
+        m_cancelled.insert(context);
+        connect(context, &QObject::destroyed, this, [this](QObject *gone) {
+            m_cancelled.remove(gone);
         });
+    }
+    // Each abort finishes its reply at once, which takes it out of m_puts: work on a copy. The
+    // owner refuses the broken-off body (ArrivalCheck): nothing partial is committed there.
+    const QList<QNetworkReply *> replies = m_puts.values(context);
+    for (QNetworkReply *reply : replies) {
+        if (m_puts.contains(context, reply))
+            reply->abort();
+    }
 }
 
 } // namespace Kiln::Target
