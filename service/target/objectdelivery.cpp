@@ -26,7 +26,11 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QUrl>
+#include <QScopeGuard>
 #include <QtConcurrent>
+
+#include <cerrno>
+#include <unistd.h>
 
 namespace Kiln::Target {
 namespace {
@@ -50,25 +54,26 @@ Error remoteError(const QString &owner, int status, const QByteArray &body, cons
                      json.value("tcode").toString());
 }
 
-// The digest of the file at path, of the given type. Blocking: for the I/O pool.
-Result<QString> digestOf(const QString &path, const QString &type)
+// The digest of the open file fd (a dup, closed here), of the given type: the very inode the PUT
+// sends, even if the path has been replaced meanwhile. Blocking: for the I/O pool.
+Result<QString> digestOf(int fd, const QString &type)
 {
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
     auto sum = Checksummer::make(type);
     if (!sum)
         return sum.error();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
     QByteArray buf(1 << 20, Qt::Uninitialized);
-    for (;;) {
-        const qint64 n = file.read(buf.data(), buf.size());
+    for (off_t at = 0;;) {
+        const ssize_t n = ::pread(fd, buf.data(), size_t(buf.size()), at);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0)
             return makeError(ErrorCode::Internal,
-                             QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+                             QStringLiteral("cannot read a delivery: %1").arg(qt_error_string()));
         if (n == 0)
             break;
-        sum->update(buf.constData(), n);
+        sum->update(buf.constData(), qsizetype(n));
+        at += n;
     }
     return sum->digest();
 }
@@ -196,8 +201,14 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
     if (type.isEmpty() || type == QLatin1String(Api::Checksum::None))
         type = QLatin1String(Api::ChecksumXxhash2);
     QPointer<QObject> ctx(context);
-    QtConcurrent::run(m_deps.store->ioPool(),
-                      [path = file->fileName(), type] { return digestOf(path, type); })
+    const int fd = ::dup(file->handle());
+    if (fd < 0) {
+        file->close();
+        if (removeAfter)
+            file->remove();
+        return done(makeError(ErrorCode::Internal, QStringLiteral("cannot dup a delivery's file")));
+    }
+    QtConcurrent::run(m_deps.store->ioPool(), [fd, type] { return digestOf(fd, type); })
         .then(this, [this, file, dst, custom, jobId, removeAfter, ctx, done, type](
                         const Result<QString> &digest) {
             const bool cancelled = ctx && m_cancelled.contains(ctx.data());
