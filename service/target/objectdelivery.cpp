@@ -4,11 +4,14 @@
 #include "service/http/bodysource.h"
 #include "service/node/intracall.h"
 #include "service/http/bodydrain.h"
+#include "service/target/arrivalcheck.h"
+#include "service/target/checksummer.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
 #include "shared/api/routepath.h"
 #include "shared/api/names.h"
+#include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
@@ -23,6 +26,11 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QUrl>
+#include <QScopeGuard>
+#include <QtConcurrent>
+
+#include <cerrno>
+#include <unistd.h>
 
 namespace Kiln::Target {
 namespace {
@@ -44,6 +52,30 @@ Error remoteError(const QString &owner, int status, const QByteArray &body, cons
                                              .arg(QString::fromUtf8(body.left(300)))
                                        : message,
                      json.value("tcode").toString());
+}
+
+// The digest of the open file fd (a dup, closed here), of the given type: the very inode the PUT
+// sends, even if the path has been replaced meanwhile. Blocking: for the I/O pool.
+Result<QString> digestOf(int fd, const QString &type)
+{
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    auto sum = Checksummer::make(type);
+    if (!sum)
+        return sum.error();
+    QByteArray buf(1 << 20, Qt::Uninitialized);
+    for (off_t at = 0;;) {
+        const ssize_t n = ::pread(fd, buf.data(), size_t(buf.size()), at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("cannot read a delivery: %1").arg(qt_error_string()));
+        if (n == 0)
+            break;
+        sum->update(buf.constData(), qsizetype(n));
+        at += n;
+    }
+    return sum->digest();
 }
 
 } // namespace
@@ -163,7 +195,48 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
                                const CustomMd &custom, const QString &jobId, bool removeAfter,
                                QObject *context, Done done)
 {
-    const Cluster::Snode owner = *ownerOf(dst);
+    // The owner commits the object only if exactly these bytes arrive: their size and digest go
+    // with them (ArrivalCheck). The digest is taken on the I/O pool, through a handle of its own.
+    QString type = m_deps.store->writeSettings(dst.bucket).checksumType;
+    if (type.isEmpty() || type == QLatin1String(Api::Checksum::None))
+        type = QLatin1String(Api::ChecksumXxhash2);
+    QPointer<QObject> ctx(context);
+    const int fd = ::dup(file->handle());
+    if (fd < 0) {
+        file->close();
+        if (removeAfter)
+            file->remove();
+        return done(makeError(ErrorCode::Internal, QStringLiteral("cannot dup a delivery's file")));
+    }
+    QtConcurrent::run(m_deps.store->ioPool(), [fd, type] { return digestOf(fd, type); })
+        .then(this, [this, file, dst, custom, jobId, removeAfter, ctx, done, type](
+                        const Result<QString> &digest) {
+            const bool cancelled = ctx && m_cancelled.contains(ctx.data());
+            if (!ctx || !digest || cancelled) {
+                file->close();
+                if (removeAfter)
+                    file->remove();
+                if (ctx)
+                    done(cancelled ? makeError(ErrorCode::Internal, QStringLiteral("cancelled"))
+                                   : digest.error());
+                return;
+            }
+            sendPut(file, dst, custom, jobId, removeAfter, {type, *digest}, ctx.data(), done);
+        });
+}
+
+void ObjectDelivery::sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &dst,
+                             const CustomMd &custom, const QString &jobId, bool removeAfter,
+                             const QPair<QString, QString> &checksum, QObject *context, Done done)
+{
+    const Cluster::Snode *found = ownerOf(dst);
+    if (!found) {
+        file->close();
+        if (removeAfter)
+            file->remove();
+        return done(makeError(ErrorCode::Unavailable, QStringLiteral("no target owns the object")));
+    }
+    const Cluster::Snode owner = *found;
     QUrl url(owner.url()
              + Api::routePath(Api::Route::Object,
                               {QString::fromLatin1(QUrl::toPercentEncoding(dst.bucket)),
@@ -175,26 +248,55 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
     request.setHeader(QNetworkRequest::ContentLengthHeader, size);
     request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
     request.setRawHeader(Node::IntraHeader, "1");
+    request.setRawHeader(ObjectSizeHeader, QByteArray::number(size));
+    request.setRawHeader(Api::Header::ChecksumType, checksum.first.toLatin1());
+    request.setRawHeader(Api::Header::ChecksumValue, checksum.second.toLatin1());
     if (Auth::ClusterSecret::isSet())
         request.setRawHeader("Authorization", Auth::ClusterSecret::intraAuthorization());
     if (!custom.isEmpty())
         request.setRawHeader(CustomMdHeader, Xattrs::encodeCustom(custom));
     request.setTransferTimeout(PutTimeoutMs);
     QNetworkReply *reply = m_deps.nam->put(request, file.get());
+    Node::limitConnectTime(reply); // an owner cut off: fail now, not after PutTimeoutMs
+    m_puts.insert(context, reply);
     QPointer<QObject> ctx(context);
-    connect(
-        reply, &QNetworkReply::finished, this, [reply, file, removeAfter, size, owner, ctx, done] {
-            reply->deleteLater();
-            file->close();
-            if (removeAfter)
-                file->remove();
-            if (!ctx)
-                return;
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            if (status != 200)
-                return done(remoteError(owner.id, status, reply->readAll(), reply->errorString()));
-            done(Delivery{size, false});
+    connect(reply, &QNetworkReply::finished, this,
+            [this, key = context, reply, file, removeAfter, size, owner, ctx, done] {
+                m_puts.remove(key, reply);
+                reply->deleteLater();
+                file->close();
+                if (removeAfter)
+                    file->remove();
+                if (!ctx)
+                    return;
+                const int status
+                    = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (status != 200)
+                    return done(remoteError(
+                        owner.id, status, reply->isOpen() ? reply->readAll() : QByteArray(),
+                        Node::connectTimedOut(reply) ? QStringLiteral("no connection within %1 ms")
+                                                           .arg(Node::DefaultConnectTimeoutMs)
+                                                     : reply->errorString()));
+                done(Delivery{size, false});
+            });
+}
+
+void ObjectDelivery::cancel(QObject *context)
+{
+    // A delivery still hashing its file when this comes does not start its PUT.
+    if (!m_cancelled.contains(context)) {
+        m_cancelled.insert(context);
+        connect(context, &QObject::destroyed, this, [this](QObject *gone) {
+            m_cancelled.remove(gone);
         });
+    }
+    // Each abort finishes its reply at once, which takes it out of m_puts: work on a copy. The
+    // owner refuses the broken-off body (ArrivalCheck): nothing partial is committed there.
+    const QList<QNetworkReply *> replies = m_puts.values(context);
+    for (QNetworkReply *reply : replies) {
+        if (m_puts.contains(context, reply))
+            reply->abort();
+    }
 }
 
 } // namespace Kiln::Target

@@ -4,13 +4,17 @@
 #include "shared/api/writeform.h"
 #include "shared/core/result.h"
 
+#include <QMultiHash>
 #include <QObject>
+#include <QPair>
+#include <QSet>
 
 #include <functional>
 #include <memory>
 
 class QFile;
 class QNetworkAccessManager;
+class QNetworkReply;
 
 namespace Kiln::Http {
 class BodySource;
@@ -69,15 +73,25 @@ public:
     void deliverBody(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
                      const QString &jobId, QObject *context, Done done, KeepGoing keepGoing = {});
 
+    // Aborts the PUTs to other targets still running for context (a job that was aborted must
+    // not wait for an owner that is cut off) and starts no more; their done callbacks get the
+    // error.
+    void cancel(QObject *context);
+
 private:
     void putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef &dst, const CustomMd &custom,
                    const QString &jobId, bool removeAfter, QObject *context, Done done);
+    void sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &dst, const CustomMd &custom,
+                 const QString &jobId, bool removeAfter, const QPair<QString, QString> &checksum,
+                 QObject *context, Done done);
     void writeLocal(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
                     QObject *context, Done done, KeepGoing keepGoing);
     void spoolRemote(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
                      const QString &jobId, QObject *context, Done done, KeepGoing keepGoing);
 
     Deps m_deps;
+    QMultiHash<QObject *, QNetworkReply *> m_puts; // remote PUTs running, by context
+    QSet<QObject *> m_cancelled;                   // contexts cancel() was called for
 };
 
 } // namespace Kiln::Target

@@ -6,6 +6,7 @@
 #include "service/http/router.h"
 #include "service/node/intracall.h"
 #include "service/node/nodebase.h"
+#include "service/target/arrivalcheck.h"
 #include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/objectdelivery.h"
@@ -297,13 +298,17 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
     if (moved)
         (*writer)->keepSource(QString::fromLatin1(req.header("ais-version")),
                               movedMtime.toLongLong());
-    const QString sentType = QString::fromLatin1(req.header("ais-checksum-type"));
-    const QString sentDigest = QString::fromLatin1(req.header("ais-checksum-value"));
+    // Nothing is committed unless the whole body it announced arrived (and, from another
+    // target, with the size and checksum the object has there).
+    auto check = ArrivalCheck::make(req, intra, (*writer)->checksumType());
+    if (!check)
+        return ex.fail(check.error());
     // The writer lives as long as the body reader; if the client leaves mid-body the connection
     // drops the reader and the writer's destructor removes the temporary file.
     auto state = std::make_shared<std::unique_ptr<ObjectWriter>>(std::move(*writer));
+    auto arrival = std::make_shared<ArrivalCheck>(std::move(*check));
     Http::BodyReader reader;
-    reader.onData = [state, ex](const char *data, qsizetype size) mutable {
+    reader.onData = [state, arrival, ex](const char *data, qsizetype size) mutable {
         if (!*state)
             return false;
         if (auto written = (*state)->write(data, size); !written) {
@@ -311,16 +316,18 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
             ex.fail(written.error());
             return false;
         }
+        arrival->feed(data, size);
         return true;
     };
-    reader.onEnd = [this, state, ex, moved, sentType, sentDigest]() mutable {
+    reader.onEnd = [this, state, arrival, ex, moved]() mutable {
         if (!*state)
             return;
         std::unique_ptr<ObjectWriter> w = std::move(*state);
-        if (moved && w->checksumType() == sentType && w->digest() != sentDigest)
-            return ex.fail(makeError(ErrorCode::InvalidArgument,
-                                     QStringLiteral("%1: checksum mismatch on arrival (%2 != %3)")
-                                         .arg(w->name(), w->digest(), sentDigest)));
+        const QString cname = Api::objectCname(w->bucket(), w->name());
+        if (auto ok = arrival->verify(cname, w->bytesWritten(), w->digest()); !ok) {
+            Log::store().warn("refused {}: {}", cname, ok.error().message);
+            return ex.fail(ok.error()); // the writer's destructor removes its temporary file
+        }
         // A result another target sends within a job counts as that job's "in" on this one.
         const QString jobId = ex.request().queryValue("uuid");
         w->commit().then(this, [this, ex, jobId, moved](const Result<ObjectInfo> &info) mutable {

@@ -1,6 +1,7 @@
 #include "service/target/rebalancesender.h"
 
 #include "service/node/intracall.h"
+#include "service/target/arrivalcheck.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/xattrs.h"
 #include "shared/api/names.h"
@@ -32,6 +33,7 @@ QNetworkRequest putRequest(const ObjectInfo &info, const QString &ownerUrl, qint
     request.setHeader(QNetworkRequest::ContentTypeHeader, Api::MimeOctets);
     request.setRawHeader(Node::IntraHeader, "1");
     request.setRawHeader(RebalanceHeader, QByteArray::number(info.mtimeNs));
+    request.setRawHeader(ObjectSizeHeader, QByteArray::number(size)); // checked on arrival
     request.setRawHeader(Api::Header::ChecksumType, info.checksumType.toLatin1());
     request.setRawHeader(Api::Header::ChecksumValue, info.checksum.toLatin1());
     if (!info.version.isEmpty())

@@ -338,6 +338,10 @@ void OfflineJob::abort(const QString &why)
     m_abortErr = why.isEmpty() ? QStringLiteral("aborted") : why;
     m_queue.clear();
     Log::etl().info("job {} aborted: {}", m_spec.id, m_abortErr);
+    // Results on their way to other targets stop too: one cut off would hold the end of the
+    // job for as long as its PUT may take.
+    if (m_deps.delivery)
+        m_deps.delivery->cancel(this);
     maybeFinish();
 }
 
