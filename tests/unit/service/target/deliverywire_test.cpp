@@ -136,21 +136,5 @@ TEST(DeliveryWireTest, AbortMidBodySendsNoCompleteRequest)
     reply->deleteLater();
 }
 
-TEST(DeliveryWireTest, AbortBeforeTheBodySendsNoCompleteRequest)
-{
-    WireRecorder rec;
-    const qint64 size = 4LL * 1024 * 1024;
-    auto file = bodyFile(size);
-    QNetworkAccessManager nam;
-    QNetworkReply *reply = nam.put(deliveryRequest(rec.port(), size), file.get());
-    ASSERT_TRUE(waitUntil([&] { return !rec.connections().empty(); }));
-    reply->abort();
-    file->close();
-    holdsFor([] { return true; }, 500);
-    rec.drain();
-    expectNothingComplete(rec, size);
-    reply->deleteLater();
-}
-
 } // namespace
 } // namespace Kiln::Target::Tests
