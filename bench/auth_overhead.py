@@ -57,14 +57,15 @@ def fill(cluster: kb.KilnCluster, headers: dict) -> list[str]:
     return urls
 
 
-def measure(cluster, urls, headers, args) -> dict:
+def measure(cluster, urls, headers, args, ca: str | None = None) -> dict:
+    """One GET run: MiB/s and the cluster's CPU seconds per GiB (https URLs checked against ca)."""
     nodes = list(cluster.nodes().values())
     cpu0 = kb.cpu_seconds(nodes)
-    load = httpload.run_load(urls, args.connections, args.duration, headers=headers)
+    load = httpload.run_load(urls, args.connections, args.duration, headers=headers, ca=ca)
     cpu = kb.cpu_seconds(nodes) - cpu0
     gib = load["bytes"] / 2**30
     return {"mib_s": load["mib_s"], "cpu_s_per_gib": cpu / gib if gib else float("nan"),
-            "errors": load["errors"]}
+            "errors": load["errors"], "first_error": load["first_error"]}
 
 
 def main() -> None:

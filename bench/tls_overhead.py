@@ -22,8 +22,8 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import httpload  # noqa: E402
 import kilnbench as kb  # noqa: E402
+from auth_overhead import measure  # noqa: E402
 
 SIZES = {"16 KiB": 16 * 1024, "1 MiB": 1024 * 1024}
 OBJECTS = 16
@@ -43,16 +43,6 @@ def fill(cluster: kb.KilnCluster, ca) -> dict[str, list[str]]:
             requests.put(url, data=data, verify=verify, timeout=30).raise_for_status()
             urls[label].append(url)
     return urls
-
-
-def measure(cluster, urls, ca, args) -> dict:
-    nodes = list(cluster.nodes().values())
-    cpu0 = kb.cpu_seconds(nodes)
-    load = httpload.run_load(urls, args.connections, args.duration, ca=ca)
-    cpu = kb.cpu_seconds(nodes) - cpu0
-    gib = load["bytes"] / 2**30
-    return {"mib_s": load["mib_s"], "cpu_s_per_gib": cpu / gib if gib else float("nan"),
-            "errors": load["errors"], "first_error": load["first_error"]}
 
 
 def report(runs: dict, args, kilnd: Path) -> str:
@@ -100,7 +90,7 @@ def main() -> None:
             for _ in range(args.rounds):
                 for label in SIZES:
                     for name, (cluster, urls, cafile) in variants.items():
-                        runs[name][label].append(measure(cluster, urls[label], cafile, args))
+                        runs[name][label].append(measure(cluster, urls[label], {}, args, ca=cafile))
     text = report(runs, args, kilnd)
     out = Path(args.out)
     out.write_text(text)

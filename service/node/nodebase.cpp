@@ -19,8 +19,6 @@
 
 #include <QDir>
 #include <QHostAddress>
-#include <QSslCertificate>
-#include <QSslKey>
 
 namespace Kiln::Node {
 
@@ -112,16 +110,12 @@ Result<void> NodeBase::setUpTls()
         return conf.error();
     m_server.setTls(*conf);
     // This node's calls to its peers show the same certificate: a mutual-TLS peer asks for it.
-    if (auto shown = Tls::presentClientCertificate(m_config.tlsCert, m_config.tlsKey); !shown)
-        return shown;
+    Tls::presentOnCalls(*conf);
     new Tls::CertReloader(
         m_config.tlsCert, m_config.tlsKey, m_config.tlsClientCa,
         [this](const QSslConfiguration &renewed) {
             m_server.setTlsConfiguration(renewed);
-            QSslConfiguration calls = QSslConfiguration::defaultConfiguration();
-            calls.setLocalCertificateChain(renewed.localCertificateChain());
-            calls.setPrivateKey(renewed.privateKey());
-            QSslConfiguration::setDefaultConfiguration(calls);
+            Tls::presentOnCalls(renewed);
         },
         this);
     Cluster::setUrlScheme(QStringLiteral("https")); // every node of the cluster: one setting

@@ -76,11 +76,16 @@ Result<void> presentClientCertificate(const QString &certPath, const QString &ke
     auto own = serverConfiguration(certPath, keyPath);
     if (!own)
         return own.error();
-    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
-    conf.setLocalCertificateChain(own->localCertificateChain());
-    conf.setPrivateKey(own->privateKey());
-    QSslConfiguration::setDefaultConfiguration(conf);
+    presentOnCalls(*own);
     return {};
+}
+
+void presentOnCalls(const QSslConfiguration &own)
+{
+    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+    conf.setLocalCertificateChain(own.localCertificateChain());
+    conf.setPrivateKey(own.privateKey());
+    QSslConfiguration::setDefaultConfiguration(conf);
 }
 
 Result<void> trustCa(const QString &caPath)

@@ -15,6 +15,8 @@ Result<QSslConfiguration> serverConfiguration(const QString &certPath, const QSt
 // Presents this certificate and key on the process's outgoing TLS calls (the default
 // QSslConfiguration), for servers that ask for a client certificate.
 Result<void> presentClientCertificate(const QString &certPath, const QString &keyPath);
+// The same from a configuration already loaded (serverConfiguration's certificate and key).
+void presentOnCalls(const QSslConfiguration &own);
 
 // Trusts the CA (PEM) for this process's outgoing TLS calls (the default QSslConfiguration:
 // every QNetworkAccessManager), on top of the system's CAs. Start-up only.
