@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cxxabi.h>
 #include <exception>
+#include <execinfo.h>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -59,6 +60,16 @@ private:
     size_t m_used = 0;
 };
 
+// The frames go to stderr as raw addresses with their module (addr2line or `eu-addr2line -e
+// kilnd` turns them into lines); backtrace() was called once at install, so its unwinder is
+// loaded and the handler allocates nothing.
+void writeBacktrace()
+{
+    void *frames[64];
+    const int depth = ::backtrace(frames, 64);
+    ::backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+}
+
 void onFatalSignal(int sig)
 {
     const char *name = sigabbrev_np(sig);
@@ -66,6 +77,7 @@ void onFatalSignal(int sig)
             << kFatalMarker << " signal " << static_cast<long>(sig) << " (" << (name ? name : "?")
             << ") in pid " << static_cast<long>(::getpid()))
         .write();
+    writeBacktrace();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }
@@ -86,6 +98,7 @@ void onTerminate()
     }
     line << " in pid " << static_cast<long>(::getpid());
     line.write();
+    writeBacktrace();
     std::signal(SIGABRT, SIG_DFL);
     std::abort();
 }
@@ -94,6 +107,8 @@ void onTerminate()
 
 void installFatalReport()
 {
+    void *warm[1];
+    ::backtrace(warm, 1);
     std::set_terminate(onTerminate);
     for (int sig : kFatalSignals) {
         struct sigaction action = {};

@@ -39,7 +39,9 @@ TEST_F(FatalReportDeath, FatalSignalIsNamedAndStillKills)
             installFatalReport();
             std::raise(SIGSEGV);
         },
-        ::testing::KilledBySignal(SIGSEGV), "kilnd fatal: signal 11 \\(SEGV\\) in pid [0-9]+");
+        ::testing::KilledBySignal(SIGSEGV), "kilnd fatal: signal 11 \\(SEGV\\) in pid [0-9]+\n"
+        // Then the frames, innermost first, each with its module and address.
+        "(.*\\[0x[0-9a-f]+\\]\n)+");
 }
 
 TEST_F(FatalReportDeath, AbortIsReported)
