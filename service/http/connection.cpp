@@ -44,6 +44,7 @@ Connection::Connection(QTcpSocket *socket, const ServerContext &context, QObject
                               m_socket->errorString());
         closeConnection();
     });
+    m_idleTimer.setParent(this);
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(m_context.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &Connection::onIdleTimeout);
@@ -83,6 +84,10 @@ void Connection::parsePending()
         m_pending.remove(0, qsizetype(parsed));
         if (err == HPE_PAUSED) {
             http_parser_pause(&m_parser, 0);
+            if (hopPending())
+                return goHome();
+            if (m_messageComplete && m_responseDone && returnToWorker())
+                return;
             // A request answered at once is done with: parse the next one in this loop, as
             // resume() from here would recurse once per pipelined request and overflow the stack.
             m_paused = !(m_messageComplete && m_responseDone);
@@ -236,34 +241,46 @@ int Connection::onHeadersComplete(http_parser *p)
     if (Log::http().should_log(spdlog::level::debug))
         Log::http().debug("{} {} from {}:{}", r.method, r.target, r.peer.toString(), r.peerPort);
 
-    Router::Match match = c->m_context.router->match(r.method, r.rawPath);
-    if (!match.route) {
-        c->failEarly(match.status,
-                     match.status == 405 ? QStringLiteral("method %1 is not allowed on %2")
-                                               .arg(QString::fromLatin1(r.method), r.path())
-                                         : QStringLiteral("invalid route %1 %2")
-                                               .arg(QString::fromLatin1(r.method), r.path()),
-                     match.allow);
-    } else if (match.route->options.streamBody) {
-        c->m_streaming = true;
-        c->dispatch(*match.route, match.params, {});
-    } else if (r.contentLength > match.route->options.maxBody) {
-        c->failEarly(413,
-                     QStringLiteral("request body of %1 bytes is over the %2-byte limit")
-                         .arg(r.contentLength)
-                         .arg(match.route->options.maxBody));
-    } else {
-        c->m_route = match.route;
-        c->m_params = std::move(match.params);
-        c->m_buffering = true;
-    }
-    if (c->m_closed)
-        return 0;
-    if (expectContinue && !c->m_responseStarted) {
-        c->m_closeAfter = false;
-        c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-    }
+    c->m_expectContinue = expectContinue;
+    c->routeHead();
     return 0;
+}
+
+void Connection::routeHead()
+{
+    const Request &r = *m_request;
+    Router::Match match = m_context.router->match(r.method, r.rawPath);
+    if (!match.route && m_context.home) {
+        // Not served on this thread: the connection takes the request home (goHome).
+        m_hop = Hop::AfterHead;
+        http_parser_pause(&m_parser, 1);
+        return;
+    }
+    if (!match.route) {
+        failEarly(match.status,
+                  match.status == 405 ? QStringLiteral("method %1 is not allowed on %2")
+                                            .arg(QString::fromLatin1(r.method), r.path())
+                                      : QStringLiteral("invalid route %1 %2")
+                                            .arg(QString::fromLatin1(r.method), r.path()),
+                  match.allow);
+    } else if (match.route->options.streamBody) {
+        m_streaming = true;
+        dispatch(*match.route, match.params, {});
+    } else if (r.contentLength > match.route->options.maxBody) {
+        failEarly(413, QStringLiteral("request body of %1 bytes is over the %2-byte limit")
+                           .arg(r.contentLength)
+                           .arg(match.route->options.maxBody));
+    } else {
+        m_route = match.route;
+        m_params = std::move(match.params);
+        m_buffering = true;
+    }
+    if (m_closed)
+        return;
+    if (m_expectContinue && !m_responseStarted) {
+        m_closeAfter = false;
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
 }
 
 int Connection::onBody(http_parser *p, const char *at, size_t length)
@@ -484,8 +501,75 @@ void Connection::maybeNextRequest()
 {
     if (m_closed || !m_paused)
         return;
-    if (m_messageComplete && m_responseDone)
+    if (m_messageComplete && m_responseDone && !returnToWorker())
         resume();
+}
+
+bool Connection::passHome(quint64 sequence, QByteArray body)
+{
+    if (!isCurrent(sequence) || !m_context.home || m_responseStarted || m_streaming
+        || !m_messageComplete)
+        return false;
+    m_hop = Hop::AfterBody;
+    m_hopBody = std::move(body);
+    return true;
+}
+
+void Connection::goHome()
+{
+    const Hop stage = std::exchange(m_hop, Hop::None);
+    m_origin = m_context;
+    travel(*m_context.home, [this, stage, body = std::exchange(m_hopBody, {})]() mutable {
+        arriveHome(stage, std::move(body));
+    });
+}
+
+void Connection::arriveHome(Hop stage, QByteArray body)
+{
+    if (m_closed)
+        return;
+    if (stage == Hop::AfterHead) {
+        routeHead();
+        return resume(); // the body (if any) is read here
+    }
+    const Request &r = *m_request;
+    Router::Match match = m_context.router->match(r.method, r.rawPath);
+    if (!match.route)
+        failEarly(match.status, QStringLiteral("invalid route %1 %2")
+                                    .arg(QString::fromLatin1(r.method), r.path()));
+    else
+        dispatch(*match.route, match.params, std::move(body));
+    // The next request is parsed once this one is answered (finishResponse).
+}
+
+bool Connection::returnToWorker()
+{
+    if (!m_origin || m_closed)
+        return false;
+    ServerContext origin = std::move(*m_origin);
+    m_origin.reset();
+    travel(std::move(origin), [this] { resume(); });
+    return true;
+}
+
+void Connection::travel(ServerContext to, std::function<void()> then)
+{
+    // Between two steps of parsing: nothing is parsed until `then` runs on the other thread,
+    // and bytes that arrive meanwhile are kept (onReadyRead while paused).
+    m_paused = true;
+    m_context = std::move(to);
+    QObject *anchor = m_context.anchor;
+    // Posted first: moveToThread takes the event along. Once moved, the other thread owns
+    // this object (it may even delete it, dropping the event): nothing here touches it again.
+    QMetaObject::invokeMethod(
+        this,
+        [this, anchor, then = std::move(then)] {
+            setParent(anchor);
+            then();
+        },
+        Qt::QueuedConnection);
+    setParent(nullptr);
+    moveToThread(anchor->thread());
 }
 
 void Connection::abortReader()

@@ -12,7 +12,9 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 class QTcpSocket;
 
@@ -29,13 +31,20 @@ struct ServerContext
     QString nodeName; // "p[id]" / "t[id]" in error bodies
     int idleTimeoutMs = 120000; // an idle keep-alive connection is closed after this
     AnswerObserver observer; // when set, told of every answered request (metrics)
+    // The object that owns the connections of this context's thread (their parent).
+    QObject *anchor = nullptr;
+    // Set on a worker thread's context (ServerWorkers): where a request goes that this thread's
+    // router has no route for, or whose handler passes it on (Exchange::passHome).
+    const ServerContext *home = nullptr;
 };
 
 // One client connection: parses requests with http-parser as bytes arrive, routes them, and
 // writes responses. Bodies stream both ways; a response body is pulled from its source only
 // while the socket holds less than HighWater bytes. Requests on one connection are answered in
-// order: parsing pauses after a request until its answer is complete. Lives on the server thread,
-// owns its socket, deletes itself when the peer leaves.
+// order: parsing pauses after a request until its answer is complete. Lives on one server thread
+// at a time and owns its socket; deletes itself when the peer leaves. A connection accepted by a
+// worker thread moves, between two requests, to the home thread for a request the worker does
+// not serve, and back to its worker once that request is answered.
 class Connection final : public QObject
 {
     Q_OBJECT
@@ -47,6 +56,9 @@ public:
     void sendResponse(quint64 sequence, int status, const Headers &headers, const QByteArray &body,
                       std::unique_ptr<BodySource> source);
     void setBodyReader(quint64 sequence, BodyReader reader);
+    // The current request (not yet answered, its body buffered) is served on the home thread
+    // instead; false when there is no home or it is too late.
+    bool passHome(quint64 sequence, QByteArray body);
     bool isCurrent(quint64 sequence) const { return !m_closed && sequence == m_sequence; }
     const ServerContext &context() const { return m_context; }
 
@@ -71,7 +83,19 @@ private:
     void onReadyRead();
     void parsePending();
     void resume();
+    void routeHead();
     void dispatch(const Route &route, const Params &params, QByteArray body);
+    enum class Hop
+    {
+        None,
+        AfterHead, // no route here: routed again at home, then the body is read there
+        AfterBody, // passed home by its handler: dispatched again at home with this body
+    };
+    bool hopPending() const { return m_hop != Hop::None; }
+    void goHome();
+    void arriveHome(Hop stage, QByteArray body);
+    bool returnToWorker();
+    void travel(ServerContext to, std::function<void()> then);
     void failEarly(int status, const QString &message, const QByteArray &allow = {});
     void pumpSource();
     void pumpFile();
@@ -94,7 +118,13 @@ private:
     bool m_paused = false; // parser paused until the current answer is complete
     bool m_closed = false; // no more requests or answers; the socket may still be flushing
     bool m_deleting = false; // socket aborted, deleteLater() called
-    QTimer m_idleTimer;
+    QTimer m_idleTimer; // a child, so that it moves with the connection
+
+    // Moving between threads (see passHome).
+    Hop m_hop = Hop::None;
+    QByteArray m_hopBody;
+    std::optional<ServerContext> m_origin; // the worker's context while served at home
+    bool m_expectContinue = false;
 
     // The request being received.
     quint64 m_sequence = 0;

@@ -85,6 +85,14 @@ void Exchange::fail(int status, const Error &error, Headers extra)
     respond(status, body, "application/json", std::move(extra));
 }
 
+bool Exchange::passHome()
+{
+    if (d->answered || !d->connection || !d->connection->passHome(d->sequence, d->body))
+        return false;
+    d->answered = true;
+    return true;
+}
+
 void Exchange::readBody(BodyReader reader)
 {
     if (d->connection)

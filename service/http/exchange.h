@@ -56,6 +56,11 @@ public:
     // Streaming routes only, called from the handler before it returns.
     void readBody(BodyReader reader);
 
+    // From a handler on an HTTP worker thread, before it returns: this request is served by the
+    // node's own routes on the home thread instead (the connection moves there for it). This
+    // exchange is then spent. False (nothing changed) where there is no home thread.
+    bool passHome();
+
 private:
     // The one answer of this exchange (a body or a source); later ones are ignored.
     void send(int status, const QByteArray &body, std::unique_ptr<BodySource> source,

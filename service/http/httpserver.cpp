@@ -5,6 +5,7 @@
 #include <QSslConfiguration>
 #include <QSslServer>
 #include <QTcpSocket>
+#include <QThread>
 
 namespace Kiln::Http {
 
@@ -12,6 +13,7 @@ HttpServer::HttpServer(QObject *parent)
     : QObject(parent)
 {
     m_context.router = &m_router;
+    m_context.anchor = this;
     m_server = std::make_unique<QTcpServer>();
     connect(m_server.get(), &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
 }
@@ -38,7 +40,10 @@ void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
         server->setSslConfiguration(configuration);
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer()
+{
+    shutdown();
+}
 
 Result<quint16> HttpServer::listen(const QHostAddress &address, quint16 port)
 {
@@ -58,11 +63,46 @@ void HttpServer::close()
     m_server->close();
 }
 
+void HttpServer::startWorkers(int threads, const ServerWorkers::RouteSetup &routes)
+{
+    if (threads <= 0)
+        threads = QThread::idealThreadCount();
+    if (threads <= 1 || m_workers)
+        return;
+    if (m_tls) {
+        // A QSslSocket handed to another thread after its handshake stops reading there (Qt
+        // 6.4): over TLS every connection stays on this thread.
+        Log::http().info("serving HTTPS on one thread (--http-threads applies to plain HTTP)");
+        return;
+    }
+    m_workers = std::make_unique<ServerWorkers>(threads - 1, routes);
+    Log::http().info("serving HTTP on {} threads", threads);
+}
+
+void HttpServer::shutdown()
+{
+    m_server->close();
+    m_workers.reset();
+    // Deleted now, not at the end of ~QObject: the routes their readers call back into belong
+    // to the node, which is being destroyed.
+    qDeleteAll(findChildren<Connection *>(Qt::FindDirectChildrenOnly));
+}
+
 void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        new Connection(socket, m_context, this);
+        int thread = 0;
+        if (m_workers) {
+            thread = m_nextThread;
+            m_nextThread = (m_nextThread + 1) % (1 + m_workers->size());
+        }
+        if (thread == 0) {
+            new Connection(socket, m_context, this);
+            continue;
+        }
+        socket->setParent(nullptr);
+        m_workers->adopt(thread - 1, socket, m_context);
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "service/http/connection.h"
 #include "service/http/router.h"
+#include "service/http/serverworkers.h"
 #include "shared/core/result.h"
 
 #include <QHostAddress>
@@ -42,6 +43,16 @@ public:
     quint16 port() const { return m_server->serverPort(); }
     void close();
 
+    // Serves with `threads` threads in all (0: one per core): this one, with every route, and
+    // threads - 1 workers with the routes `routes` adds. Accepted connections are dealt out to
+    // the threads in turn. Call once, after listen(). Plain HTTP only: over TLS this thread
+    // serves every connection.
+    void startWorkers(int threads, const ServerWorkers::RouteSetup &routes);
+    int threads() const { return 1 + (m_workers ? m_workers->size() : 0); }
+    // Stops listening and drops every connection on every thread now (in-flight requests
+    // abort), then stops the workers.
+    void shutdown();
+
 private:
     void onNewConnection();
 
@@ -49,6 +60,8 @@ private:
     bool m_tls = false;
     Router m_router;
     ServerContext m_context;
+    std::unique_ptr<ServerWorkers> m_workers;
+    int m_nextThread = 0; // round robin over this thread (0) and the workers
 };
 
 } // namespace Kiln::Http

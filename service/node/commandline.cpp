@@ -34,6 +34,7 @@ Options:
                              (default $XDG_CACHE_HOME/kiln/venvs)
   --promote-root DIR         the only folder `ais object promote` takes files from
                              (default DIR/promote; cluster: every node gets DIR/promote)
+  --http-threads N           proxy, target: threads that serve HTTP (default 0: one per core)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
   --auth                     require AIS AuthN tokens (Authorization: Bearer); the secret
@@ -68,7 +69,7 @@ public:
     {
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOptions({help, version, config, data, host, port, id, proxyUrl, mountpath,
-                             targets, mountpaths, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsMutual, tlsCert, tlsKey, tlsCa, tlsClientCa});
+                             targets, mountpaths, httpThreads, kaInterval, kaTimeout, logLevel, venvDir, promoteRoot, auth, tls, tlsMutual, tlsCert, tlsKey, tlsCa, tlsClientCa});
         m_parser.addPositionalArgument("role", "role");
     }
 
@@ -134,6 +135,7 @@ public:
     const QCommandLineOption mountpath{"mountpath", "mountpath", "DIR"};
     const QCommandLineOption targets{"targets", "targets", "N"};
     const QCommandLineOption mountpaths{"mountpaths", "mountpaths", "N"};
+    const QCommandLineOption httpThreads{"http-threads", "threads", "N"};
     const QCommandLineOption kaInterval{"keepalive-interval", "interval", "DUR"};
     const QCommandLineOption kaTimeout{"keepalive-timeout", "timeout", "DUR"};
     const QCommandLineOption logLevel{"log-level", "level", "LEVEL"};
@@ -177,7 +179,7 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
 {
     for (const auto *nodeOnly :
          {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa,
-          &f.tlsClientCa}) {
+          &f.tlsClientCa, &f.httpThreads}) {
         if (f.isSet(*nodeOnly))
             return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
                                   .arg(nodeOnly->names().constLast()));
@@ -267,6 +269,8 @@ Result<void> nodeOptions(const Flags &f, NodeConfig &n)
         return done.error();
     if (f.isSet(f.id))
         n.id = f.value(f.id);
+    if (auto done = f.setInt(f.httpThreads, 0, 256, n.httpThreads); !done)
+        return done.error();
     if (f.isSet(f.proxyUrl))
         n.proxyUrl = f.value(f.proxyUrl);
     if (f.isSet(f.mountpath))

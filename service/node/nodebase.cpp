@@ -64,7 +64,7 @@ NodeBase::NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent)
         Auth::ClusterSecret::install(secret);
         m_guard = std::make_unique<Auth::AccessGuard>(
             std::make_shared<Auth::TokenVerifier>(secret), Auth::RoutePolicy::standard(),
-            [this] { return m_smap.uuid(); });
+            [this] { return *m_clusterUuid.get(); });
         m_guard->install(m_server.router());
     }
 }
@@ -173,17 +173,28 @@ Result<void> NodeBase::loadBmd()
     auto loaded = loadSaved(QStringLiteral("bmd.json"), "saved bucket metadata", &m_bmd);
     if (!loaded)
         return loaded.error();
+    m_bmdSnapshot.publish(m_bmd);
     return {};
 }
 
 void NodeBase::saveBmd(std::function<void()> done)
 {
+    m_bmdSnapshot.publish(m_bmd);
     spdlog::logger &log = m_type == Cluster::NodeType::Proxy ? Log::proxy() : Log::target();
     m_bmdWriter.save(Api::compact(m_bmd.toJson()), [&log, done = std::move(done)](const Result<void> &saved) {
         if (!saved)
             log.error("saving bucket metadata: {}", saved.error().message);
         if (done)
             done();
+    });
+}
+
+void NodeBase::startWorkers(const std::function<void(Http::Router &)> &routes)
+{
+    m_server.startWorkers(m_config.httpThreads, [this, routes](Http::Router &router) {
+        routes(router);
+        if (m_guard)
+            m_guard->install(router);
     });
 }
 

@@ -8,6 +8,7 @@
 #include "shared/cluster/smap.h"
 #include "shared/cluster/snode.h"
 #include "shared/core/result.h"
+#include "shared/core/snapshot.h"
 
 #include <QJsonArray>
 #include <QNetworkAccessManager>
@@ -61,8 +62,19 @@ protected:
 
     // Reads <data>/bmd.json into m_bmd when there is one.
     Result<void> loadBmd();
-    // Saves m_bmd as it is now; done runs once that content (or a newer one) is on disk.
+    // Saves m_bmd as it is now; done runs once that content (or a newer one) is on disk. It is
+    // published for the HTTP worker threads (bmdSnapshot) at once.
     void saveBmd(std::function<void()> done = {});
+    // For the HTTP worker threads: the BMD and cluster uuid as of the latest change.
+    const Snapshot<Api::Bmd> &bmdSnapshot() const { return m_bmdSnapshot; }
+    // Called after every change of m_smap's identity (the uuid tokens are checked against).
+    void publishSmap() { m_clusterUuid.publish(m_smap.uuid()); }
+    // HTTP worker threads (--http-threads) serving the routes `routes` adds, guarded as the
+    // node's own routes are.
+    void startWorkers(const std::function<void(Http::Router &)> &routes);
+    // Closes the listener and drops every connection (in-flight requests abort) while the
+    // node's members are still alive: the first thing a node's destructor does.
+    void stopServing() { m_server.shutdown(); }
 
     // Reads <data>/<file> into *into: false when there is no such file, an error when the file
     // is there but does not parse (T::fromJson of its JSON object).
@@ -100,6 +112,8 @@ private:
     Result<QJsonObject> readSaved(const QString &file, const char *what, bool *found) const;
 
     SnapshotWriter m_bmdWriter;
+    Snapshot<Api::Bmd> m_bmdSnapshot;
+    Snapshot<QString> m_clusterUuid;
     std::unique_ptr<Auth::AccessGuard> m_guard; // set when auth is enabled
 };
 

@@ -73,7 +73,7 @@ private:
                     QStringLiteral("unknown key \"%1\" (known: %2)").arg(key, known.join(", ")));
         }
         static const QMap<QString, QStringList> sections{
-            {"node", {"id", "host", "port"}},
+            {"node", {"id", "host", "port", "http_threads"}},
             {"keepalive", {"interval", "timeout"}},
             {"log", {"level", "subsystems"}},
             {"auth", {"enabled", "secret", "secret_file"}},
@@ -105,6 +105,8 @@ private:
             setString(node, "host", m_c.host);
             if (node["port"])
                 m_c.port = node["port"].as<int>();
+            if (node["http_threads"])
+                m_c.httpThreads = node["http_threads"].as<int>();
         }
         return {};
     }
@@ -344,6 +346,8 @@ Result<void> NodeConfig::validate() const
                         .arg(imageRuntime);
     if (imageRuntime == "container" && containers == "off")
         problems << QStringLiteral("etl.image_runtime is container but etl.containers is off");
+    if (httpThreads < 0 || httpThreads > 256)
+        problems << QStringLiteral("node.http_threads must be 0 (one per core) to 256");
     if (keepaliveInterval.count() < 100)
         problems << QStringLiteral("keepalive interval must be at least 100ms");
     if (tlsCert.isEmpty() != tlsKey.isEmpty())

@@ -26,6 +26,9 @@ struct NodeConfig
     QString id; // empty: generated once and kept in <data_dir>/node.id
     QString host = QStringLiteral("127.0.0.1");
     int port = -1; // -1: role default (proxy 8080, target 0 = any free port)
+    // Threads that serve HTTP: the main one and httpThreads - 1 workers (targets serve plain
+    // object reads on them, service/http/serverworkers.h); 0: one per core.
+    int httpThreads = 0;
     QString dataDir;
     QStringList mountpaths; // target; default <data_dir>/mp1
     QString proxyUrl; // target: the primary proxy, e.g. http://127.0.0.1:8080

@@ -41,7 +41,10 @@ ProxyNode::ProxyNode(Node::NodeConfig config, QObject *parent)
     connect(&m_checkTimer, &QTimer::timeout, this, &ProxyNode::checkTargets);
 }
 
-ProxyNode::~ProxyNode() = default;
+ProxyNode::~ProxyNode()
+{
+    stopServing();
+}
 
 Result<void> ProxyNode::start()
 {
@@ -81,6 +84,7 @@ Result<void> ProxyNode::loadSmap()
     }
     m_smap.setPrimary(m_self);
     m_smap.setVersion(m_smap.version() + 1);
+    publishSmap();
     saveSmap();
     return {};
 }

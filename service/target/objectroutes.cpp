@@ -10,6 +10,7 @@
 #include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/objectdelivery.h"
+#include "service/target/objectserving.h"
 #include "service/target/objectstore.h"
 #include "service/target/rebalancer.h"
 #include "service/target/xattrs.h"
@@ -27,24 +28,6 @@
 
 namespace Kiln::Target {
 namespace {
-
-// What AIS's GET, HEAD and PUT answers say of an object (HEAD adds more).
-Http::Headers objectHeaders(const ObjectInfo &info)
-{
-    Http::Headers h;
-    if (!info.checksum.isEmpty() && info.checksumType != QLatin1String(Api::Checksum::None)) {
-        h.emplaceBack(Api::Header::ChecksumType, info.checksumType.toLatin1());
-        h.emplaceBack(Api::Header::ChecksumValue, info.checksum.toLatin1());
-    }
-    h.emplaceBack(Api::Header::Atime, QByteArray::number(info.atimeNs));
-    // No version while the bucket's versioning is off (AIS leaves the header out then).
-    if (!info.version.isEmpty())
-        h.emplaceBack(Api::Header::Version, info.version.toLatin1());
-    // One header per key, as AIS writes custom metadata (cmn.ObjAttrs.ToHeader).
-    for (auto it = info.custom.constBegin(); it != info.custom.constEnd(); ++it)
-        h.emplaceBack(Api::Header::CustomMd, (it.key() + '=' + it.value()).toUtf8());
-    return h;
-}
 
 // AIS's answer to an action only remote buckets take (evict, blob download).
 Error notRemote(const QString &action, const QString &bucket)
@@ -171,36 +154,8 @@ void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QStrin
 
 void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked)
 {
-    const ObjectInfo *info = &picked;
-    const QString &bucket = picked.bucket, &object = picked.name;
-    auto file = m_ctx.store.openForRead(*info);
-    if (!file)
-        return ex.fail(m_ctx.objectNotFound(bucket, object));
-    const auto range = parseByteRange(ex.request().header("range"), info->size,
-                                      Api::objectCname(bucket, object));
-    if (!range) {
-        Http::Headers extra;
-        if (range.error().tcode == RangeNotSatisfiable)
-            extra.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info->size));
-        return ex.fail(416, range.error(), extra);
-    }
-    Http::Headers headers = objectHeaders(*info);
-    int status = 200;
-    qint64 offset = 0, length = info->size;
-    if (*range) {
-        status = 206;
-        offset = (*range)->offset;
-        length = (*range)->length;
-        headers.emplaceBack("Accept-Ranges", "bytes");
-        headers.emplaceBack("Content-Range",
-                            QStringLiteral("bytes %1-%2/%3")
-                                .arg(offset)
-                                .arg(offset + length - 1)
-                                .arg(info->size)
-                                .toLatin1());
-    }
-    auto source = std::make_unique<Http::FileBodySource>(std::move(*file), offset, length);
-    ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
+    if (!sendObject(ex, m_ctx.store, picked))
+        ex.fail(m_ctx.objectNotFound(picked.bucket, picked.name));
 }
 
 void ObjectRoutes::onHead(Http::Exchange ex)
@@ -213,20 +168,11 @@ void ObjectRoutes::onHead(Http::Exchange ex)
         // Rebuilt from its slices: answered as any object stored here.
         return missed(ex, bucket, object,
                       [this](Http::Exchange ex, const ObjectInfo &) { onHead(ex); });
-    Http::Headers headers = objectHeaders(*info);
-    headers.emplaceBack(Api::Header::Present, "true");
-    headers.emplaceBack(Api::Header::Name, object.toUtf8());
-    headers.emplaceBack(Api::Header::Location,
-                        QStringLiteral("%1:%2").arg(m_ctx.self.tag(), info->mountpath).toUtf8());
-    // A list of paths, as Go prints a slice; a mirrored object's copies that are on disk.
+    // A mirrored object's copies that are on disk.
     QStringList present{info->mountpath};
     if (m_ctx.store.mountpaths().size() > 1)
         present = m_ctx.store.replicas().presentMountpaths(bucket, object);
-    headers.emplaceBack(Api::Header::MirrorPaths, '[' + present.join(' ').toUtf8() + ']');
-    headers.emplaceBack(Api::Header::MirrorCopies, QByteArray::number(present.size()));
-    headers.emplaceBack(Api::Header::BucketName, bucket.toUtf8());
-    headers.emplaceBack(Api::Header::BucketProvider, Api::ProviderAis);
-    headers.emplaceBack("Content-Length", QByteArray::number(info->size));
+    const Http::Headers headers = headHeaders(*info, m_ctx.self.tag(), present);
     ex.respond(200, {}, {}, headers);
 }
 

@@ -68,7 +68,10 @@ TargetNode::TargetNode(Node::NodeConfig config, QObject *parent)
     connect(&m_joinRetryTimer, &QTimer::timeout, this, &TargetNode::join);
 }
 
-TargetNode::~TargetNode() = default;
+TargetNode::~TargetNode()
+{
+    stopServing();
+}
 
 Result<void> TargetNode::start()
 {
@@ -83,6 +86,8 @@ Result<void> TargetNode::start()
     if (auto listening = listen(); !listening)
         return listening;
     registerRoutes();
+    m_workerReads = std::make_unique<WorkerReads>(m_store, bmdSnapshot(), m_self.tag());
+    startWorkers([this](Http::Router &r) { m_workerReads->registerRoutes(r); });
     m_etl.setTargetUrl(m_self.url());
     // Intermediate results of ETL pipelines: a folder the store clears at start-up.
     m_comm.pipeline()->setSpoolDir(m_store.mountpaths().first() + QStringLiteral("/tmp"));
@@ -231,6 +236,7 @@ void TargetNode::applySmap(const Cluster::Smap &smap)
     Log::target().info("smap v{} -> v{} ({} targets)", m_smap.version(), smap.version(),
                        smap.targets().size());
     m_smap = smap;
+    publishSmap();
     m_proxy.id = smap.primary().id;
     // Every new map may move objects: a join, a leave, a return, a maintenance change.
     m_rebalancer.onSmapChanged();

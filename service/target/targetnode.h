@@ -16,6 +16,7 @@
 #include "service/target/promoteroutes.h"
 #include "service/target/rebalancer.h"
 #include "service/target/targetcontext.h"
+#include "service/target/workerreads.h"
 #include "shared/core/result.h"
 
 #include <QTimer>
@@ -108,6 +109,7 @@ private:
     HttpRebalanceSender m_rebalanceSender;
     Rebalancer m_rebalancer; // moves objects whose owner a new map changed
     GracefulLeave m_leave;
+    std::unique_ptr<WorkerReads> m_workerReads; // the routes of the HTTP worker threads
     QTimer m_keepaliveTimer;
     QTimer m_joinRetryTimer;
     bool m_joined = false;

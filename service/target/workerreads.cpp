@@ -1,0 +1,73 @@
+#include "service/target/workerreads.h"
+
+#include "service/auth/clustersecret.h"
+#include "service/http/exchange.h"
+#include "service/http/router.h"
+#include "service/target/objectserving.h"
+#include "service/target/objectstore.h"
+#include "shared/api/names.h"
+#include "shared/api/wire.h"
+
+namespace Kiln::Target {
+namespace {
+
+// The query parameters of a plain read: the provider, and what the proxy's redirect adds (its
+// id, the time, and with auth its signature). Any other one means an option served at home.
+bool onlyPlainParameters(const Http::Request &req)
+{
+    static const QStringList plain{QLatin1String(Api::Query::Provider),
+                                   QLatin1String(Api::Query::ProxyId),
+                                   QLatin1String(Api::Query::UnixTime),
+                                   QLatin1String(Auth::RedirectSigQuery)};
+    const auto items = req.query.queryItems();
+    for (const auto &item : items) {
+        if (!plain.contains(item.first))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+WorkerReads::WorkerReads(const ObjectStore &store, const Snapshot<Api::Bmd> &bmd, QString selfTag)
+    : m_store(store)
+    , m_bmd(bmd)
+    , m_selfTag(std::move(selfTag))
+{
+}
+
+void WorkerReads::registerRoutes(Http::Router &router) const
+{
+    router.add({"GET"}, Api::Route::Object, [this](Http::Exchange ex) { onGet(std::move(ex)); });
+    router.add({"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); });
+}
+
+std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
+{
+    const QString bucket = ex.param("bucket"), object = ex.param("object");
+    const bool plain = onlyPlainParameters(ex.request())
+        && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
+        && Api::validateObjectName(object)
+        && (m_store.mountpaths().size() <= 1 || m_store.writeSettings(bucket).copies <= 1);
+    if (plain) {
+        if (auto info = m_store.stat(bucket, object))
+            return std::move(*info);
+    }
+    ex.passHome();
+    return std::nullopt;
+}
+
+void WorkerReads::onGet(Http::Exchange ex) const
+{
+    auto info = plainObject(ex);
+    if (info && !sendObject(ex, m_store, *info))
+        ex.passHome(); // removed since the stat: home answers (get-from-neighbour, or 404)
+}
+
+void WorkerReads::onHead(Http::Exchange ex) const
+{
+    if (auto info = plainObject(ex))
+        ex.respond(200, {}, {}, headHeaders(*info, m_selfTag, {info->mountpath}));
+}
+
+} // namespace Kiln::Target

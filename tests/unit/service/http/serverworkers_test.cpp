@@ -1,0 +1,154 @@
+// HttpServer with worker threads (Http::ServerWorkers): connections dealt out to the threads,
+// requests a worker does not serve moved to the home thread and back, in order.
+#include "service/http/exchange.h"
+#include "service/http/httpserver.h"
+#include "tests/unit/service/http/loopbackserver.h"
+#include "tests/unit/service/http/rawhttpclient.h"
+
+#include <gtest/gtest.h>
+
+#include <QCoreApplication>
+#include <QThread>
+
+#include <set>
+
+namespace Kiln::Http::Tests {
+namespace {
+
+QByteArray get(const QByteArray &path)
+{
+    return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+}
+
+QByteArray put(const QByteArray &path, const QByteArray &body)
+{
+    return "PUT " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+// Which thread answered: "home" on the test's main thread, else the worker thread's name.
+QByteArray threadTag()
+{
+    QThread *thread = QThread::currentThread();
+    return thread == QCoreApplication::instance()->thread() ? "home"
+                                                           : thread->objectName().toUtf8();
+}
+
+// Home routes: GET /obj/{name} and a streaming PUT /echo. Worker routes: GET /obj/{name}, which
+// passes names starting with "h" home.
+class ServerWorkersTest : public testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        m_server.router().add({"GET"}, "/obj/{name}", [](Exchange ex) {
+            ex.respond(200, "home " + ex.param("name").toUtf8());
+        });
+        m_server.router().add(
+            {"PUT"}, "/echo",
+            [](Exchange ex) {
+                auto body = std::make_shared<QByteArray>();
+                ex.readBody({[body](const char *d, qsizetype n) {
+                                 body->append(d, n);
+                                 return true;
+                             },
+                             [ex, body]() mutable { ex.respond(200, threadTag() + " " + *body); },
+                             {}});
+            },
+            RouteOptions{.streamBody = true});
+        auto port = m_server.listen(QHostAddress::LocalHost, 0);
+        ASSERT_TRUE(port);
+        m_port = *port;
+        m_server.startWorkers(3, [](Router &r) {
+            r.add({"GET"}, "/obj/{name}", [](Exchange ex) {
+                if (ex.param("name").startsWith('h')) {
+                    EXPECT_TRUE(ex.passHome());
+                    return;
+                }
+                ex.respond(200, threadTag() + " " + ex.param("name").toUtf8());
+            });
+        });
+        ASSERT_EQ(m_server.threads(), 3);
+    }
+
+    HttpServer m_server;
+    quint16 m_port = 0;
+};
+
+TEST_F(ServerWorkersTest, ConnectionsAreDealtOutToEveryThread)
+{
+    const auto tags = LoopbackServer::runClient([port = m_port] {
+        std::vector<std::unique_ptr<RawHttpClient>> clients;
+        std::multiset<QByteArray> seen;
+        for (int i = 0; i < 6; ++i) {
+            clients.push_back(std::make_unique<RawHttpClient>(port));
+            clients.back()->send(get("/obj/a"));
+            auto r = clients.back()->readResponse();
+            seen.insert(r ? r->body.split(' ').first() : QByteArray("none"));
+        }
+        return seen;
+    });
+    // Six connections over three threads in turn: two each.
+    EXPECT_EQ(tags.count("home"), 2u);
+    EXPECT_EQ(tags.count("http-1"), 2u);
+    EXPECT_EQ(tags.count("http-2"), 2u);
+}
+
+TEST_F(ServerWorkersTest, AKeepAliveConnectionGoesHomeForARequestAndComesBack)
+{
+    const auto bodies = LoopbackServer::runClient([port = m_port] {
+        // The second connection is the first worker's.
+        RawHttpClient first(port), client(port);
+        first.send(get("/obj/x"));
+        first.readResponse();
+        QList<QByteArray> out;
+        for (const QByteArray &request :
+             {get("/obj/a"), get("/obj/h1"), put("/echo", "some body"), get("/obj/b"),
+              get("/obj/h2"), get("/obj/c")}) {
+            client.send(request);
+            auto r = client.readResponse();
+            out << (r ? QByteArray::number(r->status) + " " + r->body : QByteArray("none"));
+        }
+        return out;
+    });
+    EXPECT_EQ(bodies, (QList<QByteArray>{"200 http-1 a", "200 home h1", "200 home some body",
+                                         "200 http-1 b", "200 home h2", "200 http-1 c"}));
+}
+
+TEST_F(ServerWorkersTest, PipelinedRequestsAreAnsweredInOrderAcrossThreads)
+{
+    const auto bodies = LoopbackServer::runClient([port = m_port] {
+        RawHttpClient first(port), client(port);
+        first.send(get("/obj/x"));
+        first.readResponse();
+        client.send(get("/obj/a") + get("/obj/h1") + put("/echo", "piped") + get("/obj/b")
+                    + get("/obj/h2"));
+        QList<QByteArray> out;
+        for (int i = 0; i < 5; ++i) {
+            auto r = client.readResponse();
+            out << (r ? r->body : QByteArray("none"));
+        }
+        return out;
+    });
+    EXPECT_EQ(bodies, (QList<QByteArray>{"http-1 a", "home h1", "home piped", "http-1 b",
+                                         "home h2"}));
+}
+
+TEST_F(ServerWorkersTest, ShutdownClosesTheConnectionsOfEveryThread)
+{
+    auto clients = std::make_shared<std::vector<std::unique_ptr<RawHttpClient>>>();
+    LoopbackServer::runClient([port = m_port, clients] {
+        for (int i = 0; i < 3; ++i) {
+            clients->push_back(std::make_unique<RawHttpClient>(port));
+            clients->back()->send(get("/obj/a"));
+            clients->back()->readResponse();
+        }
+        return 0;
+    });
+    m_server.shutdown();
+    for (auto &c : *clients)
+        EXPECT_TRUE(c->waitForClose());
+}
+
+} // namespace
+} // namespace Kiln::Http::Tests
