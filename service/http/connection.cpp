@@ -554,10 +554,21 @@ bool Connection::returnToWorker()
 
 void Connection::travel(ServerContext to, std::function<void()> then)
 {
-    // Between two steps of parsing: nothing is parsed until `then` runs on the other thread,
-    // and bytes that arrive meanwhile are kept (onReadyRead while paused).
+    // Nothing is parsed until `then` runs on the other thread; bytes that arrive meanwhile are
+    // kept (onReadyRead while paused). The move itself waits for the next turn of this thread's
+    // event loop: a request is often parsed inside the socket's readyRead, and the socket's own
+    // code, still on the stack, must finish on the thread it started on.
     m_paused = true;
     m_context = std::move(to);
+    QMetaObject::invokeMethod(
+        this, [this, then = std::move(then)]() mutable { moveNow(std::move(then)); },
+        Qt::QueuedConnection);
+}
+
+void Connection::moveNow(std::function<void()> then)
+{
+    if (m_deleting)
+        return;
     QObject *anchor = m_context.anchor;
     // Posted first: moveToThread takes the event along. Once moved, the other thread owns
     // this object (it may even delete it, dropping the event): nothing here touches it again.

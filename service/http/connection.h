@@ -96,6 +96,7 @@ private:
     void arriveHome(Hop stage, QByteArray body);
     bool returnToWorker();
     void travel(ServerContext to, std::function<void()> then);
+    void moveNow(std::function<void()> then);
     void failEarly(int status, const QString &message, const QByteArray &allow = {});
     void pumpSource();
     void pumpFile();

@@ -139,6 +139,10 @@ void PromoteRoutes::onCommit(Http::Exchange ex)
     run->fileShare = ex.request().queryFlag(Api::Query::ConfirmFshare);
     QtConcurrent::run(m_ctx.store.ioPool(), &PromoteRoutes::scan, *args, m_root, m_ctx.self.tag())
         .then(this, [this, ex, run](const Result<Scan> &scan) mutable {
+            // On a file share every target saw the source at begin; gone now, it was the
+            // owner's, who promoted it first and deleted it (delete-source): none of ours.
+            if (!scan && run->fileShare && scan.error().code == ErrorCode::NotFound)
+                return ex.json(Api::compact(QJsonObject{{"promoted", 0}}));
             if (!scan)
                 return ex.fail(scan.error());
             run->scan = *scan;

@@ -11,6 +11,7 @@
 #include <QThread>
 
 #include <set>
+#include <thread>
 
 namespace Kiln::Http::Tests {
 namespace {
@@ -113,6 +114,29 @@ TEST_F(ServerWorkersTest, AKeepAliveConnectionGoesHomeForARequestAndComesBack)
     });
     EXPECT_EQ(bodies, (QList<QByteArray>{"200 http-1 a", "200 home h1", "200 home some body",
                                          "200 http-1 b", "200 home h2", "200 http-1 c"}));
+}
+
+TEST_F(ServerWorkersTest, ABodyThatArrivesInPiecesFollowsItsConnectionHome)
+{
+    const auto answers = LoopbackServer::runClient([port = m_port] {
+        QList<QByteArray> out;
+        for (int round = 0; round < 20; ++round) {
+            // Every other connection is a worker's: both kinds, the head alone first.
+            RawHttpClient client(port);
+            const QByteArray body(300 * 1024 + round, char('a' + round));
+            const QByteArray request = put("/echo", body);
+            const qsizetype head = request.size() - body.size();
+            client.send(request.left(head));
+            for (qsizetype at = head; at < request.size(); at += 64 * 1024) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                client.send(request.mid(at, 64 * 1024));
+            }
+            auto r = client.readResponse();
+            out << (r && r->body == "home " + body ? QByteArray("ok") : QByteArray("wrong"));
+        }
+        return out;
+    });
+    EXPECT_EQ(answers, QList<QByteArray>(20, "ok"));
 }
 
 TEST_F(ServerWorkersTest, PipelinedRequestsAreAnsweredInOrderAcrossThreads)
