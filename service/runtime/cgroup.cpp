@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cerrno>
@@ -101,14 +102,25 @@ void removeDir(const QByteArray &dir, int attemptsLeft)
     QTimer::singleShot(100, [dir, attemptsLeft] { removeDir(dir, attemptsLeft - 1); });
 }
 
+// Only kilnd's own cgroup and instance cgroups below dir: nobody else's tree.
+bool onlyKilnBelow(const QString &dir, const QString &own)
+{
+    const QStringList children = QDir(dir).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    return std::all_of(children.begin(), children.end(), [&](const QString &c) {
+        return c == QFileInfo(own).fileName() || c.startsWith(QLatin1String("kiln-"));
+    });
+}
+
 // systemd's Delegate= with DelegateSubgroup=: kilnd runs in a leaf of the delegated cgroup, whose
 // children already have cpu; the instances' cgroups go beside kilnd's (nothing is enabled there).
+// Not in a parent that holds other cgroups (a slice of the system's or a user's session).
 CgroupHost v2Beside(const QString &own)
 {
     const QString parent = QFileInfo(own).path();
     CgroupHost host;
     if (parent == own || !hasWord(readSmall(parent + "/cgroup.subtree_control"), "cpu")
-        || ::access(QFile::encodeName(parent).constData(), W_OK) != 0)
+        || ::access(QFile::encodeName(parent).constData(), W_OK) != 0
+        || !onlyKilnBelow(parent, own))
         return host;
     host.kind = CgroupHost::Kind::V2;
     host.dir = parent;
