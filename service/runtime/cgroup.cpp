@@ -128,6 +128,20 @@ CgroupHost v2Beside(const QString &own)
     return host;
 }
 
+// Instance cgroups a target left when it was killed (its ETL processes died with it: they are
+// empty): "kiln-<pid>-..." of a pid no longer running.
+void removeLeftovers(const QString &dir)
+{
+    const QStringList children = QDir(dir).entryList({"kiln-*"}, QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &c : children) {
+        const QString pid = c.section('-', 1, 1);
+        if (!pid.isEmpty() && !QFileInfo::exists("/proc/" + pid)
+            && ::rmdir(QFile::encodeName(dir + '/' + c).constData()) == 0)
+            Log::runtime().info("removed the cgroup {} of a target that is gone",
+                                (dir + '/' + c).toStdString());
+    }
+}
+
 } // namespace
 
 CgroupPlaces CgroupPlaces::parse(const QByteArray &mounts, const QByteArray &selfCgroup)
@@ -189,6 +203,8 @@ const CgroupHost &CgroupHost::local()
     static const CgroupHost host = [] {
         CgroupHost h = detect(CgroupPlaces::parse(readSmall("/proc/self/mounts"),
                                                   readSmall("/proc/self/cgroup")));
+        if (h.kind != Kind::None)
+            removeLeftovers(h.dir);
         Log::runtime().info("ETL CPU limits: {}", h.describe().toStdString());
         return h;
     }();
