@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/runtime/childlimits.h"
 #include "shared/core/error.h"
 #include "shared/core/result.h"
 #include "shared/etl/initmsg.h"
@@ -41,7 +42,7 @@ struct IoCommand
     QStringList arguments;
     QProcessEnvironment environment;
     QString workDir;
-    qint64 memoryLimit = 0; // bytes (RLIMIT_DATA in the child); 0: none
+    ChildLimits limits; // applied in the child: memory, CPU (the instance's cgroup or RLIMIT_CPU)
 };
 
 // One ETL instance beside one target: a local process group or a pod. Lives on the target's

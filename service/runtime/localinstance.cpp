@@ -104,6 +104,7 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
     if (!cmd)
         return failStart(cmd.error());
     m_command = std::move(*cmd);
+    makeCgroup();
     if (m_plan.io) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
         return markReady(QStringLiteral("io://"));
@@ -137,9 +138,48 @@ Result<SandboxedCommand> LocalInstance::command() const
                                       m_venvDir, spec().msg.readsObjectFiles()});
 }
 
-qint64 LocalInstance::memoryLimit() const
+double LocalInstance::cpuLimit() const
 {
-    return sandboxed() ? Etl::parseMemoryQuantity(spec().msg.memoryLimit()).value_or(0) : 0;
+    return sandboxed() ? Etl::parseCpuQuantity(spec().msg.cpuLimit()).value_or(0) : 0;
+}
+
+ChildLimits LocalInstance::childLimits() const
+{
+    ChildLimits limits;
+    if (!sandboxed())
+        return limits;
+    limits.memoryBytes = Etl::parseMemoryQuantity(spec().msg.memoryLimit()).value_or(0);
+    if (m_cgroup)
+        limits.cgroupProcs = m_cgroup->procsFile();
+    else if (const double cores = cpuLimit(); cores > 0 && m_plan.io)
+        limits.cpuSeconds = cpuSecondsPerObject(cores, spec().msg.objTimeout);
+    else if (cores > 0)
+        limits.nice = FallbackNice;
+    return limits;
+}
+
+void LocalInstance::makeCgroup()
+{
+    const double cores = cpuLimit();
+    if (cores <= 0 || m_cgroup)
+        return;
+    const ChildLimits l = childLimits();
+    auto cg = InstanceCgroup::create(CgroupHost::local(), spec().msg.name, cores, l.memoryBytes);
+    QString how;
+    if (cg) {
+        m_cgroup = std::move(*cg);
+        how = QStringLiteral("cgroup %1 (%2)").arg(m_cgroup->path(), m_cgroup->describe());
+    } else if (m_plan.io) {
+        how = QStringLiteral("RLIMIT_CPU %1 s per object, no cgroup: %2")
+                  .arg(cpuSecondsPerObject(cores, spec().msg.objTimeout))
+                  .arg(cg.error().message);
+    } else {
+        how = QStringLiteral("nice %1 only, no rate limit without a cgroup: %2")
+                  .arg(FallbackNice)
+                  .arg(cg.error().message);
+    }
+    Log::runtime().info("{}: CPU limit {} cores: {}", context(), cores, how.toStdString());
+    m_log.append(QStringLiteral("kiln: CPU limit %1 cores: %2\n").arg(cores).arg(how).toUtf8());
 }
 
 void LocalInstance::launch()
@@ -155,11 +195,11 @@ void LocalInstance::launch()
     m_process->setProcessEnvironment(m_plan.environment);
     m_process->setWorkingDirectory(m_command->hostWorkingDir);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->setChildProcessModifier([limit = memoryLimit()] {
+    m_process->setChildProcessModifier([limits = childLimits()] {
         // Own process group (stop kills all of it); die with the target, never orphaned.
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        applyMemoryLimit(limit);
+        applyChildLimits(limits);
     });
     connect(m_process, &QProcess::readyReadStandardOutput, this,
             [this] { m_log.append(m_process->readAllStandardOutput()); });
@@ -223,14 +263,17 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
     const QString what = QStringLiteral("the container ") + exitDescription(exitCode, status);
     switch (state()) {
     case State::Stopping:
+        releaseCgroup();
         return markStopped();
     case State::Starting:
         if (relaunchIfPortTaken())
             return;
         [[fallthrough]];
     case State::Launching:
+        releaseCgroup();
         return failStart(contextError(ErrorCode::InvalidArgument, what));
     case State::Ready:
+        releaseCgroup();
         markExited(contextError(ErrorCode::Aborted, what));
         return;
     default:
@@ -270,6 +313,7 @@ void LocalInstance::cleanUpFailedStart()
 {
     m_probe.stop();
     killGroup(SIGKILL);
+    releaseCgroup();
 }
 
 void LocalInstance::stop()
@@ -281,6 +325,7 @@ void LocalInstance::stop()
     m_probe.stop();
     if (!m_process || m_process->state() == QProcess::NotRunning) {
         killGroup(SIGKILL);
+        releaseCgroup(); // io:// objects still running in it go with it
         return markStoppedLater();
     }
     setStopping();
@@ -323,7 +368,7 @@ std::optional<IoCommand> LocalInstance::ioCommand() const
     if (!m_command)
         return std::nullopt;
     return IoCommand{m_command->program, m_command->arguments, m_plan.environment,
-                     m_command->hostWorkingDir, memoryLimit()};
+                     m_command->hostWorkingDir, childLimits()};
 }
 
 QList<qint64> LocalInstance::pids() const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/runtime/cgroup.h"
 #include "service/runtime/instancelifecycle.h"
 #include "service/runtime/launchplan.h"
 #include "service/runtime/logring.h"
@@ -11,6 +12,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 namespace Kiln::Runtime {
 
@@ -59,7 +61,14 @@ private:
     bool sandboxed() const;
     // The command that runs the plan: sandboxed when the sandbox is on, else as planned.
     Result<SandboxedCommand> command() const;
-    qint64 memoryLimit() const;
+    // What its processes get: the spec's memory limit, its cgroup or the fallback for its CPU
+    // limit (sandboxed only, like the rest of the sandbox).
+    ChildLimits childLimits() const;
+    double cpuLimit() const;
+    // Puts the instance in a cgroup of its own when its spec limits the CPU and this machine
+    // has one to give (CgroupHost::local()); otherwise says which fallback applies.
+    void makeCgroup();
+    void releaseCgroup() { m_cgroup.reset(); }
     QString exitDescription(int exitCode, QProcess::ExitStatus status) const;
 
     LaunchPlan m_plan;
@@ -76,6 +85,7 @@ private:
     QTimer m_killTimer; // SIGKILL once a stop's grace is over
     Replanner m_replan;
     const Sandbox *m_sandbox = nullptr;
+    std::unique_ptr<InstanceCgroup> m_cgroup; // from makeCgroup() until the instance stops
     int m_relaunches = 0;
 };
 

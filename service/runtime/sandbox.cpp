@@ -5,8 +5,6 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
-#include <sys/resource.h>
-
 namespace Kiln::Runtime {
 
 namespace {
@@ -184,14 +182,6 @@ Result<SandboxedCommand> Sandbox::wrap(const SandboxJob &job) const
     QStringList args = bwrapArguments(job);
     args << "--" << job.program << job.arguments;
     return SandboxedCommand{m_bwrap, args, QDir::cleanPath(job.etlDir)};
-}
-
-void applyMemoryLimit(qint64 bytes) noexcept
-{
-    if (bytes <= 0)
-        return;
-    const rlimit limit{rlim_t(bytes), rlim_t(bytes)};
-    ::setrlimit(RLIMIT_DATA, &limit);
 }
 
 } // namespace Kiln::Runtime

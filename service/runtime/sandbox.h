@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/runtime/childlimits.h"
 #include "shared/core/result.h"
 
 #include <QStringList>
@@ -64,8 +65,5 @@ private:
     SandboxConfig m_config;
     QString m_bwrap; // resolved once; empty when not installed
 };
-
-// RLIMIT_DATA for the calling process; safe in a QProcess child modifier (async-signal-safe).
-void applyMemoryLimit(qint64 bytes) noexcept;
 
 } // namespace Kiln::Runtime

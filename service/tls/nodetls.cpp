@@ -67,6 +67,10 @@ Result<QSslConfiguration> serverConfiguration(const QString &certPath, const QSt
             return tlsError(QStringLiteral("no PEM certificate in %1").arg(clientCaPath));
         conf.setCaCertificates(cas);
         conf.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        // A client without a certificate gets TLS's "certificate required" alert, which it can
+        // report (Go: "remote error: tls: certificate required"), not a bare close after the
+        // handshake (the ais CLI printed "EOF").
+        conf.setMissingCertificateIsFatal(true);
     }
     return conf;
 }

@@ -5,6 +5,8 @@ exact output they expect from values they know.
 """
 
 import os
+import pwd
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,27 +37,42 @@ class Run:
 
 
 class Cli:
-    """Runs `ais` against one cluster with its own HOME and AIS_CONFIG_DIR (no shared CLI
-    config); stdout is not a terminal, so the CLI prints no colours."""
+    """Runs `ais` against one cluster with its own HOME and AIS_CONFIG_DIR; stdout is not a
+    terminal, so the CLI prints no colours. The CLI reads and writes its config (cli.json) in
+    the home folder of the passwd entry (Go's user.Current), not $HOME: a test that runs
+    `ais config cli set` calls private_config() first, so that it does not change the user's."""
 
     def __init__(self, binary: str, url: str, home: Path, cwd: Path | None = None):
         self.binary = binary
+        self.prefix: list[str] = []
         home.mkdir(parents=True, exist_ok=True)
+        self.home = home
         self.cwd = cwd or home
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
                     "AIS_CONFIG_DIR": str(home / "ais-config"), "AIS_ENDPOINT": url,
                     "TERM": "dumb", "LANG": "C.UTF-8"}
 
+    def private_config(self) -> None:
+        """Runs the CLI with home/ais-config bound (bubblewrap) over the user's ~/.config/ais,
+        so that its config and token files are this runner's own."""
+        bwrap = shutil.which("bwrap")
+        assert bwrap, "bubblewrap is needed to give the CLI a config folder of its own"
+        real = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".config" / "ais"
+        real.mkdir(parents=True, exist_ok=True)  # the mount point
+        mine = self.home / "ais-config"
+        mine.mkdir(parents=True, exist_ok=True)
+        self.prefix = [bwrap, "--dev-bind", "/", "/", "--bind", str(mine), str(real), "--"]
+
     def run(self, *args: str, stdin: bytes | None = None, cwd: Path | None = None,
             timeout: float = 600) -> Run:
-        r = subprocess.run([self.binary, *args], input=stdin, capture_output=True,
+        r = subprocess.run([*self.prefix, self.binary, *args], input=stdin, capture_output=True,
                            env=self.env, cwd=cwd or self.cwd, timeout=timeout)
         return Run(r.returncode, r.stdout.decode(errors="replace"),
                    r.stderr.decode(errors="replace"))
 
     def raw(self, *args: str, timeout: float = 600) -> bytes:
         """stdout as bytes (object data); fails on a non-zero exit status."""
-        r = subprocess.run([self.binary, *args], capture_output=True, env=self.env,
+        r = subprocess.run([*self.prefix, self.binary, *args], capture_output=True, env=self.env,
                            cwd=self.cwd, timeout=timeout)
         assert r.returncode == 0, f"ais {' '.join(args)}: rc={r.returncode}\n{r.stderr.decode()}"
         return r.stdout

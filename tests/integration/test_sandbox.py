@@ -1,12 +1,15 @@
 """The local runtime's sandbox (etl.sandbox, on by default) with a real kilnd target and real ETL
 code: user code cannot read the target's objects by path, cannot write outside its own folder,
-is stopped at its memory limit, and the target goes on serving. An ETL that asks for objects by
-path (arg_type fqn) reads them, read-only."""
+is stopped at its memory limit, is held to its CPU limit (a cgroup of its own), and the target
+goes on serving. An ETL that asks for objects by path (arg_type fqn) reads them, read-only."""
 
+import base64
 import os
 import shutil
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -20,6 +23,7 @@ from etlharness import (
     pod,
     put_object,
     spec_msg,
+    wait_instances,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
@@ -162,3 +166,89 @@ def test_an_etl_that_reads_objects_by_path_reads_them_read_only(cluster, etls):
     assert answer.startswith(b"denied:"), answer
     r = requests.get(f"{cluster.url}{kh.obj_path(bucket, 'obj')}", timeout=10)
     assert (r.status_code, r.content) == (200, data)
+
+
+# An hpush server that, once up, forks four children that spin on the CPU for as long as it runs:
+# four cores' worth of demand, so that unlimited they take well over the limit even on a busy
+# two-core machine. The marker names its processes.
+SPIN = """
+import http.server, os
+# MARKER
+for _ in range(4):
+    if os.fork() == 0:
+        while True:
+            pass
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "7")
+        self.end_headers()
+        self.wfile.write(b"Running")
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+"""
+
+
+def cgroup_dir(pid: int) -> Path | None:
+    """The folder of the kiln- cgroup that holds the CPU limit of a process, if it is in one."""
+    mounts = [line.split() for line in Path("/proc/self/mounts").read_text().splitlines()]
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "/kiln-" not in path:
+            continue
+        for m in mounts:
+            v2 = m[2] == "cgroup2" and controllers == ""
+            v1 = m[2] == "cgroup" and "cpu" in m[3].split(",") and "cpu" in controllers.split(",")
+            if v2 or v1:
+                return Path(m[1] + path)
+    return None
+
+
+def cpu_seconds(procs) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def test_code_over_its_cpu_limit_is_held_to_it_and_the_target_serves_on(cluster, etls):
+    bucket = "sandbox-spin"
+    kh.create_bucket(cluster.url, bucket)
+    put_object(cluster.url, bucket, "obj", b"still served")
+    marker = cluster.marker("cpu-spin")
+    doc = pod("cpu-spin", ["python3", "-c", SPIN.replace("MARKER", marker)],
+              limits={"cpu": "200m"})
+    etls.init_ok(spec_msg("cpu-spin", doc))
+    r = etls.get("cpu-spin", "logs")
+    assert r.status_code == 200, r.text
+    logs = base64.b64decode(r.json()[0]["logs"]).decode(errors="replace")
+    said = [line for line in logs.splitlines() if line.startswith("kiln: CPU limit")]
+    assert len(said) == 1, logs[-2000:]  # the instance says how its limit is applied
+    if not said[0].startswith("kiln: CPU limit 0.2 cores: cgroup "):
+        pytest.skip(f"no writable cgroup with a cpu controller for kilnd here ({said[0]})")
+
+    procs = wait_instances(marker, 5)  # the server and its four spinners
+    cg = cgroup_dir(procs[0].pid)
+    assert cg is not None and cg.is_dir(), Path(f"/proc/{procs[0].pid}/cgroup").read_text()
+    assert all(cgroup_dir(p.pid) == cg for p in procs)
+
+    time.sleep(1)  # past the first period's burst
+    before, t0 = cpu_seconds(procs), time.monotonic()
+    served = []
+    while time.monotonic() - t0 < 4:
+        r = requests.get(f"{cluster.url}{kh.obj_path(bucket, 'obj')}", timeout=5)
+        served.append((r.status_code, r.content))
+        time.sleep(0.2)
+    cores = (cpu_seconds(procs) - before) / (time.monotonic() - t0)
+    print(f"\n{said[0]}\nthe ETL's processes used {cores:.3f} cores over 4 s")
+    assert cores <= 0.3, f"the ETL used {cores:.2f} cores with a limit of 0.2"
+    assert cores > 0.05, f"the spinners hardly ran ({cores:.2f} cores): nothing was measured"
+    assert set(served) == {(200, b"still served")} and len(served) >= 10, served[:5]
+    check_nodes_alive(cluster)
+
+    assert etls.delete("cpu-spin").status_code == 200
+    wait_instances(marker, 0)
+    kh.wait_until(lambda: not cg.exists(), 10, f"cgroup {cg} removed with the ETL")

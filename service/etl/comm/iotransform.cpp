@@ -54,7 +54,7 @@ void IoTransform::start(const Runtime::IoCommand &command)
             m_done(makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
         return deleteLater();
     }
-    if (Result<void> out = openOutput(command.memoryLimit); !out) {
+    if (Result<void> out = openOutput(command.limits); !out) {
         m_answered = true;
         if (m_context)
             m_done(out.error());
@@ -77,7 +77,7 @@ void IoTransform::start(const Runtime::IoCommand &command)
     ::close(std::exchange(m_childOut, -1));
 }
 
-Result<void> IoTransform::openOutput(qint64 memoryLimit)
+Result<void> IoTransform::openOutput(const Runtime::ChildLimits &limits)
 {
     // stdout goes to a socket pair instead of QProcess's pipe: QProcess reads a pipe as fast as
     // the program writes, whatever the client takes, but a socket's read buffer can be capped,
@@ -90,10 +90,10 @@ Result<void> IoTransform::openOutput(qint64 memoryLimit)
     m_process = new QProcess(this);
     m_process->setStandardOutputFile(QProcess::nullDevice());
     m_childOut = pair[1];
-    m_process->setChildProcessModifier([childOut = pair[1], memoryLimit] {
+    m_process->setChildProcessModifier([childOut = pair[1], limits] {
         ::setpgid(0, 0);
         ::dup2(childOut, STDOUT_FILENO); // the copy on fd 1 survives exec, the pair's ends do not
-        Runtime::applyMemoryLimit(memoryLimit);
+        Runtime::applyChildLimits(limits);
     });
     m_output = new QLocalSocket(m_process);
     m_output->setSocketDescriptor(pair[0], QLocalSocket::ConnectedState, QIODevice::ReadOnly);

@@ -40,7 +40,7 @@ public:
 
 private:
     // stdout to a socket pair; the child also gets its memory limit (bytes, 0: none).
-    Result<void> openOutput(qint64 memoryLimit);
+    Result<void> openOutput(const Runtime::ChildLimits &limits);
     void feed();
     void onStderr();
     void onFinished(int code, QProcess::ExitStatus status);
