@@ -1,8 +1,11 @@
 #pragma once
 
+#include "shared/core/error.h"
+
 #include <QObject>
 #include <QPointer>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QUrl>
 
@@ -56,12 +59,17 @@ Q_SIGNALS:
     // error is empty on success.
     void actionFinished(const QString &etlName, Kiln::Console::Session::Action action,
                         const QString &error);
+    // The cluster refused a poll with 401 or 403: what it said, for the user; empty once the
+    // polls pass again (or on a new start).
+    void accessDenied(const QString &message);
 
 private:
     void onTick();
     void onProbe();
     void setConnected(bool connected, const QString &error);
     void countObjects(const QString &bucket);
+    // Notes a poll's auth refusal (what) or, with an empty error, that it passed.
+    void noteAccess(const QString &what, const Error *error);
 
     QPointer<Api::ApiClient> m_api;
     QPointer<EtlListModel> m_etls;
@@ -76,6 +84,7 @@ private:
     int m_ticks = 0;
     bool m_connected = false;
     bool m_listInFlight = false;
+    QMap<QString, QString> m_denials; // poll ("ETLs", "buckets") -> the cluster's refusal
 };
 
 } // namespace Kiln::Console
