@@ -152,6 +152,13 @@ QString ApiClient::noAnswerMessage(const Request &request, QNetworkReply *reply,
     const QUrl url = urlFor(request);
     const bool tlsFailed = reply->error() == QNetworkReply::SslHandshakeFailedError
         || !sslErrors.isEmpty();
+    // A server that wants a client certificate (mutual TLS) closes the connection when it
+    // gets none; Qt only says "Connection closed".
+    if (!tlsFailed && url.scheme() == QLatin1String("https") && m_tlsFiles.certFile.isEmpty()
+        && reply->error() == QNetworkReply::RemoteHostClosedError)
+        return QStringLiteral("%1 (the server closed the TLS connection: with mutual TLS it "
+                              "needs a client certificate and key)")
+            .arg(reply->errorString());
     if (!tlsFailed)
         return reply->errorString();
     QString why = sslErrors.isEmpty() ? reply->errorString() : sslErrors.join(QStringLiteral("; "));

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void windowLogsInAndShowsWho();
     void windowShowsALoginFailure();
     void readOnlyUserSees403AndGreyedActions();
+    void mutualTlsNeedsTheClientCertificate();
 
 private:
     Connection connection(const QString &password) const;
@@ -262,6 +263,31 @@ void tst_ConsoleTls::readOnlyUserSees403AndGreyedActions()
                              CallTimeoutMs);
     QVERIFY(!window.newEtlAction()->isEnabled());
     QCOMPARE(window.newEtlAction()->toolTip(), QStringLiteral("Needs an admin: reader is not one"));
+}
+
+void tst_ConsoleTls::mutualTlsNeedsTheClientCertificate()
+{
+    KilnCluster mutual(1, {QStringLiteral("--tls-mutual")});
+    const QString error = mutual.start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto list = [&mutual](const Api::TlsFiles &files) {
+        Api::ApiClient api;
+        api.setMaxRetries(0);
+        if (auto set = api.setTls(files); !set)
+            return std::optional<Result<QList<Api::BucketInfo>>>(set.error());
+        api.setEndpoint(mutual.url());
+        return waitFor<QList<Api::BucketInfo>>(
+            [&](QObject *ctx, auto done) { api.listBuckets(ctx, done); });
+    };
+    const auto refused = list({mutual.caFile(), {}, {}});
+    QVERIFY(refused && !*refused);
+    const QString message = refused->error().message;
+    qInfo().noquote() << "mutual TLS without a client certificate:" << message;
+    QVERIFY2(message.contains(QLatin1String("client certificate")), qPrintable(message));
+
+    const auto served = list({mutual.caFile(), mutual.clientCertFile(), mutual.clientKeyFile()});
+    QVERIFY(served.has_value());
+    QVERIFY2(bool(*served), *served ? "" : qPrintable(served->error().message));
 }
 
 QTEST_MAIN(tst_ConsoleTls)
