@@ -62,6 +62,7 @@ void Session::start()
     m_probe->stop();
     m_poll->start();
     m_ticks = 0;
+    m_clusterUuid.clear();
     if (!std::exchange(m_denials, {}).isEmpty())
         Q_EMIT accessDenied({});
     onTick();
@@ -159,6 +160,10 @@ void Session::refreshCluster()
     m_api->clusterMap(this, [this](const Result<Cluster::Smap> &smap) {
         if (smap && m_nodes)
             m_nodes->setSmap(*smap);
+        if (smap && smap->uuid() != m_clusterUuid) {
+            m_clusterUuid = smap->uuid();
+            Q_EMIT clusterIdentified(m_clusterUuid);
+        }
         if (smap) {
             m_targetUrls.clear();
             for (const Cluster::Snode &t : smap->targets())

@@ -40,6 +40,8 @@ public:
 
     Api::ApiClient *api() const { return m_api; }
     bool isConnected() const { return m_connected; }
+    // The cluster's UUID from the last cluster map; empty until one arrived.
+    QString clusterUuid() const { return m_clusterUuid; }
     // Seconds until the next probe while disconnected.
     int retryInSeconds() const;
 
@@ -62,6 +64,9 @@ Q_SIGNALS:
     // The cluster refused a poll with 401 or 403: what it said, for the user; empty once the
     // polls pass again (or on a new start).
     void accessDenied(const QString &message);
+    // The cluster map named the cluster's UUID (first time, or a different one): the id that
+    // AuthN tokens' cluster permissions are for.
+    void clusterIdentified(const QString &uuid);
 
 private:
     void onTick();
@@ -77,6 +82,7 @@ private:
     QPointer<BucketModel> m_buckets;
     EtlRatePoller *m_rates; // child: per-ETL rates from the targets' /metrics
     QList<QUrl> m_targetUrls; // from the last cluster map
+    QString m_clusterUuid; // from the last cluster map
     QTimer *m_poll; // ETL list while connected
     QTimer *m_probe; // health probe with backoff while disconnected
     int m_pollMs = 2000;

@@ -179,6 +179,11 @@ void MainWindow::connectSession()
                         ? tr("%1 %2: done").arg(Session::actionName(action), name)
                         : tr("%1 %2 failed: %3").arg(Session::actionName(action), name, error));
             });
+    connect(m_session, &Session::clusterIdentified, this, [this](const QString &uuid) {
+        m_identity.setClusterId(uuid);
+        m_clusterView->setIdentity(m_identity);
+        updateActions();
+    });
     connect(m_session, &Session::accessDenied, this, [this](const QString &message) {
         m_denied->setText(message);
         m_denied->setVisible(!message.isEmpty());

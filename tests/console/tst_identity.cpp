@@ -44,10 +44,11 @@ QJsonObject clusterAcl(quint64 perms)
     return {{"id", ""}, {"perm", QString::number(perms)}};
 }
 
-QJsonObject bucketAcl(const QString &bucket, quint64 perms)
+// A bucket's permissions, in the cluster with this UUID (AuthN's namespace.uuid).
+QJsonObject bucketAcl(const QString &bucket, quint64 perms, const QString &cluster = {})
 {
     const QJsonObject bck{{"name", bucket}, {"provider", "ais"},
-                          {"namespace", QJsonObject{{"uuid", ""}, {"name", ""}}}};
+                          {"namespace", QJsonObject{{"uuid", cluster}, {"name", ""}}}};
     return {{"bck", bck}, {"perm", QString::number(perms)}};
 }
 
@@ -133,6 +134,16 @@ void tst_Identity::bucketAclComesBeforeTheClusterAcl()
     QVERIFY(id.may(Identity::Get, "other"));
     QVERIFY(!id.may(Identity::Get, "locked"));
     QVERIFY(id.mayWriteSomewhere());
+
+    // Once the cluster's UUID is known, only its buckets' permissions apply (as on the proxy).
+    Identity other = Identity::fromToken(userToken(
+        "carl", false, ReadOnly | ClusterRO, QJsonArray{bucketAcl("mine", ReadWrite, "uuid-a")}));
+    QVERIFY(other.mayWrite("mine"));
+    other.setClusterId(QStringLiteral("uuid-b"));
+    QVERIFY(!other.mayWrite("mine"));
+    QVERIFY(!other.mayWriteSomewhere());
+    other.setClusterId(QStringLiteral("uuid-a"));
+    QVERIFY(other.mayWrite("mine"));
 }
 
 void tst_Identity::initTestCase()
@@ -214,8 +225,11 @@ void tst_Identity::readOnlyUserSeesActionsGreyedWithWhy()
 
 void tst_Identity::bucketWriterMayRenameInItsBucketOnly()
 {
+    const QString uuid = m_window->session()->clusterUuid();
+    QVERIFY(!uuid.isEmpty());
     connectAs(userToken("carl", false, ReadOnly | ClusterRO,
-                        QJsonArray{bucketAcl("idb", ReadWrite)}));
+                        QJsonArray{bucketAcl("idb", ReadWrite, uuid)}));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->session()->clusterUuid(), uuid, 10000);
     QCOMPARE(m_window->identityLabel()->text(), QStringLiteral("Logged in: carl (read-write)"));
     QVERIFY(button("renameObject")->isEnabled());
     QVERIFY(button("copyObject")->isEnabled());
@@ -223,7 +237,8 @@ void tst_Identity::bucketWriterMayRenameInItsBucketOnly()
     QVERIFY(!m_window->newEtlAction()->isEnabled());
 
     connectAs(userToken("dora", false, ReadOnly | ClusterRO,
-                        QJsonArray{bucketAcl("elsewhere", ReadWrite)}));
+                        QJsonArray{bucketAcl("elsewhere", ReadWrite, uuid)}));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->session()->clusterUuid(), uuid, 10000);
     QVERIFY(!button("renameObject")->isEnabled()); // idb is read-only for her
     QCOMPARE(button("renameObject")->toolTip(),
              QStringLiteral("Needs write permission on idb: dora may not write there"));
