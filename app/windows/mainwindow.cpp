@@ -12,6 +12,7 @@
 #include "app/views/etldetailsview.h"
 #include "app/views/logview.h"
 #include "shared/api/apiclient.h"
+#include "shared/cluster/urlscheme.h"
 
 #include <QAction>
 #include <QApplication>
@@ -292,8 +293,14 @@ void MainWindow::connectTo(const QUrl &url, const QString &token)
     if (!m_api)
         return;
     m_api->setEndpoint(url, token);
+    // A cluster is all http or all https (AIS's net.http.use_https): the targets' URLs from its
+    // map (their /metrics, the nodes view) take the proxy's scheme. The console reads them on
+    // this thread only.
+    Cluster::setUrlScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("https")
+                                                                 : QStringLiteral("http"));
     m_identity = Identity::fromToken(token);
-    m_who->setText(tr("Logged in: %1").arg(m_identity.summary()));
+    m_who->setText(m_identity.hasToken() ? tr("Logged in: %1").arg(m_identity.summary())
+                                         : tr("No login"));
     m_who->setToolTip(m_identity.decodeError().isEmpty()
                           ? (m_identity.expiresAt() > 0
                                  ? tr("The token expires at %1")

@@ -1,6 +1,7 @@
 // The console's client against a real `kilnd cluster --tls --auth` and a `kilnd authn` with the
 // same secret: HTTPS with the cluster's CA file, a login through AuthN, the token on every call;
 // a missing CA, a wrong password, no token and a read-only token fail with clear messages.
+#include "app/models/clustermodel.h"
 #include "app/views/clusterview.h"
 #include "app/windows/mainwindow.h"
 #include "kilnauthn.h"
@@ -221,6 +222,14 @@ void tst_ConsoleTls::windowLogsInAndShowsWho()
                              CallTimeoutMs);
     QVERIFY(window.newEtlAction()->isEnabled());
     QVERIFY(window.accessBanner()->isHidden());
+    // The targets are reached over https too (their /metrics; the nodes view shows it).
+    const QAbstractItemModel *nodes = window.clusterView()->nodesTable()->model();
+    QTRY_VERIFY_WITH_TIMEOUT(nodes->rowCount() > 1, CallTimeoutMs);
+    for (int row = 0; row < nodes->rowCount(); ++row)
+        QVERIFY(nodes->index(row, Console::ClusterModel::Url)
+                    .data()
+                    .toString()
+                    .startsWith(QLatin1String("https://127.0.0.1:")));
     QVERIFY(window.banner()->isHidden());
 }
 
