@@ -90,7 +90,7 @@ private:
     int m_ticks = 0;
     bool m_connected = false;
     bool m_listInFlight = false;
-    QMap<QString, QString> m_denials; // poll ("ETLs", "buckets") -> the cluster's refusal
+    QMap<QString, QString> m_denials; // poll ("the ETL list", ...) -> the cluster's refusal
 };
 
 } // namespace Kiln::Console

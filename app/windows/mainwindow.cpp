@@ -355,15 +355,6 @@ void MainWindow::onConnectionChanged(bool connected, const QString &error)
     m_details->setEnabled(connected);
     if (connected) {
         m_banner->hide();
-    m_denied->setWordWrap(true);
-    m_denied->setAutoFillBackground(true);
-    m_denied->setMargin(8);
-    m_denied->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette deniedPal = m_denied->palette();
-    deniedPal.setColor(QPalette::Window, QColor(0xc0, 0x80, 0x20));
-    deniedPal.setColor(QPalette::WindowText, Qt::white);
-    m_denied->setPalette(deniedPal);
-    m_denied->hide();
         m_countdown->stop();
         m_connection->setText(tr("\u25CF Connected to %1").arg(url));
         m_connection->setStyleSheet(QStringLiteral("color: #30a050"));

@@ -161,7 +161,8 @@ QString ApiClient::noAnswerMessage(const Request &request, QNetworkReply *reply,
             .arg(reply->errorString());
     if (!tlsFailed)
         return reply->errorString();
-    QString why = sslErrors.isEmpty() ? reply->errorString() : sslErrors.join(QStringLiteral("; "));
+    const QString why
+        = sslErrors.isEmpty() ? reply->errorString() : sslErrors.join(QStringLiteral("; "));
     QString hint = m_tlsFiles.caFile.isEmpty()
         ? QStringLiteral("give the cluster's CA file (kilnd cluster --tls makes DIR/tls/ca.pem)")
         : QStringLiteral("is %1 the CA that signed the cluster's certificates?")

@@ -253,7 +253,8 @@ void tst_ConsoleTls::readOnlyUserSees403AndGreyedActions()
         {"sub", "reader"},
         {"exp", QDateTime::currentSecsSinceEpoch() + 600},
         {"admin", false},
-        {"clusters", QJsonArray{QJsonObject{{"id", ""}, {"perm", QString::number(ro | clusterRo)}}}}};
+        {"clusters",
+         QJsonArray{QJsonObject{{"id", ""}, {"perm", QString::number(ro | clusterRo)}}}}};
     Api::ApiClient api;
     QVERIFY(api.setTls({m_cluster.caFile(), {}, {}}));
     MainWindow window(&api);
