@@ -29,6 +29,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption token(QStringLiteral("token"),
                                    QStringLiteral("Bearer token (default: $AIS_AUTHN_TOKEN)."),
                                    QStringLiteral("token"));
+    const QCommandLineOption ca(QStringLiteral("ca"),
+                                QStringLiteral("CA file for an https:// proxy (kilnd cluster "
+                                               "--tls: DIR/tls/ca.pem; default: the last one)."),
+                                QStringLiteral("file"));
+    const QCommandLineOption cert(QStringLiteral("cert"),
+                                  QStringLiteral("Client certificate for mutual TLS."),
+                                  QStringLiteral("file"));
+    const QCommandLineOption key(QStringLiteral("key"),
+                                 QStringLiteral("Client key for mutual TLS."),
+                                 QStringLiteral("file"));
     const QCommandLineOption shots(
         QStringLiteral("screenshots"),
         QStringLiteral("Walk through the views, save each as DIR/<view>.png, and quit."),
@@ -48,19 +58,34 @@ int main(int argc, char *argv[])
         QStringLiteral("Last step of --screenshots: SIGTERM this process (the cluster) and show "
                        "the disconnected window."),
         QStringLiteral("pid"));
-    cli.addOptions({url, token, shots, etl, object, dest, clusterPid});
+    cli.addOptions({url, token, ca, cert, key, shots, etl, object, dest, clusterPid});
     cli.process(app);
 
     Api::ApiClient api;
     Console::MainWindow window(&api);
     window.show();
 
-    const QUrl endpoint = cli.isSet(url) ? QUrl::fromUserInput(cli.value(url))
-                                         : Console::ConnectDialog::rememberedUrl();
-    const QString bearer = cli.isSet(token)
-        ? cli.value(token)
-        : qEnvironmentVariable("AIS_AUTHN_TOKEN", Console::ConnectDialog::rememberedToken());
-    window.connectTo(endpoint, bearer);
+    // The last connection, with what the command line and $AIS_AUTHN_TOKEN override.
+    Console::Connection connection = Console::ConnectDialog::remembered();
+    if (cli.isSet(url))
+        connection.url = QUrl::fromUserInput(cli.value(url));
+    if (cli.isSet(ca))
+        connection.tls.caFile = cli.value(ca);
+    if (cli.isSet(cert))
+        connection.tls.certFile = cli.value(cert);
+    if (cli.isSet(key))
+        connection.tls.keyFile = cli.value(key);
+    const QString bearer = cli.isSet(token) ? cli.value(token)
+                                            : qEnvironmentVariable("AIS_AUTHN_TOKEN");
+    if (!bearer.isEmpty()) {
+        connection.login = Console::Connection::Login::Token;
+        connection.token = bearer;
+    }
+    // A password is never stored: a user login asks for it again.
+    if (connection.login == Console::Connection::Login::Password && !cli.isSet(shots))
+        window.showConnectDialog();
+    else
+        window.connectWith(connection);
 
     if (cli.isSet(shots)) {
         const QString target = cli.value(object);

@@ -5,8 +5,11 @@
 #include "app/models/etllistmodel.h"
 #include "app/models/etlratepoller.h"
 #include "shared/api/apiclient.h"
+#include "shared/api/apierror.h"
 
 #include <QTimer>
+
+#include <utility>
 
 namespace Kiln::Console {
 namespace {
@@ -59,6 +62,9 @@ void Session::start()
     m_probe->stop();
     m_poll->start();
     m_ticks = 0;
+    m_clusterUuid.clear();
+    if (!std::exchange(m_denials, {}).isEmpty())
+        Q_EMIT accessDenied({});
     onTick();
 }
 
@@ -119,11 +125,17 @@ void Session::onTick()
         m_listInFlight = false;
         if (!etls) {
             const ErrorCode code = etls.error().code;
-            if (code == ErrorCode::Unavailable || code == ErrorCode::Timeout)
+            if (code == ErrorCode::Unavailable || code == ErrorCode::Timeout) {
                 setConnected(false, etls.error().message);
+                return;
+            }
+            // The proxy answered (a read-only user's 403, say): it is there; the rest polls on.
+            setConnected(true, {});
+            noteAccess(tr("the ETL list"), &etls.error());
             return;
         }
         setConnected(true, {});
+        noteAccess(tr("the ETL list"), nullptr);
         if (!m_etls)
             return;
         m_etls->setEtls(*etls);
@@ -148,6 +160,10 @@ void Session::refreshCluster()
     m_api->clusterMap(this, [this](const Result<Cluster::Smap> &smap) {
         if (smap && m_nodes)
             m_nodes->setSmap(*smap);
+        if (smap && smap->uuid() != m_clusterUuid) {
+            m_clusterUuid = smap->uuid();
+            Q_EMIT clusterIdentified(m_clusterUuid);
+        }
         if (smap) {
             m_targetUrls.clear();
             for (const Cluster::Snode &t : smap->targets())
@@ -155,6 +171,7 @@ void Session::refreshCluster()
         }
     });
     m_api->listBuckets(this, [this](const Result<QList<Api::BucketInfo>> &buckets) {
+        noteAccess(tr("the bucket list"), buckets ? nullptr : &buckets.error());
         if (!buckets || !m_buckets)
             return;
         QStringList names;
@@ -170,6 +187,27 @@ void Session::refreshCluster()
         for (const QString &name : names)
             countObjects(name);
     });
+}
+
+void Session::noteAccess(const QString &what, const Error *error)
+{
+    const Api::ErrorKind kind = error ? Api::errorKind(*error) : Api::ErrorKind::Other;
+    QString text;
+    if (kind == Api::ErrorKind::Unauthorized)
+        text = tr("The cluster refused %1 (401, not authenticated: log in again with Connect): %2")
+                   .arg(what, error->message);
+    else if (kind == Api::ErrorKind::Forbidden)
+        text = tr("The cluster refused %1 (403, not permitted): %2").arg(what, error->message);
+    else if (error)
+        return; // any other failure is not about access; the poll's own handling shows it
+    const QString before = QStringList(m_denials.values()).join(QStringLiteral("\n"));
+    if (text.isEmpty())
+        m_denials.remove(what);
+    else
+        m_denials.insert(what, text);
+    const QString after = QStringList(m_denials.values()).join(QStringLiteral("\n"));
+    if (after != before)
+        Q_EMIT accessDenied(after);
 }
 
 void Session::countObjects(const QString &bucket)

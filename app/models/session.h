@@ -1,8 +1,11 @@
 #pragma once
 
+#include "shared/core/error.h"
+
 #include <QObject>
 #include <QPointer>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QUrl>
 
@@ -37,6 +40,8 @@ public:
 
     Api::ApiClient *api() const { return m_api; }
     bool isConnected() const { return m_connected; }
+    // The cluster's UUID from the last cluster map; empty until one arrived.
+    QString clusterUuid() const { return m_clusterUuid; }
     // Seconds until the next probe while disconnected.
     int retryInSeconds() const;
 
@@ -56,12 +61,20 @@ Q_SIGNALS:
     // error is empty on success.
     void actionFinished(const QString &etlName, Kiln::Console::Session::Action action,
                         const QString &error);
+    // The cluster refused a poll with 401 or 403: what it said, for the user; empty once the
+    // polls pass again (or on a new start).
+    void accessDenied(const QString &message);
+    // The cluster map named the cluster's UUID (first time, or a different one): the id that
+    // AuthN tokens' cluster permissions are for.
+    void clusterIdentified(const QString &uuid);
 
 private:
     void onTick();
     void onProbe();
     void setConnected(bool connected, const QString &error);
     void countObjects(const QString &bucket);
+    // Notes a poll's auth refusal (what) or, with an empty error, that it passed.
+    void noteAccess(const QString &what, const Error *error);
 
     QPointer<Api::ApiClient> m_api;
     QPointer<EtlListModel> m_etls;
@@ -69,6 +82,7 @@ private:
     QPointer<BucketModel> m_buckets;
     EtlRatePoller *m_rates; // child: per-ETL rates from the targets' /metrics
     QList<QUrl> m_targetUrls; // from the last cluster map
+    QString m_clusterUuid; // from the last cluster map
     QTimer *m_poll; // ETL list while connected
     QTimer *m_probe; // health probe with backoff while disconnected
     int m_pollMs = 2000;
@@ -76,6 +90,7 @@ private:
     int m_ticks = 0;
     bool m_connected = false;
     bool m_listInFlight = false;
+    QMap<QString, QString> m_denials; // poll ("the ETL list", ...) -> the cluster's refusal
 };
 
 } // namespace Kiln::Console

@@ -113,6 +113,12 @@ ClusterView::ClusterView(Api::ApiClient *api, ClusterModel *nodes, BucketModel *
             [this] { nodeAction(QStringLiteral("stop-maintenance")); });
     connect(m_decommission, &QPushButton::clicked, this,
             [this] { nodeAction(QStringLiteral("decommission-node")); });
+    m_startMaintenance->setObjectName(QStringLiteral("startMaintenance"));
+    m_stopMaintenance->setObjectName(QStringLiteral("stopMaintenance"));
+    m_decommission->setObjectName(QStringLiteral("decommission"));
+    m_copyBucket->setObjectName(QStringLiteral("copyBucket"));
+    m_copyObject->setObjectName(QStringLiteral("copyObject"));
+    m_renameObject->setObjectName(QStringLiteral("renameObject"));
     m_rebalanceTimer->setInterval(RebalancePollMs);
     connect(m_rebalanceTimer, &QTimer::timeout, this, &ClusterView::pollRebalance);
     connect(m_copyBucket, &QPushButton::clicked, this, [this] { copyBucket(); });
@@ -194,15 +200,31 @@ void ClusterView::pollRebalance()
     });
 }
 
+void ClusterView::setIdentity(const Identity &identity)
+{
+    m_identity = identity;
+    updateButtons();
+}
+
 void ClusterView::updateButtons()
 {
+    // Each button is enabled when it has its subject and the user the permission; a missing
+    // permission is the tooltip.
+    auto gate = [](QPushButton *b, bool subject, bool allowed, const QString &why) {
+        b->setEnabled(subject && allowed);
+        b->setToolTip(allowed ? QString() : why);
+    };
     const bool node = !selectedNode().isEmpty();
+    const bool admin = m_identity.mayAdminister();
     for (QPushButton *b : {m_startMaintenance, m_stopMaintenance, m_decommission})
-        b->setEnabled(node);
-    m_copyBucket->setEnabled(!selectedBucket().isEmpty());
+        gate(b, node, admin, m_identity.needsAdminText());
+    const QString bucket = selectedBucket();
+    const bool anywhere = m_identity.mayWriteSomewhere();
+    gate(m_copyBucket, !bucket.isEmpty(), anywhere, m_identity.needsWriteText());
     const bool object = !selectedObject().isEmpty();
-    m_copyObject->setEnabled(object);
-    m_renameObject->setEnabled(object);
+    gate(m_copyObject, object, anywhere, m_identity.needsWriteText());
+    // A rename writes the new name into the same bucket.
+    gate(m_renameObject, object, m_identity.mayWrite(bucket), m_identity.needsWriteText(bucket));
 }
 
 void ClusterView::refreshObjects()

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "app/models/identity.h"
+
 #include <QPointer>
 #include <QWidget>
 
@@ -34,6 +36,10 @@ public:
     ObjectListModel *objectsModel() const { return m_objectModel; }
     QString selectedBucket() const;
     QString selectedObject() const;
+    // Greys out what the token's user may not do: node actions need an admin, copies and
+    // renames write permission (the buttons are named startMaintenance, stopMaintenance,
+    // decommission, copyBucket, copyObject and renameObject).
+    void setIdentity(const Identity &identity);
 
     // The actions of the buttons; each opens its dialog (returned, so tests can drive it).
     class BucketCopyDialog *copyBucket();
@@ -75,6 +81,7 @@ private:
     QLabel *m_rebalance; // the followed rebalance: id, state, objects and bytes moved
     QString m_rebalanceId;
     QTimer *m_rebalanceTimer;
+    Identity m_identity;
 };
 
 } // namespace Kiln::Console

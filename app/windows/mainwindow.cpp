@@ -12,9 +12,11 @@
 #include "app/views/etldetailsview.h"
 #include "app/views/logview.h"
 #include "shared/api/apiclient.h"
+#include "shared/cluster/urlscheme.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDateTime>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -45,6 +47,8 @@ MainWindow::MainWindow(Api::ApiClient *api, QWidget *parent)
     , m_banner(new QLabel(this))
     , m_connection(new QLabel(this))
     , m_actionStatus(new QLabel(this))
+    , m_who(new QLabel(this))
+    , m_denied(new QLabel(this))
     , m_tabs(new QTabWidget(this))
     , m_etlTabs(new QTabWidget(this))
     , m_filter(new QLineEdit(this))
@@ -114,6 +118,15 @@ void MainWindow::buildLayout()
     bannerPal.setColor(QPalette::WindowText, Qt::white);
     m_banner->setPalette(bannerPal);
     m_banner->hide();
+    m_denied->setWordWrap(true);
+    m_denied->setAutoFillBackground(true);
+    m_denied->setMargin(8);
+    m_denied->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPalette deniedPal = m_denied->palette();
+    deniedPal.setColor(QPalette::Window, QColor(0xc0, 0x80, 0x20));
+    deniedPal.setColor(QPalette::WindowText, Qt::white);
+    m_denied->setPalette(deniedPal);
+    m_denied->hide();
 
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
@@ -136,8 +149,10 @@ void MainWindow::buildLayout()
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_banner);
+    layout->addWidget(m_denied);
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
+    statusBar()->addPermanentWidget(m_who);
     statusBar()->addPermanentWidget(m_connection);
     statusBar()->addWidget(m_actionStatus, 1);
 }
@@ -165,6 +180,15 @@ void MainWindow::connectSession()
                         ? tr("%1 %2: done").arg(Session::actionName(action), name)
                         : tr("%1 %2 failed: %3").arg(Session::actionName(action), name, error));
             });
+    connect(m_session, &Session::clusterIdentified, this, [this](const QString &uuid) {
+        m_identity.setClusterId(uuid);
+        m_clusterView->setIdentity(m_identity);
+        updateActions();
+    });
+    connect(m_session, &Session::accessDenied, this, [this](const QString &message) {
+        m_denied->setText(message);
+        m_denied->setVisible(!message.isEmpty());
+    });
     m_countdown->setInterval(1000);
     connect(m_countdown, &QTimer::timeout, this, &MainWindow::updateRetryCountdown);
 }
@@ -269,8 +293,58 @@ void MainWindow::connectTo(const QUrl &url, const QString &token)
     if (!m_api)
         return;
     m_api->setEndpoint(url, token);
+    // A cluster is all http or all https (AIS's net.http.use_https): the targets' URLs from its
+    // map (their /metrics, the nodes view) take the proxy's scheme. The console reads them on
+    // this thread only.
+    Cluster::setUrlScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("https")
+                                                                 : QStringLiteral("http"));
+    m_identity = Identity::fromToken(token);
+    m_who->setText(m_identity.hasToken() ? tr("Logged in: %1").arg(m_identity.summary())
+                                         : tr("No login"));
+    m_who->setToolTip(m_identity.decodeError().isEmpty()
+                          ? (m_identity.expiresAt() > 0
+                                 ? tr("The token expires at %1")
+                                       .arg(QDateTime::fromSecsSinceEpoch(m_identity.expiresAt())
+                                                .toString(Qt::ISODate))
+                                 : QString())
+                          : m_identity.decodeError());
+    m_clusterView->setIdentity(m_identity);
+    m_denied->hide();
+    m_banner->hide();
     m_connection->setText(tr("Connecting to %1…").arg(url.toString()));
     m_session->start();
+    updateActions();
+}
+
+void MainWindow::connectWith(const Connection &connection)
+{
+    if (!m_api)
+        return;
+    if (auto tls = m_api->setTls(connection.tls); !tls)
+        return showProblem(tr("Cannot use the TLS files: %1").arg(tls.error().message));
+    if (connection.login != Connection::Login::Password)
+        return connectTo(connection.url, connection.login == Connection::Login::Token
+                                             ? connection.token
+                                             : QString());
+    m_connection->setText(
+        tr("Logging in as %1 at %2…").arg(connection.user, connection.authnUrl.toString()));
+    m_api->login(connection.authnUrl, connection.user, connection.password, this,
+                 [this, connection](const Result<QString> &token) {
+                     if (!token)
+                         return showProblem(tr("Login as %1 at %2 failed: %3")
+                                                .arg(connection.user,
+                                                     connection.authnUrl.toString(),
+                                                     token.error().message));
+                     connectTo(connection.url, *token);
+                 });
+}
+
+void MainWindow::showProblem(const QString &text)
+{
+    m_banner->setText(text);
+    m_banner->show();
+    m_connection->setText(tr("\u25CF Not connected"));
+    m_connection->setStyleSheet(QStringLiteral("color: #d04040"));
 }
 
 void MainWindow::onConnectionChanged(bool connected, const QString &error)
@@ -346,6 +420,21 @@ void MainWindow::updateActions()
     m_previewAct->setEnabled(up && m_etls->rowCount() > 0);
     m_offlineAct->setEnabled(up && m_etls->rowCount() > 0);
     m_logsAct->setEnabled(!name.isEmpty());
+    // What the token's user may not do is greyed out, saying why (AIS: ETLs need an admin; a
+    // transform job writes into its destination bucket).
+    const QString admin = m_identity.needsAdminText();
+    for (QAction *a : {m_newAct, m_editAct, m_startAct, m_stopAct, m_restartAct, m_deleteAct})
+        gate(a, m_identity.mayAdminister(), admin);
+    gate(m_offlineAct, m_identity.mayWriteSomewhere(), m_identity.needsWriteText());
+}
+
+void MainWindow::gate(QAction *action, bool allowed, const QString &why)
+{
+    const auto tip = m_tips.constFind(action);
+    const QString own = tip == m_tips.constEnd() ? *m_tips.insert(action, action->toolTip()) : *tip;
+    action->setToolTip(allowed ? own : why);
+    if (!allowed)
+        action->setEnabled(false);
 }
 
 void MainWindow::showContextMenu(const QPoint &pos)
@@ -393,7 +482,7 @@ void MainWindow::showConnectDialog()
     auto *dialog = new ConnectDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this,
-            [this, dialog] { connectTo(dialog->url(), dialog->token()); });
+            [this, dialog] { connectWith(dialog->connection()); });
     dialog->open();
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "app/models/connection.h"
+#include "app/models/identity.h"
 #include "app/models/session.h"
 
 #include <QMainWindow>
+#include <QHash>
 #include <QPointer>
 
 class QAction;
@@ -37,6 +40,15 @@ public:
     ~MainWindow() override;
 
     void connectTo(const QUrl &url, const QString &token);
+    // Applies the TLS files, logs in at AuthN when the connection has a user and password
+    // (asynchronously), then connectTo() with the token. A file that does not load or a
+    // failed login shows in the banner and leaves the client as it was.
+    void connectWith(const Connection &connection);
+    // Who the token says the user is (display and greying only: the cluster decides).
+    const Identity &identity() const { return m_identity; }
+    QLabel *identityLabel() const { return m_who; }
+    // Shown while the cluster refuses requests with 401 or 403 (its AIS message).
+    QLabel *accessBanner() const { return m_denied; }
 
     Session *session() const { return m_session; }
     EtlListModel *etlModel() const { return m_etls; }
@@ -53,6 +65,8 @@ public:
     void selectEtl(const QString &name);
     QAction *action(Session::Action action) const;
     QAction *newEtlAction() const { return m_newAct; }
+    QAction *editEtlAction() const { return m_editAct; }
+    QAction *offlineAction() const { return m_offlineAct; }
 
     // Asks for confirmation (window-modal, no nested loop) unless confirmed is true.
     void runAction(Session::Action action, const QString &name, bool confirmed = false);
@@ -75,6 +89,9 @@ private:
     void updateActions();
     void updateRetryCountdown();
     void showContextMenu(const QPoint &pos);
+    void showProblem(const QString &text);
+    // Disables the action when the identity does not allow it, with why as its tooltip.
+    void gate(QAction *action, bool allowed, const QString &why);
 
     QPointer<Api::ApiClient> m_api;
     EtlListModel *m_etls;
@@ -85,6 +102,10 @@ private:
     QLabel *m_banner;
     QLabel *m_connection;
     QLabel *m_actionStatus;
+    QLabel *m_who; // the token's subject and role
+    QLabel *m_denied; // banner: the cluster's 401/403 message
+    Identity m_identity;
+    QHash<QAction *, QString> m_tips; // each gated action's own tooltip
     QTabWidget *m_tabs;
     QTabWidget *m_etlTabs;
     QLineEdit *m_filter;

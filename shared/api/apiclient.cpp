@@ -13,6 +13,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSslError>
 #include <QTimer>
 
 #include <memory>
@@ -97,6 +98,7 @@ Request etlControl(QByteArray method, QString path)
 ApiClient::ApiClient(QObject *parent)
     : QObject(parent)
     , m_nam(new QNetworkAccessManager(this))
+    , m_ssl(QSslConfiguration::defaultConfiguration())
 { }
 
 ApiClient::~ApiClient() = default;
@@ -107,6 +109,70 @@ void ApiClient::setEndpoint(const QUrl &url, const QString &token)
     m_token = token.toUtf8();
     // A new endpoint says nothing about reachability until it answers.
     setState(State::Unknown, {});
+}
+
+Result<void> ApiClient::setTls(const TlsFiles &files)
+{
+    auto config = loadTlsConfiguration(files);
+    if (!config)
+        return config.error();
+    m_tlsFiles = files;
+    m_ssl = *config;
+    // Connections made with the old configuration must not be reused for the new one.
+    m_nam->clearConnectionCache();
+    return {};
+}
+
+void ApiClient::login(const QUrl &authn, const QString &user, const QString &password,
+                      QObject *context, Callback<QString> done)
+{
+    Request r;
+    r.method = "POST";
+    r.node = authn;
+    r.path = QStringLiteral("/%1/users/%2")
+                 .arg(Path::Version, QString::fromLatin1(QUrl::toPercentEncoding(user)));
+    r.body = QJsonDocument(QJsonObject{{"password", password}}).toJson(QJsonDocument::Compact);
+    r.idempotent = false;
+    r.withToken = false;
+    send(r, context, [done = std::move(done)](const Result<QByteArray> &body) {
+        if (!body)
+            return done(body.error());
+        const QString token
+            = QJsonDocument::fromJson(*body).object().value(QStringLiteral("token")).toString();
+        if (token.isEmpty())
+            return done(makeError(ErrorCode::Internal,
+                                  QStringLiteral("the AuthN service answered no token")));
+        done(token);
+    });
+}
+
+QString ApiClient::noAnswerMessage(const Request &request, QNetworkReply *reply,
+                                   const QStringList &sslErrors) const
+{
+    const QUrl url = urlFor(request);
+    const bool tlsFailed = reply->error() == QNetworkReply::SslHandshakeFailedError
+        || !sslErrors.isEmpty();
+    // A server that wants a client certificate (mutual TLS) closes the connection when it
+    // gets none; Qt only says "Connection closed".
+    if (!tlsFailed && url.scheme() == QLatin1String("https") && m_tlsFiles.certFile.isEmpty()
+        && reply->error() == QNetworkReply::RemoteHostClosedError)
+        return QStringLiteral("%1 (the server closed the TLS connection: with mutual TLS it "
+                              "needs a client certificate and key)")
+            .arg(reply->errorString());
+    if (!tlsFailed)
+        return reply->errorString();
+    const QString why
+        = sslErrors.isEmpty() ? reply->errorString() : sslErrors.join(QStringLiteral("; "));
+    QString hint = m_tlsFiles.caFile.isEmpty()
+        ? QStringLiteral("give the cluster's CA file (kilnd cluster --tls makes DIR/tls/ca.pem)")
+        : QStringLiteral("is %1 the CA that signed the cluster's certificates?")
+              .arg(m_tlsFiles.caFile);
+    if (m_tlsFiles.certFile.isEmpty())
+        hint += QStringLiteral("; with mutual TLS, also a client certificate and key");
+    return QStringLiteral("TLS handshake with %1:%2 failed: %3 (%4)")
+        .arg(url.host())
+        .arg(url.port(443))
+        .arg(why, hint);
 }
 
 QUrl ApiClient::urlFor(const Request &request) const
@@ -128,7 +194,7 @@ void ApiClient::send(const Request &request, QObject *context, Callback<QByteArr
 void ApiClient::start(const Request &request, QPointer<QObject> context, Callback<QByteArray> done,
                       int attempt)
 {
-    if (!m_endpoint.isValid() || m_endpoint.isEmpty()) {
+    if (request.node.isEmpty() && (!m_endpoint.isValid() || m_endpoint.isEmpty())) {
         QTimer::singleShot(0, this, [context, done = std::move(done)] {
             if (context)
                 done(makeError(ErrorCode::Unavailable, QStringLiteral("not connected")));
@@ -136,19 +202,27 @@ void ApiClient::start(const Request &request, QPointer<QObject> context, Callbac
         return;
     }
     QNetworkRequest req(urlFor(request));
+    if (req.url().scheme() == QLatin1String("https"))
+        req.setSslConfiguration(m_ssl);
     req.setTransferTimeout(request.timeoutMs > 0 ? request.timeoutMs : m_defaultTimeoutMs);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::NoLessSafeRedirectPolicy);
     req.setRawHeader("User-Agent", "kiln-console");
-    if (!m_token.isEmpty())
+    if (request.withToken && !m_token.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + m_token);
     if (!request.body.isEmpty())
         req.setHeader(QNetworkRequest::ContentTypeHeader,
                       request.contentType.isEmpty() ? QByteArray(MimeJson) : request.contentType);
     QNetworkReply *reply = m_nam->sendCustomRequest(req, request.method, request.body);
+    // The certificate errors of a failed handshake, for a message that says what to fix.
+    auto sslErrors = std::make_shared<QStringList>();
+    connect(reply, &QNetworkReply::sslErrors, this, [sslErrors](const QList<QSslError> &errors) {
+        for (const QSslError &e : errors)
+            sslErrors->append(e.errorString());
+    });
     connect(
         reply, &QNetworkReply::finished, this,
-        [this, reply, request, context, done = std::move(done), attempt]() mutable {
+        [this, reply, request, context, done = std::move(done), attempt, sslErrors]() mutable {
             reply->deleteLater();
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             const QByteArray body = reply->readAll();
@@ -156,13 +230,16 @@ void ApiClient::start(const Request &request, QPointer<QObject> context, Callbac
                 // No HTTP answer at all: refused, reset, DNS, or the transfer timeout.
                 const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
                     || reply->error() == QNetworkReply::TimeoutError;
+                const bool tlsFailed = reply->error() == QNetworkReply::SslHandshakeFailedError
+                    || !sslErrors->isEmpty();
                 const QString why = timedOut
                     ? QStringLiteral("%1 %2: no answer within the timeout")
                           .arg(QString::fromLatin1(request.method), request.path)
-                    : reply->errorString();
+                    : noAnswerMessage(request, reply, *sslErrors);
                 if (request.node.isEmpty())
                     setState(State::Unreachable, why);
-                if (request.idempotent && !timedOut && attempt < m_maxRetries) {
+                // A certificate the client does not trust stays untrusted: no retry.
+                if (request.idempotent && !timedOut && !tlsFailed && attempt < m_maxRetries) {
                     QTimer::singleShot(RetryBaseMs << attempt, this,
                                        [this, request, context, done, attempt] {
                                            if (context)

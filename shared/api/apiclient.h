@@ -6,6 +6,7 @@
 #include "shared/api/jobwire.h"
 #include "shared/api/lso.h"
 #include "shared/api/tcbmsg.h"
+#include "shared/api/tlsfiles.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/result.h"
 #include "shared/etl/stage.h"
@@ -16,7 +17,9 @@
 #include <QMap>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -53,6 +56,7 @@ struct Request
     // When set, the request goes to this node (a target's own URL, from the cluster map)
     // instead of the endpoint; its outcome says nothing of the proxy's reachability.
     QUrl node;
+    bool withToken = true; // false: no Authorization header (an AuthN login)
 };
 
 // The console's REST client for a kilnd (or AIStore) proxy. Lives on the GUI thread; every call
@@ -74,6 +78,12 @@ public:
     Q_DISABLE_COPY_MOVE(ApiClient)
 
     void setEndpoint(const QUrl &url, const QString &token = {});
+    // The CA (and for mutual TLS the client certificate and key) of every https:// call from
+    // now on; empty files: the system's CAs only. Fails, changing nothing, on a file that does
+    // not load.
+    Result<void> setTls(const TlsFiles &files);
+    TlsFiles tls() const { return m_tlsFiles; }
+    QString token() const { return QString::fromUtf8(m_token); }
     QUrl endpoint() const { return m_endpoint; }
     void setDefaultTimeout(int ms) { m_defaultTimeoutMs = ms; }
     void setMaxRetries(int retries) { m_maxRetries = retries; }
@@ -81,6 +91,11 @@ public:
     QString lastError() const { return m_lastError; }
 
     void send(const Request &request, QObject *context, Callback<QByteArray> done);
+
+    // AIS AuthN's login (`ais auth login`): POST {authn}/v1/users/{user} {"password"}; answers
+    // the token. Does not change the endpoint or the token of this client.
+    void login(const QUrl &authn, const QString &user, const QString &password, QObject *context,
+               Callback<QString> done);
 
     // Cluster
     void health(QObject *context, Callback<void> done);
@@ -142,12 +157,16 @@ private:
                int attempt);
     void setState(State state, const QString &error);
     QUrl urlFor(const Request &request) const;
+    QString noAnswerMessage(const Request &request, QNetworkReply *reply,
+                            const QStringList &sslErrors) const;
     void listPage(const QString &bucket, LsoMsg msg, int limit, QList<ObjectInfo> sofar,
                   QPointer<QObject> context, Callback<QList<ObjectInfo>> done);
 
     QNetworkAccessManager *m_nam; // owned as a child
     QUrl m_endpoint;
     QByteArray m_token;
+    TlsFiles m_tlsFiles;
+    QSslConfiguration m_ssl; // for https:// requests (loadTlsConfiguration of m_tlsFiles)
     int m_defaultTimeoutMs = 10000;
     int m_maxRetries = 2;
     State m_state = State::Unknown;

@@ -15,7 +15,11 @@ bool aboutEtl(const QString &message)
 // The AIS error type of an answer whose body names none, as the AIS SDK derives it.
 void nameTheType(Error &e, int status, const QByteArray &method)
 {
-    if (status == 404 && aboutEtl(e.message)) {
+    if (status == 401 && e.tcode.isEmpty()) {
+        e.tcode = TCode::Unauthorized;
+    } else if (status == 403 && e.tcode.isEmpty()) {
+        e.tcode = TCode::Forbidden;
+    } else if (status == 404 && aboutEtl(e.message)) {
         e.tcode = TCode::EtlNotFound;
     } else if (status == 409 && method == "GET") {
         e.tcode = TCode::GetConflict;
@@ -84,6 +88,10 @@ ErrorKind errorKind(const Error &error)
         return ErrorKind::EtlNotFound;
     if (error.tcode == TCode::InvalidEtlName)
         return ErrorKind::InvalidEtlName;
+    if (error.tcode == TCode::Unauthorized)
+        return ErrorKind::Unauthorized;
+    if (error.tcode == TCode::Forbidden)
+        return ErrorKind::Forbidden;
     switch (error.code) {
     case ErrorCode::InvalidArgument:
     case ErrorCode::TooLarge:

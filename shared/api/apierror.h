@@ -21,6 +21,10 @@ inline constexpr char EtlAlreadyExists[] = "ErrETLAlreadyExists";
 inline constexpr char GetConflict[] = "ErrGETConflict";
 // Kiln's name for a refused ETL name (AIS answers it as a plain 400).
 inline constexpr char InvalidEtlName[] = "ErrInvalidETLName";
+// The client's names for AIS's auth refusals, which come without a tcode: 401 (no usable token)
+// and 403 (a valid token without the permission).
+inline constexpr char Unauthorized[] = "kiln:unauthorized";
+inline constexpr char Forbidden[] = "kiln:forbidden";
 } // namespace TCode
 
 enum class ErrorKind {
@@ -28,6 +32,8 @@ enum class ErrorKind {
     EtlAlreadyExists,
     EtlNotFound,
     InvalidEtlName,
+    Unauthorized, // 401: no token, or one the cluster does not take (expired, revoked, forged)
+    Forbidden, // 403: the token's user lacks the permission
     BadRequest, // any other 4xx the caller can fix (a spec error, a bad argument)
     NotFound,
     Conflict,

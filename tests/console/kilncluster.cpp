@@ -79,7 +79,7 @@ QString KilnCluster::start(quint16 port)
                            QStringLiteral("--venv-dir"), m_dir.path() + QStringLiteral("/venvs")};
     m_process->start(kilndPath(), args + m_extraArgs);
     static const QRegularExpression ready(
-        QStringLiteral("Kiln cluster ready: (http://127\\.0\\.0\\.1:\\d+)"));
+        QStringLiteral("Kiln cluster ready: (https?://127\\.0\\.0\\.1:\\d+)"));
     QByteArray output;
     const bool ok = QTest::qWaitFor(
         [&] {

@@ -32,6 +32,11 @@ public:
     QUrl url() const { return m_url; }
     quint16 port() const { return quint16(m_url.port()); }
     QString dataDir() const { return m_dir.path() + QStringLiteral("/data"); }
+    // What `kilnd cluster --tls` makes: the CA clients trust (and, with --tls-mutual, the
+    // client certificate and key).
+    QString caFile() const { return dataDir() + QStringLiteral("/tls/ca.pem"); }
+    QString clientCertFile() const { return dataDir() + QStringLiteral("/tls/client.pem"); }
+    QString clientKeyFile() const { return dataDir() + QStringLiteral("/tls/client.key"); }
 
     // A pod spec that runs tests/integration/etl_servers/echo_server.py (hpush://).
     static QByteArray echoPodYaml(const QString &name);

@@ -66,7 +66,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Unavailable", 503, "no targets in the cluster to run the ETL", {}, "PUT",
              ErrorKind::Unavailable, ErrorCode::Unavailable},
         Case{"ServerFailure", 500, "disk full", {}, "PUT", ErrorKind::ServerFailure,
-             ErrorCode::Internal}),
+             ErrorCode::Internal},
+        // AIS answers auth refusals without a tcode; the client names them.
+        Case{"NoToken", 401, "token required", {}, "GET", ErrorKind::Unauthorized,
+             ErrorCode::InvalidArgument},
+        Case{"NotPermitted", 403,
+             "user `bob` has insufficient permissions: ADMIN needed, granted GET", {}, "GET",
+             ErrorKind::Forbidden, ErrorCode::InvalidArgument},
+        Case{"LoginRefused", 401, "invalid credentials", {}, "POST", ErrorKind::Unauthorized,
+             ErrorCode::InvalidArgument}),
     [](const testing::TestParamInfo<Case> &info) { return std::string(info.param.name); });
 
 TEST(ApiError, KeepsTheTcodeTheServerSent)
