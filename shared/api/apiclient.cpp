@@ -152,10 +152,13 @@ QString ApiClient::noAnswerMessage(const Request &request, QNetworkReply *reply,
     const QUrl url = urlFor(request);
     const bool tlsFailed = reply->error() == QNetworkReply::SslHandshakeFailedError
         || !sslErrors.isEmpty();
-    // A server that wants a client certificate (mutual TLS) closes the connection when it
-    // gets none; Qt only says "Connection closed".
+    // A server that wants a client certificate (mutual TLS) ends the connection when it gets
+    // none: with TLS's "certificate required" alert (kilnd), or, from older servers, with no
+    // more than a close (Qt says "Connection closed").
+    const bool refusedWithoutCertificate = reply->error() == QNetworkReply::RemoteHostClosedError
+        || reply->errorString().contains(QLatin1String("certificate required"));
     if (!tlsFailed && url.scheme() == QLatin1String("https") && m_tlsFiles.certFile.isEmpty()
-        && reply->error() == QNetworkReply::RemoteHostClosedError)
+        && refusedWithoutCertificate)
         return QStringLiteral("%1 (the server closed the TLS connection: with mutual TLS it "
                               "needs a client certificate and key)")
             .arg(reply->errorString());
