@@ -195,7 +195,8 @@ def inside(args) -> None:
     work = Path(tempfile.mkdtemp(prefix="kiln-bench-peers-", dir=args.workdir))
     runs: list = []
     try:
-        with kb.KilnCluster(kilnd, work / "kiln", targets=1) as kiln, \
+        with kb.KilnCluster(kilnd, work / "kiln", targets=1,
+                            extra=["--http-threads", str(args.http_threads)]) as kiln, \
                 aisnode.AisCluster(targets=1, mountpaths=args.mountpaths, base=work / "ais") as ais:
             sides = [Side("kilnd", kiln.endpoint, kiln.target_urls()["target-1"],
                           list(kiln.nodes().values())),
@@ -233,6 +234,8 @@ def main() -> None:
     ap.add_argument("--objects-1m", type=int, default=128)
     ap.add_argument("--mountpaths", type=int, default=1, help="aisnode test mountpaths")
     ap.add_argument("--kilnd")
+    ap.add_argument("--http-threads", type=int, default=0,
+                    help="kilnd's HTTP threads per node (0: one per core, 1: one thread)")
     ap.add_argument("--workdir", help="scratch folder parent (default: $TMPDIR)")
     ap.add_argument("--out", default=str(HERE / "results" / "peers.md"))
     ap.add_argument("--quick", action="store_true", help="1 round of 2 s runs, few objects")

@@ -85,7 +85,9 @@ Result<void> ClusterSupervisor::start()
                        "--keepalive-interval",
                        formatDuration(m_options.keepaliveInterval),
                        "--keepalive-timeout",
-                       formatDuration(m_options.keepaliveTimeout)};
+                       formatDuration(m_options.keepaliveTimeout),
+                       "--http-threads",
+                       QString::number(m_options.httpThreads)};
     for (const QString &level : m_options.logLevels)
         common << "--log-level" << level;
     // One promote folder for the whole cluster, seen alike by every target (a file share).

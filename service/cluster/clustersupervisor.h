@@ -27,6 +27,7 @@ struct ClusterOptions
     std::chrono::milliseconds keepaliveInterval{1000};
     std::chrono::milliseconds keepaliveTimeout{5000};
     std::chrono::milliseconds readyTimeout{60000};
+    int httpThreads = 0; // passed to every node (--http-threads); 0: one per core
     // Every node runs with --auth; the secret is $KILN_AUTH_SECRET, else <dataDir>/auth.secret
     // (made once, mode 0600), handed to the nodes in their environment.
     bool auth = false;

@@ -34,7 +34,8 @@ Options:
                              (default $XDG_CACHE_HOME/kiln/venvs)
   --promote-root DIR         the only folder `ais object promote` takes files from
                              (default DIR/promote; cluster: every node gets DIR/promote)
-  --http-threads N           proxy, target: threads that serve HTTP (default 0: one per core)
+  --http-threads N           threads that serve HTTP per node (default 0: one per core;
+                             1: the node's own thread only)
   --keepalive-interval DUR   how often targets report (default 1s)
   --keepalive-timeout DUR    the proxy drops a target silent this long (default 5s)
   --auth                     require AIS AuthN tokens (Authorization: Bearer); the secret
@@ -179,7 +180,7 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
 {
     for (const auto *nodeOnly :
          {&f.config, &f.id, &f.proxyUrl, &f.mountpath, &f.tlsCert, &f.tlsKey, &f.tlsCa,
-          &f.tlsClientCa, &f.httpThreads}) {
+          &f.tlsClientCa}) {
         if (f.isSet(*nodeOnly))
             return usageError(QStringLiteral("--%1 is for proxy and target, not cluster")
                                   .arg(nodeOnly->names().constLast()));
@@ -192,6 +193,8 @@ Result<void> clusterOptions(const Flags &f, Cluster::ClusterOptions &c)
     if (auto done = f.setInt(f.targets, 1, 64, c.targets); !done)
         return done.error();
     if (auto done = f.setInt(f.mountpaths, 1, 16, c.mountpaths); !done)
+        return done.error();
+    if (auto done = f.setInt(f.httpThreads, 0, 256, c.httpThreads); !done)
         return done.error();
     if (auto done = f.setDuration(f.kaInterval, c.keepaliveInterval); !done)
         return done.error();

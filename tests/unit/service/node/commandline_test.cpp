@@ -109,6 +109,20 @@ TEST(CommandLineTest, ClusterTakesItsFlags)
     EXPECT_EQ(cmd->cluster.keepaliveTimeout, 2s);
 }
 
+TEST(CommandLineTest, HttpThreadsAreForEveryNodeAndBounded)
+{
+    const Result<Command> target
+        = parse({"target", "--proxy-url", "http://127.0.0.1:8080", "--http-threads", "3"});
+    ASSERT_TRUE(target) << target.error().message.toStdString();
+    EXPECT_EQ(target->node.httpThreads, 3);
+    const Result<Command> cluster = parse({"cluster", "--http-threads", "1"});
+    ASSERT_TRUE(cluster) << cluster.error().message.toStdString();
+    EXPECT_EQ(cluster->cluster.httpThreads, 1);
+    EXPECT_EQ(parse({"proxy"})->node.httpThreads, 0); // one per core
+    EXPECT_FALSE(parse({"proxy", "--http-threads", "257"}));
+    EXPECT_FALSE(parse({"proxy", "--http-threads", "-1"}));
+}
+
 struct BadFlagCase
 {
     std::string label;
