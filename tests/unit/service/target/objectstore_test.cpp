@@ -448,12 +448,13 @@ TEST_F(MultiMountpathObjectStoreTest, SpreadsObjectsOverEveryMountpathAndListsTh
     for (;;) {
         QFuture<Result<Api::LsoPage>> future = m_store->list("bck", msg, "t[x]");
         future.waitForFinished();
-        ASSERT_TRUE(future.result());
-        for (const Api::LsoEntry &e : future.result()->entries)
+        const Result<Api::LsoPage> page = future.result(); // a copy: entries outlive the loop
+        ASSERT_TRUE(page);
+        for (const Api::LsoEntry &e : page->entries)
             listed << e.name;
-        if (future.result()->continuationToken.isEmpty())
+        if (page->continuationToken.isEmpty())
             break;
-        msg.continuationToken = future.result()->continuationToken;
+        msg.continuationToken = page->continuationToken;
     }
     EXPECT_EQ(listed, names);
 }

@@ -20,7 +20,8 @@ protected:
 
 TEST_F(FileUtilTest, ReadsBackTheBytesWritten)
 {
-    const QByteArray content("binary\0with\0NULs\xff\xfe", 21);
+    static const char bytes[] = "binary\0with\0NULs\xff\xfe";
+    const QByteArray content(bytes, sizeof bytes - 1); // the NULs inside included
     ASSERT_TRUE(writeFileAtomically(path("f"), content));
     const Result<QByteArray> back = readWholeFile(path("f"));
     ASSERT_TRUE(back) << back.error().message.toStdString();
