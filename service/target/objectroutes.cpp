@@ -1,13 +1,11 @@
 #include "service/target/objectroutes.h"
 
-#include "service/http/bodysource.h"
 #include "service/mirror/replicas.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
 #include "service/node/nodebase.h"
 #include "service/target/arrivalcheck.h"
-#include "service/target/byterange.h"
 #include "service/target/objectwriter.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectserving.h"
@@ -110,8 +108,8 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
-    const int copies = m_ctx.store.writeSettings(bucket).copies;
-    if (copies > 1 && m_ctx.store.mountpaths().size() > 1) {
+    const int copies = m_ctx.store.readCopies(bucket);
+    if (copies > 1) {
         // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
         // copy is passed over (and repaired) on the I/O pool.
         Mirror::Replicas *replicas = &m_ctx.store.replicas();

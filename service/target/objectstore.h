@@ -88,6 +88,12 @@ public:
     // Per bucket, how new objects are written; kept current from the bucket metadata.
     void setWriteSettings(const QHash<QString, WriteSettings> &settings);
     WriteSettings writeSettings(const QString &bucket) const;
+    // The copies a read of this bucket picks from: its mirror copies when this target has more
+    // than one mountpath to hold them, else 1 (a plain read).
+    int readCopies(const QString &bucket) const
+    {
+        return m_mountpaths.size() > 1 ? writeSettings(bucket).copies : 1;
+    }
 
     // One page of names after msg's continuation token / start_after, filtered by prefix.
     QFuture<Result<Api::LsoPage>> list(const QString &bucket, const Api::LsoMsg &msg,

@@ -48,7 +48,7 @@ std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
     const bool plain = onlyPlainParameters(ex.request())
         && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
         && Api::validateObjectName(object)
-        && (m_store.mountpaths().size() <= 1 || m_store.writeSettings(bucket).copies <= 1);
+        && m_store.readCopies(bucket) <= 1;
     if (plain) {
         if (auto info = m_store.stat(bucket, object))
             return std::move(*info);
