@@ -49,8 +49,10 @@ Connection::Connection(QTcpSocket *socket, const ServerContext &context, QObject
     m_idleTimer.setInterval(m_context.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &Connection::onIdleTimeout);
     m_idleTimer.start();
-    if (m_socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &Connection::onReadyRead, Qt::QueuedConnection);
+    // A socket handed over from the acceptor's thread may have been read meanwhile, and its
+    // peer may even have gone: that disconnected() was emitted before anyone listened.
+    if (m_socket->bytesAvailable() > 0 || m_socket->state() != QAbstractSocket::ConnectedState)
+        QMetaObject::invokeMethod(this, &Connection::catchUp, Qt::QueuedConnection);
 }
 
 Connection::~Connection()
@@ -71,6 +73,13 @@ void Connection::onReadyRead()
     }
     m_pending += m_socket->readAll();
     parsePending();
+}
+
+void Connection::catchUp()
+{
+    onReadyRead();
+    if (!m_deleting && m_socket->state() != QAbstractSocket::ConnectedState)
+        closeConnection(); // what it sent was handled as any request cut off by its client
 }
 
 void Connection::parsePending()

@@ -4,10 +4,14 @@
 #include "service/http/httpserver.h"
 #include "tests/unit/service/http/loopbackserver.h"
 #include "tests/unit/service/http/rawhttpclient.h"
+#include "tests/unit/support/waituntil.h"
 
 #include <gtest/gtest.h>
 
 #include <QCoreApplication>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QThread>
 
 #include <set>
@@ -172,6 +176,44 @@ TEST_F(ServerWorkersTest, ShutdownClosesTheConnectionsOfEveryThread)
     m_server.shutdown();
     for (auto &c : *clients)
         EXPECT_TRUE(c->waitForClose());
+}
+
+// A socket handed to a worker can be read on the worker's thread before its Connection exists,
+// and its client may be gone by then: its disconnected() had no listener. The Connection still
+// serves what was sent (here: an upload cut short) and then ends it, rather than waiting.
+TEST(ConnectionHandOver, ASocketWhoseClientLeftBeforeItsConnectionEndsTheRequest)
+{
+    Router router;
+    bool aborted = false, started = false;
+    router.add(
+        {"PUT"}, "/upload",
+        [&](Exchange ex) {
+            started = true;
+            ex.readBody({[](const char *, qsizetype) { return true; },
+                         [ex]() mutable { ex.ok(); },
+                         [&aborted] { aborted = true; }});
+        },
+        RouteOptions{.streamBody = true});
+    QTcpServer listener;
+    ASSERT_TRUE(listener.listen(QHostAddress::LocalHost, 0));
+    std::thread client([port = listener.serverPort()] {
+        RawHttpClient c(port);
+        c.send("PUT /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\npartial");
+        c.abort();
+    });
+    ASSERT_TRUE(Kiln::Test::waitUntil([&] { return listener.hasPendingConnections(); }));
+    QTcpSocket *socket = listener.nextPendingConnection();
+    client.join();
+    // The bytes and the end of the stream are read before any Connection listens.
+    ASSERT_TRUE(socket->state() == QAbstractSocket::UnconnectedState
+                || socket->waitForDisconnected(5000));
+    ASSERT_GT(socket->bytesAvailable(), 0);
+    ServerContext context;
+    context.router = &router;
+    QPointer<Connection> connection = new Connection(socket, context);
+    EXPECT_TRUE(Kiln::Test::waitUntil([&] { return connection.isNull(); }, 3000));
+    EXPECT_TRUE(started);
+    EXPECT_TRUE(aborted);
 }
 
 } // namespace
