@@ -101,7 +101,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
         return missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
-            serve(ex, found);
+            serve(ex, found, false);
         });
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
@@ -117,14 +117,19 @@ void ObjectRoutes::onGet(Http::Exchange ex)
                           [replicas, bucket, object, copies] {
                               return replicas->pickVerified(bucket, object, copies);
                           })
-            .then(this, [this, ex](const Result<ObjectInfo> &picked) mutable {
-                if (!picked)
+            .then(this, [this, ex, bucket, object](const Result<ObjectInfo> &picked) mutable {
+                if (picked)
+                    return serve(ex, *picked, true);
+                if (picked.error().code != ErrorCode::NotFound)
                     return ex.fail(picked.error());
-                serve(ex, *picked);
+                // Every copy went since the stat (a rebalance moved it on): as any miss.
+                missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
+                    serve(ex, found, false);
+                });
             });
         return;
     }
-    serve(ex, *info);
+    serve(ex, *info, true);
 }
 
 void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QString &object,
@@ -150,10 +155,17 @@ void ObjectRoutes::missed(Http::Exchange ex, const QString &bucket, const QStrin
         m_gfn.missed(ex, bucket, object);
 }
 
-void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked)
+void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked, bool missable)
 {
-    if (!sendObject(ex, m_ctx.store, picked))
-        ex.fail(m_ctx.objectNotFound(picked.bucket, picked.name));
+    if (sendObject(ex, m_ctx.store, picked))
+        return;
+    if (!missable)
+        return ex.fail(m_ctx.objectNotFound(picked.bucket, picked.name));
+    // Gone since its stat (a rebalance that moved it on removes ours once the owner has it):
+    // answered as any miss, so the client is sent where it is now.
+    missed(ex, picked.bucket, picked.name, [this](Http::Exchange ex, const ObjectInfo &found) {
+        serve(ex, found, false);
+    });
 }
 
 void ObjectRoutes::onHead(Http::Exchange ex)

@@ -53,8 +53,8 @@ public:
 
 private:
     void onGet(Http::Exchange ex);
-    // Sends the object's bytes (or the range asked for) from info's file.
-    void serve(Http::Exchange ex, const ObjectInfo &info);
+    // Sends the object's bytes (or the range asked for) from info's file; one that is gone by then is a miss (missed) when missable, else a 404.
+    void serve(Http::Exchange ex, const ObjectInfo &info, bool missable);
     // A GET or HEAD of an object not stored here: rebuilt from its slices (then `found`
     // answers), or asked of the neighbors.
     using Found = std::function<void(Http::Exchange, const ObjectInfo &)>;

@@ -307,6 +307,8 @@ class Cluster:
         self.base = base
         self.mountpaths = mountpaths  # per target: data/mp1 .. data/mpN
         self.keepalive = ["--keepalive-interval", keepalive[0], "--keepalive-timeout", keepalive[1]]
+        if os.environ.get("KILN_TEST_LOG_LEVEL"):  # e.g. kiln.target=debug, to chase a flake
+            self.keepalive += ["--log-level", os.environ["KILN_TEST_LOG_LEVEL"]]
         self.proxy = None
         self.targets: list[Target] = []
         self._all: list[KilndProcess] = []

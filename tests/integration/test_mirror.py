@@ -6,6 +6,7 @@ copies on a bucket with objects runs make-n-copies."""
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -180,12 +181,20 @@ def test_a_mountpath_folder_lost_while_running_loses_nothing(mirrored):
 def test_a_mountpath_folder_lost_while_stopped_is_resilvered_at_start(mirrored):
     cluster, objects = mirrored
     target = cluster.targets[1]
-    assert target.stop() == 0
+    lost = [n for n, ms in copies_on_disk(cluster, BUCKET).items()
+            if f"{target.name}/{target.mountpaths[0].name}" in ms]
+    assert lost, "the mountpath held copies"
+    # Killed, not stopped: a SIGTERM'd target leaves the cluster and hands its objects on first.
+    target.kill()
     shutil.rmtree(target.mountpaths[0])  # the whole folder, primaries included
     restarted = cluster.restart_target(target)
     assert rh.mismatches(cluster.url, BUCKET, objects) == []
-    kh.wait_until(lambda: "resilver done" in restarted.log_tail(400), 30, "resilver done",
-                  on_fail=restarted.log_tail)
+    done = kh.wait_until(
+        lambda: re.search(r"resilver done: (\d+) objects, (\d+) copies written",
+                          restarted.log_tail(400)),
+        30, "resilver done", on_fail=restarted.log_tail)
+    # It walked the objects, found through their copies (the GETs above may have repaired some).
+    assert int(done[1]) > 0
     wait_copies(cluster, BUCKET, objects, 2, timeout=30)
 
 
