@@ -3,6 +3,7 @@
 #include "shared/core/result.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 namespace Kiln::Auth {
 
@@ -27,11 +28,15 @@ public:
     // client's parameters and the redirect's pid and utm, as sent, still percent-encoded), so
     // no parameter can be added or changed on the way (AIS's "u" query parameter). Empty when
     // no secret.
-    static QByteArray signRedirect(const QByteArray &method, const QByteArray &signedTarget);
-    // A redirect as the target got it: `target` must end in "&u=<signature>" of the part before
-    // it, and utm (nanoseconds, base 36) must be at most MaxRedirectAge old.
-    static Result<void> verifyRedirect(const QByteArray &method, const QByteArray &target,
-                                       const QByteArray &utm, qint64 nowNs);
+    static QByteArray signRedirect(QByteArrayView method, QByteArrayView signedTarget);
+    // Where a request-target (path and query, as received) has its redirect signature, a last
+    // query parameter "u": the index of its "&u=", or -1 when it has none.
+    static qsizetype redirectSignatureAt(QByteArrayView target);
+    // A redirect as the target got it, its signature at `at` (redirectSignatureAt): "&u=" and
+    // the signature of the part before it, whose utm parameter (nanoseconds, base 36) must be
+    // at most MaxRedirectAge old.
+    static Result<void> verifyRedirect(QByteArrayView method, QByteArrayView target,
+                                       qsizetype at, qint64 nowNs);
     static constexpr qint64 MaxRedirectAgeNs = 5LL * 60 * 1000 * 1000 * 1000;
 
 private:

@@ -1,11 +1,11 @@
 #include "service/auth/jwt.h"
 
 #include "service/auth/autherror.h"
+#include "service/auth/hmacsha256.h"
+
 #include <openssl/crypto.h>
 
-#include <QCryptographicHash>
 #include <QJsonDocument>
-#include <QMessageAuthenticationCode>
 
 namespace Kiln::Auth::Jwt {
 namespace {
@@ -19,7 +19,7 @@ Error invalid(const QString &why)
 
 QByteArray mac(const QByteArray &signingInput, const QByteArray &secret)
 {
-    return QMessageAuthenticationCode::hash(signingInput, secret, QCryptographicHash::Sha256);
+    return hmacSha256(secret, signingInput);
 }
 
 Result<QJsonObject> decodePart(const QByteArray &part, const char *what)

@@ -38,6 +38,7 @@ public:
 
     const Request &request() const { return *d->request; }
     QString param(const QString &name) const { return d->params.value(name); }
+    const Params &params() const { return d->params; }
     const QByteArray &body() const { return d->body; }
     bool isAnswered() const { return d->answered; }
     bool isConnected() const;

@@ -154,5 +154,31 @@ TEST_F(AccessGuardTest, ASignedRedirectStandsForTheToken)
     ClusterSecret::install({});
 }
 
+TEST_F(AccessGuardTest, ARedirectOlderThanItsAgeIsRefused)
+{
+    ClusterSecret::install(Secret);
+    const qint64 old = QDateTime::currentMSecsSinceEpoch() * 1000000
+        - ClusterSecret::MaxRedirectAgeNs - 1000000000;
+    const QByteArray signedPart
+        = "/v1/objects/b/o?provider=ais&utm=" + QByteArray::number(old, 36) + "&pid=p1";
+    const RawResponse r
+        = call("GET", signedPart + "&u=" + ClusterSecret::signRedirect("GET", signedPart));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_TRUE(messageOf(r).contains("expired"));
+    EXPECT_EQ(m_calls, 0);
+    ClusterSecret::install({});
+}
+
+TEST_F(AccessGuardTest, AnObjectNameWithWhatLooksLikeASignatureTakesTheToken)
+{
+    ClusterSecret::install(Secret);
+    const QByteArray ro = tokenFor(Access::RO);
+    // "&u=" in the path is part of the name, not a redirect's signature.
+    EXPECT_EQ(call("GET", "/v1/objects/b/a&u=b?provider=ais", ro).status, 200);
+    EXPECT_EQ(call("GET", "/v1/objects/b/a&u=b?provider=ais").status, 401);
+    EXPECT_EQ(m_calls, 1);
+    ClusterSecret::install({});
+}
+
 } // namespace
 } // namespace Kiln::Auth
