@@ -77,8 +77,11 @@ void Connection::onReadyRead()
 
 void Connection::catchUp()
 {
+    // Only a peer gone before this object listened: an answer to what is read now may itself
+    // close the socket (Connection: close), and must still be flushed.
+    const bool gone = m_socket->state() == QAbstractSocket::UnconnectedState;
     onReadyRead();
-    if (!m_deleting && m_socket->state() != QAbstractSocket::ConnectedState)
+    if (gone && !m_deleting)
         closeConnection(); // what it sent was handled as any request cut off by its client
 }
 

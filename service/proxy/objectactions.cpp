@@ -1,9 +1,9 @@
 #include "service/proxy/objectactions.h"
 
-#include "service/auth/clustersecret.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
 #include "service/node/intracall.h"
+#include "service/proxy/objectredirect.h"
 #include "shared/api/routepath.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/json.h"
@@ -16,7 +16,6 @@
 #include "shared/api/apierror.h"
 #include "shared/core/logging.h"
 
-#include <QDateTime>
 #include <QJsonDocument>
 #include <QUrl>
 
@@ -52,19 +51,7 @@ Error ObjectActions::errorOf(const Node::IntraReply &reply)
 
 void ObjectActions::redirect(Http::Exchange &ex, const Cluster::Snode &target, int status) const
 {
-    const Http::Request &req = ex.request();
-    QByteArray onTarget = req.target; // path and query, as the target will see them
-    onTarget += req.target.contains('?') ? '&' : '?';
-    onTarget += QByteArray(Api::Query::ProxyId) + '=' + m_deps.self.id.toUtf8() + '&'
-        + Api::Query::UnixTime + '='
-        + QByteArray::number(QDateTime::currentMSecsSinceEpoch() * 1000000, 36);
-    if (Auth::ClusterSecret::isSet()) {
-        // Auth on: the target takes the proxy's word (this signature, over everything it will
-        // see before it) for the client's token.
-        onTarget += QByteArray("&") + Auth::RedirectSigQuery + '='
-            + Auth::ClusterSecret::signRedirect(req.method, onTarget);
-    }
-    ex.redirect(status, target.url().toLatin1() + onTarget);
+    redirectToTarget(ex, target, m_deps.self.id, status);
 }
 
 bool ObjectActions::checkObject(Http::Exchange &ex, QString *bucket, QString *object)

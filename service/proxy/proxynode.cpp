@@ -64,6 +64,8 @@ Result<void> ProxyNode::start()
     m_jobs.setNodeTag(m_self.tag());
     m_clusterInfo.setNodeTag(m_self.tag());
     registerRoutes();
+    m_workerRedirects = std::make_unique<WorkerRedirects>(smapSnapshot(), bmdSnapshot(), m_self.id);
+    startWorkers([this](Http::Router &r) { m_workerRedirects->registerRoutes(r); });
     m_checkTimer.start();
     Log::proxy().info("primary proxy {} serving {} (cluster {}, smap v{}, {} buckets)", m_self.id,
                       m_self.url(), m_smap.uuid(), m_smap.version(), m_bmd.buckets().size());
@@ -84,7 +86,6 @@ Result<void> ProxyNode::loadSmap()
     }
     m_smap.setPrimary(m_self);
     m_smap.setVersion(m_smap.version() + 1);
-    publishSmap();
     saveSmap();
     return {};
 }
@@ -321,6 +322,7 @@ void ProxyNode::bmdUpdated(std::function<void()> done)
 
 void ProxyNode::saveSmap()
 {
+    publishSmap(); // every change of the map is saved: the worker threads see it from here on
     m_smapWriter.save(Api::compact(m_smap.toJson()), [](const Result<void> &saved) {
         if (!saved)
             Log::proxy().error("saving the cluster map: {}", saved.error().message);

@@ -10,11 +10,14 @@
 #include "service/proxy/jobcontrol.h"
 #include "service/proxy/objectactions.h"
 #include "service/proxy/rebalancecontrol.h"
+#include "service/proxy/workerredirects.h"
 #include "shared/core/result.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QTimer>
+
+#include <memory>
 
 namespace Kiln::Http {
 class Exchange;
@@ -87,6 +90,7 @@ private:
     JobControl m_jobs;
     RebalanceControl m_rebalance;
     ObjectActions m_objects;
+    std::unique_ptr<WorkerRedirects> m_workerRedirects; // GET/HEAD on the HTTP worker threads
     BucketActions m_buckets;
     BucketSummary m_summary;
     ClusterInfo m_clusterInfo; // reverse route, cluster_config, backends

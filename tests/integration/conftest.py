@@ -34,8 +34,10 @@ class Launcher:
         self.clusters = []
         self.supervisors = []
 
-    def cluster(self, targets=3, keepalive=("1s", "5s"), name="cluster", mountpaths=1):
-        c = kh.Cluster(self.base / f"{name}-{len(self.clusters)}", targets, keepalive, mountpaths)
+    def cluster(self, targets=3, keepalive=("1s", "5s"), name="cluster", mountpaths=1,
+                proxy_extra=()):
+        c = kh.Cluster(self.base / f"{name}-{len(self.clusters)}", targets, keepalive, mountpaths,
+                       proxy_extra)
         self.clusters.append(c)
         return c
 

@@ -303,8 +303,10 @@ def get_smap(url: str) -> dict:
 class Cluster:
     """A proxy and N target processes started separately (not through `kilnd cluster`)."""
 
-    def __init__(self, base: Path, targets: int, keepalive=("1s", "5s"), mountpaths: int = 1):
+    def __init__(self, base: Path, targets: int, keepalive=("1s", "5s"), mountpaths: int = 1,
+                 proxy_extra=()):
         self.base = base
+        self.proxy_extra = list(proxy_extra)
         self.mountpaths = mountpaths  # per target: data/mp1 .. data/mpN
         self.keepalive = ["--keepalive-interval", keepalive[0], "--keepalive-timeout", keepalive[1]]
         if os.environ.get("KILN_TEST_LOG_LEVEL"):  # e.g. kiln.target=debug, to chase a flake
@@ -330,7 +332,8 @@ class Cluster:
     def start_proxy(self, port: int | None = None) -> Proxy:
         """Starts (or restarts, on the same data folder and port) the proxy."""
         for attempt in range(5):
-            p = Proxy(self.base / "proxy", self.base, port or free_port(), extra=self.keepalive)
+            p = Proxy(self.base / "proxy", self.base, port or free_port(),
+                      extra=[*self.keepalive, *self.proxy_extra])
             self._all.append(p)
             try:
                 p.wait_ready()

@@ -14,6 +14,8 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <atomic>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -214,6 +216,38 @@ TEST(ConnectionHandOver, ASocketWhoseClientLeftBeforeItsConnectionEndsTheRequest
     EXPECT_TRUE(Kiln::Test::waitUntil([&] { return connection.isNull(); }, 3000));
     EXPECT_TRUE(started);
     EXPECT_TRUE(aborted);
+}
+
+// What a handed-over socket had read already may be a whole request asking to close after its
+// answer: the answer is still sent in full before the connection closes.
+TEST(ConnectionHandOver, ARequestReadBeforeItsConnectionIsAnsweredThenClosed)
+{
+    Router router;
+    router.add({"GET"}, "/x", [](Exchange ex) { ex.respond(200, "answered"); });
+    QTcpServer listener;
+    ASSERT_TRUE(listener.listen(QHostAddress::LocalHost, 0));
+    std::optional<RawResponse> response;
+    bool closed = false;
+    std::atomic_bool sent = false;
+    std::thread client([&, port = listener.serverPort()] {
+        RawHttpClient c(port);
+        c.send("GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        sent = true;
+        response = c.readResponse();
+        closed = c.waitForClose();
+    });
+    ASSERT_TRUE(Kiln::Test::waitUntil([&] { return listener.hasPendingConnections() && sent; }));
+    QTcpSocket *socket = listener.nextPendingConnection();
+    ASSERT_TRUE(socket->bytesAvailable() > 0 || socket->waitForReadyRead(5000));
+    ServerContext context;
+    context.router = &router;
+    QPointer<Connection> connection = new Connection(socket, context);
+    EXPECT_TRUE(Kiln::Test::waitUntil([&] { return connection.isNull(); }, 5000));
+    client.join();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "answered");
+    EXPECT_TRUE(closed);
 }
 
 } // namespace
