@@ -3,8 +3,8 @@
 #include "service/auth/autherror.h"
 #include "service/auth/claims.h"
 #include "service/auth/hmacsha256.h"
-#include "shared/api/wire.h"
 #include "service/auth/jwt.h"
+#include "shared/api/wire.h"
 
 #include <openssl/crypto.h>
 

@@ -64,7 +64,7 @@ NodeBase::NodeBase(NodeConfig config, Cluster::NodeType type, QObject *parent)
         Auth::ClusterSecret::install(secret);
         m_guard = std::make_unique<Auth::AccessGuard>(
             std::make_shared<Auth::TokenVerifier>(secret), Auth::RoutePolicy::standard(),
-            [this] { return *m_clusterUuid.get(); });
+            [this] { return m_smapSnapshot.get()->uuid(); });
         m_guard->install(m_server.router());
     }
 }

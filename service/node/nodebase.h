@@ -65,15 +65,11 @@ protected:
     // Saves m_bmd as it is now; done runs once that content (or a newer one) is on disk. It is
     // published for the HTTP worker threads (bmdSnapshot) at once.
     void saveBmd(std::function<void()> done = {});
-    // For the HTTP worker threads: the BMD, the cluster map and its uuid as of the latest change.
+    // For the HTTP worker threads: the BMD and the cluster map as of the latest change.
     const Snapshot<Api::Bmd> &bmdSnapshot() const { return m_bmdSnapshot; }
     const Snapshot<Cluster::Smap> &smapSnapshot() const { return m_smapSnapshot; }
-    // Called after every change of m_smap (its uuid is what tokens are checked against).
-    void publishSmap()
-    {
-        m_clusterUuid.publish(m_smap.uuid());
-        m_smapSnapshot.publish(m_smap);
-    }
+    // Called after every change of m_smap (its uuid is also what tokens are checked against).
+    void publishSmap() { m_smapSnapshot.publish(m_smap); }
     // HTTP worker threads (--http-threads) serving the routes `routes` adds, guarded as the
     // node's own routes are.
     void startWorkers(const std::function<void(Http::Router &)> &routes);
@@ -118,7 +114,6 @@ private:
 
     SnapshotWriter m_bmdWriter;
     Snapshot<Api::Bmd> m_bmdSnapshot;
-    Snapshot<QString> m_clusterUuid;
     Snapshot<Cluster::Smap> m_smapSnapshot;
     std::unique_ptr<Auth::AccessGuard> m_guard; // set when auth is enabled
 };

@@ -100,9 +100,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
-        return missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
-            serve(ex, found, false);
-        });
+        return missedRead(ex, bucket, object);
     auto archive = ArchiveRoutes::parse(ex);
     if (!archive)
         return;
@@ -123,9 +121,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
                 if (picked.error().code != ErrorCode::NotFound)
                     return ex.fail(picked.error());
                 // Every copy went since the stat (a rebalance moved it on): as any miss.
-                missed(ex, bucket, object, [this](Http::Exchange ex, const ObjectInfo &found) {
-                    serve(ex, found, false);
-                });
+                missedRead(ex, bucket, object);
             });
         return;
     }
@@ -163,9 +159,13 @@ void ObjectRoutes::serve(Http::Exchange ex, const ObjectInfo &picked, bool missa
         return ex.fail(m_ctx.objectNotFound(picked.bucket, picked.name));
     // Gone since its stat (a rebalance that moved it on removes ours once the owner has it):
     // answered as any miss, so the client is sent where it is now.
-    missed(ex, picked.bucket, picked.name, [this](Http::Exchange ex, const ObjectInfo &found) {
-        serve(ex, found, false);
-    });
+    missedRead(ex, picked.bucket, picked.name);
+}
+
+void ObjectRoutes::missedRead(Http::Exchange ex, const QString &bucket, const QString &object)
+{
+    missed(ex, bucket, object,
+           [this](Http::Exchange ex, const ObjectInfo &found) { serve(ex, found, false); });
 }
 
 void ObjectRoutes::onHead(Http::Exchange ex)

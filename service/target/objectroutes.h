@@ -53,12 +53,15 @@ public:
 
 private:
     void onGet(Http::Exchange ex);
-    // Sends the object's bytes (or the range asked for) from info's file; one that is gone by then is a miss (missed) when missable, else a 404.
+    // Sends the object's bytes (or the range asked for) from info's file; one that is gone by
+    // then is a miss (missedRead) when missable, else a 404.
     void serve(Http::Exchange ex, const ObjectInfo &info, bool missable);
     // A GET or HEAD of an object not stored here: rebuilt from its slices (then `found`
     // answers), or asked of the neighbors.
     using Found = std::function<void(Http::Exchange, const ObjectInfo &)>;
     void missed(Http::Exchange ex, const QString &bucket, const QString &object, Found found);
+    // missed() for a GET: what is found there is served, and a second miss is a 404.
+    void missedRead(Http::Exchange ex, const QString &bucket, const QString &object);
     void onHead(Http::Exchange ex);
     void onPut(Http::Exchange ex);
     void onPost(Http::Exchange ex);
