@@ -23,10 +23,8 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -79,16 +77,8 @@ def measure(cluster, urls, headers, args, ca: str | None = None) -> dict:
 
 def wrk_cpu_per_request(url: str, node, headers: dict, duration: float) -> float:
     """Server CPU microseconds per request of node while wrk GETs url (4 connections)."""
-    cmd = ["wrk", "-t1", "-c4", f"-d{duration:g}s", url]
-    for k, v in headers.items():
-        cmd += ["-H", f"{k}: {v}"]
-    cpu0 = kb.cpu_seconds([node])
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
-    cpu = kb.cpu_seconds([node]) - cpu0
-    m = re.search(r"(\d+) requests in", out)
-    if not m or int(m[1]) == 0:
-        raise RuntimeError(f"wrk failed: {out}")
-    return cpu / int(m[1]) * 1e6
+    run = kb.wrk_server_cpu(url, node, duration, headers=headers)
+    return run["cpu_s"] / run["requests"] * 1e6
 
 
 def hop_costs(variants: dict, rounds: int, duration: float) -> dict:

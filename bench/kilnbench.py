@@ -230,6 +230,23 @@ def cpu_seconds(procs) -> float:
     return total
 
 
+def wrk_server_cpu(url: str, node, duration: float, connections: int = 4, threads: int = 1,
+                   headers: dict | None = None) -> dict:
+    """wrk GETs url (it follows no redirect) for duration seconds; what it counted and the CPU
+    seconds node spent meanwhile: {"requests", "requests_per_s", "cpu_s"}."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", url]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
+    cpu0 = cpu_seconds([node])
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
+    cpu = cpu_seconds([node]) - cpu0
+    count = re.search(r"(\d+) requests in", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not count or not rate or int(count[1]) == 0:
+        raise RuntimeError(f"wrk failed: {out}")
+    return {"requests": int(count[1]), "requests_per_s": float(rate[1]), "cpu_s": cpu}
+
+
 def _run(args: list[str]) -> str:
     try:
         out = subprocess.run(args, capture_output=True, text=True, timeout=10, cwd=REPO)

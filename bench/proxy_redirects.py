@@ -10,9 +10,7 @@ variant the medians of redirects per second and of the proxy's CPU in cores.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,14 +23,9 @@ import kilnbench as kb  # noqa: E402
 
 
 def one_run(url: str, proxy, args) -> tuple[float, float]:
-    cpu0 = kb.cpu_seconds([proxy])
-    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration:g}s", url],
-                         capture_output=True, text=True, timeout=args.duration + 60).stdout
-    cores = (kb.cpu_seconds([proxy]) - cpu0) / args.duration
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not m:
-        raise RuntimeError(f"wrk failed: {out}")
-    return float(m[1]), cores
+    """Redirects per second, and the proxy's CPU in cores."""
+    run = kb.wrk_server_cpu(url, proxy, args.duration, args.connections, threads=2)
+    return run["requests_per_s"], run["cpu_s"] / args.duration
 
 
 def main() -> None:

@@ -166,6 +166,9 @@ class KilndProcess:
     def __init__(self, args: list[str], logdir: Path, name: str):
         self.name = name
         self.args = [str(a) for a in args]
+        level = os.environ.get("KILN_TEST_LOG_LEVEL")  # e.g. target=debug, to chase a flake
+        if level and self.args and self.args[0] in ("proxy", "target", "cluster", "authn"):
+            self.args += ["--log-level", level]
         logdir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = logdir / f"{name}.stdout"
         self.stderr_path = logdir / f"{name}.stderr"
@@ -309,8 +312,6 @@ class Cluster:
         self.proxy_extra = list(proxy_extra)
         self.mountpaths = mountpaths  # per target: data/mp1 .. data/mpN
         self.keepalive = ["--keepalive-interval", keepalive[0], "--keepalive-timeout", keepalive[1]]
-        if os.environ.get("KILN_TEST_LOG_LEVEL"):  # e.g. kiln.target=debug, to chase a flake
-            self.keepalive += ["--log-level", os.environ["KILN_TEST_LOG_LEVEL"]]
         self.proxy = None
         self.targets: list[Target] = []
         self._all: list[KilndProcess] = []
