@@ -1,6 +1,7 @@
 #include "service/runtime/launchplan.h"
 
 #include "service/runtime/imagecatalogue.h"
+#include "service/runtime/ioforkserver.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -169,6 +170,12 @@ Result<void> planCode(LaunchPlan &plan, QProcessEnvironment &env, const Instance
     plan.program = "python3";
     if (plan.io) {
         plan.arguments = {spec.workDir + "/code.py"};
+        QFile forkServer(QStringLiteral(":/kiln/python/") + IoForkServer::ScriptName);
+        if (!forkServer.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Internal, "kilnd was built without its io:// fork server");
+        plan.files.append({IoForkServer::ScriptName, forkServer.readAll()});
+        plan.forkServerArguments = {spec.workDir + '/' + IoForkServer::ScriptName,
+                                    spec.workDir + "/code.py", IoForkServer::SocketName};
         return {};
     }
     QFile server(":/kiln/python/kiln_code_server.py");

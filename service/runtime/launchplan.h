@@ -26,6 +26,9 @@ struct LaunchPlan
     int port = 0; // 0 for io://
     QString probePath; // readiness GET path (HTTP instances)
     bool io = false; // io://: no server; the program runs once per object
+    // io:// code: the fork server's arguments (IoForkServer); the instance runs it, and each
+    // object's process is forked from it, when the target has kiln-io-attach. Empty otherwise.
+    QStringList forkServerArguments;
 };
 
 // Kubernetes' $(VAR) expansion in command, args and env values: $(VAR) becomes VAR's value when

@@ -1,5 +1,6 @@
 #include "service/runtime/localinstance.h"
 
+#include "service/runtime/ioforkserver.h"
 #include "service/runtime/portowner.h"
 #include "service/runtime/processreaper.h"
 #include "service/runtime/sandbox.h"
@@ -27,6 +28,7 @@ LocalInstance::LocalInstance(InstanceSpec spec, LaunchPlan plan, VenvCache *venv
         std::chrono::milliseconds(std::clamp(pod ? msg.pod.probePeriodSeconds * 1000 : 250, 100, 500)));
     m_probe.setTimeout(std::chrono::seconds(pod ? msg.pod.probeTimeoutSeconds : 5));
     connect(&m_probe, &ReadinessProbe::succeeded, this, &LocalInstance::onProbeSucceeded);
+    connect(&m_socketProbe, &SocketProbe::succeeded, this, &LocalInstance::onProbeSucceeded);
     m_killTimer.setSingleShot(true);
     m_killTimer.setInterval(2000); // AIS's abort grace
     connect(&m_killTimer, &QTimer::timeout, this, [this] { killGroup(SIGKILL); });
@@ -95,6 +97,7 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
         return failStart(venv.error());
     m_venvDir = *venv;
     applyVenv();
+    chooseForkServer();
     if (resolveProgram(m_plan.program).isEmpty())
         return failStart(
             makeError(ErrorCode::InvalidArgument,
@@ -105,11 +108,19 @@ void LocalInstance::onVenvReady(const Result<QString> &venv)
         return failStart(cmd.error());
     m_command = std::move(*cmd);
     makeCgroup();
-    if (m_plan.io) {
+    if (m_plan.io && !m_forkServer) {
         // Nothing runs between objects; ready means the interpreter and code are in place.
         return markReady(QStringLiteral("io://"));
     }
     launch();
+}
+
+void LocalInstance::chooseForkServer()
+{
+    m_forkServer = m_plan.io && !m_plan.forkServerArguments.isEmpty()
+        && !IoForkServer::attachProgram().isEmpty();
+    if (m_forkServer)
+        m_plan.arguments = m_plan.forkServerArguments;
 }
 
 QString LocalInstance::resolveProgram(const QString &program) const
@@ -192,10 +203,18 @@ void LocalInstance::launch()
     m_process = new QProcess(this);
     m_process->setProgram(m_command->program);
     m_process->setArguments(m_command->arguments);
-    m_process->setProcessEnvironment(m_plan.environment);
+    ChildLimits limits = childLimits();
+    QProcessEnvironment environment = m_plan.environment;
+    if (m_forkServer) {
+        // The per-object CPU limit is each forked process's, not the long-lived server's.
+        environment.insert("KILN_IO_CPU_SECONDS", QString::number(limits.cpuSeconds));
+        limits.cpuSeconds = 0;
+        QFile::remove(forkServerSocket()); // a stale one would look ready at once
+    }
+    m_process->setProcessEnvironment(environment);
     m_process->setWorkingDirectory(m_command->hostWorkingDir);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->setChildProcessModifier([limits = childLimits()] {
+    m_process->setChildProcessModifier([limits] {
         // Own process group (stop kills all of it); die with the target, never orphaned.
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -206,6 +225,10 @@ void LocalInstance::launch()
     connect(m_process, &QProcess::started, this, [this] {
         m_pgid = m_process->processId();
         m_stats.setGroup(pid_t(m_pgid));
+        if (m_forkServer) {
+            Log::runtime().info("{}: started the io:// fork server, pid {}", context(), m_pgid);
+            return m_socketProbe.start(forkServerSocket());
+        }
         Log::runtime().info("{}: started pid {} on port {}", context(), m_pgid, m_plan.port);
         QUrl url = endpoint();
         url.setPath(m_plan.probePath);
@@ -222,10 +245,17 @@ void LocalInstance::launch()
     m_process->start();
 }
 
+QString LocalInstance::forkServerSocket() const
+{
+    return m_command->hostWorkingDir + '/' + IoForkServer::SocketName;
+}
+
 void LocalInstance::onProbeSucceeded()
 {
     if (state() != State::Starting)
         return;
+    if (m_forkServer)
+        return markReady(QStringLiteral("io:// fork server"));
     if (m_pgid > 0 && !listenerBelongsToGroup(quint16(m_plan.port), pid_t(m_pgid))) {
         // Somebody else's server took the port between our probe for a free one and the
         // instance's bind: its answer is not this instance's.
@@ -259,6 +289,7 @@ void LocalInstance::onFinished(int exitCode, QProcess::ExitStatus status)
     m_log.append(m_process->readAllStandardOutput());
     killGroup(SIGKILL); // whatever it spawned goes with it
     m_probe.stop();
+    m_socketProbe.stop();
     m_killTimer.stop();
     const QString what = QStringLiteral("the container ") + exitDescription(exitCode, status);
     switch (state()) {
@@ -312,6 +343,7 @@ bool LocalInstance::relaunchIfPortTaken()
 void LocalInstance::cleanUpFailedStart()
 {
     m_probe.stop();
+    m_socketProbe.stop();
     killGroup(SIGKILL);
     releaseCgroup();
 }
@@ -323,6 +355,7 @@ void LocalInstance::stop()
     if (state() == State::Stopped)
         return markStoppedLater(); // callers wait for stopped(): say it again for this call
     m_probe.stop();
+    m_socketProbe.stop();
     if (!m_process || m_process->state() == QProcess::NotRunning) {
         killGroup(SIGKILL);
         releaseCgroup(); // io:// objects still running in it go with it
@@ -367,6 +400,9 @@ std::optional<IoCommand> LocalInstance::ioCommand() const
         return std::nullopt;
     if (!m_command)
         return std::nullopt;
+    if (m_forkServer)
+        return IoCommand{IoForkServer::attachProgram(), {IoForkServer::SocketName},
+                         m_plan.environment, m_command->hostWorkingDir, childLimits()};
     return IoCommand{m_command->program, m_command->arguments, m_plan.environment,
                      m_command->hostWorkingDir, childLimits()};
 }

@@ -2,6 +2,7 @@
 
 #include "service/runtime/cgroup.h"
 #include "service/runtime/instancelifecycle.h"
+#include "service/runtime/ioforkserver.h"
 #include "service/runtime/launchplan.h"
 #include "service/runtime/logring.h"
 #include "service/runtime/procstats.h"
@@ -19,7 +20,8 @@ namespace Kiln::Runtime {
 class VenvCache;
 
 // An ETL instance as a local process group: prepares its venv and files, starts the command,
-// probes readiness over HTTP (io://: the interpreter and code are ready), captures its output
+// probes readiness over HTTP (io://: the interpreter and code are ready, or the fork server
+// listens), captures its output
 // in a bounded ring, and kills the whole group on stop. Lives on the target's main thread.
 class LocalInstance final : public InstanceLifecycle
 {
@@ -50,6 +52,9 @@ private:
     QString timeoutDetail() const override;
     void cleanUpFailedStart() override;
     void onVenvReady(const Result<QString> &venv);
+    // io:// code runs its objects through a fork server when this target can attach to one.
+    void chooseForkServer();
+    QString forkServerSocket() const;
     Result<void> writeFiles() const;
     void applyVenv();
     void launch();
@@ -82,6 +87,8 @@ private:
     LogRing m_log;
     ProcStats m_stats;
     ReadinessProbe m_probe;
+    SocketProbe m_socketProbe; // the fork server's readiness
+    bool m_forkServer = false;
     QTimer m_killTimer; // SIGKILL once a stop's grace is over
     Replanner m_replan;
     const Sandbox *m_sandbox = nullptr;

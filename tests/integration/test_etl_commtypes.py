@@ -293,7 +293,17 @@ def in_flight_procs(cluster, comm: str, name: str, marker: str):
     """The instance processes busy with a request: an io:// process, or a server holding a
     connection besides its listening socket."""
     if comm == "io":
-        return etl_procs(*(str(t.data / "etl" / name) + "/" for t in cluster.targets))
+        # The object's process, forked by the fork server (the same command line as the server).
+        procs = etl_procs(*(str(t.data / "etl" / name) + "/" for t in cluster.targets))
+        servers = {p.pid for p in procs}
+        forked = []
+        for p in procs:
+            try:
+                if p.ppid() in servers:
+                    forked.append(p)
+            except psutil.Error:
+                pass
+        return forked
     busy = []
     for p in etl_procs(marker):
         try:

@@ -15,6 +15,7 @@ import re
 import signal
 import time
 
+import psutil
 import pytest
 import requests
 from aistore.sdk.etl import ETLConfig
@@ -137,8 +138,12 @@ def test_md5_code_transform(etl_cluster, etls, objects, sdk, comm):
     assert objs["seed/shard.in"] == b"some text :)\n"  # seed 004: 393c6706efb128fbc442d3f7d084a426
 
     if comm == "io://":
-        # A process per object: nothing of the ETL runs between reads.
-        wait_code_instances(etl_cluster, name, 0)
+        # A process per object, forked by the ETL's fork server: between reads only the server
+        # runs, one per target.
+        wait_code_instances(etl_cluster, name, 1)
+        for t in etl_cluster.targets:
+            (server,) = etl_procs(str(t.data / "etl" / name) + "/")
+            assert "kiln_io_forkserver.py" in " ".join(server.cmdline())
     else:
         wait_code_instances(etl_cluster, name, 1)
     if comm == "hpull://":
@@ -361,3 +366,50 @@ def test_cluster_supervisor_shutdown_stops_instances(kilnd_cluster):
     assert (r.status_code, r.content) == (200, data)
     kilnd_cluster.close()
     wait_instances(marker, 0, STOP_DEADLINE)
+
+
+PID_IO_CODE = """import os
+import sys
+
+sys.stdin.buffer.read()
+# A process of its own: what one object's run leaves in the process, the next never sees.
+seen = os.environ.get("KILN_TEST_SEEN", "fresh")
+os.environ["KILN_TEST_SEEN"] = "seen"
+sys.stdout.write(f"{os.getpid()} {os.getppid()} {seen} {os.environ.get('ETL_ARGS', '-')}")
+"""
+
+
+def test_io_objects_run_in_fresh_processes_forked_by_one_server(etl_cluster, etls, objects):
+    """io:// code: every object gets a new process (its own pid, nothing left by the object
+    before it, its own etl_args), forked by the target's fork server; a killed server aborts the
+    ETL as a killed instance does, and it starts again."""
+    bucket, objs = objects
+    name = "io-fresh"
+    etls.init_ok(code_msg(name, PID_IO_CODE, "io://"))
+    obj = "seed/shard.in"
+    victim = owner(etl_cluster, bucket, obj)
+    (server,) = etl_procs(str(victim.data / "etl" / name) + "/")
+    answers = []
+    for i in range(6):
+        params = {"provider": "ais", "etl_name": name}
+        if i % 2:
+            params["etl_args"] = f"arg {i}"
+        r = requests.get(etl_cluster.url + kh.obj_path(bucket, obj), params=params, timeout=60)
+        assert r.status_code == 200, r.text
+        answers.append(r.text.split(" ", 3))
+    pids = {int(a[0]) for a in answers}
+    assert len(pids) == 6, answers
+    assert all(a[2] == "fresh" for a in answers), answers
+    assert [a[3] for a in answers] == ["-", "arg 1", "-", "arg 3", "-", "arg 5"], answers
+    # Sandboxed, the pids are the sandbox's own: the parent is the same one for every object.
+    assert len({a[1] for a in answers}) == 1, answers
+    assert not psutil.Process(server.pid).children(), "a process outlived its object"
+
+    os.kill(server.pid, signal.SIGKILL)
+    etls.wait_stage(name, "Aborted", timeout=10)
+    error = etls.details(name).json().get("error", "")
+    assert re.search(r"(status|signal)\D{0,20}\b9\b|SIGKILL", error), error
+    r = etls.post(name, "start")
+    assert r.status_code == 200, r.text
+    r = etls.inline(bucket, obj, name)
+    assert r.status_code == 200 and r.text.split(" ")[2] == "fresh", r.text

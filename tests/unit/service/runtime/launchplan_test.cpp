@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -163,6 +165,28 @@ TEST(LaunchPlanTest, PlansIoCodeAsOneProgramPerObject)
     EXPECT_EQ(plan->port, 0);
     EXPECT_FALSE(plan->environment.contains("PORT"));
     EXPECT_EQ(plan->arguments, QStringList({"/tmp/kiln-work/code.py"}));
+    // The fork server that runs those programs when the target can attach to it.
+    EXPECT_EQ(plan->forkServerArguments,
+              QStringList({"/tmp/kiln-work/kiln_io_forkserver.py", "/tmp/kiln-work/code.py",
+                           "kiln-io.sock"}));
+    const auto server = std::find_if(plan->files.begin(), plan->files.end(), [](const auto &f) {
+        return f.first == "kiln_io_forkserver.py";
+    });
+    ASSERT_NE(server, plan->files.end());
+    EXPECT_TRUE(server->second.contains("runpy.run_path"));
+}
+
+TEST(LaunchPlanTest, PlansNoForkServerForAnIoSpec)
+{
+    const auto plan = planLocalLaunch(
+        specFor(QJsonObject{{"name", "io-spec-etl"},
+                            {"communication", "io://"},
+                            {"runtime", QJsonObject{{"image", "python:3.11"},
+                                                    {"command", QJsonArray{"python3", "t.py"}}}}}),
+        41000, "python3");
+    ASSERT_TRUE(plan) << plan.error().message.toStdString();
+    EXPECT_TRUE(plan->io);
+    EXPECT_TRUE(plan->forkServerArguments.isEmpty());
 }
 
 TEST(LaunchPlanTest, PlansInitClassWithTheClientsSdk)
