@@ -220,7 +220,8 @@ def bench(args) -> None:
                 for pid, p in inst.items():
                     try:
                         c = p.cpu_times()
-                        per_inst[pid] = c.user + c.system
+                        # With what it reaped: io:// processes forked by a fork server.
+                        per_inst[pid] = c.user + c.system + c.children_user + c.children_system
                     except psutil.Error:
                         pass
                 total = psutil.cpu_times()
@@ -319,8 +320,8 @@ def render(rows, facts, command, args) -> str:
            "object to the instance; the hpull Location, where the instance pulls the object "
            "from its target), its own ceiling. Ratio = MiB/s / plain MiB/s of the same size.\n",
            "- CPU columns: cores in use on average during the run: kilnd targets, the proxy, "
-           "the ETL (instances, and the io:// processes the targets reaped), the client, and "
-           "everything else on the machine.\n"]
+           "the ETL (instances, and the io:// processes the targets or the fork servers "
+           "reaped), the client, and everything else on the machine.\n"]
     for size in dict.fromkeys(r["size"] for r in rows):
         out.append(f"\n{h}# {size}\n")
         out.append("| row | obj/s | MiB/s | × plain | p50 ms | p99 ms | errors | targets CPU | "

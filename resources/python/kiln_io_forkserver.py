@@ -21,6 +21,8 @@ KILN_IO_CPU_SECONDS > 0 limits each child's CPU time (RLIMIT_CPU), as it limits 
 object started without this server. Only the standard library is used.
 """
 import array
+import atexit
+import gc
 import os
 import resource
 import runpy
@@ -28,6 +30,8 @@ import selectors
 import signal
 import socket
 import sys
+import threading
+import traceback
 
 MAX_FDS = 3
 MAX_ARGS = 64 * 1024
@@ -199,13 +203,54 @@ class ForkServer:
                     return
 
 
+def exit_status(exit):
+    """The status `python3 code.py` exits with after SystemExit(exit.code)."""
+    code = exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run_object(code_file):
+    """In a forked child: runs code.py as __main__ and exits as the interpreter would.
+
+    The interpreter's own exit would then tear down every module, touching (and so copying)
+    the whole heap shared with the server: most of an object's cost. What a program can see of
+    an exit is kept: non-daemon threads are waited for, atexit functions run, stdout and stderr
+    are flushed, and the status is the same."""
+    sys.argv = [code_file]
+    try:
+        runpy.run_path(code_file, run_name="__main__")
+        status = 0
+    except SystemExit as exit:
+        status = exit_status(exit)
+    except BaseException:  # noqa: B036 - the interpreter reports any exception this way
+        traceback.print_exc()
+        status = 1
+    main_thread = threading.main_thread()
+    for thread in threading.enumerate():
+        if thread is not main_thread and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 120  # what the interpreter exits with when stdout fails
+    os._exit(status)
+
+
 def main():
     code_file, sock_name = sys.argv[1], sys.argv[2]
     cpu_seconds = int(os.environ.get("KILN_IO_CPU_SECONDS", "0") or 0)
-    ForkServer(sock_name, cpu_seconds).serve()
+    server = ForkServer(sock_name, cpu_seconds)
+    gc.freeze()  # the server's objects stay out of the children's collections (and copies)
+    server.serve()
     # Only a forked child gets here: it is now the object's process.
-    sys.argv = [code_file]
-    runpy.run_path(code_file, run_name="__main__")
+    run_object(code_file)
 
 
 if __name__ == "__main__":
