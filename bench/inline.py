@@ -5,9 +5,10 @@ Starts `kilnd cluster --targets 3 --port 0`, PUTs objects of each size (1 KiB, 6
 16 MiB; spread over the targets by the proxy), and starts one echo ETL per communication type:
 hpush://, hpull://, hrev:// and ws:// run this file's asyncio echo server (`inline.py serve`,
 standard library only, one process per target, the object read whole and answered with its
-length, as AIS's Python servers do), io:// runs a copy of stdin to stdout, and `hpush-go` is
-hpush:// to bench/go_echo (a native Go echo server, built with the Go toolchain at the start;
-the row is left out without Go), which shows Kiln's own cost. Then, per size and row,
+length, as AIS's Python servers do), io:// runs a copy of stdin to stdout, and `hpush-go` and
+`ws-go` are hpush:// and ws:// to bench/go_echo (a native Go echo server, built with the Go
+toolchain at the start; the rows are left out without Go), which show Kiln's own cost (the
+Python server's websocket unmasking costs more than the transfer). Then, per size and row,
 the same client (bench/inline.py's own: closed-loop keep-alive HTTP/1.1 over raw sockets,
 C connections over P processes, chunked answers and redirects followed, every body's length
 checked) runs for a fixed time:
@@ -89,14 +90,14 @@ def build_go_echo(scratch: Path) -> Path | None:
     go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
                                  else None)
     if go is None:
-        print("hpush-go: no Go toolchain; no row", flush=True)
+        print("hpush-go, ws-go: no Go toolchain; no rows", flush=True)
         return None
     out = scratch / "go_echo"
     src = Path(__file__).resolve().parent / "go_echo"
     r = subprocess.run([go, "build", "-o", str(out), "."], cwd=src, capture_output=True,
                        text=True, env={**os.environ, "GOFLAGS": "-mod=mod"})
     if r.returncode != 0:
-        print(f"hpush-go: go build failed; no row\n{r.stderr[-2000:]}", flush=True)
+        print(f"hpush-go, ws-go: go build failed; no rows\n{r.stderr[-2000:]}", flush=True)
         return None
     return out
 
@@ -157,14 +158,14 @@ def bench(args) -> None:
 
             etls = {}
             go_echo = None
-            if "hpush-go" in args.comms:
+            if {"hpush-go", "ws-go"} & set(args.comms):
                 go_echo = build_go_echo(scratch)
             for comm in args.comms:
                 name = f"bench-{comm}"
-                if comm == "hpush-go":
+                if comm in ("hpush-go", "ws-go"):
                     if go_echo is None:
                         continue
-                    msg = pod_msg(name, "hpush")
+                    msg = pod_msg(name, comm[:-3])
                     doc = yaml.safe_load(base64.b64decode(msg["spec"]))
                     doc["spec"]["containers"][0]["command"] = [str(go_echo), "--port", "8000"]
                     msg["spec"] = base64.b64encode(yaml.safe_dump(doc).encode()).decode()
@@ -356,9 +357,11 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
-    ap.add_argument("--comms", nargs="+", default=["hpush", "hpull", "hrev", "io", "ws", "hpush-go"],
-                    choices=["hpush", "hpull", "hrev", "io", "ws", "hpush-go"],
-                    help="hpush-go: hpush to bench/go_echo (a native server, built with go)")
+    ap.add_argument("--comms", nargs="+",
+                    default=["hpush", "hpull", "hrev", "io", "ws", "hpush-go", "ws-go"],
+                    choices=["hpush", "hpull", "hrev", "io", "ws", "hpush-go", "ws-go"],
+                    help="hpush-go, ws-go: hpush and ws to bench/go_echo (a native server, "
+                         "built with go)")
     ap.add_argument("--quick", action="store_true", help="1 s runs, fewer objects")
     ap.add_argument("--nodelay-shim", action="store_true",
                     help="experiment: preload a shim that sets TCP_NODELAY on kilnd's "

@@ -1,6 +1,7 @@
-// A native echo ETL server for bench/inline.py: the hpush half of the ETL webserver protocol with
-// as little work as possible (GET /health -> "Running"; PUT|POST /<path> -> the body, read whole
-// and sent back), so that the benchmark shows Kiln's own overhead rather than a Python server's.
+// A native echo ETL server for bench/inline.py: the hpush and ws halves of the ETL webserver
+// protocol with as little work as possible (GET /health -> "Running"; PUT|POST /<path> -> the
+// body, read whole and sent back; GET /ws -> the websocket of ws.go), so that the benchmark shows
+// Kiln's own overhead rather than a Python server's.
 package main
 
 import (
@@ -16,6 +17,10 @@ func main() {
 	port := flag.Int("port", 8000, "port to listen on (127.0.0.1)")
 	flag.Parse()
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/ws" {
+			wsHandler(w, r)
+			return
+		}
 		if r.Method == http.MethodGet && r.URL.Path == "/health" {
 			w.Write([]byte("Running"))
 			return
