@@ -15,7 +15,6 @@ import re
 import signal
 import time
 
-import psutil
 import pytest
 import requests
 from aistore.sdk.etl import ETLConfig
@@ -367,49 +366,3 @@ def test_cluster_supervisor_shutdown_stops_instances(kilnd_cluster):
     kilnd_cluster.close()
     wait_instances(marker, 0, STOP_DEADLINE)
 
-
-PID_IO_CODE = """import os
-import sys
-
-sys.stdin.buffer.read()
-# A process of its own: what one object's run leaves in the process, the next never sees.
-seen = os.environ.get("KILN_TEST_SEEN", "fresh")
-os.environ["KILN_TEST_SEEN"] = "seen"
-sys.stdout.write(f"{os.getpid()} {os.getppid()} {seen} {os.environ.get('ETL_ARGS', '-')}")
-"""
-
-
-def test_io_objects_run_in_fresh_processes_forked_by_one_server(etl_cluster, etls, objects):
-    """io:// code: every object gets a new process (its own pid, nothing left by the object
-    before it, its own etl_args), forked by the target's fork server; a killed server aborts the
-    ETL as a killed instance does, and it starts again."""
-    bucket, objs = objects
-    name = "io-fresh"
-    etls.init_ok(code_msg(name, PID_IO_CODE, "io://"))
-    obj = "seed/shard.in"
-    victim = owner(etl_cluster, bucket, obj)
-    (server,) = etl_procs(str(victim.data / "etl" / name) + "/")
-    answers = []
-    for i in range(6):
-        params = {"provider": "ais", "etl_name": name}
-        if i % 2:
-            params["etl_args"] = f"arg {i}"
-        r = requests.get(etl_cluster.url + kh.obj_path(bucket, obj), params=params, timeout=60)
-        assert r.status_code == 200, r.text
-        answers.append(r.text.split(" ", 3))
-    pids = {int(a[0]) for a in answers}
-    assert len(pids) == 6, answers
-    assert all(a[2] == "fresh" for a in answers), answers
-    assert [a[3] for a in answers] == ["-", "arg 1", "-", "arg 3", "-", "arg 5"], answers
-    # Sandboxed, the pids are the sandbox's own: the parent is the same one for every object.
-    assert len({a[1] for a in answers}) == 1, answers
-    assert not psutil.Process(server.pid).children(), "a process outlived its object"
-
-    os.kill(server.pid, signal.SIGKILL)
-    etls.wait_stage(name, "Aborted", timeout=10)
-    error = etls.details(name).json().get("error", "")
-    assert re.search(r"(status|signal)\D{0,20}\b9\b|SIGKILL", error), error
-    r = etls.post(name, "start")
-    assert r.status_code == 200, r.text
-    r = etls.inline(bucket, obj, name)
-    assert r.status_code == 200 and r.text.split(" ")[2] == "fresh", r.text

@@ -1,7 +1,7 @@
 #include "service/etl/comm/iotransform.h"
 
+#include "service/etl/comm/ioprocesspool.h"
 #include "service/etl/transformsources.h"
-#include "service/runtime/sandbox.h"
 #include "shared/core/duration.h"
 
 #include <QFile>
@@ -18,7 +18,6 @@
 namespace Kiln::Etl {
 namespace {
 
-constexpr qint64 IoReadBuffer = 1024 * 1024; // an io:// program's output waiting for the client
 constexpr qint64 StdinQueue = 1024 * 1024; // bytes queued for the program's stdin at most
 constexpr qint64 StdinChunk = 256 * 1024; // read from the object's file at a time
 constexpr qsizetype StderrTail = 8192; // the end of the program's stderr, for its error
@@ -41,11 +40,11 @@ IoTransform::IoTransform(TransformJob job, std::chrono::milliseconds timeout, co
 
 IoTransform::~IoTransform()
 {
-    if (m_childOut >= 0)
-        ::close(m_childOut);
+    if (m_pool)
+        m_pool->release();
 }
 
-void IoTransform::start(const Runtime::IoCommand &command)
+void IoTransform::start(IoProcessPool &pool, const Runtime::IoCommand &command)
 {
     m_input = std::make_unique<QFile>(m_job.fqn);
     if (!m_input->open(QIODevice::ReadOnly)) {
@@ -54,17 +53,17 @@ void IoTransform::start(const Runtime::IoCommand &command)
             m_done(makeError(ErrorCode::NotFound, QStringLiteral("object not found")));
         return deleteLater();
     }
-    if (Result<void> out = openOutput(command.limits); !out) {
+    Result<IoProcess> taken = pool.take(command, m_job.etlArgs);
+    if (!taken) {
         m_answered = true;
         if (m_context)
-            m_done(out.error());
+            m_done(taken.error());
         return deleteLater();
     }
-    QProcessEnvironment env = command.environment;
-    if (!m_job.etlArgs.isEmpty())
-        env.insert("ETL_ARGS", m_job.etlArgs);
-    m_process->setProcessEnvironment(env);
-    m_process->setWorkingDirectory(command.workDir);
+    m_pool = &pool;
+    m_process = taken->process;
+    m_output = taken->output;
+    m_process->setParent(this);
     connect(m_process, &QProcess::readyReadStandardError, this, &IoTransform::onStderr);
     connect(m_process, &QProcess::bytesWritten, this, &IoTransform::feed);
     connect(m_process, &QProcess::started, this, &IoTransform::feed);
@@ -72,33 +71,12 @@ void IoTransform::start(const Runtime::IoCommand &command)
     connect(m_process, &QProcess::errorOccurred, this, &IoTransform::onError);
     connect(m_output, &QLocalSocket::readyRead, this, &IoTransform::startStream);
     m_timer.start();
-    m_process->start(command.program, command.arguments);
-    // The child has its copy; the end of its output is the end of the stream.
-    ::close(std::exchange(m_childOut, -1));
-}
-
-Result<void> IoTransform::openOutput(const Runtime::ChildLimits &limits)
-{
-    // stdout goes to a socket pair instead of QProcess's pipe: QProcess reads a pipe as fast as
-    // the program writes, whatever the client takes, but a socket's read buffer can be capped,
-    // so a program faster than its client waits instead of growing the target.
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("ETL %1: cannot make a socket pair: %2")
-                             .arg(m_job.etlName, QString::fromLocal8Bit(::strerror(errno))));
-    m_process = new QProcess(this);
-    m_process->setStandardOutputFile(QProcess::nullDevice());
-    m_childOut = pair[1];
-    m_process->setChildProcessModifier([childOut = pair[1], limits] {
-        ::setpgid(0, 0);
-        ::dup2(childOut, STDOUT_FILENO); // the copy on fd 1 survives exec, the pair's ends do not
-        Runtime::applyChildLimits(limits);
-    });
-    m_output = new QLocalSocket(m_process);
-    m_output->setSocketDescriptor(pair[0], QLocalSocket::ConnectedState, QIODevice::ReadOnly);
-    m_output->setReadBufferSize(IoReadBuffer);
-    return {};
+    // A process started ahead of its object may have started, and even written, already.
+    onStderr();
+    if (m_process->state() == QProcess::Running)
+        feed();
+    if (m_output->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &IoTransform::startStream, Qt::QueuedConnection);
 }
 
 void IoTransform::feed()

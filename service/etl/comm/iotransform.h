@@ -18,10 +18,12 @@ class QLocalSocket;
 
 namespace Kiln::Etl {
 
+class IoProcessPool;
 class ProcessBodySource;
 
 // One object through an io:// ETL: a process of its own (the seeds' programs read stdin to the
-// end and exit, so nothing is reused between objects), fed the object's file on stdin as the pipe
+// end and exit, so nothing is reused between objects; IoProcessPool may have started it before
+// the object came), fed the object's file on stdin as the pipe
 // drains, its stdout streamed to the caller. Owns the process until its output is handed over,
 // the obj_timeout timer (which also bounds the stream), and the tail of the program's stderr for
 // the error. Answers done once; deletes itself once it failed and the process is gone, and lives
@@ -35,12 +37,11 @@ public:
     ~IoTransform() override;
     Q_DISABLE_COPY_MOVE(IoTransform)
 
-    // Starts the program; done may run before this returns.
-    void start(const Runtime::IoCommand &command);
+    // Runs the program for the object: a process of the pool's; done may run before this
+    // returns.
+    void start(IoProcessPool &pool, const Runtime::IoCommand &command);
 
 private:
-    // stdout to a socket pair; the child also gets its memory limit (bytes, 0: none).
-    Result<void> openOutput(const Runtime::ChildLimits &limits);
     void feed();
     void onStderr();
     void onFinished(int code, QProcess::ExitStatus status);
@@ -58,7 +59,7 @@ private:
     std::unique_ptr<QFile> m_input; // the object, on its way to stdin
     QProcess *m_process = nullptr; // child, then the body's once streaming
     QLocalSocket *m_output = nullptr; // the process's child: its stdout
-    int m_childOut = -1; // the child's end of the stdout socket pair, closed once it started
+    QPointer<IoProcessPool> m_pool; // told when the object is done with its process
     QByteArray m_stderrTail;
     QPointer<ProcessBodySource> m_body;
     bool m_answered = false;
