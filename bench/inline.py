@@ -5,10 +5,12 @@ Starts `kilnd cluster --targets 3 --port 0`, PUTs objects of each size (1 KiB, 6
 16 MiB; spread over the targets by the proxy), and starts one echo ETL per communication type:
 hpush://, hpull://, hrev:// and ws:// run this file's asyncio echo server (`inline.py serve`,
 standard library only, one process per target, the object read whole and answered with its
-length, as AIS's Python servers do), io:// runs a copy of stdin to stdout, and `hpush-go` and
-`ws-go` are hpush:// and ws:// to bench/go_echo (a native Go echo server, built with the Go
-toolchain at the start; the rows are left out without Go), which show Kiln's own cost (the
-Python server's websocket unmasking costs more than the transfer). Then, per size and row,
+length, as AIS's Python servers do), io:// runs a copy of stdin to stdout (`io`: as code, its
+processes forked by the fork server; `io-spec`: the same program as a pod spec's command, a
+process started per object), and `hpush-go` and `ws-go` are hpush:// and ws:// to bench/go_echo
+(a native Go echo server, built with the Go toolchain at the start; the rows are left out without
+Go), which show Kiln's own cost (the Python server's websocket unmasking costs more than the
+transfer). Then, per size and row,
 the same client (bench/inline.py's own: closed-loop keep-alive HTTP/1.1 over raw sockets,
 C connections over P processes, chunked answers and redirects followed, every body's length
 checked) runs for a fixed time:
@@ -173,6 +175,12 @@ def bench(args) -> None:
                     msg = {"name": name, "communication": "io://", "runtime": "python3",
                            "code": base64.b64encode(IO_ECHO.encode()).decode(),
                            "obj_timeout": "60s"}
+                elif comm == "io-spec":
+                    # The same program from a pod spec: a process started per object.
+                    msg = pod_msg(name, "io")
+                    doc = yaml.safe_load(base64.b64decode(msg["spec"]))
+                    doc["spec"]["containers"][0]["command"] = ["python3", "-c", IO_ECHO]
+                    msg["spec"] = base64.b64encode(yaml.safe_dump(doc).encode()).decode()
                 else:
                     msg = pod_msg(name, comm)
                 r = http.put(f"{url}/v1/etl", json=msg, timeout=120)
@@ -358,8 +366,8 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     ap.add_argument("--comms", nargs="+",
-                    default=["hpush", "hpull", "hrev", "io", "ws", "hpush-go", "ws-go"],
-                    choices=["hpush", "hpull", "hrev", "io", "ws", "hpush-go", "ws-go"],
+                    default=["hpush", "hpull", "hrev", "io", "io-spec", "ws", "hpush-go", "ws-go"],
+                    choices=["hpush", "hpull", "hrev", "io", "io-spec", "ws", "hpush-go", "ws-go"],
                     help="hpush-go, ws-go: hpush and ws to bench/go_echo (a native server, "
                          "built with go)")
     ap.add_argument("--quick", action="store_true", help="1 s runs, fewer objects")
