@@ -97,7 +97,9 @@ void Connection::parsePending()
         if (err == HPE_PAUSED) {
             http_parser_pause(&m_parser, 0);
             if (hopPending())
-                return hop();
+                return goHome();
+            if (m_messageComplete && m_responseDone && returnToWorker())
+                return;
             // A request answered at once is done with: parse the next one in this loop, as
             // resume() from here would recurse once per pipelined request and overflow the stack.
             m_paused = !(m_messageComplete && m_responseDone);
@@ -256,20 +258,13 @@ int Connection::onHeadersComplete(http_parser *p)
     return 0;
 }
 
-void Connection::routeHead(bool arrived)
+void Connection::routeHead()
 {
     const Request &r = *m_request;
     Router::Match match = m_context.router->match(r.method, r.rawPath);
-    const bool taken = match.route
-        && (!match.route->options.accepts || match.route->options.accepts(r, match.params));
-    if (m_context.home && !taken) {
+    if (!match.route && m_context.home) {
         // Not served on this thread: the connection takes the request home (goHome).
         m_hop = Hop::AfterHead;
-        http_parser_pause(&m_parser, 1);
-        return;
-    }
-    if (!arrived && workerTakes(r)) {
-        m_hop = Hop::ToWorker; // at home, and its worker takes this one (goBackToWorker)
         http_parser_pause(&m_parser, 1);
         return;
     }
@@ -518,7 +513,7 @@ void Connection::maybeNextRequest()
 {
     if (m_closed || !m_paused)
         return;
-    if (m_messageComplete && m_responseDone)
+    if (m_messageComplete && m_responseDone && !returnToWorker())
         resume();
 }
 

@@ -38,31 +38,18 @@ WorkerReads::WorkerReads(const ObjectStore &store, const Snapshot<Api::Bmd> &bmd
 
 void WorkerReads::registerRoutes(Http::Router &router) const
 {
-    const Http::RouteOptions options{
-        .accepts = [this](const Http::Request &req, const Http::Params &params) {
-            return isPlainRead(req, params);
-        }};
-    router.add(
-        {"GET"}, Api::Route::Object, [this](Http::Exchange ex) { onGet(std::move(ex)); }, options);
-    router.add(
-        {"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); },
-        options);
-}
-
-bool WorkerReads::isPlainRead(const Http::Request &req, const Http::Params &params) const
-{
-    const QString bucket = params.value("bucket");
-    return onlyPlainParameters(req)
-        && m_bmd.get()->check(req.queryValue(Api::Query::Provider), bucket)
-        && Api::validateObjectName(params.value("object")) && m_store.readCopies(bucket) <= 1;
+    router.add({"GET"}, Api::Route::Object, [this](Http::Exchange ex) { onGet(std::move(ex)); });
+    router.add({"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); });
 }
 
 std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
 {
-    // isPlainRead took the request (RouteOptions::accepts); checked again, as the bucket may
-    // have changed since its head came in.
     const QString bucket = ex.param("bucket"), object = ex.param("object");
-    if (isPlainRead(ex.request(), ex.params())) {
+    const bool plain = onlyPlainParameters(ex.request())
+        && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
+        && Api::validateObjectName(object)
+        && m_store.readCopies(bucket) <= 1;
+    if (plain) {
         if (auto info = m_store.stat(bucket, object))
             return std::move(*info);
     }
