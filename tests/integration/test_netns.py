@@ -216,7 +216,10 @@ def test_partition_during_an_offline_job_aborts_it_clearly_then_a_rerun_complete
     try:
         wait_smap_without(cluster, victim.node_id())
         st = oj.wait_job(cluster, jid, timeout=20)
-        assert st["aborted"] is True and "cluster map changed" in st["err"], st
+        # Which comes first is a race: the new map, or a call to the cut target that fails
+        # (then the error names it). Either way the job is aborted and says why.
+        assert st["aborted"] is True, st
+        assert "cluster map changed" in st["err"] or victim.node_id() in st["err"], st
     finally:
         fabric.heal(victim.host)
     cluster.wait_joined(victim, REJOIN_DEADLINE)
