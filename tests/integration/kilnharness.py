@@ -26,6 +26,8 @@ import psutil
 import pytest
 import requests
 
+import crashreport
+
 REPO = Path(__file__).resolve().parents[2]
 KILND = Path(os.environ.get("KILND") or REPO / "build" / "service" / "kilnd").resolve()
 HOST = "127.0.0.1"
@@ -75,10 +77,27 @@ def new_fatal_reports() -> list[str]:
             # Only whole lines: a line still being written is read on the next call.
             data = data[: data.rfind(b"\n") + 1]
             _log_offsets[path] = offset + len(data)
-            for line in data.splitlines():
-                if FATAL_MARKER in line or any(m in line for m in SANITIZER_MARKERS):
-                    found.append(f"{path.name}: {line.decode(errors='replace').strip()}")
+            found.extend(_reports_in(path, data.decode(errors="replace").splitlines()))
     return found
+
+
+def _reports_in(path: Path, lines: list[str]) -> list[str]:
+    """Each fatal report with the backtrace that follows it, symbolized (crashreport.py)."""
+    reports = []
+    for i, line in enumerate(lines):
+        raw = line.encode()
+        if FATAL_MARKER not in raw and not any(m in raw for m in SANITIZER_MARKERS):
+            continue
+        frames = []
+        for following in lines[i + 1:]:
+            if not crashreport.is_frame(following):
+                break
+            frames.append(following)
+        text = f"{path.name}: {line.strip()}"
+        if frames:
+            text += "\n" + "\n".join(crashreport.symbolize(frames))
+        reports.append(text)
+    return reports
 
 
 def assert_no_fatal_reports() -> None:

@@ -104,6 +104,8 @@ def test_a_crashed_target_is_restarted_and_its_crash_reported(kilnd_cluster, sig
         assert found == []
     else:
         assert len(found) == 1 and "signal 11 (SEGV)" in found[0], found
+        # Its backtrace comes with it, as functions and source lines (crashreport.py).
+        assert "onFatalSignal" in found[0] and "fatalreport.cpp:" in found[0], found[0]
 
     def replaced():
         kids = sup.snapshot_children()
