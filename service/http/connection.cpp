@@ -394,7 +394,9 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
         if (sent < head.size())
             m_socket->write(head.constData() + sent, head.size() - sent);
     } else {
-        m_socket->write(head);
+        // Straight to the kernel when nothing waits in Qt's buffer (FileSender::write).
+        FileSender::write(m_socket, head.constData(), head.size(),
+                          !noBody && !source && !body.isEmpty());
     }
     if (noBody) {
         finishResponse();
@@ -402,7 +404,7 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
     }
     if (!source) {
         if (!body.isEmpty())
-            m_socket->write(body);
+            FileSender::write(m_socket, body.constData(), body.size());
         m_bytesOut += body.size();
         finishResponse();
         return;
@@ -454,6 +456,7 @@ void Connection::pumpFile()
             endSource();
         return;
     }
+    case FileSender::Outcome::Closed:
     case FileSender::Outcome::Failed:
         return failSource(error);
     }
@@ -476,7 +479,7 @@ void Connection::pumpCopies()
             m_socket->write(chunk);
             m_socket->write("\r\n");
         } else {
-            m_socket->write(chunk);
+            FileSender::write(m_socket, chunk.constData(), chunk.size());
         }
     }
 }

@@ -7,23 +7,46 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 namespace Kiln::Http {
 
+namespace {
+
+// sendfile(2) has no MSG_NOSIGNAL: to a peer that reset the connection it raises SIGPIPE, whose
+// default action ends the process. Ignored once (kilnd's main does too), unless the program set
+// a handler of its own; the call then fails with EPIPE, which pumpRange reports.
+bool ignoreSigpipe()
+{
+    struct sigaction current = {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+        ::signal(SIGPIPE, SIG_IGN);
+    return true;
+}
+
+} // namespace
+
 bool FileSender::usable(const QTcpSocket *socket)
 {
-    static const bool enabled = qEnvironmentVariable("KILN_SENDFILE") != QLatin1String("0");
+    static const bool enabled = qEnvironmentVariable("KILN_SENDFILE") != QLatin1String("0")
+        && ignoreSigpipe();
     return enabled && !qobject_cast<const QSslSocket *>(socket) && socket->socketDescriptor() >= 0;
 }
 
 qint64 FileSender::sendHead(qintptr socket, const QByteArray &head)
 {
+    return sendNow(socket, head.constData(), head.size(), true);
+}
+
+qint64 FileSender::sendNow(qintptr socket, const char *data, qint64 size, bool more)
+{
+    const int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
     for (;;) {
-        const ssize_t n = ::send(int(socket), head.constData(), size_t(head.size()),
-                                 MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = ::send(int(socket), data, size_t(size), flags);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -31,23 +54,46 @@ qint64 FileSender::sendHead(qintptr socket, const QByteArray &head)
     }
 }
 
+void FileSender::write(QTcpSocket *socket, const char *data, qint64 size, bool more)
+{
+    static const bool enabled = qEnvironmentVariable("KILN_DIRECT_WRITE") != QLatin1String("0");
+    qint64 sent = 0;
+    if (enabled && size > 0 && socket->bytesToWrite() == 0 && socket->socketDescriptor() >= 0
+        && !qobject_cast<const QSslSocket *>(socket))
+        sent = sendNow(socket->socketDescriptor(), data, size, more);
+    if (sent < size)
+        socket->write(data + sent, size - sent);
+}
+
 FileSender::Outcome FileSender::pump(qintptr socket, BodySource &source, qint64 budget,
                                      qint64 *sent, QString *error)
 {
+    const FileSpan span = source.fileSpan();
+    if (span.length == 0)
+        return Outcome::Done;
+    qint64 offset = span.offset, left = span.length;
+    const Outcome outcome = pumpRange(socket, span.fd, &offset, &left, budget, error);
+    source.skip(span.length - left);
+    *sent += span.length - left;
+    return outcome;
+}
+
+FileSender::Outcome FileSender::pumpRange(qintptr socket, int fd, qint64 *offset, qint64 *left,
+                                          qint64 budget, QString *error)
+{
     qint64 done = 0;
     for (;;) {
-        const FileSpan span = source.fileSpan();
-        if (span.length == 0)
+        if (*left == 0)
             return Outcome::Done;
         if (done >= budget)
             return Outcome::Budget;
-        off_t offset = off_t(span.offset);
-        const ssize_t n = ::sendfile(int(socket), span.fd, &offset,
-                                     size_t(std::min(span.length, budget - done)));
+        off_t position = off_t(*offset);
+        const ssize_t n
+            = ::sendfile(int(socket), fd, &position, size_t(std::min(*left, budget - done)));
         if (n > 0) {
-            source.skip(n);
+            *offset += n;
+            *left -= n;
             done += n;
-            *sent += n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -55,9 +101,11 @@ FileSender::Outcome FileSender::pump(qintptr socket, BodySource &source, qint64 
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return Outcome::Full;
         // 0: the file ended before the announced length (it shrank: the disk failed).
-        *error = n == 0 ? QStringLiteral("the file ended %1 bytes early").arg(span.length)
+        *error = n == 0 ? QStringLiteral("the file ended %1 bytes early").arg(*left)
                         : QStringLiteral("sendfile failed: %1").arg(QString::fromLocal8Bit(
                               std::strerror(errno)));
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN))
+            return Outcome::Closed;
         return Outcome::Failed;
     }
 }

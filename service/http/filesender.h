@@ -22,6 +22,7 @@ public:
         Done, // the whole span went out
         Full, // the socket takes no more now
         Budget, // `budget` bytes went out; more remain (let other connections have a turn)
+        Closed, // the peer is gone (EPIPE, ECONNRESET): the socket will report it too
         Failed, // the file or the socket failed (see error)
     };
 
@@ -32,11 +33,21 @@ public:
     // Sends what it can of a response head now, flagged MSG_MORE (a body follows); returns the
     // bytes sent (0 when the socket takes none now or failed: the caller writes the rest).
     static qint64 sendHead(qintptr socket, const QByteArray &head);
+    // The same for any bytes; `more`: flag MSG_MORE (a body follows at once).
+    static qint64 sendNow(qintptr socket, const char *data, qint64 size, bool more);
+    // Writes bytes in order behind what the socket's own buffer holds: straight to the kernel
+    // when that buffer is empty (no copy into it, no wait for the event loop), the rest (what the
+    // socket takes not now) through the buffer, whose write notifier then drains it.
+    // KILN_DIRECT_WRITE=0 sends everything through the buffer (for A/B measurements).
+    static void write(QTcpSocket *socket, const char *data, qint64 size, bool more = false);
 
     // Sends source's FileSpan to the socket descriptor until one of the outcomes; tells the
     // source (skip) and adds to *sent what went out.
     static Outcome pump(qintptr socket, BodySource &source, qint64 budget, qint64 *sent,
                         QString *error);
+    // Sends *left bytes of file fd from *offset, moving both on, until one of the outcomes.
+    static Outcome pumpRange(qintptr socket, int fd, qint64 *offset, qint64 *left, qint64 budget,
+                             QString *error);
 };
 
 } // namespace Kiln::Http

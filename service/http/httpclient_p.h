@@ -38,6 +38,7 @@ private:
 
     void sendHead();
     void pumpBody();
+    void pumpBodyFile();
     void parse();
     void deliver();
     void complete();
@@ -55,6 +56,10 @@ private:
     QPointer<ClientCall> m_call;
     int m_served = 0; // answers completed on this connection (> 0: a reused connection)
     qint64 m_bodyLeft = 0;
+    // A body device that is a regular file goes out by sendfile(2) from here (FileSender).
+    int m_bodyFd = -1;
+    qint64 m_bodyOffset = 0;
+    bool m_pumpingFile = false; // flush() may emit bytesWritten, which comes back to pumpBody
     bool m_requestDone = false;
     bool m_gotBytes = false;
     bool m_headersNew = false;

@@ -16,7 +16,9 @@ namespace Kiln::Etl {
 namespace {
 
 constexpr qint64 MaxErrorBody = 64 * 1024;
-constexpr qint64 SmallObject = 1024 * 1024; // sent from memory, larger ones streamed from the file
+// Sent from memory with the request head in one write; larger ones go from the file by
+// sendfile(2) (HttpClient), which neither reads them into memory nor copies them into a buffer.
+constexpr qint64 SmallObject = 64 * 1024;
 // AIS direct put (protocol §1.5): an instance that could not forward a one-shot PUT body answers
 // 503 with the header Ais-Etl-Retry-Reason: direct-put-transient, and the target replays the PUT.
 constexpr char DirectPutTransient[] = "direct-put-transient";
