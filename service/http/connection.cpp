@@ -440,7 +440,7 @@ void Connection::pumpFile()
     switch (FileSender::pump(m_socket->socketDescriptor(), *m_source, HighWater, &m_bytesOut,
                              &error)) {
     case FileSender::Outcome::Done:
-        return endSource();
+        return endSource(true);
     case FileSender::Outcome::Budget:
         QMetaObject::invokeMethod(this, &Connection::pumpSource, Qt::QueuedConnection);
         return;
@@ -484,11 +484,17 @@ void Connection::pumpCopies()
     }
 }
 
-void Connection::endSource()
+void Connection::endSource(bool fileSent)
 {
     if (m_chunkedOut)
         m_socket->write("0\r\n\r\n");
-    m_source.release()->deleteLater();
+    // A file sent whole by sendfile is done with at once: its file closes now, and no event is
+    // posted per answer. Any other source may be on the stack (emitting the signal that brought
+    // us here, or owning the code that handed it over) and goes from the event loop.
+    if (fileSent)
+        m_source.reset();
+    else
+        m_source.release()->deleteLater();
     finishResponse();
 }
 

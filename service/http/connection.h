@@ -102,7 +102,7 @@ private:
     void pumpSource();
     void pumpFile();
     void pumpCopies();
-    void endSource();
+    void endSource(bool fileSent = false);
     void failSource(const QString &error);
     void finishResponse();
     void maybeNextRequest();
