@@ -98,6 +98,19 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         etlName = ex.request().queryValue("uuid");
     if (!etlName.isEmpty())
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
+    const int copies = m_ctx.store.readCopies(bucket);
+    if (copies <= 1) {
+        // Not mirrored: the file where it belongs, opened in one path walk (openPrimary). A miss
+        // there takes the way below (a copy on another mountpath, a rebuild, a neighbour, 404).
+        if (auto opened = m_ctx.store.openPrimary(bucket, object)) {
+            auto archive = ArchiveRoutes::parse(ex);
+            if (!archive)
+                return;
+            if (archive->isArchiveRead())
+                return m_archive.get(ex, opened->info, *archive);
+            return sendOpenObject(ex, opened->info, std::move(opened->file));
+        }
+    }
     auto info = m_ctx.store.stat(bucket, object);
     if (!info)
         return missedRead(ex, bucket, object);
@@ -106,7 +119,6 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
-    const int copies = m_ctx.store.readCopies(bucket);
     if (copies > 1) {
         // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
         // copy is passed over (and repaired) on the I/O pool.

@@ -49,6 +49,12 @@ bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &
     auto file = store.openForRead(info);
     if (!file)
         return false;
+    sendOpenObject(ex, info, std::move(*file));
+    return true;
+}
+
+void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file)
+{
     const auto range = parseByteRange(ex.request().header("range"), info.size,
                                       Api::objectCname(info.bucket, info.name));
     if (!range) {
@@ -56,7 +62,7 @@ bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &
         if (range.error().tcode == RangeNotSatisfiable)
             extra.emplaceBack("Content-Range", "bytes */" + QByteArray::number(info.size));
         ex.fail(416, range.error(), extra);
-        return true;
+        return;
     }
     Http::Headers headers = objectHeaders(info);
     int status = 200;
@@ -72,9 +78,8 @@ bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &
                                                  .arg(info.size)
                                                  .toLatin1());
     }
-    auto source = std::make_unique<Http::FileBodySource>(std::move(*file), offset, length);
+    auto source = std::make_unique<Http::FileBodySource>(std::move(file), offset, length);
     ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
-    return true;
 }
 
 } // namespace Kiln::Target

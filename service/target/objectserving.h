@@ -3,6 +3,10 @@
 #include "service/http/exchange.h"
 #include "service/target/objectinfo.h"
 
+#include <QFile>
+
+#include <memory>
+
 namespace Kiln::Target {
 
 class ObjectStore;
@@ -21,5 +25,7 @@ Http::Headers headHeaders(const ObjectInfo &info, const QString &selfTag,
 // Answers a GET (200, or 206/416 for a Range) with the object's bytes, which go out by sendfile
 // on plain TCP. False, with nothing answered, when the file cannot be opened (gone meanwhile).
 bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &info);
+// The same with the object's file already open (ObjectStore::openPrimary).
+void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file);
 
 } // namespace Kiln::Target

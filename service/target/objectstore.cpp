@@ -220,6 +220,12 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
         return makeError(ErrorCode::NotFound,
                          QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
                          "ErrObjNotFound");
+    fillFromStat(info, path, st);
+    return info;
+}
+
+void ObjectStore::fillFromStat(ObjectInfo &info, const QByteArray &path, const struct stat &st) const
+{
     info.size = st.st_size;
     info.atimeNs = ns(st.st_atim);
     info.mtimeNs = ns(st.st_mtim);
@@ -236,7 +242,6 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
         info.checksumType = std::move(meta.checksumType);
     info.version = std::move(meta.version);
     info.custom = std::move(meta.custom);
-    return info;
 }
 
 void ObjectStore::forgetMeta(const QString &path) const

@@ -67,6 +67,15 @@ public:
     // Drops what stat() keeps of the file at path (it is being replaced or removed).
     void forgetMeta(const QString &path) const;
     Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
+    // The object's file at its own mountpath, opened, with what stat() gives of it, in one path
+    // walk (open, then fstat of the descriptor): a plain read's way (WorkerReads). No other
+    // mountpath is looked at: a missing file is NotFound, and the caller asks stat().
+    struct Opened
+    {
+        ObjectInfo info;
+        std::unique_ptr<QFile> file;
+    };
+    Result<Opened> openPrimary(const QString &bucket, const QString &name) const;
     // A writer with the bucket's checksum type and versioning (see setWriteSettings).
     Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
     // Why an object goes: a delete (rename, move, sync) or a move to its owner (rebalance).
@@ -124,6 +133,8 @@ Q_SIGNALS:
     void objectRemoved(const QString &bucket, const QString &name);
 
 private:
+    // Size, times and the cached xattr metadata (MetaCache) of the file at path, stat as st.
+    void fillFromStat(ObjectInfo &info, const QByteArray &path, const struct stat &st) const;
     Result<void> removeFiles(const QString &bucket, const QString &name);
 
     friend class ObjectWriter;

@@ -42,15 +42,18 @@ void WorkerReads::registerRoutes(Http::Router &router) const
     router.add({"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); });
 }
 
+bool WorkerReads::isPlainRead(const Http::Exchange &ex) const
+{
+    const QString bucket = ex.param("bucket");
+    return onlyPlainParameters(ex.request())
+        && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
+        && Api::validateObjectName(ex.param("object")) && m_store.readCopies(bucket) <= 1;
+}
+
 std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
 {
-    const QString bucket = ex.param("bucket"), object = ex.param("object");
-    const bool plain = onlyPlainParameters(ex.request())
-        && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
-        && Api::validateObjectName(object)
-        && m_store.readCopies(bucket) <= 1;
-    if (plain) {
-        if (auto info = m_store.stat(bucket, object))
+    if (isPlainRead(ex)) {
+        if (auto info = m_store.stat(ex.param("bucket"), ex.param("object")))
             return std::move(*info);
     }
     ex.passHome();
@@ -59,9 +62,13 @@ std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
 
 void WorkerReads::onGet(Http::Exchange ex) const
 {
-    auto info = plainObject(ex);
-    if (info && !sendObject(ex, m_store, *info))
-        ex.passHome(); // removed since the stat: home answers (get-from-neighbour, or 404)
+    // Opened where it belongs, in one path walk; anything else (no such file there: a
+    // get-from-neighbour, a copy on another mountpath, or 404) is answered at home.
+    if (isPlainRead(ex)) {
+        if (auto opened = m_store.openPrimary(ex.param("bucket"), ex.param("object")))
+            return sendOpenObject(ex, opened->info, std::move(opened->file));
+    }
+    ex.passHome();
 }
 
 void WorkerReads::onHead(Http::Exchange ex) const

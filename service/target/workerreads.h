@@ -34,6 +34,9 @@ public:
 private:
     void onGet(Http::Exchange ex) const;
     void onHead(Http::Exchange ex) const;
+    // A read this thread answers: the provider and redirect parameters only, a bucket of the
+    // BMD that is not mirrored, a valid name.
+    bool isPlainRead(const Http::Exchange &ex) const;
     // The object when this thread may answer for it; nullopt once passed home.
     std::optional<ObjectInfo> plainObject(Http::Exchange &ex) const;
 

@@ -245,6 +245,37 @@ TEST_F(ObjectStoreTest, StatOfAMissingObjectIsNotFound)
     EXPECT_FALSE(m_store->stat("bck", "d"));
 }
 
+TEST_F(ObjectStoreTest, OpenPrimaryGivesWhatStatGivesWithTheFileOpen)
+{
+    const QByteArray bytes = randomBytes(70000, 3);
+    ASSERT_TRUE(put("a/b.bin", bytes));
+    ASSERT_TRUE(put("a/b.bin", bytes + "more")); // version 2, a new file under the same name
+    const Result<ObjectInfo> stated = m_store->stat("bck", "a/b.bin");
+    Result<ObjectStore::Opened> opened = m_store->openPrimary("bck", "a/b.bin");
+    ASSERT_TRUE(stated);
+    ASSERT_TRUE(opened) << opened.error().message.toStdString();
+    const ObjectInfo &info = opened->info;
+    EXPECT_EQ(info.path, stated->path);
+    EXPECT_EQ(info.mountpath, stated->mountpath);
+    EXPECT_EQ(info.size, bytes.size() + 4);
+    EXPECT_EQ(info.checksum, xxhashOf(bytes + "more"));
+    EXPECT_EQ(info.checksumType, stated->checksumType);
+    EXPECT_EQ(info.version, "2");
+    EXPECT_EQ(info.mtimeNs, stated->mtimeNs);
+    EXPECT_TRUE(opened->file->readAll() == bytes + "more");
+}
+
+TEST_F(ObjectStoreTest, OpenPrimaryOfAMissingObjectOrADirectoryIsNotFound)
+{
+    ASSERT_TRUE(put("d/x", "1"));
+    for (const QString name : {"nope", "d"}) {
+        const Result<ObjectStore::Opened> opened = m_store->openPrimary("bck", name);
+        ASSERT_FALSE(opened) << name.toStdString();
+        EXPECT_EQ(opened.error().code, ErrorCode::NotFound);
+        EXPECT_EQ(opened.error().tcode, "ErrObjNotFound");
+    }
+}
+
 TEST_F(ObjectStoreTest, RemoveDeletesTheObjectAndPrunesEmptyVirtualDirectories)
 {
     ASSERT_TRUE(put("d1/d2/d3/obj", "deep"));
