@@ -60,6 +60,7 @@ private:
     int m_bodyFd = -1;
     qint64 m_bodyOffset = 0;
     bool m_pumpingFile = false; // flush() may emit bytesWritten, which comes back to pumpBody
+    bool m_uploadBroken = false; // sendfile found the peer gone: the socket will tell the rest
     bool m_requestDone = false;
     bool m_gotBytes = false;
     bool m_headersNew = false;

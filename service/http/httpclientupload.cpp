@@ -37,6 +37,7 @@ void ClientConnection::sendHead()
         head += "Content-Length: " + QByteArray::number(size) + "\r\n";
     head += "\r\n";
     m_bodyFd = -1;
+    m_uploadBroken = false;
     if (device) {
         if (m_call->m_attempts > 1 && !r.bodyDevice->isSequential())
             r.bodyDevice->seek(0);
@@ -94,7 +95,7 @@ void ClientConnection::pumpBody()
 
 void ClientConnection::pumpBodyFile()
 {
-    if (m_pumpingFile)
+    if (m_pumpingFile || m_uploadBroken)
         return;
     const QScopedValueRollback pumping(m_pumpingFile, true);
     // Qt's buffer (the head, or a parked piece) drains first; bytesWritten brings us back.
@@ -132,9 +133,11 @@ void ClientConnection::pumpBodyFile()
         return;
     }
     case FileSender::Outcome::Closed:
-        // As a write through the socket would have found it: an answer that came first is
-        // read, and a reused connection the server had closed is tried again (onClosed).
-        return onClosed();
+        // The server hung up, maybe after answering without reading the body (a 501 to a PUT).
+        // Nothing more is sent; the socket's own read notifier delivers that answer, or the end
+        // of the connection (onClosed: a reused connection is tried again), in that order.
+        m_uploadBroken = true;
+        return;
     case FileSender::Outcome::Failed:
         return fail(QStringLiteral("sending the request body: %1").arg(error));
     }

@@ -27,6 +27,7 @@
 #include <QRandomGenerator>
 #include <QUrl>
 #include <QScopeGuard>
+#include <QFutureWatcher>
 #include <QtConcurrent>
 
 #include <cerrno>
@@ -208,9 +209,17 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
             file->remove();
         return done(makeError(ErrorCode::Internal, QStringLiteral("cannot dup a delivery's file")));
     }
-    QtConcurrent::run(m_deps.store->ioPool(), [fd, type] { return digestOf(fd, type); })
-        .then(this, [this, file, dst, custom, jobId, removeAfter, ctx, done, type](
-                        const Result<QString> &digest) {
+    // A watcher, not QFuture::then(this, ...): a continuation on this future once crashed the
+    // target inside Qt 6.4's continuation code (fetching the digest) in an integration run.
+    auto *watcher = new QFutureWatcher<Result<QString>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this,
+            [this, watcher, file, dst, custom, jobId, removeAfter, ctx, done, type] {
+            watcher->deleteLater();
+            const QFuture<Result<QString>> future = watcher->future();
+            const Result<QString> digest = future.resultCount() > 0
+                ? future.result()
+                : Result<QString>(makeError(ErrorCode::Internal,
+                                            QStringLiteral("a delivery's digest was not taken")));
             const bool cancelled = ctx && m_cancelled.contains(ctx.data());
             if (!ctx || !digest || cancelled) {
                 file->close();
@@ -223,6 +232,8 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
             }
             sendPut(file, dst, custom, jobId, removeAfter, {type, *digest}, ctx.data(), done);
         });
+    watcher->setFuture(
+        QtConcurrent::run(m_deps.store->ioPool(), [fd, type] { return digestOf(fd, type); }));
 }
 
 void ObjectDelivery::sendPut(std::shared_ptr<QFile> file, const Api::ObjectRef &dst,
