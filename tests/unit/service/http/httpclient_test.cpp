@@ -260,19 +260,30 @@ void keepBodies(Peer &peer, QList<QByteArray> *bodies)
     }
 }
 
+// A file of random bytes, a server that keeps every body it is sent, and a client.
+struct FileUpload
+{
+    FileUpload(qint64 size, quint32 seed)
+        : payload(randomBytes(size, seed))
+    {
+        EXPECT_TRUE(file.open());
+        EXPECT_EQ(file.write(payload), payload.size());
+        file.flush();
+        server.onData = [this](Peer &peer) { keepBodies(peer, &bodies); };
+    }
+    QByteArray payload;
+    QTemporaryFile file;
+    ScriptedServer server;
+    QList<QByteArray> bodies;
+    HttpClient client;
+};
+
 TEST(HttpClient, AFileBodyGoesOutByteExactFromItsPositionOnAKeptConnection)
 {
     // Large file bodies go by sendfile: a socket that fills up (48 MiB to a server on this
     // thread) parks a piece in Qt's buffer and goes on when there is room, in order.
-    QTemporaryFile file;
-    ASSERT_TRUE(file.open());
-    const QByteArray payload = randomBytes(48 * MiB + 12345, 5);
-    ASSERT_EQ(file.write(payload), payload.size());
-    file.flush();
-    ScriptedServer server;
-    QList<QByteArray> bodies;
-    server.onData = [&](Peer &peer) { keepBodies(peer, &bodies); };
-    HttpClient client;
+    FileUpload u(48 * MiB + 12345, 5);
+    auto &[payload, file, server, bodies, client] = u;
     const qint64 from = 777;
     ClientCall *first
         = client.send(filePut(server.url(), file.fileName(), from, payload.size() - from), &client);
@@ -288,15 +299,8 @@ TEST(HttpClient, AFileBodyGoesOutByteExactFromItsPositionOnAKeptConnection)
 
 TEST(HttpClient, AFileBodyIsSentWholeAgainWhenTheServerHadClosedTheConnection)
 {
-    QTemporaryFile file;
-    ASSERT_TRUE(file.open());
-    const QByteArray payload = randomBytes(3 * MiB + 1, 9);
-    ASSERT_EQ(file.write(payload), payload.size());
-    file.flush();
-    ScriptedServer server;
-    QList<QByteArray> bodies;
-    server.onData = [&](Peer &peer) { keepBodies(peer, &bodies); };
-    HttpClient client;
+    FileUpload u(3 * MiB + 1, 9);
+    auto &[payload, file, server, bodies, client] = u;
     EXPECT_EQ(readAll(client.send(request(server.url()), &client)), "0");
     ASSERT_EQ(client.idleConnections(), 1);
     server.peers().value(0)->socket->abort();
