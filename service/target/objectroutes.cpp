@@ -24,6 +24,8 @@
 
 #include <QFile>
 
+#include <optional>
+
 namespace Kiln::Target {
 namespace {
 
@@ -99,19 +101,14 @@ void ObjectRoutes::onGet(Http::Exchange ex)
     if (!etlName.isEmpty())
         return m_hooks.inlineTransform(ex, etlName, bucket, object);
     const int copies = m_ctx.store.readCopies(bucket);
+    // Not mirrored: the file where it belongs, opened in one path walk (openPrimary). A miss
+    // there asks stat() (a copy on another mountpath), then a rebuild, a neighbour, or 404.
+    std::optional<ObjectStore::Opened> opened;
     if (copies <= 1) {
-        // Not mirrored: the file where it belongs, opened in one path walk (openPrimary). A miss
-        // there takes the way below (a copy on another mountpath, a rebuild, a neighbour, 404).
-        if (auto opened = m_ctx.store.openPrimary(bucket, object)) {
-            auto archive = ArchiveRoutes::parse(ex);
-            if (!archive)
-                return;
-            if (archive->isArchiveRead())
-                return m_archive.get(ex, opened->info, *archive);
-            return sendOpenObject(ex, opened->info, std::move(opened->file));
-        }
+        if (auto primary = m_ctx.store.openPrimary(bucket, object))
+            opened = std::move(*primary);
     }
-    auto info = m_ctx.store.stat(bucket, object);
+    auto info = opened ? Result<ObjectInfo>(opened->info) : m_ctx.store.stat(bucket, object);
     if (!info)
         return missedRead(ex, bucket, object);
     auto archive = ArchiveRoutes::parse(ex);
@@ -119,6 +116,8 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         return;
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
+    if (opened)
+        return sendOpenObject(ex, *info, std::move(opened->file));
     if (copies > 1) {
         // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
         // copy is passed over (and repaired) on the I/O pool.

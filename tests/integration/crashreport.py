@@ -53,8 +53,9 @@ def symbolize(lines: list[str]) -> list[str]:
             continue
         module, symbol, offset = m["module"], m["symbol"], int(m["offset"] or "0", 16)
         if symbol:
-            table = symbols_of.setdefault(module, _symbol_addresses(module))
-            base = table.get(symbol)
+            if module not in symbols_of:  # nm once per module, not once per frame
+                symbols_of[module] = _symbol_addresses(module)
+            base = symbols_of[module].get(symbol)
             rel = None if base is None else base + offset
         else:
             rel = offset
