@@ -39,6 +39,7 @@ private:
     void sendHead();
     void pumpBody();
     void pumpBodyFile();
+    void bodySent(); // the whole body is out: complete() now if the answer is in
     void parse();
     void deliver();
     void complete();

@@ -86,11 +86,15 @@ void ClientConnection::pumpBody()
         m_bodyLeft -= chunk.size();
         FileSender::write(m_socket, chunk.constData(), chunk.size());
     }
-    if (m_bodyLeft <= 0) {
-        m_requestDone = true;
-        if (m_messageComplete)
-            complete();
-    }
+    if (m_bodyLeft <= 0)
+        bodySent();
+}
+
+void ClientConnection::bodySent()
+{
+    m_requestDone = true;
+    if (m_messageComplete)
+        complete(); // the answer came in before the upload ended
 }
 
 void ClientConnection::pumpBodyFile()
@@ -108,10 +112,7 @@ void ClientConnection::pumpBodyFile()
     switch (FileSender::pumpRange(m_socket->socketDescriptor(), m_bodyFd, &m_bodyOffset,
                                   &m_bodyLeft, WriteHighWater, &error)) {
     case FileSender::Outcome::Done:
-        m_requestDone = true;
-        if (m_messageComplete)
-            complete();
-        return;
+        return bodySent();
     case FileSender::Outcome::Budget: // other connections get a turn
         QMetaObject::invokeMethod(this, &ClientConnection::pumpBody, Qt::QueuedConnection);
         return;
@@ -125,11 +126,8 @@ void ClientConnection::pumpBodyFile()
         m_bodyOffset += piece.size();
         m_bodyLeft -= piece.size();
         m_socket->write(piece);
-        if (m_bodyLeft == 0) {
-            m_requestDone = true;
-            if (m_messageComplete)
-                complete();
-        }
+        if (m_bodyLeft == 0)
+            bodySent();
         return;
     }
     case FileSender::Outcome::Closed:
