@@ -7,6 +7,7 @@
 #include "shared/api/json.h"
 #include "shared/core/fileutil.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -137,15 +138,16 @@ void AuthnServer::registerRoutes()
 
 void AuthnServer::setPasswordThenSave(Http::Exchange ex, User user, const QString &password)
 {
-    QtConcurrent::run([password] { return hashPassword(password); })
-        .then(this, [this, ex, user = std::move(user)](const QByteArray &hash) mutable {
-            if (hash.isEmpty())
-                return ex.fail(makeError(ErrorCode::Internal, QStringLiteral("hashing failed")));
-            user.passwordHash = hash;
-            m_store.users.insert(user.id, user);
-            save();
-            ex.ok();
-        });
+    whenReady(QtConcurrent::run([password] { return hashPassword(password); }), this,
+              [this, ex, user = std::move(user)](const QByteArray &hash) mutable {
+                  if (hash.isEmpty())
+                      return ex.fail(
+                          makeError(ErrorCode::Internal, QStringLiteral("hashing failed")));
+                  user.passwordHash = hash;
+                  m_store.users.insert(user.id, user);
+                  save();
+                  ex.ok();
+              });
 }
 
 void AuthnServer::onUserAdd(Http::Exchange ex)
@@ -180,8 +182,10 @@ void AuthnServer::onLogin(Http::Exchange ex)
     // expires_in is a Go time.Duration: nanoseconds.
     const double requested = body->value("expires_in").toDouble();
     const qint64 seconds = requested > 0 ? qint64(requested / 1e9) : DefaultTokenSeconds;
-    QtConcurrent::run([password, hash] { return !hash.isEmpty() && verifyPassword(password, hash); })
-        .then(this, [this, ex, id = ex.param("id"), seconds](bool ok) mutable {
+    whenReady(
+        QtConcurrent::run(
+            [password, hash] { return !hash.isEmpty() && verifyPassword(password, hash); }),
+        this, [this, ex, id = ex.param("id"), seconds](bool ok) mutable {
             const auto user = m_store.users.constFind(id);
             if (!ok || user == m_store.users.constEnd())
                 return ex.fail(401, makeError(ErrorCode::InvalidArgument,

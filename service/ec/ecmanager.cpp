@@ -6,6 +6,7 @@
 #include "shared/api/names.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QDir>
 #include <QFile>
@@ -119,17 +120,20 @@ void EcManager::protect(const Target::ObjectInfo &info, QObject *context,
     }
     SliceArea *area = &m_area;
     const QString prefix = m_area.tempPath(info.bucket, info.name);
-    QtConcurrent::run(m_ctx.store.ioPool(), [area, info, ec, replica, prefix] {
-        // The owner keeps the whole object, never a slice of it.
-        area->remove(info.bucket, info.name);
-        return SliceCodec::split(info, ec.dataSlices, ec.paritySlices, replica, prefix);
-    }).then(this, [this, info, to, cname, finish](const Result<QList<SliceFile>> &files) {
-        if (!files) {
-            Log::target().warn("ec: cannot encode {}: {}", cname, files.error().message);
-            return finish(false);
-        }
-        sendAll(info.bucket, info.name, to, *files, finish);
-    });
+    whenReady(QtConcurrent::run(m_ctx.store.ioPool(),
+                                [area, info, ec, replica, prefix] {
+                                    // The owner keeps the whole object, never a slice of it.
+                                    area->remove(info.bucket, info.name);
+                                    return SliceCodec::split(info, ec.dataSlices, ec.paritySlices,
+                                                             replica, prefix);
+                                }),
+              this, [this, info, to, cname, finish](const Result<QList<SliceFile>> &files) {
+                  if (!files) {
+                      Log::target().warn("ec: cannot encode {}: {}", cname, files.error().message);
+                      return finish(false);
+                  }
+                  sendAll(info.bucket, info.name, to, *files, finish);
+              });
 }
 
 void EcManager::sendAll(const QString &bucket, const QString &object,
@@ -208,12 +212,12 @@ bool EcManager::rebuild(const QString &bucket, const QString &object, QObject *c
             fetchAll(g, this, finish);
     };
     SliceArea *area = &m_area;
-    QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object] {
-        return area->held(bucket, object);
-    }).then(this, [g, listed](const QList<int> &held) {
-        g->localHeld = held;
-        listed();
-    });
+    whenReady(QtConcurrent::run(m_ctx.store.ioPool(),
+                                [area, bucket, object] { return area->held(bucket, object); }),
+              this, [g, listed](const QList<int> &held) {
+                  g->localHeld = held;
+                  listed();
+              });
     for (const Cluster::Snode &node : others)
         m_transport.held(node, bucket, object, [g, node, listed](const QList<int> &held) {
             for (int i : held)
@@ -231,19 +235,22 @@ void EcManager::fetchAll(std::shared_ptr<Gathered> g, QObject *context, Rebuilt 
             gathered(g, context, done);
     };
     SliceArea *area = &m_area;
-    QtConcurrent::run(m_ctx.store.ioPool(), [area, g] {
-        QList<SliceFile> good;
-        for (int i : g->localHeld) {
-            if (auto meta = area->verified(g->bucket, g->object, i))
-                good.append({area->path(g->bucket, g->object, i), *meta, false});
-            else if (meta.error().code != ErrorCode::NotFound)
-                Log::target().warn("{}: skipped", meta.error().message);
-        }
-        return good;
-    }).then(this, [g, arrived](const QList<SliceFile> &good) {
-        g->found += good;
-        arrived();
-    });
+    whenReady(QtConcurrent::run(
+                  m_ctx.store.ioPool(),
+                  [area, g] {
+                      QList<SliceFile> good;
+                      for (int i : g->localHeld) {
+                          if (auto meta = area->verified(g->bucket, g->object, i))
+                              good.append({area->path(g->bucket, g->object, i), *meta, false});
+                          else if (meta.error().code != ErrorCode::NotFound)
+                              Log::target().warn("{}: skipped", meta.error().message);
+                      }
+                      return good;
+                  }),
+              this, [g, arrived](const QList<SliceFile> &good) {
+                  g->found += good;
+                  arrived();
+              });
     const QString prefix = m_area.tempPath(g->bucket, g->object);
     for (qsizetype k = 0; k < g->wanted.size(); ++k) {
         const QString path = prefix + QStringLiteral(".g%1").arg(k);
@@ -276,26 +283,27 @@ void EcManager::gathered(std::shared_ptr<Gathered> g, QObject *context, Rebuilt 
         have.insert(meta.replica ? 0 : f.meta.index, f.path);
     Target::ObjectStore *store = &m_ctx.store;
     const QString prefix = m_area.tempPath(g->bucket, g->object);
-    QtConcurrent::run(m_ctx.store.ioPool(),
-                      [store, g, meta, have, prefix]() mutable -> Result<Target::ObjectInfo> {
-                          QList<SliceFile> restored;
-                          if (!meta.replica && have.size() < meta.data + meta.parity) {
-                              auto missing = SliceCodec::restoreMissing(meta, have, prefix);
-                              if (!missing) {
-                                  SliceCodec::discard(g->found);
-                                  return missing.error();
+    whenReady(
+        QtConcurrent::run(m_ctx.store.ioPool(),
+                          [store, g, meta, have, prefix]() mutable -> Result<Target::ObjectInfo> {
+                              QList<SliceFile> restored;
+                              if (!meta.replica && have.size() < meta.data + meta.parity) {
+                                  auto missing = SliceCodec::restoreMissing(meta, have, prefix);
+                                  if (!missing) {
+                                      SliceCodec::discard(g->found);
+                                      return missing.error();
+                                  }
+                                  restored = *missing;
+                                  for (const SliceFile &f : restored)
+                                      have.insert(f.meta.index, f.path);
                               }
-                              restored = *missing;
-                              for (const SliceFile &f : restored)
-                                  have.insert(f.meta.index, f.path);
-                          }
-                          auto info
-                              = SliceCodec::writeObject(*store, g->bucket, g->object, meta, have);
-                          SliceCodec::discard(restored);
-                          SliceCodec::discard(g->found);
-                          return info;
-                      })
-        .then(context, [this, done, cname](const Result<Target::ObjectInfo> &info) {
+                              auto info = SliceCodec::writeObject(*store, g->bucket, g->object,
+                                                                  meta, have);
+                              SliceCodec::discard(restored);
+                              SliceCodec::discard(g->found);
+                              return info;
+                          }),
+        context, [this, done, cname](const Result<Target::ObjectInfo> &info) {
             if (!info) {
                 Log::target().warn("ec: cannot rebuild {}: {}", cname, info.error().message);
                 return done(info);
@@ -317,11 +325,11 @@ void EcManager::onSmapChanged()
     for (const Api::BucketProps &props : m_ctx.bmd.buckets()) {
         if (!props.ec.enabled)
             continue;
-        m_ctx.store.walk(props.name, {})
-            .then(this, [this, before](const Result<QList<Target::ObjectInfo>> &objects) {
-                if (objects)
-                    reprotect(before, *objects);
-            });
+        whenReady(m_ctx.store.walk(props.name, {}), this,
+                  [this, before](const Result<QList<Target::ObjectInfo>> &objects) {
+                      if (objects)
+                          reprotect(before, *objects);
+                  });
     }
 }
 

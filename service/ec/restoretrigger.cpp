@@ -8,6 +8,7 @@
 #include "shared/api/routepath.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QUrl>
 #include <QtConcurrent>
@@ -34,11 +35,11 @@ void RestoreTrigger::onSmapChanged(const Cluster::Smap &before)
             continue;
         SliceArea *area = &m_area;
         const QString bucket = props.name;
-        QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket] {
-            return area->objects(bucket);
-        }).then(this, [this, before, bucket](const QStringList &objects) {
-            check(before, bucket, objects);
-        });
+        whenReady(QtConcurrent::run(m_ctx.store.ioPool(),
+                                    [area, bucket] { return area->objects(bucket); }),
+                  this, [this, before, bucket](const QStringList &objects) {
+                      check(before, bucket, objects);
+                  });
     }
 }
 

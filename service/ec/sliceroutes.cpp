@@ -9,6 +9,7 @@
 #include "shared/api/names.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -105,14 +106,15 @@ void SliceRoutes::onPut(Http::Exchange ex)
         for (const QString &i : ex.request().queryValue("keep").split(',', Qt::SkipEmptyParts))
             keep.append(i.toInt());
         SliceArea *area = &m_area;
-        QtConcurrent::run(m_ctx.store.ioPool(),
-                          [area, temp, bucket, object, meta, keep]() -> Result<void> {
-                              if (auto ok = area->install(temp, bucket, object, meta); !ok)
-                                  return ok;
-                              area->remove(bucket, object, keep);
-                              return {};
-                          })
-            .then(this, [this, ex, bucket](const Result<void> &installed) mutable {
+        whenReady(
+            QtConcurrent::run(m_ctx.store.ioPool(),
+                              [area, temp, bucket, object, meta, keep]() -> Result<void> {
+                                  if (auto ok = area->install(temp, bucket, object, meta); !ok)
+                                      return ok;
+                                  area->remove(bucket, object, keep);
+                                  return {};
+                              }),
+            this, [this, ex, bucket](const Result<void> &installed) mutable {
                 if (!installed)
                     return ex.fail(installed.error());
                 // Destroyed while the slice was on its way: it goes with the bucket's others
@@ -138,32 +140,35 @@ void SliceRoutes::onGet(Http::Exchange ex)
     SliceArea *area = &m_area;
     const QString idx = ex.request().queryValue("idx");
     if (idx.isEmpty()) {
-        QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object] {
-            return area->held(bucket, object);
-        }).then(this, [ex](const QList<int> &held) mutable {
-            QJsonArray list;
-            for (int i : held)
-                list.append(i);
-            ex.json(QJsonDocument(QJsonObject{{"held", list}}).toJson(QJsonDocument::Compact));
-        });
+        whenReady(
+            QtConcurrent::run(m_ctx.store.ioPool(),
+                              [area, bucket, object] { return area->held(bucket, object); }),
+            this, [ex](const QList<int> &held) mutable {
+                QJsonArray list;
+                for (int i : held)
+                    list.append(i);
+                ex.json(QJsonDocument(QJsonObject{{"held", list}}).toJson(QJsonDocument::Compact));
+            });
         return;
     }
     const int index = idx.toInt();
-    QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object, index] {
-        return area->verified(bucket, object, index);
-    }).then(this, [this, ex, bucket, object, index](const Result<SliceMeta> &meta) mutable {
-        if (!meta) {
-            if (meta.error().code != ErrorCode::NotFound)
-                Log::target().warn("{}", meta.error().message);
-            return ex.fail(meta.error());
-        }
-        auto file = std::make_unique<QFile>(m_area.path(bucket, object, index));
-        if (!file->open(QIODevice::ReadOnly))
-            return ex.fail(makeError(ErrorCode::NotFound, file->errorString()));
-        const qint64 size = file->size();
-        auto source = std::make_unique<Http::FileBodySource>(std::move(file), 0, size);
-        ex.respondStream(200, std::move(source), Api::MimeOctets, {{MetaHeader, meta->toJson()}});
-    });
+    whenReady(QtConcurrent::run(
+                  m_ctx.store.ioPool(),
+                  [area, bucket, object, index] { return area->verified(bucket, object, index); }),
+              this, [this, ex, bucket, object, index](const Result<SliceMeta> &meta) mutable {
+                  if (!meta) {
+                      if (meta.error().code != ErrorCode::NotFound)
+                          Log::target().warn("{}", meta.error().message);
+                      return ex.fail(meta.error());
+                  }
+                  auto file = std::make_unique<QFile>(m_area.path(bucket, object, index));
+                  if (!file->open(QIODevice::ReadOnly))
+                      return ex.fail(makeError(ErrorCode::NotFound, file->errorString()));
+                  const qint64 size = file->size();
+                  auto source = std::make_unique<Http::FileBodySource>(std::move(file), 0, size);
+                  ex.respondStream(200, std::move(source), Api::MimeOctets,
+                                   {{MetaHeader, meta->toJson()}});
+              });
 }
 
 void SliceRoutes::onDelete(Http::Exchange ex)
@@ -172,9 +177,9 @@ void SliceRoutes::onDelete(Http::Exchange ex)
     if (!check(ex, &bucket, &object))
         return;
     SliceArea *area = &m_area;
-    QtConcurrent::run(m_ctx.store.ioPool(), [area, bucket, object] {
-        return area->remove(bucket, object);
-    }).then(this, [ex](bool removed) mutable { ex.respond(removed ? 200 : 204); });
+    whenReady(QtConcurrent::run(m_ctx.store.ioPool(),
+                                [area, bucket, object] { return area->remove(bucket, object); }),
+              this, [ex](bool removed) mutable { ex.respond(removed ? 200 : 204); });
 }
 
 } // namespace Kiln::Ec

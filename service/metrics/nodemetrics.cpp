@@ -7,6 +7,7 @@
 #include "service/metrics/processcollector.h"
 #include "service/metrics/registry.h"
 #include "service/metrics/requestmetrics.h"
+#include "shared/core/whenready.h"
 
 #include <QFuture>
 #include <QThreadPool>
@@ -53,11 +54,10 @@ void instrumentNode(Http::HttpServer &server, const QString &nodeId, const std::
 
 void serveMetrics(Http::Exchange exchange, QObject *context)
 {
-    QtConcurrent::run(&metricsPool(), [] {
-        return Registry::global().render();
-    }).then(context, [exchange](const QByteArray &text) mutable {
-        exchange.respond(200, text, TextContentType);
-    });
+    whenReady(QtConcurrent::run(&metricsPool(), [] { return Registry::global().render(); }),
+              context, [exchange](const QByteArray &text) mutable {
+                  exchange.respond(200, text, TextContentType);
+              });
 }
 
 } // namespace Kiln::Metrics

@@ -4,6 +4,7 @@
 #include "service/target/objectstore.h"
 #include "shared/api/names.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QDirIterator>
 #include <QSet>
@@ -31,8 +32,9 @@ void Resilver::onSettings(const QHash<QString, Target::WriteSettings> &settings)
     m_running = true;
     Log::store().info("resilver: {} mirrored bucket(s), in the background", buckets.size());
     Target::ObjectStore *store = &m_store;
-    QtConcurrent::run(m_store.ioPool(), [store, buckets] { return run(*store, buckets); })
-        .then(this, [this](const ResilverStats &stats) {
+    whenReady(
+        QtConcurrent::run(m_store.ioPool(), [store, buckets] { return run(*store, buckets); }),
+        this, [this](const ResilverStats &stats) {
             m_running = false;
             Log::store().info("resilver done: {} objects, {} copies written, {} removed, {} errors",
                               stats.objects, stats.written, stats.removed, stats.errors);

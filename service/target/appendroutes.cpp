@@ -5,6 +5,7 @@
 #include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <memory>
 
@@ -72,14 +73,13 @@ void AppendRoutes::flush(Http::Exchange ex, const QString &bucket, const QString
         QString::fromLatin1(ex.request().header("ais-checksum-type")).toLower(),
         QString::fromLatin1(ex.request().header("ais-checksum-value"))};
     const QString cname = Api::objectCname(bucket, object);
-    m_sessions.flush(*opened, expected)
-        .then(this, [ex, cname](const Result<ObjectInfo> &info) mutable {
-            if (!info)
-                return ex.fail(info.error());
-            Log::store().debug("append {} flushed ({} bytes, {} {})", cname, info->size,
-                               info->checksumType, info->checksum);
-            ex.ok();
-        });
+    m_sessions.flush(*opened, expected, [ex, cname](const Result<ObjectInfo> &info) mutable {
+        if (!info)
+            return ex.fail(info.error());
+        Log::store().debug("append {} flushed ({} bytes, {} {})", cname, info->size,
+                           info->checksumType, info->checksum);
+        ex.ok();
+    });
 }
 
 } // namespace Kiln::Target

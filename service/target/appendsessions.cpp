@@ -5,6 +5,7 @@
 #include "service/target/objectwriter.h"
 #include "shared/api/names.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QRandomGenerator>
 #include <QtConcurrent>
@@ -34,6 +35,29 @@ struct FlushOutcome
     Result<ObjectInfo> info;
     bool keep = false; // a checksum mismatch keeps the session
 };
+
+// On the I/O pool, once the fill is over: checksums what the session wrote, verifies it against
+// the client's checksum when given, commits.
+FlushOutcome commitAppended(const std::shared_ptr<AppendSession> &held, const Result<void> &fill,
+                            const ExpectedChecksum &expected)
+{
+    if (!fill)
+        return FlushOutcome{fill.error()};
+    const bool verify = !expected.type.isEmpty() && expected.type != QLatin1String("none")
+        && !expected.value.isEmpty();
+    if (verify && !Checksummer::isKnownType(expected.type))
+        return FlushOutcome{
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("invalid checksum type \"%1\"").arg(expected.type)),
+            true};
+    auto digest = held->writer->rehash();
+    if (!digest)
+        return FlushOutcome{digest.error()};
+    const QString ours = held->writer->checksumType();
+    if (verify && (expected.type != ours || expected.value != *digest))
+        return FlushOutcome{badChecksum(ours, *digest, expected), true};
+    return FlushOutcome{held->writer->commitNow()};
+}
 
 } // namespace
 
@@ -133,41 +157,24 @@ void AppendSessions::drop(const QString &token)
                        token);
     if (session->fill.isValid() && !session->fill.isFinished()) {
         // The pool still writes into the writer: it goes once the fill is over.
-        session->fill.then(this, [session](const Result<void> &) {});
+        whenReady(session->fill, this, [session](const Result<void> &) {});
     }
 }
 
-QFuture<Result<ObjectInfo>> AppendSessions::flush(AppendSession *session,
-                                                  const ExpectedChecksum &expected)
+void AppendSessions::flush(AppendSession *session, const ExpectedChecksum &expected, Flushed done)
 {
     std::shared_ptr<AppendSession> held = m_sessions.value(session->token);
     held->busy = true;
     QFuture<Result<void>> filled
         = held->fill.isValid() ? held->fill : QtFuture::makeReadyFuture(Result<void>());
-    const bool verify = !expected.type.isEmpty() && expected.type != QLatin1String("none")
-        && !expected.value.isEmpty();
-    auto work = filled.then(
-        m_store.ioPool(), [held, expected, verify](Result<void> fill) -> FlushOutcome {
-            if (!fill)
-                return FlushOutcome{fill.error()};
-            if (verify && !Checksummer::isKnownType(expected.type))
-                return FlushOutcome{
-                    makeError(ErrorCode::InvalidArgument,
-                              QStringLiteral("invalid checksum type \"%1\"").arg(expected.type)),
-                    true};
-            auto digest = held->writer->rehash();
-            if (!digest)
-                return FlushOutcome{digest.error()};
-            const QString ours = held->writer->checksumType();
-            if (verify && (expected.type != ours || expected.value != *digest))
-                return FlushOutcome{badChecksum(ours, *digest, expected), true};
-            return FlushOutcome{held->writer->commitNow()};
-        });
-    return work.then(this, [this, held](const FlushOutcome &outcome) {
-        held->busy = false;
-        if (!outcome.keep)
-            m_sessions.remove(held->token);
-        return outcome.info;
+    whenReady(filled, this, [this, held, expected, done](const Result<void> &fill) {
+        whenReady(QtConcurrent::run(m_store.ioPool(), &commitAppended, held, fill, expected), this,
+                  [this, held, done](const FlushOutcome &outcome) {
+                      held->busy = false;
+                      if (!outcome.keep)
+                          m_sessions.remove(held->token);
+                      done(outcome.info);
+                  });
     });
 }
 

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace Kiln::Target {
@@ -60,8 +61,10 @@ public:
     // A failed or abandoned append: the object stays as it was.
     void drop(const QString &token);
     // Waits for the fill, checksums, verifies, commits; the session ends when it succeeds
-    // (a checksum mismatch keeps it, as AIS keeps its work file).
-    QFuture<Result<ObjectInfo>> flush(AppendSession *session, const ExpectedChecksum &expected);
+    // (a checksum mismatch keeps it, as AIS keeps its work file). done gets the outcome on this
+    // object's thread.
+    using Flushed = std::function<void(const Result<ObjectInfo> &)>;
+    void flush(AppendSession *session, const ExpectedChecksum &expected, Flushed done);
 
 private:
     Result<AppendSession *> find(const QString &bucket, const QString &object,

@@ -5,6 +5,7 @@
 #include "service/target/objectstore.h"
 #include "shared/api/objectwire.h"
 #include "shared/api/wire.h"
+#include "shared/core/whenready.h"
 
 namespace Kiln::Target {
 
@@ -37,8 +38,9 @@ void ArchiveRoutes::get(Http::Exchange ex, const ObjectInfo &info, const Archive
         = QStringLiteral("%1: %2 in %3 does not exist")
               .arg(m_ctx.self.tag(), read.archpath.isEmpty() ? read.describe() : read.archpath,
                    cname);
-    ArchiveSource::open(read, info.path, info.name, m_ctx.store.ioPool())
-        .then(this, [ex, notFound](const Result<std::shared_ptr<ArchiveCursor>> &opened) mutable {
+    whenReady(
+        ArchiveSource::open(read, info.path, info.name, m_ctx.store.ioPool()), this,
+        [ex, notFound](const Result<std::shared_ptr<ArchiveCursor>> &opened) mutable {
             if (!opened) {
                 Error e = opened.error();
                 if (e.code == ErrorCode::NotFound)

@@ -9,6 +9,7 @@
 #include "shared/api/json.h"
 #include "shared/api/names.h"
 #include "shared/api/wire.h"
+#include "shared/core/whenready.h"
 
 #include <QJsonArray>
 
@@ -45,16 +46,16 @@ void BucketRoutes::onList(Http::Exchange ex)
     const bool intra = !ex.request().header(QByteArray(Node::IntraHeader).toLower()).isEmpty();
     const bool msgpack = ex.request().header("accept").contains(Api::MimeMsgpack);
     const QString location = m_ctx.self.tag();
-    m_ctx.store.list(bucket, *msg, location)
-        .then(this, [ex, msg = *msg, intra, msgpack](const Result<Api::LsoPage> &page) mutable {
-            if (!page)
-                return ex.fail(page.error());
-            if (intra)
-                return ex.json(Api::compact(page->toInternalJson()));
-            if (msgpack)
-                return ex.respond(200, page->toMsgpack(msg), Api::MimeMsgpack);
-            ex.json(Api::compact(page->toJson(msg)));
-        });
+    whenReady(m_ctx.store.list(bucket, *msg, location), this,
+              [ex, msg = *msg, intra, msgpack](const Result<Api::LsoPage> &page) mutable {
+                  if (!page)
+                      return ex.fail(page.error());
+                  if (intra)
+                      return ex.json(Api::compact(page->toInternalJson()));
+                  if (msgpack)
+                      return ex.respond(200, page->toMsgpack(msg), Api::MimeMsgpack);
+                  ex.json(Api::compact(page->toJson(msg)));
+              });
 }
 
 void BucketRoutes::onHead(Http::Exchange ex)
@@ -78,8 +79,9 @@ void BucketRoutes::onSummary(Http::Exchange ex)
         buckets = m_ctx.bmd.buckets().keys();
     }
     const qint64 disks = m_ctx.store.diskCapacity();
-    m_ctx.store.summarize(buckets, ex.request().queryValue("prefix"))
-        .then(this, [ex, disks](const Result<QList<BucketUsage>> &usage) mutable {
+    whenReady(
+        m_ctx.store.summarize(buckets, ex.request().queryValue("prefix")), this,
+        [ex, disks](const Result<QList<BucketUsage>> &usage) mutable {
             if (!usage)
                 return ex.fail(usage.error());
             QJsonArray list;

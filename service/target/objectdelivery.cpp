@@ -1,33 +1,34 @@
 #include "service/target/objectdelivery.h"
 
 #include "service/auth/clustersecret.h"
+#include "service/http/bodydrain.h"
 #include "service/http/bodysource.h"
 #include "service/node/intracall.h"
-#include "service/http/bodydrain.h"
 #include "service/target/arrivalcheck.h"
 #include "service/target/checksummer.h"
 #include "service/target/objectstore.h"
 #include "service/target/objectwriter.h"
 #include "service/target/xattrs.h"
-#include "shared/api/routepath.h"
+#include "shared/api/apierror.h"
 #include "shared/api/names.h"
 #include "shared/api/objectwire.h"
+#include "shared/api/routepath.h"
 #include "shared/api/wire.h"
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
-#include "shared/api/apierror.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QFile>
+#include <QFutureWatcher>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPointer>
 #include <QRandomGenerator>
-#include <QUrl>
 #include <QScopeGuard>
-#include <QFutureWatcher>
+#include <QUrl>
 #include <QtConcurrent>
 
 #include <cerrno>
@@ -114,11 +115,12 @@ void ObjectDelivery::deliverFile(const QString &path, const Api::ObjectRef &dst,
         return done(writer.error());
     (*writer)->setCustom(custom);
     std::shared_ptr<ObjectWriter> w(std::move(*writer));
-    m_deps.store->writeFromFile(path, w).then(context, [done](const Result<ObjectInfo> &info) {
-        if (!info)
-            return done(info.error());
-        done(Delivery{info->size, true});
-    });
+    whenReady(m_deps.store->writeFromFile(path, w), context,
+              [done](const Result<ObjectInfo> &info) {
+                  if (!info)
+                      return done(info.error());
+                  done(Delivery{info->size, true});
+              });
 }
 
 void ObjectDelivery::deliverBody(std::unique_ptr<Http::BodySource> body, const Api::ObjectRef &dst,
@@ -150,7 +152,7 @@ void ObjectDelivery::writeLocal(std::unique_ptr<Http::BodySource> body, const Ap
                 return; // the writer's destructor removes its temporary file
             if (!ok || !keepGoing())
                 return done(makeError(ErrorCode::Internal, ok ? QStringLiteral("stopped") : error));
-            w->commit().then(ctx.data(), [done](const Result<ObjectInfo> &info) {
+            whenReady(w->commit(), ctx.data(), [done](const Result<ObjectInfo> &info) {
                 if (!info)
                     return done(info.error());
                 done(Delivery{info->size, true});

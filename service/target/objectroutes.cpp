@@ -1,15 +1,15 @@
 #include "service/target/objectroutes.h"
 
-#include "service/mirror/replicas.h"
 #include "service/http/exchange.h"
 #include "service/http/router.h"
+#include "service/mirror/replicas.h"
 #include "service/node/intracall.h"
 #include "service/node/nodebase.h"
 #include "service/target/arrivalcheck.h"
-#include "service/target/objectwriter.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectserving.h"
 #include "service/target/objectstore.h"
+#include "service/target/objectwriter.h"
 #include "service/target/rebalancer.h"
 #include "service/target/xattrs.h"
 #include "shared/api/actmsg.h"
@@ -19,10 +19,10 @@
 #include "shared/api/writeform.h"
 #include "shared/cluster/hrw.h"
 #include "shared/core/logging.h"
-
-#include <QtConcurrent>
+#include "shared/core/whenready.h"
 
 #include <QFile>
+#include <QtConcurrent>
 
 #include <optional>
 
@@ -122,18 +122,18 @@ void ObjectRoutes::onGet(Http::Exchange ex)
         // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
         // copy is passed over (and repaired) on the I/O pool.
         Mirror::Replicas *replicas = &m_ctx.store.replicas();
-        QtConcurrent::run(m_ctx.store.ioPool(),
-                          [replicas, bucket, object, copies] {
-                              return replicas->pickVerified(bucket, object, copies);
-                          })
-            .then(this, [this, ex, bucket, object](const Result<ObjectInfo> &picked) mutable {
-                if (picked)
-                    return serve(ex, *picked, true);
-                if (picked.error().code != ErrorCode::NotFound)
-                    return ex.fail(picked.error());
-                // Every copy went since the stat (a rebalance moved it on): as any miss.
-                missedRead(ex, bucket, object);
-            });
+        whenReady(QtConcurrent::run(m_ctx.store.ioPool(),
+                                    [replicas, bucket, object, copies] {
+                                        return replicas->pickVerified(bucket, object, copies);
+                                    }),
+                  this, [this, ex, bucket, object](const Result<ObjectInfo> &picked) mutable {
+                      if (picked)
+                          return serve(ex, *picked, true);
+                      if (picked.error().code != ErrorCode::NotFound)
+                          return ex.fail(picked.error());
+                      // Every copy went since the stat (a rebalance moved it on): as any miss.
+                      missedRead(ex, bucket, object);
+                  });
         return;
     }
     serve(ex, *info, true);
@@ -297,9 +297,10 @@ void ObjectRoutes::write(Http::Exchange ex, const QString &bucket, const QString
         }
         // A result another target sends within a job counts as that job's "in" on this one.
         const QString jobId = ex.request().queryValue("uuid");
-        w->commit().then(this, [this, ex, jobId, moved](const Result<ObjectInfo> &info) mutable {
-            committed(ex, info, jobId, moved);
-        });
+        whenReady(w->commit(), this,
+                  [this, ex, jobId, moved](const Result<ObjectInfo> &info) mutable {
+                      committed(ex, info, jobId, moved);
+                  });
     };
     reader.onAbort = [state]() { state->reset(); };
     ex.readBody(std::move(reader));

@@ -5,12 +5,13 @@
 #include "service/node/intracall.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
-#include "shared/api/wire.h"
-#include "shared/api/routepath.h"
 #include "shared/api/actmsg.h"
 #include "shared/api/json.h"
 #include "shared/api/objectwire.h"
+#include "shared/api/routepath.h"
+#include "shared/api/wire.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <xxhash.h>
 
@@ -118,8 +119,10 @@ void PromoteRoutes::onBegin(Http::Exchange ex)
     auto args = parseRequest(ex, &bucket);
     if (!args)
         return;
-    QtConcurrent::run(m_ctx.store.ioPool(), &PromoteRoutes::scan, *args, m_root, m_ctx.self.tag())
-        .then(this, [ex](const Result<Scan> &scan) mutable {
+    whenReady(
+        QtConcurrent::run(m_ctx.store.ioPool(), &PromoteRoutes::scan, *args, m_root,
+                          m_ctx.self.tag()),
+        this, [ex](const Result<Scan> &scan) mutable {
             if (!scan)
                 return ex.fail(scan.error());
             ex.json(
@@ -137,17 +140,18 @@ void PromoteRoutes::onCommit(Http::Exchange ex)
     run->args = *args;
     run->bucket = bucket;
     run->fileShare = ex.request().queryFlag(Api::Query::ConfirmFshare);
-    QtConcurrent::run(m_ctx.store.ioPool(), &PromoteRoutes::scan, *args, m_root, m_ctx.self.tag())
-        .then(this, [this, ex, run](const Result<Scan> &scan) mutable {
-            // On a file share every target saw the source at begin; gone now, it was the
-            // owner's, who promoted it first and deleted it (delete-source): none of ours.
-            if (!scan && run->fileShare && scan.error().code == ErrorCode::NotFound)
-                return ex.json(Api::compact(QJsonObject{{"promoted", 0}}));
-            if (!scan)
-                return ex.fail(scan.error());
-            run->scan = *scan;
-            promoteNext(ex, run);
-        });
+    whenReady(QtConcurrent::run(m_ctx.store.ioPool(), &PromoteRoutes::scan, *args, m_root,
+                                m_ctx.self.tag()),
+              this, [this, ex, run](const Result<Scan> &scan) mutable {
+                  // On a file share every target saw the source at begin; gone now, it was the
+                  // owner's, who promoted it first and deleted it (delete-source): none of ours.
+                  if (!scan && run->fileShare && scan.error().code == ErrorCode::NotFound)
+                      return ex.json(Api::compact(QJsonObject{{"promoted", 0}}));
+                  if (!scan)
+                      return ex.fail(scan.error());
+                  run->scan = *scan;
+                  promoteNext(ex, run);
+              });
 }
 
 // One file at a time: a folder of many files costs time, not memory or connections.

@@ -6,6 +6,7 @@
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QFile>
 
@@ -122,25 +123,26 @@ void Rebalancer::walkNext()
     const QString bucket = m_buckets.takeFirst();
     const qint64 generation = m_generation;
     m_walking = true;
-    m_store.walk(bucket, {}).then(this, [this, generation](const Result<QList<ObjectInfo>> &all) {
-        m_walking = false;
-        if (generation != m_generation)
-            return pump(); // drains what is in flight, then restarts or ends
-        if (!all) {
-            ++m_rec.stats.errors;
-            Log::target().error("rebalance g{}: {}", m_rec.smapVersion, all.error().message);
-        } else {
-            for (const ObjectInfo &info : *all) {
-                const Cluster::Snode *owner = Cluster::hrwTarget(
-                    m_smap, Cluster::objectUname(info.bucket, info.name));
-                if (owner && owner->id != m_self.id) {
-                    m_queue.push_back(info);
-                    ++m_queuedThisPass;
+    whenReady(
+        m_store.walk(bucket, {}), this, [this, generation](const Result<QList<ObjectInfo>> &all) {
+            m_walking = false;
+            if (generation != m_generation)
+                return pump(); // drains what is in flight, then restarts or ends
+            if (!all) {
+                ++m_rec.stats.errors;
+                Log::target().error("rebalance g{}: {}", m_rec.smapVersion, all.error().message);
+            } else {
+                for (const ObjectInfo &info : *all) {
+                    const Cluster::Snode *owner
+                        = Cluster::hrwTarget(m_smap, Cluster::objectUname(info.bucket, info.name));
+                    if (owner && owner->id != m_self.id) {
+                        m_queue.push_back(info);
+                        ++m_queuedThisPass;
+                    }
                 }
             }
-        }
-        walkNext();
-    });
+            walkNext();
+        });
 }
 
 void Rebalancer::pump()

@@ -1,12 +1,12 @@
 #include "service/xact/offlinejob.h"
 
+#include "service/ec/ecprops.h"
 #include "service/etl/communicator.h"
+#include "service/http/bodydrain.h"
 #include "service/http/bodysource.h"
 #include "service/http/errors.h"
-#include "service/http/bodydrain.h"
 #include "service/metrics/jobmetrics.h"
 #include "service/metrics/registry.h"
-#include "service/ec/ecprops.h"
 #include "service/mirror/replicas.h"
 #include "service/target/objectdelivery.h"
 #include "service/target/objectstore.h"
@@ -18,6 +18,7 @@
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
 #include <QFile>
 #include <QFutureWatcher>
@@ -26,8 +27,8 @@
 #include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QThread>
-#include <QtConcurrent>
 #include <QUrl>
+#include <QtConcurrent>
 
 namespace Kiln::Xact {
 namespace {
@@ -256,19 +257,19 @@ void OfflineJob::mirrorOne(const Target::ObjectInfo &src)
     Target::ObjectStore *store = m_deps.store;
     const int copies = store->writeSettings(src.bucket).copies;
     QPointer<OfflineJob> self(this);
-    QtConcurrent::run(store->ioPool(),
-                      [store, src, copies] {
-                          return store->replicas().sync(src.bucket, src.name, copies);
-                      })
-        .then(this, [this, self, src](const Result<Mirror::SyncOutcome> &synced) {
-            if (!self)
-                return;
-            if (!synced)
-                return done(src, false, synced.error().message, 500);
-            ++m_locObjs;
-            m_locBytes += src.size * synced->written;
-            done(src, true);
-        });
+    whenReady(QtConcurrent::run(store->ioPool(),
+                                [store, src, copies] {
+                                    return store->replicas().sync(src.bucket, src.name, copies);
+                                }),
+              this, [this, self, src](const Result<Mirror::SyncOutcome> &synced) {
+                  if (!self)
+                      return;
+                  if (!synced)
+                      return done(src, false, synced.error().message, 500);
+                  ++m_locObjs;
+                  m_locBytes += src.size * synced->written;
+                  done(src, true);
+              });
 }
 
 void OfflineJob::ecEncodeOne(const Target::ObjectInfo &src)

@@ -12,6 +12,9 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <memory>
+#include <optional>
+
 namespace Kiln::Target {
 namespace {
 
@@ -45,9 +48,11 @@ protected:
 
     Result<ObjectInfo> flush(AppendSession *s, const ExpectedChecksum &expected = {})
     {
-        auto future = m_sessions->flush(s, expected);
-        EXPECT_TRUE(waitUntil([&] { return future.isFinished(); }, 20000));
-        return future.result();
+        auto outcome = std::make_shared<std::optional<Result<ObjectInfo>>>();
+        m_sessions->flush(s, expected,
+                          [outcome](const Result<ObjectInfo> &info) { *outcome = info; });
+        EXPECT_TRUE(waitUntil([&] { return outcome->has_value(); }, 20000));
+        return outcome->value_or(makeError(ErrorCode::Internal, "the flush never ended"));
     }
 
     QByteArray content(const QString &name)
