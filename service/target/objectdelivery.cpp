@@ -211,8 +211,8 @@ void ObjectDelivery::putRemote(std::shared_ptr<QFile> file, const Api::ObjectRef
             file->remove();
         return done(makeError(ErrorCode::Internal, QStringLiteral("cannot dup a delivery's file")));
     }
-    // A watcher, not QFuture::then(this, ...): a continuation on this future once crashed the
-    // target inside Qt 6.4's continuation code (fetching the digest) in an integration run.
+    // A watcher of its own rather than whenReady: a digest that was never taken must still
+    // close and remove the file, and so must a context gone meanwhile.
     auto *watcher = new QFutureWatcher<Result<QString>>(this);
     connect(watcher, &QFutureWatcherBase::finished, this,
             [this, watcher, file, dst, custom, jobId, removeAfter, ctx, done, type] {

@@ -21,7 +21,6 @@
 #include "shared/core/whenready.h"
 
 #include <QFile>
-#include <QFutureWatcher>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -127,22 +126,19 @@ void OfflineJob::start()
             this, [this, mine] { onSources(mine); }, Qt::QueuedConnection);
         return;
     }
-    auto *watcher = new QFutureWatcher<Result<QList<Target::ObjectInfo>>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        const auto result = watcher->result();
-        if (!result) {
-            abort(result.error().message);
-            return;
-        }
-        QList<Target::ObjectInfo> selected;
-        for (const Target::ObjectInfo &o : *result) {
-            if (m_spec.msg.selects(o.name))
-                selected.append(o);
-        }
-        onSources(selected);
-    });
-    watcher->setFuture(m_deps.store->walk(m_spec.srcBucket, m_spec.msg.prefix));
+    whenReady(m_deps.store->walk(m_spec.srcBucket, m_spec.msg.prefix), this,
+              [this](const Result<QList<Target::ObjectInfo>> &result) {
+                  if (!result) {
+                      abort(result.error().message);
+                      return;
+                  }
+                  QList<Target::ObjectInfo> selected;
+                  for (const Target::ObjectInfo &o : *result) {
+                      if (m_spec.msg.selects(o.name))
+                          selected.append(o);
+                  }
+                  onSources(selected);
+              });
 }
 
 void OfflineJob::onSources(QList<Target::ObjectInfo> sources)

@@ -6,8 +6,8 @@
 #include "shared/cluster/hrw.h"
 #include "shared/cluster/smap.h"
 #include "shared/core/logging.h"
+#include "shared/core/whenready.h"
 
-#include <QFutureWatcher>
 #include <QUrl>
 
 namespace Kiln::Xact {
@@ -24,17 +24,14 @@ SyncPruner::SyncPruner(Deps deps, QString srcBucket, QString dstBucket, QString 
 void SyncPruner::start(std::function<void(Result<int>)> done)
 {
     m_done = std::move(done);
-    auto *watcher = new QFutureWatcher<Result<QList<Target::ObjectInfo>>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        const auto listed = watcher->result();
-        if (!listed)
-            return m_done(listed.error());
-        for (const Target::ObjectInfo &o : *listed)
-            m_todo.push_back(o);
-        next();
-    });
-    watcher->setFuture(m_deps.store->walk(m_dst, m_prefix));
+    whenReady(m_deps.store->walk(m_dst, m_prefix), this,
+              [this](const Result<QList<Target::ObjectInfo>> &listed) {
+                  if (!listed)
+                      return m_done(listed.error());
+                  for (const Target::ObjectInfo &o : *listed)
+                      m_todo.push_back(o);
+                  next();
+              });
 }
 
 void SyncPruner::next()
