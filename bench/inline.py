@@ -87,6 +87,10 @@ shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer, 1 << 20)
 # --- the benchmark -----------------------------------------------------------------------------
 
 
+def cluster_flags(args) -> list[str]:
+    return [] if args.http_threads is None else ["--http-threads", str(args.http_threads)]
+
+
 def build_go_echo(scratch: Path) -> Path | None:
     """bench/go_echo built with the Go toolchain into scratch; None (and why) without Go."""
     go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
@@ -127,7 +131,8 @@ def bench(args) -> None:
                         str(scratch / "nodelay.c"), "-ldl"], check=True)
         env["LD_PRELOAD"] = str(scratch / "nodelay.so")
     try:
-        with kb.KilnCluster(kilnd, scratch / "data", targets=3, env=env) as cluster:
+        with kb.KilnCluster(kilnd, scratch / "data", targets=3, env=env,
+                            extra=cluster_flags(args)) as cluster:
             url = cluster.endpoint
             http = requests.Session()
             cluster.create_bucket("bench")
@@ -323,7 +328,8 @@ def render(rows, facts, command, args) -> str:
            f"{args.connections} connections over {args.processes} client processes "
            "(bench/inline.py's client: keep-alive, 301/307 followed, chunked answers read, "
            "every answer's length checked); `kilnd cluster --targets 3 --port 0 --log-level "
-           "warn`; one ETL instance per target; objects warm in the page cache.\n",
+           f"warn{' '.join([''] + cluster_flags(args))}`; one ETL instance per target; objects warm in the "
+           "page cache.\n",
            "- Rows: `plain` = GET through the proxy (301 to the owner); `hpush`... = the same GET "
            "with `etl_name`; `server PUT` / `server GET` = the echo server alone (PUT of the "
            "object to the instance; the hpull Location, where the instance pulls the object "
@@ -374,6 +380,8 @@ def main() -> None:
                     choices=["hpush", "hpull", "hrev", "io", "io-spec", "ws", "hpush-go", "ws-go"],
                     help="hpush-go, ws-go: hpush and ws to bench/go_echo (a native server, "
                          "built with go)")
+    ap.add_argument("--http-threads", type=int, default=None,
+                    help="kilnd cluster --http-threads N (default: kilnd's, one per core)")
     ap.add_argument("--quick", action="store_true", help="1 s runs, fewer objects")
     ap.add_argument("--nodelay-shim", action="store_true",
                     help="experiment: preload a shim that sets TCP_NODELAY on kilnd's "

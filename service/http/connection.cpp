@@ -96,9 +96,7 @@ void Connection::parsePending()
         if (err == HPE_PAUSED) {
             http_parser_pause(&m_parser, 0);
             if (hopPending())
-                return goHome();
-            if (m_messageComplete && m_responseDone && returnToWorker())
-                return;
+                return hop();
             // A request answered at once is done with: parse the next one in this loop, as
             // resume() from here would recurse once per pipelined request and overflow the stack.
             m_paused = !(m_messageComplete && m_responseDone);
@@ -257,13 +255,20 @@ int Connection::onHeadersComplete(http_parser *p)
     return 0;
 }
 
-void Connection::routeHead()
+void Connection::routeHead(bool arrived)
 {
     const Request &r = *m_request;
     Router::Match match = m_context.router->match(r.method, r.rawPath);
-    if (!match.route && m_context.home) {
+    const bool taken = match.route
+        && (!match.route->options.accepts || match.route->options.accepts(r, match.params));
+    if (m_context.home && !taken) {
         // Not served on this thread: the connection takes the request home (goHome).
         m_hop = Hop::AfterHead;
+        http_parser_pause(&m_parser, 1);
+        return;
+    }
+    if (!arrived && workerTakes(r)) {
+        m_hop = Hop::ToWorker; // at home, and its worker takes this one (goBackToWorker)
         http_parser_pause(&m_parser, 1);
         return;
     }
@@ -430,7 +435,7 @@ void Connection::maybeNextRequest()
 {
     if (m_closed || !m_paused)
         return;
-    if (m_messageComplete && m_responseDone && !returnToWorker())
+    if (m_messageComplete && m_responseDone)
         resume();
 }
 

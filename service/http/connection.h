@@ -44,7 +44,7 @@ struct ServerContext
 // order: parsing pauses after a request until its answer is complete. Lives on one server thread
 // at a time and owns its socket; deletes itself when the peer leaves. A connection accepted by a
 // worker thread moves, between two requests, to the home thread for a request the worker does
-// not serve, and back to its worker once that request is answered.
+// not serve, and stays there until a request comes that the worker takes (RouteOptions::accepts).
 class Connection final : public QObject
 {
     Q_OBJECT
@@ -84,18 +84,23 @@ private:
     void catchUp(); // the bytes and the close that came before this object existed
     void parsePending();
     void resume();
-    void routeHead();
+    // arrived: just moved for this request, so it is served on this thread if at all possible.
+    void routeHead(bool arrived = false);
     void dispatch(const Route &route, const Params &params, QByteArray body);
     enum class Hop
     {
         None,
         AfterHead, // no route here: routed again at home, then the body is read there
         AfterBody, // passed home by its handler: dispatched again at home with this body
+        ToWorker, // at home, a request its worker takes: routed again there
     };
     bool hopPending() const { return m_hop != Hop::None; }
+    void hop();
     void goHome();
     void arriveHome(Hop stage, QByteArray body);
-    bool returnToWorker();
+    void goBackToWorker();
+    void arriveAtWorker();
+    bool workerTakes(const Request &request) const;
     void travel(ServerContext to, std::function<void()> then);
     void moveNow(std::function<void()> then);
     void failEarly(int status, const QString &message, const QByteArray &allow = {});

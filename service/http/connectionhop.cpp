@@ -1,5 +1,6 @@
 // Connection, the part that moves a connection between server threads (ServerWorkers): a request
-// a worker does not serve is taken to the home thread and the connection comes back after it.
+// a worker does not serve is taken to the home thread, and the connection stays there until a
+// request comes that the worker takes.
 #include "service/http/connection.h"
 
 #include "service/http/router.h"
@@ -30,7 +31,7 @@ void Connection::arriveHome(Hop stage, QByteArray body)
     if (m_closed)
         return;
     if (stage == Hop::AfterHead) {
-        routeHead();
+        routeHead(true);
         return resume(); // the body (if any) is read here
     }
     const Request &r = *m_request;
@@ -43,14 +44,40 @@ void Connection::arriveHome(Hop stage, QByteArray body)
     // The next request is parsed once this one is answered (finishResponse).
 }
 
-bool Connection::returnToWorker()
+void Connection::hop()
 {
-    if (!m_origin || m_closed)
+    if (m_hop == Hop::ToWorker)
+        return goBackToWorker();
+    goHome();
+}
+
+bool Connection::workerTakes(const Request &request) const
+{
+    if (!m_origin)
         return false;
+    const Router::Match match = m_origin->router->match(request.method, request.rawPath);
+    return match.route
+        && (!match.route->options.accepts || match.route->options.accepts(request, match.params));
+}
+
+void Connection::goBackToWorker()
+{
+    m_hop = Hop::None;
     ServerContext origin = std::move(*m_origin);
     m_origin.reset();
-    travel(std::move(origin), [this] { resume(); });
-    return true;
+    travel(std::move(origin), [this] { arriveAtWorker(); });
+}
+
+void Connection::arriveAtWorker()
+{
+    if (m_closed)
+        return;
+    routeHead(true);
+    if (hopPending()) { // refused after all (the bucket changed meanwhile): home again
+        http_parser_pause(&m_parser, 0);
+        return hop();
+    }
+    resume(); // the body (if any) is read here
 }
 
 void Connection::travel(ServerContext to, std::function<void()> then)

@@ -28,6 +28,13 @@ struct RouteOptions
     // Exchange::readBody; the others are called once the whole body (up to maxBody) is buffered.
     bool streamBody = false;
     qint64 maxBody = 16 * 1024 * 1024;
+    // On a worker thread's router (ServerWorkers): whether this route takes the request, asked
+    // once its head is in and before the handler runs; null takes every one. A request it
+    // refuses is served at home, and a connection at home comes back to its worker only for a
+    // request the worker's route would take, so each change of thread is paid once, not per
+    // request (a connection of inline transforms stays home). Called on the home thread too: it
+    // may read only what is safe from any thread.
+    std::function<bool(const Request &, const Params &)> accepts;
 };
 
 struct Route

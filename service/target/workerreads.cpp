@@ -38,22 +38,32 @@ WorkerReads::WorkerReads(const ObjectStore &store, const Snapshot<Api::Bmd> &bmd
 
 void WorkerReads::registerRoutes(Http::Router &router) const
 {
-    router.add({"GET"}, Api::Route::Object, [this](Http::Exchange ex) { onGet(std::move(ex)); });
-    router.add({"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); });
+    const Http::RouteOptions options{
+        .accepts = [this](const Http::Request &req, const Http::Params &params) {
+            return isPlainRead(req, params);
+        }};
+    router.add(
+        {"GET"}, Api::Route::Object, [this](Http::Exchange ex) { onGet(std::move(ex)); }, options);
+    router.add(
+        {"HEAD"}, Api::Route::Object, [this](Http::Exchange ex) { onHead(std::move(ex)); },
+        options);
 }
 
-bool WorkerReads::isPlainRead(const Http::Exchange &ex) const
+bool WorkerReads::isPlainRead(const Http::Request &req, const Http::Params &params) const
 {
-    const QString bucket = ex.param("bucket");
-    return onlyPlainParameters(ex.request())
-        && m_bmd.get()->check(ex.request().queryValue(Api::Query::Provider), bucket)
-        && Api::validateObjectName(ex.param("object")) && m_store.readCopies(bucket) <= 1;
+    const QString bucket = params.value("bucket");
+    return onlyPlainParameters(req)
+        && m_bmd.get()->check(req.queryValue(Api::Query::Provider), bucket)
+        && Api::validateObjectName(params.value("object")) && m_store.readCopies(bucket) <= 1;
 }
 
 std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
 {
-    if (isPlainRead(ex)) {
-        if (auto info = m_store.stat(ex.param("bucket"), ex.param("object")))
+    // isPlainRead took the request (RouteOptions::accepts); checked again, as the bucket may
+    // have changed since its head came in.
+    const QString bucket = ex.param("bucket"), object = ex.param("object");
+    if (isPlainRead(ex.request(), ex.params())) {
+        if (auto info = m_store.stat(bucket, object))
             return std::move(*info);
     }
     ex.passHome();
@@ -63,8 +73,10 @@ std::optional<ObjectInfo> WorkerReads::plainObject(Http::Exchange &ex) const
 void WorkerReads::onGet(Http::Exchange ex) const
 {
     // Opened where it belongs, in one path walk; anything else (no such file there: a
-    // get-from-neighbour, a copy on another mountpath, or 404) is answered at home.
-    if (isPlainRead(ex)) {
+    // get-from-neighbour, a copy on another mountpath, or 404) is answered at home. isPlainRead
+    // took the request (RouteOptions::accepts); checked again, as the bucket may have changed
+    // since its head came in.
+    if (isPlainRead(ex.request(), ex.params())) {
         if (auto opened = m_store.openPrimary(ex.param("bucket"), ex.param("object")))
             return sendOpenObject(ex, opened->info, std::move(opened->file));
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "service/http/request.h"
 #include "service/target/objectinfo.h"
 #include "shared/api/bmd.h"
 #include "shared/core/snapshot.h"
@@ -34,9 +35,8 @@ public:
 private:
     void onGet(Http::Exchange ex) const;
     void onHead(Http::Exchange ex) const;
-    // A read this thread answers: the provider and redirect parameters only, a bucket of the
-    // BMD that is not mirrored, a valid name.
-    bool isPlainRead(const Http::Exchange &ex) const;
+    // A read this thread may answer (RouteOptions::accepts), before the object is looked up.
+    bool isPlainRead(const Http::Request &req, const Http::Params &params) const;
     // The object when this thread may answer for it; nullopt once passed home.
     std::optional<ObjectInfo> plainObject(Http::Exchange &ex) const;
 

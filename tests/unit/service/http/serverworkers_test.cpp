@@ -1,5 +1,6 @@
 // HttpServer with worker threads (Http::ServerWorkers): connections dealt out to the threads,
-// requests a worker does not serve moved to the home thread and back, in order.
+// requests a worker does not serve moved to the home thread and back when the worker takes one
+// again, in order.
 #include "service/http/exchange.h"
 #include "service/http/httpserver.h"
 #include "tests/unit/service/http/loopbackserver.h"
@@ -15,6 +16,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -42,10 +44,17 @@ QByteArray threadTag()
 }
 
 // Home routes: GET /obj/{name} and a streaming PUT /echo. Worker routes: GET /obj/{name}, which
-// passes names starting with "h" home.
+// does not take names starting with "s" (RouteOptions::accepts, noting the thread it is asked
+// on) and passes names starting with "h" home from its handler.
 class ServerWorkersTest : public testing::Test
 {
 protected:
+    struct AcceptLog
+    {
+        std::mutex mutex;
+        QList<QByteArray> asked; // "<name> on <thread>"
+    };
+
     void SetUp() override
     {
         m_server.router().add({"GET"}, "/obj/{name}", [](Exchange ex) {
@@ -66,18 +75,35 @@ protected:
         auto port = m_server.listen(QHostAddress::LocalHost, 0);
         ASSERT_TRUE(port);
         m_port = *port;
-        m_server.startWorkers(3, [](Router &r) {
-            r.add({"GET"}, "/obj/{name}", [](Exchange ex) {
-                if (ex.param("name").startsWith('h')) {
-                    EXPECT_TRUE(ex.passHome());
-                    return;
-                }
-                ex.respond(200, threadTag() + " " + ex.param("name").toUtf8());
-            });
+        m_server.startWorkers(3, [log = m_acceptLog](Router &r) {
+            RouteOptions options;
+            options.accepts = [log](const Request &, const Params &params) {
+                const QString name = params.value("name");
+                std::lock_guard lock(log->mutex);
+                log->asked << name.toUtf8() + " on " + threadTag();
+                return !name.startsWith('s');
+            };
+            r.add(
+                {"GET"}, "/obj/{name}",
+                [](Exchange ex) {
+                    if (ex.param("name").startsWith('h')) {
+                        EXPECT_TRUE(ex.passHome());
+                        return;
+                    }
+                    ex.respond(200, threadTag() + " " + ex.param("name").toUtf8());
+                },
+                options);
         });
         ASSERT_EQ(m_server.threads(), 3);
     }
 
+    QList<QByteArray> askedAccepts()
+    {
+        std::lock_guard lock(m_acceptLog->mutex);
+        return m_acceptLog->asked;
+    }
+
+    std::shared_ptr<AcceptLog> m_acceptLog = std::make_shared<AcceptLog>();
     HttpServer m_server;
     quint16 m_port = 0;
 };
@@ -120,6 +146,31 @@ TEST_F(ServerWorkersTest, AKeepAliveConnectionGoesHomeForARequestAndComesBack)
     });
     EXPECT_EQ(bodies, (QList<QByteArray>{"200 http-1 a", "200 home h1", "200 home some body",
                                          "200 http-1 b", "200 home h2", "200 http-1 c"}));
+}
+
+// A connection that went home stays there while its requests are ones its worker does not take,
+// and goes back for the first one it does: one change of thread each way, not two per request.
+TEST_F(ServerWorkersTest, AConnectionStaysHomeUntilARequestItsWorkerTakes)
+{
+    const auto bodies = LoopbackServer::runClient([port = m_port] {
+        RawHttpClient first(port), client(port); // the second connection is the first worker's
+        first.send(get("/obj/x"));
+        first.readResponse();
+        QList<QByteArray> out;
+        for (const QByteArray &path : {"/obj/a", "/obj/s1", "/obj/s2", "/obj/s3", "/obj/b"}) {
+            client.send(get(path));
+            auto r = client.readResponse();
+            out << (r ? r->body : QByteArray("none"));
+        }
+        return out;
+    });
+    EXPECT_EQ(bodies,
+              (QList<QByteArray>{"http-1 a", "home s1", "home s2", "home s3", "http-1 b"}));
+    // s1 was refused on the worker; s2 and s3 were asked about at home, where they stayed; b was
+    // asked at home (taken: the connection went back) and again on the worker.
+    EXPECT_EQ(askedAccepts(),
+              (QList<QByteArray>{"a on http-1", "s1 on http-1", "s2 on home", "s3 on home",
+                                 "b on home", "b on http-1"}));
 }
 
 TEST_F(ServerWorkersTest, ABodyThatArrivesInPiecesFollowsItsConnectionHome)
