@@ -389,19 +389,14 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
     m_keepAlive = !close;
     const bool noBody
         = m_headOnly || (status >= 100 && status < 200) || status == 204 || status == 304;
-    // Before a small sendfile body the head goes out corked (MSG_MORE) and shares a segment with
-    // the body instead of costing a packet of its own (bench/results/get_cost.md: less CPU per
-    // 16 KiB GET; more per 1 MiB GET, hence the limit).
-    if (!noBody && source && length > 0 && length <= CorkedBodyMax && m_zeroCopy && !m_chunkedOut
-        && m_socket->bytesToWrite() == 0 && source->fileSpan().fd >= 0) {
-        const qint64 sent = FileSender::sendHead(m_socket->socketDescriptor(), head);
-        if (sent < head.size())
-            m_socket->write(head.constData() + sent, head.size() - sent);
-    } else {
-        // Straight to the kernel when nothing waits in Qt's buffer (FileSender::write).
-        FileSender::write(m_socket, head.constData(), head.size(),
-                          !noBody && !source && !body.isEmpty());
-    }
+    // A head goes out corked when a body follows at once: an in-memory one, or a small sendfile
+    // one, so they share a segment instead of the head costing a packet of its own
+    // (bench/results/get_cost.md: less CPU per 16 KiB GET; more per 1 MiB GET, hence the limit).
+    const bool smallFile = source && length > 0 && length <= CorkedBodyMax && m_zeroCopy
+        && !m_chunkedOut && source->fileSpan().fd >= 0;
+    const bool corked = !noBody && (smallFile || (!source && !body.isEmpty()));
+    // Straight to the kernel when nothing waits in Qt's buffer (FileSender::write).
+    FileSender::write(m_socket, head.constData(), head.size(), corked);
     if (noBody) {
         finishResponse();
         return;

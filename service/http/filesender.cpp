@@ -4,14 +4,13 @@
 
 #include <QSslSocket>
 
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 
 namespace Kiln::Http {
 
@@ -34,12 +33,12 @@ bool FileSender::usable(const QTcpSocket *socket)
 {
     static const bool enabled = qEnvironmentVariable("KILN_SENDFILE") != QLatin1String("0")
         && ignoreSigpipe();
-    return enabled && !qobject_cast<const QSslSocket *>(socket) && socket->socketDescriptor() >= 0;
+    return enabled && plainSocket(socket);
 }
 
-qint64 FileSender::sendHead(qintptr socket, const QByteArray &head)
+bool FileSender::plainSocket(const QTcpSocket *socket)
 {
-    return sendNow(socket, head.constData(), head.size(), true);
+    return socket->socketDescriptor() >= 0 && !qobject_cast<const QSslSocket *>(socket);
 }
 
 qint64 FileSender::sendNow(qintptr socket, const char *data, qint64 size, bool more)
@@ -58,8 +57,7 @@ void FileSender::write(QTcpSocket *socket, const char *data, qint64 size, bool m
 {
     static const bool enabled = qEnvironmentVariable("KILN_DIRECT_WRITE") != QLatin1String("0");
     qint64 sent = 0;
-    if (enabled && size > 0 && socket->bytesToWrite() == 0 && socket->socketDescriptor() >= 0
-        && !qobject_cast<const QSslSocket *>(socket))
+    if (enabled && size > 0 && socket->bytesToWrite() == 0 && plainSocket(socket))
         sent = sendNow(socket->socketDescriptor(), data, size, more);
     if (sent < size)
         socket->write(data + sent, size - sent);

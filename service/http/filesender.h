@@ -30,15 +30,16 @@ public:
     // (for A/B measurements).
     static bool usable(const QTcpSocket *socket);
 
-    // Sends what it can of a response head now, flagged MSG_MORE (a body follows); returns the
-    // bytes sent (0 when the socket takes none now or failed: the caller writes the rest).
-    static qint64 sendHead(qintptr socket, const QByteArray &head);
-    // The same for any bytes; `more`: flag MSG_MORE (a body follows at once).
+    // Sends what it can of the bytes now, flagged MSG_MORE when `more` (a body follows at once);
+    // returns the bytes sent (0 when the socket takes none now or failed: the caller writes the
+    // rest).
     static qint64 sendNow(qintptr socket, const char *data, qint64 size, bool more);
     // Writes bytes in order behind what the socket's own buffer holds: straight to the kernel
     // when that buffer is empty (no copy into it, no wait for the event loop), the rest (what the
     // socket takes not now) through the buffer, whose write notifier then drains it.
-    // KILN_DIRECT_WRITE=0 sends everything through the buffer (for A/B measurements).
+    // `more` corks what goes out now (MSG_MORE), so a head shares a segment with the body that
+    // follows it. KILN_DIRECT_WRITE=0 sends everything through the buffer, uncorked (for A/B
+    // measurements).
     static void write(QTcpSocket *socket, const char *data, qint64 size, bool more = false);
 
     // Sends source's FileSpan to the socket descriptor until one of the outcomes; tells the
@@ -48,6 +49,10 @@ public:
     // Sends *left bytes of file fd from *offset, moving both on, until one of the outcomes.
     static Outcome pumpRange(qintptr socket, int fd, qint64 *offset, qint64 *left, qint64 budget,
                              QString *error);
+
+private:
+    // A socket whose descriptor bytes may go to directly: open, and not TLS.
+    static bool plainSocket(const QTcpSocket *socket);
 };
 
 } // namespace Kiln::Http

@@ -29,9 +29,7 @@ Result<ObjectStore::Opened> ObjectStore::openPrimary(const QString &bucket,
     if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             ::close(fd);
-        return makeError(ErrorCode::NotFound,
-                         QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrObjNotFound");
+        return objectMissing(bucket, name);
     }
     opened.file = std::make_unique<QFile>();
     if (!opened.file->open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered,

@@ -217,9 +217,7 @@ Result<ObjectInfo> ObjectStore::stat(const QString &bucket, const QString &name)
         }
     }
     if (!found)
-        return makeError(ErrorCode::NotFound,
-                         QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrObjNotFound");
+        return objectMissing(bucket, name);
     fillFromStat(info, path, st);
     return info;
 }
@@ -249,14 +247,18 @@ void ObjectStore::forgetMeta(const QString &path) const
     m_meta.drop(QFile::encodeName(path));
 }
 
+Error ObjectStore::objectMissing(const QString &bucket, const QString &name)
+{
+    return makeError(ErrorCode::NotFound,
+                     QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
+                     "ErrObjNotFound");
+}
+
 Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) const
 {
     auto file = std::make_unique<QFile>(info.path);
     if (!file->open(QIODevice::ReadOnly | QIODevice::Unbuffered))
-        return makeError(
-            ErrorCode::NotFound,
-            QStringLiteral("%1 does not exist").arg(Api::objectCname(info.bucket, info.name)),
-            "ErrObjNotFound");
+        return objectMissing(info.bucket, info.name);
     return file;
 }
 
@@ -373,9 +375,7 @@ Result<void> ObjectStore::removeFiles(const QString &bucket, const QString &name
     if (::stat(encoded.constData(), &st) != 0 || !S_ISREG(st.st_mode)) {
         if (copiesRemoved > 0)
             return {};
-        return makeError(ErrorCode::NotFound,
-                         QStringLiteral("%1 does not exist").arg(Api::objectCname(bucket, name)),
-                         "ErrObjNotFound");
+        return objectMissing(bucket, name);
     }
     m_meta.drop(encoded);
     if (::unlink(encoded.constData()) != 0)

@@ -76,6 +76,9 @@ public:
         std::unique_ptr<QFile> file;
     };
     Result<Opened> openPrimary(const QString &bucket, const QString &name) const;
+    // The NotFound of a read of an object the store does not hold: "ais://b/o does not exist",
+    // tcode ErrObjNotFound.
+    static Error objectMissing(const QString &bucket, const QString &name);
     // A writer with the bucket's checksum type and versioning (see setWriteSettings).
     Result<std::unique_ptr<ObjectWriter>> beginWrite(const QString &bucket, const QString &name);
     // Why an object goes: a delete (rename, move, sync) or a move to its owner (rebalance).
