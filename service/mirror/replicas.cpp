@@ -177,7 +177,7 @@ Result<Target::ObjectInfo> Replicas::pickVerified(const QString &bucket, const Q
             return makeError(ErrorCode::Internal,
                              QStringLiteral("%1: every copy is corrupt")
                                  .arg(Api::objectCname(bucket, name)));
-        return ObjectStore::objectMissing(bucket, name);
+        return Target::ObjectStore::objectMissing(bucket, name);
     }
     // The copies not read yet are only checked for presence (a lost mountpath folder); the bad
     // and missing ones are rewritten now, so the next GET finds them whole.
