@@ -1,38 +1,57 @@
 #include "service/http/bodysource.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
 namespace Kiln::Http {
 
 FileBodySource::FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint64 length,
                                QObject *parent)
     : BodySource(parent)
     , m_file(std::move(file))
+    , m_fd(m_file->handle())
     , m_length(length)
     , m_position(offset)
     , m_remaining(length)
 {
-    // A freshly opened file is at 0 already: no lseek for a whole-object GET.
-    if (offset != m_file->pos() && !m_file->seek(offset))
-        m_error = QStringLiteral("seek failed: %1").arg(m_file->errorString());
+    if (m_fd < 0)
+        m_error = QStringLiteral("%1 has no file descriptor").arg(m_file->fileName());
+}
+
+FileBodySource::FileBodySource(OwnedFd fd, qint64 offset, qint64 length, QObject *parent)
+    : BodySource(parent)
+    , m_ownedFd(std::move(fd))
+    , m_fd(m_ownedFd.get())
+    , m_length(length)
+    , m_position(offset)
+    , m_remaining(length)
+{
+    if (m_fd < 0)
+        m_error = QStringLiteral("no file descriptor");
 }
 
 QByteArray FileBodySource::read(qint64 maxBytes)
 {
     if (atEnd())
         return {};
-    // Bytes sent by sendfile (skip()) moved our position, not the file's.
-    if (m_file->pos() != m_position && !m_file->seek(m_position)) {
-        m_error = QStringLiteral("seek failed: %1").arg(m_file->errorString());
-        return {};
-    }
-    QByteArray chunk = m_file->read(std::min(maxBytes, m_remaining));
-    if (chunk.isEmpty()) {
+    QByteArray chunk(qsizetype(std::min(maxBytes, m_remaining)), Qt::Uninitialized);
+    ssize_t n = -1;
+    do {
+        n = ::pread(m_fd, chunk.data(), size_t(chunk.size()), off_t(m_position));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
         // The file shrank under us (deleted and truncated objects are replaced by rename, so this
         // means the disk failed): stop rather than send fewer bytes than announced.
-        m_error = QStringLiteral("read failed: %1").arg(m_file->errorString());
+        m_error = QStringLiteral("read failed: %1")
+                      .arg(n < 0 ? QString::fromLocal8Bit(std::strerror(errno))
+                                 : QStringLiteral("the file ended early"));
         return {};
     }
-    m_position += chunk.size();
-    m_remaining -= chunk.size();
+    chunk.truncate(qsizetype(n));
+    m_position += n;
+    m_remaining -= n;
     return chunk;
 }
 
@@ -40,7 +59,7 @@ FileSpan FileBodySource::fileSpan() const
 {
     if (!m_error.isEmpty())
         return {};
-    return {m_file->handle(), m_position, m_remaining};
+    return {m_fd, m_position, m_remaining};
 }
 
 void FileBodySource::skip(qint64 bytes)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "shared/core/ownedfd.h"
+
 #include <QByteArray>
 #include <QFile>
 #include <QObject>
@@ -44,13 +46,17 @@ Q_SIGNALS:
     void failed();
 };
 
-// Streams a byte range of an open file, by read() or as a FileSpan (sendfile).
+// Streams a byte range of an open file, by read() (pread, at its own position) or as a FileSpan
+// (sendfile).
 class FileBodySource final : public BodySource
 {
     Q_OBJECT
 public:
     FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint64 length,
                    QObject *parent = nullptr);
+    // The same for a bare descriptor, which it closes: no QFile to open (QFile::open of a
+    // descriptor costs an fstat and an lseek) or to destroy per GET.
+    FileBodySource(OwnedFd fd, qint64 offset, qint64 length, QObject *parent = nullptr);
 
     qint64 size() const override { return m_length; }
     QByteArray read(qint64 maxBytes) override;
@@ -60,7 +66,9 @@ public:
     void skip(qint64 bytes) override;
 
 private:
-    std::unique_ptr<QFile> m_file;
+    std::unique_ptr<QFile> m_file; // owns fd when given as a QFile
+    OwnedFd m_ownedFd; // owns it when given bare
+    int m_fd;
     qint64 m_length;
     qint64 m_position; // in the file, of the next byte to send
     qint64 m_remaining; // bytes still to send

@@ -23,22 +23,12 @@ Result<ObjectStore::Opened> ObjectStore::openPrimary(const QString &bucket,
     info.mountpath = mountpathFor(bucket, name);
     info.path = objectPath(info.mountpath, bucket, name);
     const QByteArray path = QFile::encodeName(info.path);
-    const int fd = ::open(path.constData(), O_RDONLY | O_CLOEXEC);
+    OwnedFd fd(::open(path.constData(), O_RDONLY | O_CLOEXEC));
     struct stat st
     { };
-    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0)
-            ::close(fd);
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
         return objectMissing(bucket, name);
-    }
-    opened.file = std::make_unique<QFile>();
-    if (!opened.file->open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered,
-                           QFileDevice::AutoCloseHandle)) {
-        ::close(fd);
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("cannot read %1: %2")
-                             .arg(Api::objectCname(bucket, name), opened.file->errorString()));
-    }
+    opened.fd = std::move(fd);
     fillFromStat(info, path, st);
     return opened;
 }

@@ -117,7 +117,7 @@ void ObjectRoutes::onGet(Http::Exchange ex)
     if (archive->isArchiveRead())
         return m_archive.get(ex, *info, *archive);
     if (opened)
-        return sendOpenObject(ex, *info, std::move(opened->file));
+        return sendOpenObject(ex, *info, std::move(opened->fd));
     if (copies > 1) {
         // Mirrored: the bytes are checked against the checksum before any is sent, and a bad
         // copy is passed over (and repaired) on the I/O pool.

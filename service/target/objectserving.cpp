@@ -53,7 +53,12 @@ bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &
     return true;
 }
 
-void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file)
+namespace {
+
+// 200 with the object's bytes from an open file (a QFile, or a bare descriptor), or 206/416 for
+// a Range.
+template<typename OpenFile>
+void sendRange(Http::Exchange &ex, const ObjectInfo &info, OpenFile file)
 {
     const auto range = parseByteRange(ex.request().header("range"), info.size,
                                       Api::objectCname(info.bucket, info.name));
@@ -80,6 +85,18 @@ void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<
     }
     auto source = std::make_unique<Http::FileBodySource>(std::move(file), offset, length);
     ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
+}
+
+} // namespace
+
+void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file)
+{
+    sendRange(ex, info, std::move(file));
+}
+
+void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, OwnedFd fd)
+{
+    sendRange(ex, info, std::move(fd));
 }
 
 } // namespace Kiln::Target

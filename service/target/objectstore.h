@@ -4,6 +4,7 @@
 #include "service/target/objectinfo.h"
 #include "service/target/writegate.h"
 #include "shared/api/lso.h"
+#include "shared/core/ownedfd.h"
 #include "shared/core/result.h"
 
 #include <QFuture>
@@ -73,7 +74,7 @@ public:
     struct Opened
     {
         ObjectInfo info;
-        std::unique_ptr<QFile> file;
+        OwnedFd fd;
     };
     Result<Opened> openPrimary(const QString &bucket, const QString &name) const;
     // The NotFound of a read of an object the store does not hold: "ais://b/o does not exist",

@@ -78,7 +78,7 @@ void WorkerReads::onGet(Http::Exchange ex) const
     // since its head came in.
     if (isPlainRead(ex.request(), ex.params())) {
         if (auto opened = m_store.openPrimary(ex.param("bucket"), ex.param("object")))
-            return sendOpenObject(ex, opened->info, std::move(opened->file));
+            return sendOpenObject(ex, opened->info, std::move(opened->fd));
     }
     ex.passHome();
 }

@@ -4,7 +4,10 @@
 
 #include <QTemporaryDir>
 
+#include <cerrno>
+#include <fcntl.h>
 #include <memory>
+#include <unistd.h>
 
 namespace Kiln::Http {
 namespace {
@@ -78,6 +81,45 @@ TEST_F(FileBodySourceTest, AFileShorterThanAnnouncedIsAnError)
     EXPECT_EQ(drain(source, 64), m_bytes.mid(900));
     EXPECT_FALSE(source.errorString().isEmpty());
     EXPECT_TRUE(source.atEnd());
+}
+
+TEST_F(FileBodySourceTest, ReadGoesOnAfterWhatSkipSaysWasSent)
+{
+    // The connection sends part of the span itself (sendfile), then reads the rest.
+    FileBodySource source(openFile(), 100, 600);
+    const FileSpan span = source.fileSpan();
+    EXPECT_GE(span.fd, 0);
+    EXPECT_EQ(span.offset, 100);
+    EXPECT_EQ(span.length, 600);
+    source.skip(250);
+    EXPECT_EQ(source.fileSpan().offset, 350);
+    EXPECT_EQ(source.read(50), m_bytes.mid(350, 50));
+    source.skip(100);
+    EXPECT_EQ(drain(source, 64), m_bytes.mid(500, 200));
+    EXPECT_TRUE(source.atEnd());
+}
+
+TEST_F(FileBodySourceTest, ABareDescriptorIsStreamedAndClosedWithTheSource)
+{
+    const int fd = ::open(QFile::encodeName(m_dir.filePath("f")).constData(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    {
+        FileBodySource source(OwnedFd(fd), 10, 990);
+        EXPECT_EQ(source.fileSpan().fd, fd);
+        EXPECT_EQ(drain(source, 100), m_bytes.mid(10));
+        EXPECT_TRUE(source.errorString().isEmpty());
+        EXPECT_NE(::fcntl(fd, F_GETFD), -1) << "closed before the source went";
+    }
+    EXPECT_EQ(::fcntl(fd, F_GETFD), -1);
+    EXPECT_EQ(errno, EBADF);
+}
+
+TEST_F(FileBodySourceTest, NoDescriptorIsAnErrorAtOnce)
+{
+    FileBodySource source(OwnedFd(), 0, 10);
+    EXPECT_FALSE(source.errorString().isEmpty());
+    EXPECT_TRUE(source.atEnd());
+    EXPECT_EQ(source.fileSpan().fd, -1);
 }
 
 } // namespace

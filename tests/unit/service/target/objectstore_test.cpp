@@ -262,7 +262,9 @@ TEST_F(ObjectStoreTest, OpenPrimaryGivesWhatStatGivesWithTheFileOpen)
     EXPECT_EQ(info.checksumType, stated->checksumType);
     EXPECT_EQ(info.version, "2");
     EXPECT_EQ(info.mtimeNs, stated->mtimeNs);
-    EXPECT_TRUE(opened->file->readAll() == bytes + "more");
+    QFile file;
+    ASSERT_TRUE(file.open(opened->fd.get(), QIODevice::ReadOnly));
+    EXPECT_TRUE(file.readAll() == bytes + "more");
 }
 
 TEST_F(ObjectStoreTest, OpenPrimaryOfAMissingObjectOrADirectoryIsNotFound)

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <unistd.h>
+#include <utility>
+
+namespace Kiln {
+
+// A file descriptor this object closes: move-only, -1 when it holds none.
+class OwnedFd
+{
+public:
+    OwnedFd() = default;
+    explicit OwnedFd(int fd)
+        : m_fd(fd)
+    { }
+    OwnedFd(OwnedFd &&other) noexcept
+        : m_fd(std::exchange(other.m_fd, -1))
+    { }
+    OwnedFd &operator=(OwnedFd &&other) noexcept
+    {
+        if (this != &other) {
+            reset();
+            m_fd = std::exchange(other.m_fd, -1);
+        }
+        return *this;
+    }
+    OwnedFd(const OwnedFd &) = delete;
+    OwnedFd &operator=(const OwnedFd &) = delete;
+    ~OwnedFd() { reset(); }
+
+    int get() const { return m_fd; }
+    bool valid() const { return m_fd >= 0; }
+    void reset()
+    {
+        if (m_fd >= 0)
+            ::close(std::exchange(m_fd, -1));
+    }
+
+private:
+    int m_fd = -1;
+};
+
+} // namespace Kiln
