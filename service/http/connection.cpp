@@ -259,9 +259,7 @@ void Connection::routeHead(bool arrived)
 {
     const Request &r = *m_request;
     Router::Match match = m_context.router->match(r.method, r.rawPath);
-    const bool taken = match.route
-        && (!match.route->options.accepts || match.route->options.accepts(r, match.params));
-    if (m_context.home && !taken) {
+    if (m_context.home && !match.takes(r)) {
         // Not served on this thread: the connection takes the request home (goHome).
         m_hop = Hop::AfterHead;
         http_parser_pause(&m_parser, 1);

@@ -55,9 +55,7 @@ bool Connection::workerTakes(const Request &request) const
 {
     if (!m_origin)
         return false;
-    const Router::Match match = m_origin->router->match(request.method, request.rawPath);
-    return match.route
-        && (!match.route->options.accepts || match.route->options.accepts(request, match.params));
+    return m_origin->router->match(request.method, request.rawPath).takes(request);
 }
 
 void Connection::goBackToWorker()

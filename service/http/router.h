@@ -57,6 +57,12 @@ public:
         Params params;
         int status = 404; // 0 when route is set; else 404 (no path) or 405 (wrong method)
         QByteArray allow; // for 405
+
+        // A route fits and takes the request (RouteOptions::accepts, when it has one).
+        bool takes(const Request &request) const
+        {
+            return route && (!route->options.accepts || route->options.accepts(request, params));
+        }
     };
 
     void add(QList<QByteArray> methods, const QString &pattern, Handler handler,

@@ -74,8 +74,7 @@ void WorkerReads::onGet(Http::Exchange ex) const
 {
     // Opened where it belongs, in one path walk; anything else (no such file there: a
     // get-from-neighbour, a copy on another mountpath, or 404) is answered at home. isPlainRead
-    // took the request (RouteOptions::accepts); checked again, as the bucket may have changed
-    // since its head came in.
+    // is checked again, as in plainObject.
     if (isPlainRead(ex.request(), ex.params())) {
         if (auto opened = m_store.openPrimary(ex.param("bucket"), ex.param("object")))
             return sendOpenObject(ex, opened->info, std::move(opened->fd));

@@ -252,14 +252,12 @@ void OfflineJob::mirrorOne(const Target::ObjectInfo &src)
 {
     Target::ObjectStore *store = m_deps.store;
     const int copies = store->writeSettings(src.bucket).copies;
-    QPointer<OfflineJob> self(this);
+    // whenReady calls nothing once this job is gone.
     whenReady(QtConcurrent::run(store->ioPool(),
                                 [store, src, copies] {
                                     return store->replicas().sync(src.bucket, src.name, copies);
                                 }),
-              this, [this, self, src](const Result<Mirror::SyncOutcome> &synced) {
-                  if (!self)
-                      return;
+              this, [this, src](const Result<Mirror::SyncOutcome> &synced) {
                   if (!synced)
                       return done(src, false, synced.error().message, 500);
                   ++m_locObjs;
