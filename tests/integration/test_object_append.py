@@ -124,9 +124,19 @@ def test_a_part_cut_short_ends_the_session_and_the_object_stays(kiln, bucket):
     u = urlsplit(op.owner(kiln.url, bucket, "cut.bin"))
     path = (kh.obj_path(bucket, "cut.bin") + "?provider=ais&append_type=append&append_handle="
             + quote(handle, safe=""))
-    # A body that announces more than it sends, then the client leaves.
+    # A body that announces more than it sends, then the client leaves. It leaves only once the
+    # target is reading that part (an empty append with the handle then gets 409: busy): a client
+    # gone before its request reached the target never touched the session.
+    def busy():
+        r = requests.put(op.url(kiln.url, bucket, "cut.bin"), timeout=30, data=b"",
+                         params={"provider": "ais", "append_type": "append",
+                                 "append_handle": handle})
+        assert r.status_code in (200, 409), (r.status_code, r.text)
+        return r.status_code == 409
+
     with socket.create_connection((u.hostname, u.port)) as s:
         s.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial".encode())
+        kh.wait_until(busy, 10, "the cut part to reach the target")
 
     def dropped():
         return flush(kiln, bucket, "cut.bin", handle).status_code == 400
