@@ -43,6 +43,21 @@ struct Route
     QStringList segments; // "v1", "{bucket}", "{*object}"
     Handler handler;
     RouteOptions options;
+
+    // The pattern as Router::match reads it: each segment's kind, its UTF-8 bytes (a literal)
+    // or its parameter's name (a placeholder).
+    struct Part
+    {
+        enum class Kind {
+            Literal,
+            One, // {name}
+            Rest, // {*name}
+        };
+        Kind kind = Kind::Literal;
+        QByteArray literal;
+        QString name;
+    };
+    QList<Part> parts;
 };
 
 // Maps method + path to a handler. Patterns are '/'-separated; "{name}" matches one segment,

@@ -163,5 +163,41 @@ TEST_F(RouterTest, EarlierRouteWinsWhenTwoMatch)
     EXPECT_EQ(m.params.value("what"), "health");
 }
 
+TEST_F(RouterTest, ALiteralSegmentMatchesItsEncodedSpelling)
+{
+    // Segments are compared decoded: "%62uckets" is "buckets".
+    const Router::Match m = m_router.match("GET", "/v1/%62uckets/b%25");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(routeOf(m), "v1/buckets/{bucket}");
+    EXPECT_EQ(m.params.value("bucket"), "b%");
+    EXPECT_EQ(m_router.match("GET", "/v1/buckets%2F").route, nullptr);
+}
+
+TEST_F(RouterTest, InvalidEscapesAndBytesStayAsTheyAre)
+{
+    // A '%' at the end is kept; bytes that are not UTF-8 become U+FFFD, and a
+    // literal never matches them.
+    EXPECT_EQ(m_router.match("GET", "/v1/buckets/50%").params.value("bucket"), "50%");
+    const Router::Match m = m_router.match("GET", "/v1/objects/b/%FF");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.params.value("object"), QString(QChar::ReplacementCharacter));
+    EXPECT_EQ(m_router.match("GET", "/v1/%FFuckets").route, nullptr);
+}
+
+TEST_F(RouterTest, EmptyMiddleSegmentsStayInACatchAll)
+{
+    const Router::Match m = m_router.match("GET", "/v1/objects/b/dir//x");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.params.value("object"), "dir//x");
+    EXPECT_EQ(m_router.match("GET", "/v1/objects/b/dir//").params.value("object"), "dir//");
+}
+
+TEST_F(RouterTest, APathWithoutItsLeadingSlashMatchesToo)
+{
+    const Router::Match m = m_router.match("GET", "v1/objects/b/o");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.params.value("object"), "o");
+}
+
 } // namespace
 } // namespace Kiln::Http
