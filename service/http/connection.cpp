@@ -9,6 +9,8 @@
 
 #include <QTcpSocket>
 
+#include <algorithm>
+
 namespace Kiln::Http {
 namespace {
 
@@ -67,11 +69,30 @@ void Connection::onReadyRead()
     if (m_paused) {
         // Keep at most one read buffer's worth queued; the socket holds the rest (TCP pushes back).
         if (m_pending.size() < 4 * 1024 * 1024)
-            m_pending += m_socket->readAll();
+            takeAvailable();
         return;
     }
-    m_pending += m_socket->readAll();
+    takeAvailable();
     parsePending();
+}
+
+void Connection::takeAvailable()
+{
+    // The socket's bytes are copied once: `m_pending += readAll()` copied them twice (into a new
+    // array, then onto m_pending), which a PUT paid per byte of its body. Nothing held (a body
+    // streams through, the parser takes all): the new array is m_pending; else straight onto
+    // its end.
+    const qint64 available = m_socket->bytesAvailable();
+    if (available <= 0)
+        return;
+    if (m_pending.isEmpty()) {
+        m_pending = m_socket->readAll();
+        return;
+    }
+    const qsizetype held = m_pending.size();
+    m_pending.resize(held + qsizetype(available));
+    const qint64 got = m_socket->read(m_pending.data() + held, available);
+    m_pending.resize(held + qsizetype(std::max<qint64>(got, 0)));
 }
 
 void Connection::catchUp()
@@ -148,7 +169,7 @@ void Connection::resume()
     if (m_closed || !m_paused)
         return;
     m_paused = false;
-    m_pending += m_socket->readAll();
+    takeAvailable();
     parsePending();
 }
 

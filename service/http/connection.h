@@ -81,6 +81,7 @@ private:
     static int onMessageComplete(http_parser *p);
 
     void onReadyRead();
+    void takeAvailable(); // the socket's buffered bytes onto m_pending
     void catchUp(); // the bytes and the close that came before this object existed
     void parsePending();
     void resume();
