@@ -428,9 +428,21 @@ void Connection::sendResponse(quint64 sequence, int status, const Headers &heade
         return;
     }
     m_source = std::move(source);
+    // A file's bytes are all there at once (a FileBodySource never signals): it is pumped
+    // first, and connected to only if it outlives that (a socket that was full). Any other
+    // source may signal from the first moment on.
+    const bool fileBody = m_source->fileSpan().fd >= 0;
+    if (!fileBody)
+        listenToSource();
+    pumpSource();
+    if (fileBody && m_source)
+        listenToSource();
+}
+
+void Connection::listenToSource()
+{
     connect(m_source.get(), &BodySource::readyRead, this, &Connection::pumpSource);
     connect(m_source.get(), &BodySource::failed, this, &Connection::pumpSource);
-    pumpSource();
 }
 
 void Connection::finishResponse()

@@ -106,6 +106,7 @@ private:
     void moveNow(std::function<void()> then);
     void failEarly(int status, const QString &message, const QByteArray &allow = {});
     void pumpSource();
+    void listenToSource(); // readyRead and failed of m_source pump it
     void pumpFile();
     void pumpCopies();
     void endSource(bool fileSent = false);
