@@ -17,6 +17,8 @@
 #include <QJsonObject>
 #include <QtConcurrent>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 namespace Kiln::Ec {
@@ -161,11 +163,15 @@ void SliceRoutes::onGet(Http::Exchange ex)
                           Log::target().warn("{}", meta.error().message);
                       return ex.fail(meta.error());
                   }
-                  auto file = std::make_unique<QFile>(m_area.path(bucket, object, index));
-                  if (!file->open(QIODevice::ReadOnly))
-                      return ex.fail(makeError(ErrorCode::NotFound, file->errorString()));
-                  const qint64 size = file->size();
-                  auto source = std::make_unique<Http::FileBodySource>(std::move(file), 0, size);
+                  const QString path = m_area.path(bucket, object, index);
+                  OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(path).constData());
+                  const qint64 size = fd.size();
+                  if (size < 0)
+                      return ex.fail(
+                          makeError(ErrorCode::NotFound,
+                                    QStringLiteral("%1: %2").arg(
+                                        path, QString::fromLocal8Bit(std::strerror(errno)))));
+                  auto source = std::make_unique<Http::FileBodySource>(std::move(fd), 0, size);
                   ex.respondStream(200, std::move(source), Api::MimeOctets,
                                    {{MetaHeader, meta->toJson()}});
               });

@@ -7,28 +7,14 @@
 
 namespace Kiln::Http {
 
-FileBodySource::FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint64 length,
-                               QObject *parent)
-    : BodySource(parent)
-    , m_file(std::move(file))
-    , m_fd(m_file->handle())
-    , m_length(length)
-    , m_position(offset)
-    , m_remaining(length)
-{
-    if (m_fd < 0)
-        m_error = QStringLiteral("%1 has no file descriptor").arg(m_file->fileName());
-}
-
 FileBodySource::FileBodySource(OwnedFd fd, qint64 offset, qint64 length, QObject *parent)
     : BodySource(parent)
-    , m_ownedFd(std::move(fd))
-    , m_fd(m_ownedFd.get())
+    , m_fd(std::move(fd))
     , m_length(length)
     , m_position(offset)
     , m_remaining(length)
 {
-    if (m_fd < 0)
+    if (!m_fd.valid())
         m_error = QStringLiteral("no file descriptor");
 }
 
@@ -39,7 +25,7 @@ QByteArray FileBodySource::read(qint64 maxBytes)
     QByteArray chunk(qsizetype(std::min(maxBytes, m_remaining)), Qt::Uninitialized);
     ssize_t n = -1;
     do {
-        n = ::pread(m_fd, chunk.data(), size_t(chunk.size()), off_t(m_position));
+        n = ::pread(m_fd.get(), chunk.data(), size_t(chunk.size()), off_t(m_position));
     } while (n < 0 && errno == EINTR);
     if (n <= 0) {
         // The file shrank under us (deleted and truncated objects are replaced by rename, so this
@@ -59,7 +45,7 @@ FileSpan FileBodySource::fileSpan() const
 {
     if (!m_error.isEmpty())
         return {};
-    return {m_fd, m_position, m_remaining};
+    return {m_fd.get(), m_position, m_remaining};
 }
 
 void FileBodySource::skip(qint64 bytes)

@@ -3,7 +3,6 @@
 #include "shared/core/ownedfd.h"
 
 #include <QByteArray>
-#include <QFile>
 #include <QObject>
 #include <QString>
 
@@ -52,10 +51,8 @@ class FileBodySource final : public BodySource
 {
     Q_OBJECT
 public:
-    FileBodySource(std::unique_ptr<QFile> file, qint64 offset, qint64 length,
-                   QObject *parent = nullptr);
-    // The same for a bare descriptor, which it closes: no QFile to open (QFile::open of a
-    // descriptor costs an fstat and an lseek) or to destroy per GET.
+    // It closes the descriptor. A bare one, not a QFile: QFile::open of a descriptor costs an
+    // fstat and an lseek, and a QFile per GET to build and destroy.
     FileBodySource(OwnedFd fd, qint64 offset, qint64 length, QObject *parent = nullptr);
 
     qint64 size() const override { return m_length; }
@@ -66,9 +63,7 @@ public:
     void skip(qint64 bytes) override;
 
 private:
-    std::unique_ptr<QFile> m_file; // owns fd when given as a QFile
-    OwnedFd m_ownedFd; // owns it when given bare
-    int m_fd;
+    OwnedFd m_fd;
     qint64 m_length;
     qint64 m_position; // in the file, of the next byte to send
     qint64 m_remaining; // bytes still to send

@@ -53,12 +53,8 @@ bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &
     return true;
 }
 
-namespace {
-
-// 200 with the object's bytes from an open file (a QFile, or a bare descriptor), or 206/416 for
-// a Range.
-template<typename OpenFile>
-void sendRange(Http::Exchange &ex, const ObjectInfo &info, OpenFile file)
+// 200 with the object's bytes, or 206/416 for a Range.
+void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, OwnedFd fd)
 {
     const auto range = parseByteRange(ex.request().header("range"), info.size,
                                       Api::objectCname(info.bucket, info.name));
@@ -83,20 +79,8 @@ void sendRange(Http::Exchange &ex, const ObjectInfo &info, OpenFile file)
                                                  .arg(info.size)
                                                  .toLatin1());
     }
-    auto source = std::make_unique<Http::FileBodySource>(std::move(file), offset, length);
+    auto source = std::make_unique<Http::FileBodySource>(std::move(fd), offset, length);
     ex.respondStream(status, std::move(source), Api::MimeOctets, headers);
-}
-
-} // namespace
-
-void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file)
-{
-    sendRange(ex, info, std::move(file));
-}
-
-void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, OwnedFd fd)
-{
-    sendRange(ex, info, std::move(fd));
 }
 
 } // namespace Kiln::Target

@@ -26,9 +26,7 @@ Http::Headers headHeaders(const ObjectInfo &info, const QString &selfTag,
 // Answers a GET (200, or 206/416 for a Range) with the object's bytes, which go out by sendfile
 // on plain TCP. False, with nothing answered, when the file cannot be opened (gone meanwhile).
 bool sendObject(Http::Exchange &ex, const ObjectStore &store, const ObjectInfo &info);
-// The same with the object's file already open: as a QFile, or as a bare descriptor
-// (ObjectStore::openPrimary).
-void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, std::unique_ptr<QFile> file);
+// The same with the object's file already open (ObjectStore::openPrimary).
 void sendOpenObject(Http::Exchange &ex, const ObjectInfo &info, OwnedFd fd);
 
 } // namespace Kiln::Target

@@ -254,12 +254,12 @@ Error ObjectStore::objectMissing(const QString &bucket, const QString &name)
                      "ErrObjNotFound");
 }
 
-Result<std::unique_ptr<QFile>> ObjectStore::openForRead(const ObjectInfo &info) const
+Result<OwnedFd> ObjectStore::openForRead(const ObjectInfo &info) const
 {
-    auto file = std::make_unique<QFile>(info.path);
-    if (!file->open(QIODevice::ReadOnly | QIODevice::Unbuffered))
+    OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(info.path).constData());
+    if (!fd.valid())
         return objectMissing(info.bucket, info.name);
-    return file;
+    return fd;
 }
 
 Result<std::unique_ptr<ObjectWriter>> ObjectStore::beginWrite(const QString &bucket,

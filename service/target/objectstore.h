@@ -67,7 +67,8 @@ public:
     Result<ObjectInfo> stat(const QString &bucket, const QString &name) const;
     // Drops what stat() keeps of the file at path (it is being replaced or removed).
     void forgetMeta(const QString &path) const;
-    Result<std::unique_ptr<QFile>> openForRead(const ObjectInfo &info) const;
+    // The file stat() found, opened read-only.
+    Result<OwnedFd> openForRead(const ObjectInfo &info) const;
     // The object's file at its own mountpath, opened, with what stat() gives of it, in one path
     // walk (open, then fstat of the descriptor): a plain read's way (WorkerReads). No other
     // mountpath is looked at: a missing file is NotFound, and the caller asks stat().

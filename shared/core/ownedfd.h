@@ -1,5 +1,7 @@
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
@@ -28,7 +30,21 @@ public:
     OwnedFd &operator=(const OwnedFd &) = delete;
     ~OwnedFd() { reset(); }
 
+    // The file at path (encoded for the filesystem), opened read-only; invalid (errno set) when
+    // it cannot be.
+    static OwnedFd openReadOnly(const char *path)
+    {
+        return OwnedFd(::open(path, O_RDONLY | O_CLOEXEC));
+    }
+
     int get() const { return m_fd; }
+    // The size of the open file, -1 when fstat fails.
+    off_t size() const
+    {
+        struct stat st
+        { };
+        return m_fd >= 0 && ::fstat(m_fd, &st) == 0 ? st.st_size : -1;
+    }
     bool valid() const { return m_fd >= 0; }
     void reset()
     {

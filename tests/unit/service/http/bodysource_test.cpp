@@ -25,11 +25,11 @@ protected:
         ASSERT_EQ(file.write(m_bytes), m_bytes.size());
     }
 
-    std::unique_ptr<QFile> openFile() const
+    OwnedFd openFile() const
     {
-        auto file = std::make_unique<QFile>(m_dir.filePath("f"));
-        EXPECT_TRUE(file->open(QIODevice::ReadOnly));
-        return file;
+        OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(m_dir.filePath("f")).constData());
+        EXPECT_TRUE(fd.valid());
+        return fd;
     }
 
     // Everything the source hands out, in pieces of at most `piece` bytes.

@@ -59,8 +59,8 @@ private:
 class CountingFileSource final : public BodySource
 {
 public:
-    CountingFileSource(std::unique_ptr<QFile> file, qint64 size, qint64 *copied)
-        : m_inner(std::move(file), 0, size)
+    CountingFileSource(OwnedFd fd, qint64 size, qint64 *copied)
+        : m_inner(std::move(fd), 0, size)
         , m_copied(copied)
     { }
 
@@ -160,18 +160,18 @@ void LoopbackServer::addRoutes()
         });
     });
     router.add({"GET"}, "/big", [this](Exchange exchange) {
-        auto file = std::make_unique<QFile>(m_bigPath);
-        if (!file->open(QIODevice::ReadOnly))
+        OwnedFd file = OwnedFd::openReadOnly(QFile::encodeName(m_bigPath).constData());
+        const qint64 size = file.size();
+        if (size < 0)
             return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
-        const qint64 size = file->size();
         exchange.respondStream(200, std::make_unique<FileBodySource>(std::move(file), 0, size),
                                "application/octet-stream");
     });
     router.add({"GET"}, "/bigcounted", [this](Exchange exchange) {
-        auto file = std::make_unique<QFile>(m_bigPath);
-        if (!file->open(QIODevice::ReadOnly))
+        OwnedFd file = OwnedFd::openReadOnly(QFile::encodeName(m_bigPath).constData());
+        const qint64 size = file.size();
+        if (size < 0)
             return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
-        const qint64 size = file->size();
         exchange.respondStream(
             200, std::make_unique<CountingFileSource>(std::move(file), size, &m_copiedBytes),
             "application/octet-stream");

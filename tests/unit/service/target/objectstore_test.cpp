@@ -67,8 +67,11 @@ protected:
         const Result<ObjectInfo> info = m_store->stat(bucket, name);
         if (!info)
             return "<missing>";
-        Result<std::unique_ptr<QFile>> file = m_store->openForRead(*info);
-        return file ? (*file)->readAll() : QByteArray("<unreadable>");
+        Result<OwnedFd> fd = m_store->openForRead(*info);
+        QFile file;
+        if (!fd || !file.open(fd->get(), QIODevice::ReadOnly))
+            return "<unreadable>";
+        return file.readAll(); // fd closes it
     }
 
     QStringList listAll(Api::LsoMsg msg, int *pages = nullptr)
