@@ -164,7 +164,7 @@ void SliceRoutes::onGet(Http::Exchange ex)
                       return ex.fail(meta.error());
                   }
                   const QString path = m_area.path(bucket, object, index);
-                  OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(path).constData());
+                  OwnedFd fd = OwnedFd::openReadOnly(path);
                   const qint64 size = fd.size();
                   if (size < 0)
                       return ex.fail(

@@ -36,10 +36,8 @@ public:
             m_starts.removeLast();
         }
         m_decoded.resize(m_raw.size());
-        m_escaped.resize(m_raw.size());
         for (qsizetype i = 0; i < m_raw.size(); ++i) {
-            m_escaped[i] = m_raw[i].contains('%');
-            if (m_escaped[i])
+            if (m_raw[i].contains('%'))
                 m_decoded[i] = QByteArray::fromPercentEncoding(m_raw[i].toByteArray());
         }
     }
@@ -48,7 +46,7 @@ public:
     // A segment, percent-decoded; empty only when the raw segment is.
     QByteArrayView bytes(qsizetype i) const
     {
-        return m_escaped[i] ? QByteArrayView(m_decoded[i]) : m_raw[i];
+        return m_decoded[i].isNull() ? m_raw[i] : QByteArrayView(m_decoded[i]);
     }
     QString text(qsizetype i) const { return QString::fromUtf8(bytes(i)); }
     // Segment i and all after it, with their slashes (and the trailing one), decoded: an
@@ -63,8 +61,8 @@ private:
     QByteArrayView m_path;
     QVarLengthArray<QByteArrayView, 12> m_raw;
     QVarLengthArray<qsizetype, 12> m_starts;
-    QVarLengthArray<QByteArray, 12> m_decoded; // where m_escaped
-    QVarLengthArray<bool, 12> m_escaped;
+    // A segment's decoding where it holds a '%' (never empty then); null where it is its own.
+    QVarLengthArray<QByteArray, 12> m_decoded;
 };
 
 // Whether the route's pattern fits the path, without building anything: literal segments are

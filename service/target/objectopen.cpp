@@ -1,15 +1,11 @@
 // ObjectStore, the read path of a plain GET: open the object's file, then fstat the descriptor,
 // so the path is walked once (stat() and then openForRead() walk it twice and fstat once more).
 #include "service/target/objectstore.h"
-
 #include "shared/api/names.h"
 
 #include <QFile>
 
-#include <cerrno>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace Kiln::Target {
 
@@ -23,7 +19,7 @@ Result<ObjectStore::Opened> ObjectStore::openPrimary(const QString &bucket,
     info.mountpath = mountpathFor(bucket, name);
     info.path = objectPath(info.mountpath, bucket, name);
     const QByteArray path = QFile::encodeName(info.path);
-    OwnedFd fd(::open(path.constData(), O_RDONLY | O_CLOEXEC));
+    OwnedFd fd = OwnedFd::openReadOnly(path.constData());
     struct stat st
     { };
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))

@@ -256,7 +256,7 @@ Error ObjectStore::objectMissing(const QString &bucket, const QString &name)
 
 Result<OwnedFd> ObjectStore::openForRead(const ObjectInfo &info) const
 {
-    OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(info.path).constData());
+    OwnedFd fd = OwnedFd::openReadOnly(info.path);
     if (!fd.valid())
         return objectMissing(info.bucket, info.name);
     return fd;

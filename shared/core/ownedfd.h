@@ -1,5 +1,8 @@
 #pragma once
 
+#include <QFile>
+#include <QString>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +38,10 @@ public:
     static OwnedFd openReadOnly(const char *path)
     {
         return OwnedFd(::open(path, O_RDONLY | O_CLOEXEC));
+    }
+    static OwnedFd openReadOnly(const QString &path)
+    {
+        return openReadOnly(QFile::encodeName(path).constData());
     }
 
     int get() const { return m_fd; }

@@ -27,7 +27,7 @@ protected:
 
     OwnedFd openFile() const
     {
-        OwnedFd fd = OwnedFd::openReadOnly(QFile::encodeName(m_dir.filePath("f")).constData());
+        OwnedFd fd = OwnedFd::openReadOnly(m_dir.filePath("f"));
         EXPECT_TRUE(fd.valid());
         return fd;
     }

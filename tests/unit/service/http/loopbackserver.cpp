@@ -159,23 +159,22 @@ void LoopbackServer::addRoutes()
             exchange.respond(200, QByteArray::number(ms), "text/plain");
         });
     });
-    router.add({"GET"}, "/big", [this](Exchange exchange) {
-        OwnedFd file = OwnedFd::openReadOnly(QFile::encodeName(m_bigPath).constData());
-        const qint64 size = file.size();
-        if (size < 0)
-            return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
-        exchange.respondStream(200, std::make_unique<FileBodySource>(std::move(file), 0, size),
-                               "application/octet-stream");
-    });
-    router.add({"GET"}, "/bigcounted", [this](Exchange exchange) {
-        OwnedFd file = OwnedFd::openReadOnly(QFile::encodeName(m_bigPath).constData());
-        const qint64 size = file.size();
-        if (size < 0)
-            return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
-        exchange.respondStream(
-            200, std::make_unique<CountingFileSource>(std::move(file), size, &m_copiedBytes),
-            "application/octet-stream");
-    });
+    // GET of the big file, as the body source `wrap` makes of its descriptor and size.
+    const auto bigFile = [this](auto wrap) {
+        return [this, wrap](Exchange exchange) {
+            OwnedFd file = OwnedFd::openReadOnly(m_bigPath);
+            const qint64 size = file.size();
+            if (size < 0)
+                return exchange.fail(Error{ErrorCode::NotFound, "no big file", {}});
+            exchange.respondStream(200, wrap(std::move(file), size), "application/octet-stream");
+        };
+    };
+    router.add({"GET"}, "/big", bigFile([](OwnedFd fd, qint64 size) {
+                   return std::make_unique<FileBodySource>(std::move(fd), 0, size);
+               }));
+    router.add({"GET"}, "/bigcounted", bigFile([this](OwnedFd fd, qint64 size) {
+                   return std::make_unique<CountingFileSource>(std::move(fd), size, &m_copiedBytes);
+               }));
     router.add({"GET"}, "/unsized", [](Exchange exchange) {
         exchange.respondStream(200, std::make_unique<PiecesBodySource>(unsizedPieces()),
                                "text/plain");
